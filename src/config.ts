@@ -1,0 +1,82 @@
+// Configuration comes from the environment AppAPI injects (or the operator sets for manual installs).
+// Validated once at start-up; every error names the variable so an admin can fix it.
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where the AppAPI PHP proxy exposes an ExApp under the Nextcloud URL (works for every daemon type). */
+export const PHP_PROXY_PREFIX = '/index.php/apps/app_api/proxy';
+/** HaRP's direct path; only for deployments whose daemon is HaRP. */
+export const HARP_PREFIX = '/exapps';
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://cloud.example.com' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  APP_ID: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a Nextcloud app id like mcp_gateway').default('mcp_gateway'),
+  APP_SECRET: z.string().min(16, 'must be the shared secret AppAPI registered (at least 16 characters)'),
+  APP_VERSION: z.string().min(1, 'must be the registered app version'),
+  APP_DISPLAY_NAME: z.string().default('MCP Gateway'),
+  APP_HOST: z.string().min(1).default('127.0.0.1'),
+  APP_PORT: z.coerce.number().int().min(1).max(65535, 'must be a TCP port (1-65535)').default(23000),
+  NEXTCLOUD_URL: httpUrl,
+  APP_PERSISTENT_STORAGE: z.string().min(1).default('./data'),
+  AA_VERSION: z.string().default(''),
+  HP_SHARED_KEY: z.string().optional(),
+  HP_EXAPP_SOCK: z.string().default('/tmp/exapp.sock'),
+  /** Public base URL of the app as clients see it; defaults to NEXTCLOUD_URL + PHP proxy prefix + app id. */
+  MCP_GATEWAY_PUBLIC_URL: httpUrl.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Timeout for every call to Nextcloud, in milliseconds. */
+  NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+});
+
+export type AppConfig = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings are how AppAPI passes "not set" for declared variables; treat them as absent.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const received = issue.code === 'invalid_type' && present[name] === undefined ? 'is not set' : issue.message;
+        return `${name} ${received}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const defaultPublicBase = `${env.NEXTCLOUD_URL}${PHP_PROXY_PREFIX}/${env.APP_ID}`;
+  return {
+    appId: env.APP_ID,
+    appSecret: env.APP_SECRET,
+    appVersion: env.APP_VERSION,
+    appDisplayName: env.APP_DISPLAY_NAME,
+    aaVersion: env.AA_VERSION,
+    nextcloudUrl: env.NEXTCLOUD_URL,
+    nextcloudTimeoutMs: env.NEXTCLOUD_TIMEOUT_MS,
+    storageDir: path.resolve(env.APP_PERSISTENT_STORAGE),
+    /** HaRP's FRP tunnel connects to a unix socket; everything else reaches us over TCP. */
+    listen: env.HP_SHARED_KEY
+      ? ({ kind: 'socket', path: env.HP_EXAPP_SOCK } as const)
+      : ({ kind: 'tcp', host: env.APP_HOST, port: env.APP_PORT } as const),
+    publicBaseUrl: env.MCP_GATEWAY_PUBLIC_URL ?? defaultPublicBase,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** The URL an admin pastes into ChatGPT or Claude. */
+export function connectorUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl}/mcp`;
+}

@@ -1,0 +1,73 @@
+// Verifies that a request really comes from Nextcloud's AppAPI (PHP proxy, HaRP or AppAPI itself).
+// AppAPI signs nothing but a shared secret, so this check is the only gate in front of the app.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface AppApiCaller {
+  /** The Nextcloud user the request acts for; '' for AppAPI's own system calls and anonymous visitors. */
+  userId: string;
+  /** The version AppAPI has registered (it may differ from ours during an update). */
+  registeredVersion: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    appApi: AppApiCaller;
+  }
+  interface FastifyContextConfig {
+    /** Routes Nextcloud calls without AppAPI headers (only the heartbeat). */
+    unauthenticated?: boolean;
+  }
+}
+
+export type AppApiAuthFailure = { code: 'missing_headers' | 'wrong_app' | 'bad_authorization' | 'wrong_secret'; message: string };
+
+export function verifyAppApiHeaders(
+  headers: FastifyRequest['headers'],
+  expected: { appId: string; appSecret: string },
+): AppApiCaller | AppApiAuthFailure {
+  const appId = headers['ex-app-id'];
+  const version = headers['ex-app-version'];
+  const authorization = headers['authorization-app-api'];
+  if (typeof appId !== 'string' || !appId || typeof version !== 'string' || !version || typeof authorization !== 'string' || !authorization) {
+    return { code: 'missing_headers', message: 'AppAPI authentication failed: EX-APP-ID, EX-APP-VERSION and AUTHORIZATION-APP-API are required' };
+  }
+  // The PHP proxy forwards client-sent EX-APP-ID too, which Node joins with ", ": only an exact match passes.
+  if (appId !== expected.appId) {
+    return { code: 'wrong_app', message: 'AppAPI authentication failed: EX-APP-ID does not name this app' };
+  }
+  const decoded = Buffer.from(authorization, 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator === -1) {
+    return { code: 'bad_authorization', message: 'AppAPI authentication failed: AUTHORIZATION-APP-API is not base64("user:secret")' };
+  }
+  if (!secretsEqual(decoded.slice(separator + 1), expected.appSecret)) {
+    return { code: 'wrong_secret', message: 'AppAPI authentication failed: the app secret does not match' };
+  }
+  return { userId: decoded.slice(0, separator), registeredVersion: version };
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal without leaking the secret's length. */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+export const appApiAuth = fp<{ appId: string; appSecret: string }>(
+  (app, options, done) => {
+    app.decorateRequest('appApi', null as unknown as AppApiCaller);
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.routeOptions.config?.unauthenticated) return;
+      const result = verifyAppApiHeaders(request.headers, options);
+      if ('code' in result) {
+        request.log.warn({ reason: result.code }, 'rejected a request without valid AppAPI authentication');
+        return reply.code(401).send({ error: result.code, message: result.message });
+      }
+      request.appApi = result;
+    });
+    done();
+  },
+  { name: "app-api-auth" },
+);

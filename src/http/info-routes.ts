@@ -1,0 +1,71 @@
+// Small routes that are reachable through Nextcloud's proxy today: a landing page (PUBLIC), the caller's own
+// Nextcloud identity (USER) and a status report for admins (ADMIN). They prove the whole chain works:
+// browser session -> proxy -> this app -> Nextcloud as that user.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Nextcloud } from '../../lib/index.js';
+import { isNextcloudError } from '../../lib/index.js';
+import type { AppConfig } from '../config.js';
+import { resolvePublicUrls } from '../settings/public-url.js';
+import type { Db } from '../store/database.js';
+import { getMeta } from '../store/database.js';
+import { html, sendPage } from './html.js';
+
+export interface InfoDeps {
+  config: AppConfig;
+  nextcloud: Nextcloud;
+  db: Db;
+}
+
+export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db }: InfoDeps): Promise<void> {
+  app.get('/', async (_request, reply) => {
+    const urls = await resolvePublicUrls(nextcloud, config.publicBaseUrl);
+    return sendPage(
+      reply,
+      config.appDisplayName,
+      html`<h1>${config.appDisplayName} ${config.appVersion}</h1>
+<p>This Nextcloud offers its Files, Calendar and Talk to AI assistants through the Model Context Protocol.</p>
+<p>Connector URL for ChatGPT, Claude or any MCP client:</p>
+<p><code id="connector-url">${urls.connector}</code></p>`,
+    );
+  });
+
+  app.get('/api/v1/me', async (request, reply) => {
+    const userId = requireUser(request, reply);
+    if (userId === null) return reply;
+    const me = await nextcloud.as(userId).currentUser();
+    return { id: me.id, displayName: me.displayName, email: me.email, groups: me.groups };
+  });
+
+  app.get('/admin/api/v1/status', async (request, reply) => {
+    const userId = requireUser(request, reply);
+    if (userId === null) return reply;
+    // The proxy already enforces the ADMIN route; checking again costs one call and survives a bad manifest.
+    const groups = await nextcloud.as(userId).groups();
+    if (!groups.includes('admin')) {
+      return reply.code(403).send({ error: 'forbidden', message: `${userId} is not a Nextcloud administrator.` });
+    }
+    const urls = await resolvePublicUrls(nextcloud, config.publicBaseUrl);
+    let nextcloudVersion: string | null = null;
+    let nextcloudError: string | null = null;
+    try {
+      nextcloudVersion = (await nextcloud.system().capabilities()).version.string;
+    } catch (error) {
+      nextcloudError = isNextcloudError(error) ? error.message : String(error);
+    }
+    return {
+      app: { id: config.appId, version: config.appVersion, registeredVersion: request.appApi.registeredVersion },
+      connectorUrl: urls.connector,
+      publicBaseUrl: urls.base,
+      publicBaseUrlSource: urls.source,
+      nextcloud: { url: config.nextcloudUrl, version: nextcloudVersion, error: nextcloudError },
+      initCompletedAt: getMeta(db, 'init_completed_at') ?? null,
+    };
+  });
+}
+
+/** The proxy forwards anonymous visitors on PUBLIC routes with an empty user; these routes need a person. */
+function requireUser(request: FastifyRequest, reply: FastifyReply): string | null {
+  if (request.appApi.userId) return request.appApi.userId;
+  void reply.code(401).send({ error: 'unauthorized', message: 'Log in to Nextcloud first.' });
+  return null;
+}

@@ -1,0 +1,48 @@
+// Process entry: read the environment, open the store, listen where AppAPI expects us.
+import fs from 'node:fs';
+import { createNextcloud } from '../lib/index.js';
+import { ConfigError, connectorUrl, loadConfig } from './config.js';
+import { buildApp } from './server.js';
+import { migrate, openDatabase } from './store/database.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = openDatabase(config.storageDir);
+  migrate(db);
+  const nextcloud = createNextcloud({
+    baseUrl: config.nextcloudUrl,
+    appId: config.appId,
+    appVersion: config.appVersion,
+    appSecret: config.appSecret,
+    aaVersion: config.aaVersion,
+    timeoutMs: config.nextcloudTimeoutMs,
+  });
+  const app = await buildApp({ config, nextcloud, db });
+
+  if (config.listen.kind === 'socket') {
+    // A socket left over from a crashed run would make listen fail with EADDRINUSE.
+    fs.rmSync(config.listen.path, { force: true });
+    await app.listen({ path: config.listen.path });
+  } else {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  }
+  app.log.info({ connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl }, `${config.appDisplayName} ${config.appVersion} ready`);
+
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    db.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  process.stderr.write(`MCP Gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

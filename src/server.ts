@@ -1,0 +1,48 @@
+// Builds the Fastify app. Everything it needs is passed in, so tests build the same app the process runs.
+import Fastify from 'fastify';
+import type { FastifyServerOptions } from 'fastify';
+import type { Nextcloud } from '../lib/index.js';
+import { isNextcloudError } from '../lib/index.js';
+import type { AppConfig } from './config.js';
+import { appApiAuth } from './http/appapi-auth.js';
+import { infoRoutes } from './http/info-routes.js';
+import { lifecycleRoutes } from './http/lifecycle.js';
+import { loggerOptions } from './http/logging.js';
+import { noStore } from './http/no-store.js';
+import type { Db } from './store/database.js';
+
+export interface AppDeps {
+  config: AppConfig;
+  nextcloud: Nextcloud;
+  db: Db;
+  /** Tests pass a stream to read the log lines. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(deps.config.logLevel),
+    // AppAPI sets AA-REQUEST-ID; reuse it so a request can be followed from Nextcloud's log into ours.
+    requestIdHeader: 'aa-request-id',
+    trustProxy: false,
+    bodyLimit: 4 * 1024 * 1024,
+  });
+  await app.register(noStore);
+  await app.register(appApiAuth, { appId: deps.config.appId, appSecret: deps.config.appSecret });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isNextcloudError(error)) {
+      request.log.warn({ code: error.code, status: error.status }, 'Nextcloud refused a call');
+      const status = error.code === 'timeout' ? 504 : error.code === 'unavailable' ? 502 : 502;
+      return reply.code(status).send({ error: error.code, message: error.message });
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unhandled error');
+    return reply.code(status).send({ error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'Internal error; see the app log.' : error.message });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(lifecycleRoutes, deps);
+  await app.register(infoRoutes, deps);
+  return app;
+}

@@ -1,0 +1,169 @@
+// What AppAPI does around an ExApp's life: register (heartbeat, /init, progress, enable), enable, disable,
+// unregister. Timing follows AppAPIService: heartbeat every second, /enabled with a 60 s timeout.
+import { randomBytes } from 'node:crypto';
+import type { ExApp, SimContext } from '../context.js';
+import { appApiHeaders, readBody, requestExApp } from '../proxy/upstream.js';
+import type { Manifest } from './manifest.js';
+
+export interface Daemon {
+  name: string;
+  /** manual-install: the host AppAPI dials with the app's port. */
+  host: string;
+  harp: boolean;
+  /** For HaRP daemons in the simulator: the unix socket the ExApp listens on (HaRP's FRP tunnel end). */
+  socketPath?: string;
+}
+
+export interface RegisterOptions {
+  waitFinish?: boolean;
+  /** Heartbeat attempts, one per second (AppAPI: 600). */
+  heartbeatAttempts?: number;
+}
+
+export class AppApiLifecycle {
+  readonly daemons = new Map<string, Daemon>([['manual_install', { name: 'manual_install', host: '127.0.0.1', harp: false }]]);
+  readonly log: { appId: string; level: number; message: string }[] = [];
+  private readonly initWaiters = new Map<string, (() => void)[]>();
+
+  constructor(private readonly ctx: SimContext) {}
+
+  async register(manifest: Manifest, daemonName: string, options: RegisterOptions = {}): Promise<ExApp> {
+    const daemon = this.daemons.get(daemonName);
+    if (!daemon) throw new Error(`Daemon config ${daemonName} not found.`);
+    if (this.ctx.state.apps.has(manifest.id)) throw new Error(`ExApp ${manifest.id} is already registered.`);
+    if (!daemon.harp && !manifest.port) throw new Error('A manual-install registration needs "port" in --json-info.');
+    const app: ExApp = {
+      id: manifest.id,
+      name: manifest.name,
+      version: manifest.version,
+      secret: manifest.secret ?? randomBytes(96).toString('base64url').slice(0, 128),
+      target: daemon.harp ? { socketPath: daemon.socketPath ?? '/tmp/exapp.sock' } : { protocol: 'http', host: daemon.host, port: manifest.port! },
+      daemon: daemon.name,
+      harp: daemon.harp,
+      enabled: false,
+      status: { deploy: 100, init: 0, action: '', type: 'install', error: '' },
+      routes: manifest.routes,
+    };
+    this.ctx.state.apps.set(app.id, app);
+    if (!(await this.heartbeat(app, options.heartbeatAttempts ?? 30))) {
+      app.status.error = 'ExApp heartbeat failed';
+      throw new Error(`ExApp ${app.id} heartbeat check failed. Make sure the ExApp is running and reachable.`);
+    }
+    const finished = this.waitForInit(app.id);
+    await this.dispatchInit(app);
+    if (options.waitFinish) {
+      await finished;
+      if (app.status.error) throw new Error(`ExApp ${app.id} initialization failed: ${app.status.error}`);
+    }
+    return app;
+  }
+
+  /** AppAPIService::heartbeatExApp: 200 with {"status":"ok"} and nothing else counts. */
+  async heartbeat(app: ExApp, attempts: number): Promise<boolean> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      try {
+        const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+        if (app.harp) Object.assign(headers, appApiHeaders(app, '', this.ctx.appApiVersion, 'CLI'));
+        const response = await requestExApp(app, { method: 'GET', path: '/heartbeat', headers, timeoutMs: 30_000 });
+        const body = (await readBody(response)).toString('utf8');
+        if (response.statusCode === 200 && (JSON.parse(body) as { status?: unknown }).status === 'ok') return true;
+      } catch {
+        // not up yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return false;
+  }
+
+  private async dispatchInit(app: ExApp): Promise<void> {
+    app.status.init = 0;
+    app.enabled = true; // dispatchExAppInitInternal enables the row before POST /init
+    const response = await requestExApp(app, {
+      method: 'POST',
+      path: '/init',
+      headers: appApiHeaders(app, '', this.ctx.appApiVersion, 'CLI'),
+      timeoutMs: 30_000,
+    }).catch((error: Error) => {
+      app.status.error = `Failed to initialize ExApp: ${error.message}`;
+      this.finishInit(app.id);
+      return null;
+    });
+    if (!response) return;
+    response.resume();
+    const status = response.statusCode ?? 0;
+    if (status === 404 || status === 501) {
+      await this.reportProgress(app, 100, '');
+    } else if (status >= 400) {
+      app.status.error = `Failed to initialize ExApp: HTTP ${status}`;
+      this.finishInit(app.id);
+    }
+  }
+
+  /** The ex-app/status OCS call. Progress 100 runs enableExApp() synchronously, inside that request. */
+  async reportProgress(app: ExApp, progress: number, error: string): Promise<void> {
+    if (error) {
+      app.status.error = error;
+      app.status.init = progress;
+      app.enabled = false;
+      this.finishInit(app.id);
+      return;
+    }
+    if (app.status.init === 100 && progress !== 0) return;
+    if (progress === 0) app.status.error = '';
+    app.status.init = progress;
+    if (progress === 100) {
+      app.status.type = '';
+      const failure = await this.enable(app);
+      if (failure) app.status.error = failure;
+      this.finishInit(app.id);
+    }
+  }
+
+  /** Returns the error message, or '' when the app is enabled. */
+  async enable(app: ExApp): Promise<string> {
+    if (!(await this.heartbeat(app, 3))) {
+      app.enabled = false;
+      return 'ExApp heartbeat failed';
+    }
+    const message = await this.callEnabled(app, 1);
+    app.enabled = message === '';
+    return message;
+  }
+
+  async disable(app: ExApp): Promise<string> {
+    const message = await this.callEnabled(app, 0);
+    if (message === '') app.enabled = false;
+    return message;
+  }
+
+  unregister(appId: string): void {
+    this.ctx.state.apps.delete(appId);
+    this.ctx.state.settingsForms.delete(appId);
+  }
+
+  /** PUT /enabled: the HTTP status is ignored, only the JSON "error" field counts. */
+  private async callEnabled(app: ExApp, enabled: 0 | 1): Promise<string> {
+    try {
+      const response = await requestExApp(app, {
+        method: 'PUT',
+        path: `/enabled?enabled=${enabled}`,
+        headers: { ...appApiHeaders(app, '', this.ctx.appApiVersion, 'CLI'), 'accept-language': 'en' },
+        timeoutMs: 60_000,
+      });
+      const body = (await readBody(response)).toString('utf8');
+      const parsed = JSON.parse(body) as { error?: unknown };
+      return typeof parsed.error === 'string' ? parsed.error : 'ExApp answered /enabled without an "error" field';
+    } catch (error) {
+      return `Failed to ${enabled ? 'enable' : 'disable'} ExApp: ${(error as Error).message}`;
+    }
+  }
+
+  private waitForInit(appId: string): Promise<void> {
+    return new Promise((resolve) => this.initWaiters.set(appId, [...(this.initWaiters.get(appId) ?? []), resolve]));
+  }
+
+  private finishInit(appId: string): void {
+    for (const resolve of this.initWaiters.get(appId) ?? []) resolve();
+    this.initWaiters.delete(appId);
+  }
+}

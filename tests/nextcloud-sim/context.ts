@@ -1,0 +1,142 @@
+// Shared state and types of the Nextcloud simulator. Every route module receives the same SimContext.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SimUser {
+  id: string;
+  displayName: string;
+  password: string;
+  email: string;
+  groups: string[];
+  enabled: boolean;
+  language: string;
+  locale: string;
+}
+
+export interface SimGroup {
+  id: string;
+  displayName: string;
+}
+
+/** Who the current request is, as Nextcloud's handleLogin would have decided. */
+export interface SimIdentity {
+  /** The logged-in user, or null when anonymous (or when the user is disabled). */
+  user: SimUser | null;
+  /** How the user was established. */
+  via: 'session' | 'basic' | 'appapi' | null;
+  /** Set when the request carried valid AppAPI headers (the ExApp's own call). */
+  appId: string | null;
+  /** The AppAPI user part named a user that exists but is disabled. */
+  disabledUser: boolean;
+}
+
+export type AccessLevel = 0 | 1 | 2; // PUBLIC, USER, ADMIN
+
+export interface ExAppRoute {
+  url: string;
+  verb: string;
+  access_level: AccessLevel;
+  headers_to_exclude: string[];
+  bruteforce_protection: number[];
+}
+
+export interface ExAppStatus {
+  deploy: number;
+  init: number;
+  action: string;
+  type: 'install' | 'update' | '';
+  error: string;
+}
+
+export interface ExApp {
+  id: string;
+  name: string;
+  version: string;
+  secret: string;
+  /** Where AppAPI reaches the ExApp: TCP (manual-install) or a unix socket (HaRP FRP mode). */
+  target: { protocol: 'http'; host: string; port: number } | { socketPath: string };
+  daemon: string;
+  /** True for HaRP daemons: lifecycle calls carry the harp headers. */
+  harp: boolean;
+  enabled: boolean;
+  status: ExAppStatus;
+  routes: ExAppRoute[];
+}
+
+export interface DeclarativeForm {
+  id: string;
+  section_type: 'admin' | 'personal';
+  [key: string]: unknown;
+}
+
+export interface TalkParticipant {
+  userId: string;
+  participantType: number; // 1 owner, 2 moderator, 3 user
+  lastReadMessage: number;
+  /** Message ids whose notification is still pending for this user. */
+  pendingNotifications: number[];
+}
+
+export interface TalkMessage {
+  id: number;
+  actorType: 'users' | 'bots' | 'guests';
+  actorId: string;
+  timestamp: number;
+  message: string;
+  messageParameters: Record<string, Record<string, string>>;
+  messageType: 'comment' | 'system';
+  systemMessage: string;
+  referenceId: string;
+  replyTo: number | null;
+  silent: boolean;
+}
+
+export interface TalkRoom {
+  id: number;
+  token: string;
+  type: 1 | 2 | 3 | 4 | 5 | 6;
+  name: string;
+  description: string;
+  readOnly: 0 | 1;
+  lobbyState: 0 | 1;
+  participants: TalkParticipant[];
+  messages: TalkMessage[];
+}
+
+export interface SimState {
+  users: Map<string, SimUser>;
+  groups: Map<string, SimGroup>;
+  /** session id (cookie value) -> user id */
+  sessions: Map<string, { userId: string; requestToken: string; passphrase: string }>;
+  apps: Map<string, ExApp>;
+  /** appId -> key -> {value, sensitive} */
+  appConfig: Map<string, Map<string, { value: string; sensitive: boolean }>>;
+  /** appId -> userId -> key -> {value, sensitive} */
+  preferences: Map<string, Map<string, Map<string, { value: string; sensitive: boolean }>>>;
+  /** appId -> formId -> scheme */
+  settingsForms: Map<string, Map<string, DeclarativeForm>>;
+  talk: { rooms: TalkRoom[]; nextMessageId: number };
+  /** Every AppAPI impersonation, like <datadirectory>/exapp_impersonation.log */
+  impersonationLog: { appId: string; userId: string; method: string; url: string }[];
+}
+
+export interface SimContext {
+  state: SimState;
+  /** Public base URL of the simulated Nextcloud, e.g. http://127.0.0.1:8080 (no trailing slash). */
+  baseUrl(): string;
+  /** The PHP SabreDAV backend (loopback only); requests carry X-Sim-User and X-Sim-Token. */
+  dav: { origin: string; token: string };
+  /** AppAPI version this simulator reports (AA-VERSION, capabilities). */
+  appApiVersion: string;
+  /** Nextcloud server version string reported in capabilities. */
+  serverVersion: { major: number; minor: number; micro: number; string: string };
+}
+
+export type OcsVersion = 1 | 2;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    nc: SimIdentity;
+  }
+}
+
+export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;

@@ -1,0 +1,98 @@
+// HaRP's ExApp router at /exapps/{appId}/{path}: route check without verbs, 403 instead of 404 for missing
+// rights, a per-IP blacklist that silently drops connections, and requests/responses passed through unchanged.
+import type http from 'node:http';
+import type { SimContext } from '../context.js';
+import type { ResolvedIdentity } from '../identity.js';
+import { PASSPHRASE_COOKIE, parseCookies } from '../identity.js';
+import { isAdmin } from '../state.js';
+import { hasDotDotSegment, matchHarpRoute } from './routes-table.js';
+import { requestExApp } from './upstream.js';
+
+export const HARP_PATTERN = /^\/exapps\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
+const LIFECYCLE_PATHS = new Set(['/heartbeat', '/init', '/enabled']);
+/** HaRP's hard-coded AA-VERSION on the browser path. */
+const HARP_AA_VERSION = '32';
+
+export class HarpBlacklist {
+  private readonly failures = new Map<string, number[]>();
+  constructor(
+    private readonly count = 10,
+    private readonly windowMs = 300_000,
+  ) {}
+  fail(ip: string): void {
+    this.failures.set(ip, [...this.recent(ip), Date.now()]);
+  }
+  banned(ip: string): boolean {
+    return this.recent(ip).length >= this.count;
+  }
+  private recent(ip: string): number[] {
+    const cutoff = Date.now() - this.windowMs;
+    return (this.failures.get(ip) ?? []).filter((time) => time > cutoff);
+  }
+}
+
+export interface HarpDeps {
+  ctx: SimContext;
+  blacklist: HarpBlacklist;
+  identity: ResolvedIdentity;
+  clientIp: string;
+}
+
+export async function handleHarp(request: http.IncomingMessage, response: http.ServerResponse, deps: HarpDeps): Promise<void> {
+  const { ctx, blacklist, clientIp } = deps;
+  const drop = () => {
+    blacklist.fail(clientIp);
+    request.socket.destroy();
+  };
+  if (blacklist.banned(clientIp)) {
+    request.socket.destroy();
+    return;
+  }
+  const match = HARP_PATTERN.exec(request.url ?? '');
+  if (!match) return plain(response, 404, '404 Not Found');
+  const appId = decodeURIComponent(match[1]!);
+  const targetPath = match[2] || '/';
+  if (hasDotDotSegment(targetPath)) return drop();
+  if (LIFECYCLE_PATHS.has(targetPath)) return drop();
+  const app = ctx.state.apps.get(appId);
+  if (!app || !app.enabled) {
+    blacklist.fail(clientIp);
+    return plain(response, 404, '404 Not Found');
+  }
+  const route = matchHarpRoute(app.routes, targetPath);
+  if (!route) {
+    blacklist.fail(clientIp);
+    return plain(response, 404, '404 Not Found');
+  }
+  // HaRP asks Nextcloud who this is only when a session cookie or an Authorization header is present.
+  const cookies = parseCookies(request.headers.cookie);
+  const lookedUp = cookies.has(PASSPHRASE_COOKIE) || request.headers.authorization !== undefined;
+  const user = lookedUp ? deps.identity.user : null;
+  const level = !user ? 0 : isAdmin(user) ? 2 : 1;
+  if (route.access_level !== 0 && level < route.access_level) {
+    blacklist.fail(clientIp);
+    return plain(response, 403, '403 Forbidden');
+  }
+
+  const headers: http.OutgoingHttpHeaders = { ...request.headers };
+  headers['ex-app-id'] = app.id;
+  headers['ex-app-version'] = app.version;
+  headers['authorization-app-api'] = Buffer.from(`${user?.id ?? ''}:${app.secret}`).toString('base64');
+  headers['aa-version'] = HARP_AA_VERSION;
+  let upstream: http.IncomingMessage;
+  try {
+    upstream = await requestExApp(app, { method: request.method ?? 'GET', path: `${targetPath}${match[3] ?? ''}`, headers, body: request });
+  } catch {
+    return plain(response, 503, '503 Service Unavailable');
+  }
+  const status = upstream.statusCode ?? 502;
+  if (route.bruteforce_protection.includes(status)) blacklist.fail(clientIp);
+  response.writeHead(status, upstream.rawHeaders);
+  response.flushHeaders();
+  upstream.pipe(response);
+  response.on('close', () => upstream.destroy());
+}
+
+function plain(response: http.ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+}

@@ -1,0 +1,198 @@
+// AppAPI's ExAppProxyController: /index.php/apps/app_api/proxy/{appId}/{path} (and /apps/app_api/proxy/...).
+// Each behaviour below is one the contract (appapi.md section 5) pins down.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import type { SimContext } from '../context.js';
+import type { ResolvedIdentity } from '../identity.js';
+import { isAdmin } from '../state.js';
+import type { Throttler } from '../throttle.js';
+import { rebuildQueryLikePhp } from './php-query.js';
+import { hasDotDotSegment, matchPhpProxyRoute } from './routes-table.js';
+import { appApiHeaders, readBody, requestExApp } from './upstream.js';
+
+export const PHP_PROXY_PATTERN = /^(?:\/index\.php)?\/apps\/app_api\/proxy\/([^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/;
+
+const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+const STRIPPED_REQUEST_HEADERS = new Set(['content-length', 'authorization-app-api', 'x-origin-ip', 'transfer-encoding', 'connection']);
+const STRIPPED_RESPONSE_HEADERS = new Set(['aa-version', 'ex-app-id', 'authorization-app-api', 'ex-app-version', 'aa-request-id', 'transfer-encoding', 'connection', 'keep-alive']);
+const MAX_REDIRECTS = 5;
+/** Response::getHeaders() of an empty Nextcloud response; the ExApp's headers are merged over these. */
+const NEXTCLOUD_DEFAULT_HEADERS: Record<string, string> = {
+  'cache-control': 'no-cache, no-store, must-revalidate',
+  'content-security-policy': "default-src 'none';base-uri 'none';manifest-src 'self';frame-ancestors 'none'",
+  'feature-policy': "autoplay 'none';camera 'none';fullscreen 'none';geolocation 'none';microphone 'none';payment 'none'",
+  'x-robots-tag': 'noindex, nofollow',
+};
+const MIME_BY_EXTENSION: Record<string, string> = {
+  '.js': 'application/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.html': 'text/html',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain',
+};
+
+export interface ProxyDeps {
+  ctx: SimContext;
+  throttler: Throttler;
+  identity: ResolvedIdentity;
+  clientIp: string;
+}
+
+export async function handlePhpProxy(request: http.IncomingMessage, response: http.ServerResponse, deps: ProxyDeps): Promise<void> {
+  const { ctx, throttler, identity, clientIp } = deps;
+  const match = PHP_PROXY_PATTERN.exec(request.url ?? '');
+  const method = (request.method ?? 'GET').toUpperCase();
+  if (!match) return notFound(response);
+  if (!ALLOWED_METHODS.has(method)) {
+    response.writeHead(405, { 'content-type': 'text/plain' }).end('Method Not Allowed');
+    return;
+  }
+  const appId = decodeURIComponent(match[1]!);
+  const rawPath = match[2] ?? '';
+  // The router decodes the path; exotic encodings such as %2F are not preserved.
+  let appPath: string;
+  try {
+    appPath = decodeURIComponent(rawPath);
+  } catch {
+    return notFound(response);
+  }
+  // POST, PUT and DELETE require a non-empty {path} (requirements other '.+').
+  if (method !== 'GET' && appPath === '') return notFound(response);
+  if (hasDotDotSegment(rawPath)) return notFound(response);
+  const app = ctx.state.apps.get(appId);
+  if (!app || !app.enabled) return notFound(response);
+  const route = matchPhpProxyRoute(app.routes, appPath, method);
+  if (!route) return notFound(response);
+  const user = identity.user;
+  if (route.access_level === 1 && !user) return notFound(response);
+  if (route.access_level === 2 && !isAdmin(user)) return notFound(response);
+  const guarded = route.bruteforce_protection.length > 0;
+  if (guarded && throttler.isBlocked(clientIp, 'app_api')) {
+    response.writeHead(429, { 'content-type': 'text/plain' }).end('Too Many Requests');
+    return;
+  }
+
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || STRIPPED_REQUEST_HEADERS.has(name) || route.headers_to_exclude.includes(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const requestId = randomBytes(10).toString('base64url');
+  // Guzzle merges AppAPI's headers with the client's: a client-sent EX-APP-ID or AA-* survives as a joined value.
+  for (const [name, value] of Object.entries(appApiHeaders(app, user?.id ?? '', ctx.appApiVersion, requestId))) {
+    const existing = headers[name];
+    headers[name] = existing !== undefined && name !== 'authorization-app-api' ? `${existing}, ${value}` : value;
+  }
+  headers['accept-language'] ??= user?.language ?? 'en';
+  headers['x-origin-ip'] = clientIp;
+  const body = method === 'GET' ? undefined : await readBody(request);
+  if (body) headers['content-length'] = String(body.length);
+
+  const query = rebuildQueryLikePhp(match[3] ?? '');
+  let upstream: http.IncomingMessage;
+  try {
+    upstream = await followRedirects(app, { method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
+  } catch (error) {
+    response.writeHead(500, { 'content-type': 'text/plain' }).end(`Proxy error: ${(error as Error).message}`);
+    return;
+  }
+  const status = upstream.statusCode ?? 502;
+  if (guarded) {
+    if (route.bruteforce_protection.includes(status)) throttler.registerAttempt(clientIp, 'app_api');
+    else if (status >= 200 && status < 300) throttler.reset(clientIp, 'app_api');
+  }
+
+  const outHeaders: Record<string, string> = { ...NEXTCLOUD_DEFAULT_HEADERS, 'x-request-id': requestId };
+  const appHeaders: Record<string, string> = {};
+  for (let i = 0; i < upstream.rawHeaders.length; i += 2) {
+    const name = upstream.rawHeaders[i]!.toLowerCase();
+    // ProxyResponse keeps $value[0]: only the first value of each header survives (e.g. one Set-Cookie).
+    if (STRIPPED_RESPONSE_HEADERS.has(name) || name in appHeaders) continue;
+    appHeaders[name] = upstream.rawHeaders[i + 1]!;
+  }
+  const isHtmlPath = appPath.endsWith('.html');
+  const contentType = appHeaders['content-type'] ?? MIME_BY_EXTENSION[path.extname(appPath)] ?? '';
+  if (contentType) appHeaders['content-type'] = contentType;
+  if (!isHtmlPath && appHeaders['cache-control'] === undefined && contentType !== 'application/json' && contentType !== 'application/x-tar') {
+    outHeaders['cache-control'] = 'private, max-age=3600, must-revalidate';
+    outHeaders.expires = new Date(Date.now() + 3600_000).toUTCString();
+  }
+  Object.assign(outHeaders, appHeaders);
+
+  // Nextcloud's client streams only GET and POST; PUT/DELETE responses and .html pages arrive buffered.
+  if (isHtmlPath || method === 'PUT' || method === 'DELETE') {
+    let buffered = await readBody(upstream);
+    if (isHtmlPath) buffered = Buffer.from(buffered.toString('utf8').replaceAll('<script', `<script nonce="${randomBytes(16).toString('base64')}"`));
+    delete outHeaders['content-length'];
+    response.writeHead(status, { ...outHeaders, 'content-length': String(buffered.length) }).end(buffered);
+    return;
+  }
+  response.writeHead(status, outHeaders);
+  response.flushHeaders();
+  upstream.pipe(response);
+  response.on('close', () => upstream.destroy());
+}
+
+/** Guzzle's default allow_redirects: follow up to 5 hops; 301-303 turn into GET without a body. */
+async function followRedirects(
+  app: Parameters<typeof requestExApp>[0],
+  first: { method: string; path: string; headers: http.OutgoingHttpHeaders; body?: Buffer },
+): Promise<http.IncomingMessage> {
+  let current = first;
+  for (let hop = 0; ; hop++) {
+    const upstream = await requestExApp(app, current);
+    const status = upstream.statusCode ?? 0;
+    const location = upstream.headers.location;
+    if (status < 300 || status >= 400 || !location || status === 304) return upstream;
+    if (hop >= MAX_REDIRECTS) {
+      upstream.destroy();
+      throw new Error(`Will not follow more than ${MAX_REDIRECTS} redirects`);
+    }
+    upstream.resume();
+    const target = new URL(location, EXAPP_ORIGIN + current.path);
+    const keepMethod = status === 307 || status === 308;
+    const headers = { ...current.headers };
+    if (!keepMethod) {
+      delete headers['content-length'];
+      delete headers['content-type'];
+    }
+    current = {
+      method: keepMethod ? current.method : 'GET',
+      path: `${target.pathname}${target.search}`,
+      headers,
+      body: keepMethod ? current.body : undefined,
+    };
+    // Guzzle follows a redirect to any host, server-side: the browser never sees the Location.
+    if (target.origin !== EXAPP_ORIGIN && !isSameTarget(app, target)) {
+      return requestUrl(target, current.method, current.headers, current.body);
+    }
+  }
+}
+
+const EXAPP_ORIGIN = 'http://exapp.invalid';
+
+function isSameTarget(app: Parameters<typeof requestExApp>[0], url: URL): boolean {
+  return 'host' in app.target && url.protocol === 'http:' && url.hostname === app.target.host && Number(url.port || 80) === app.target.port;
+}
+
+function requestUrl(url: URL, method: string, headers: http.OutgoingHttpHeaders, body?: Buffer): Promise<http.IncomingMessage> {
+  const { host: _host, ...rest } = headers;
+  return new Promise((resolve, reject) => {
+    const outgoing = (url.protocol === 'https:' ? https : http).request(url, { method, headers: rest }, resolve);
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+function encodePath(appPath: string): string {
+  return appPath.split('/').map(encodeURIComponent).join('/');
+}
+
+function notFound(response: http.ServerResponse): void {
+  response.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache, no-store, must-revalidate' }).end('');
+}

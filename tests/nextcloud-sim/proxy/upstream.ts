@@ -1,0 +1,44 @@
+// Requests from the simulated Nextcloud to an ExApp, over TCP (manual-install) or a unix socket (HaRP's tunnel).
+import http from 'node:http';
+import type { ExApp } from '../context.js';
+
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query, starting with '/'. */
+  path: string;
+  headers: http.OutgoingHttpHeaders;
+  body?: Buffer | NodeJS.ReadableStream;
+  /** 0 = none (the PHP proxy since AppAPI 3.1). */
+  timeoutMs?: number;
+}
+
+export function requestExApp(app: ExApp, request: UpstreamRequest): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = 'socketPath' in app.target ? { socketPath: app.target.socketPath } : { host: app.target.host, port: app.target.port };
+    const outgoing = http.request({ ...target, method: request.method, path: request.path, headers: request.headers }, resolve);
+    outgoing.on('error', reject);
+    if (request.timeoutMs) {
+      outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(new Error(`ExApp ${app.id} did not answer within ${request.timeoutMs} ms`)));
+    }
+    if (request.body === undefined) outgoing.end();
+    else if (Buffer.isBuffer(request.body)) outgoing.end(request.body);
+    else request.body.pipe(outgoing);
+  });
+}
+
+export async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** The AppAPI headers of AppAPICommonService::buildAppAPIAuthHeaders. */
+export function appApiHeaders(app: ExApp, userId: string, aaVersion: string, requestId: string): Record<string, string> {
+  return {
+    'aa-version': aaVersion,
+    'ex-app-id': app.id,
+    'ex-app-version': app.version,
+    'authorization-app-api': Buffer.from(`${userId}:${app.secret}`).toString('base64'),
+    'aa-request-id': requestId,
+  };
+}

@@ -1,0 +1,76 @@
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appApiAuth, secretsEqual, verifyAppApiHeaders } from '../../../src/http/appapi-auth.js';
+
+const expected = { appId: 'mcp_gateway', appSecret: 'correct-horse-battery-staple-0123456789' };
+const sign = (user: string, secret = expected.appSecret) => Buffer.from(`${user}:${secret}`).toString('base64');
+const headers = (overrides: Record<string, string> = {}) => ({
+  'ex-app-id': 'mcp_gateway',
+  'ex-app-version': '0.1.0',
+  'authorization-app-api': sign('alice'),
+  'aa-version': '32',
+  ...overrides,
+});
+
+describe('verifyAppApiHeaders', () => {
+  it('accepts the right secret and returns the acting user (possibly empty)', () => {
+    expect(verifyAppApiHeaders(headers(), expected)).toEqual({ userId: 'alice', registeredVersion: '0.1.0' });
+    expect(verifyAppApiHeaders(headers({ 'authorization-app-api': sign('') }), expected)).toEqual({ userId: '', registeredVersion: '0.1.0' });
+  });
+
+  it('splits on the first colon only, so secrets may contain colons', () => {
+    const withColon = { ...expected, appSecret: 'a:b:c-long-enough-secret' };
+    expect(verifyAppApiHeaders(headers({ 'authorization-app-api': sign('bob', withColon.appSecret) }), withColon)).toMatchObject({ userId: 'bob' });
+  });
+
+  it('rejects a wrong secret, a wrong or spoofed app id and missing headers', () => {
+    expect(verifyAppApiHeaders(headers({ 'authorization-app-api': sign('alice', 'wrong') }), expected)).toMatchObject({ code: 'wrong_secret' });
+    expect(verifyAppApiHeaders(headers({ 'ex-app-id': 'other_app' }), expected)).toMatchObject({ code: 'wrong_app' });
+    // What Node makes of a client-sent EX-APP-ID next to AppAPI's own.
+    expect(verifyAppApiHeaders(headers({ 'ex-app-id': 'mcp_gateway, mcp_gateway' }), expected)).toMatchObject({ code: 'wrong_app' });
+    expect(verifyAppApiHeaders(headers({ 'ex-app-version': '' }), expected)).toMatchObject({ code: 'missing_headers' });
+    expect(verifyAppApiHeaders({ 'ex-app-id': 'mcp_gateway', 'ex-app-version': '1' }, expected)).toMatchObject({ code: 'missing_headers' });
+    expect(verifyAppApiHeaders(headers({ 'authorization-app-api': Buffer.from('no-colon').toString('base64') }), expected)).toMatchObject({ code: 'bad_authorization' });
+  });
+
+  it('does not validate AA-VERSION (HaRP always sends 32)', () => {
+    expect(verifyAppApiHeaders(headers({ 'aa-version': 'garbage' }), expected)).toMatchObject({ userId: 'alice' });
+  });
+
+  it('compares secrets of different lengths without throwing', () => {
+    expect(secretsEqual('a', 'a much longer secret')).toBe(false);
+    expect(secretsEqual('same', 'same')).toBe(true);
+  });
+});
+
+describe('appApiAuth plugin', () => {
+  const app = Fastify();
+  beforeAll(async () => {
+    await app.register(appApiAuth, expected);
+    app.get('/heartbeat', { config: { unauthenticated: true } }, async () => ({ status: 'ok' }));
+    app.get('/who', async (request) => ({ user: request.appApi.userId }));
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  it('lets the heartbeat through without headers', async () => {
+    const response = await app.inject({ url: '/heartbeat' });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('answers 401 with a clear body and runs nothing else on a wrong secret', async () => {
+    const response = await app.inject({ url: '/who', headers: headers({ 'authorization-app-api': sign('alice', 'nope') }) });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ error: 'wrong_secret', message: 'AppAPI authentication failed: the app secret does not match' });
+  });
+
+  it('also guards unknown paths, so they reveal nothing without authentication', async () => {
+    expect((await app.inject({ url: '/nope' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/nope', headers: headers() })).statusCode).toBe(404);
+  });
+
+  it('hands the verified user to the route', async () => {
+    const response = await app.inject({ url: '/who', headers: headers() });
+    expect(response.json()).toEqual({ user: 'alice' });
+  });
+});

@@ -1,0 +1,79 @@
+// Starts the real app process (src/main.ts) the way AppAPI's manual-install daemon expects it to run, so
+// integration tests exercise the same binary, environment parsing and listeners as production.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../nextcloud-sim/php-backend.js';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface AppProcess {
+  secret: string;
+  version: string;
+  /** TCP port, or undefined when listening on a unix socket. */
+  port?: number;
+  socketPath?: string;
+  storageDir: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+  process: ChildProcess;
+}
+
+export const appVersion = /<version>([^<]+)<\/version>/.exec(fs.readFileSync(path.join(root, 'appinfo', 'info.xml'), 'utf8'))![1]!;
+
+export async function startAppProcess(options: { nextcloudUrl: string; harpSocket?: string; env?: Record<string, string> }): Promise<AppProcess> {
+  const secret = randomBytes(48).toString('base64url');
+  const port = options.harpSocket ? undefined : await freePort();
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-test-'));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    APP_ID: 'mcp_gateway',
+    APP_SECRET: secret,
+    APP_VERSION: appVersion,
+    APP_HOST: '127.0.0.1',
+    APP_PORT: String(port ?? 23000),
+    NEXTCLOUD_URL: options.nextcloudUrl,
+    APP_PERSISTENT_STORAGE: storageDir,
+    LOG_LEVEL: 'debug',
+    ...(options.harpSocket ? { HP_SHARED_KEY: 'test-harp-key', HP_EXAPP_SOCK: options.harpSocket } : {}),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!output.includes(' ready')) {
+    if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The app did not start within 20 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    secret,
+    version: appVersion,
+    port,
+    socketPath: options.harpSocket,
+    storageDir,
+    output: () => output,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          fs.rmSync(storageDir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
