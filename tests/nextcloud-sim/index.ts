@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   /** Keeps DAV data across runs when given; a fresh temporary directory otherwise (removed on stop). */
   dataDir?: string;
   logLevel?: string;
+  /** false skips the PHP DAV backend (WebDAV/CalDAV then answer 503), for tests that only need proxies or OCS. */
+  dav?: boolean;
 }
 
 export interface Simulator {
@@ -59,7 +61,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nextcloud-sim-'));
-  const php: PhpBackend = await startPhpBackend(path.join(dataDir, 'dav'));
+  const php: PhpBackend =
+    options.dav === false ? { origin: 'http://127.0.0.1:9', token: '', stop: async () => {} } : await startPhpBackend(path.join(dataDir, 'dav'));
   const state = createState();
   seedTalk(state, Math.floor(Date.now() / 1000));
   let baseUrl = '';
@@ -105,6 +108,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
   });
   await app.register(formbody);
+  // PHP reads an empty body with a JSON content type as "no parameters"; Fastify would answer 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body).trim();
+    if (!text) return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Invalid JSON body'), { statusCode: 400 }), undefined);
+    }
+  });
   app.decorateRequest('nc', null as unknown as SimIdentity);
   app.addHook('onRequest', async (request) => {
     request.nc = identify(request.raw);

@@ -83,9 +83,8 @@ export class AppApiLifecycle {
       path: '/init',
       headers: appApiHeaders(app, '', this.ctx.appApiVersion, 'CLI'),
       timeoutMs: 30_000,
-    }).catch((error: Error) => {
-      app.status.error = `Failed to initialize ExApp: ${error.message}`;
-      this.finishInit(app.id);
+    }).catch(async (error: Error) => {
+      await this.reportProgress(app, 0, `Failed to initialize ExApp: ${error.message}`);
       return null;
     });
     if (!response) return;
@@ -94,8 +93,7 @@ export class AppApiLifecycle {
     if (status === 404 || status === 501) {
       await this.reportProgress(app, 100, '');
     } else if (status >= 400) {
-      app.status.error = `Failed to initialize ExApp: HTTP ${status}`;
-      this.finishInit(app.id);
+      await this.reportProgress(app, 0, `Failed to initialize ExApp: HTTP ${status}`);
     }
   }
 

@@ -1,0 +1,163 @@
+// The real app process, registered in the simulated Nextcloud with the occ flow, reached through both proxies.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonInfo } from '../../scripts/json-info.js';
+import type { Simulator } from '../nextcloud-sim/index.js';
+import { startSimulator } from '../nextcloud-sim/index.js';
+import type { AppProcess } from '../support/app-process.js';
+import { startAppProcess } from '../support/app-process.js';
+
+describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
+  let sim: Simulator;
+  let app: AppProcess;
+  let registration: { code: number; output: string };
+  const proxied = (suffix: string) => `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/${suffix}`;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ dav: false });
+    app = await startAppProcess({ nextcloudUrl: sim.url });
+    registration = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await sim?.stop();
+  });
+
+  it('registers like occ app_api:app:register: heartbeat, /init progress to 100, /enabled', () => {
+    expect(registration).toMatchObject({ code: 0 });
+    expect(sim.state.apps.get('mcp_gateway')).toMatchObject({ enabled: true, status: { init: 100, error: '' } });
+  });
+
+  it('registers its admin settings form on enable, with the connector URL', () => {
+    const form = sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin');
+    expect(form).toMatchObject({ section_type: 'admin', section_id: 'declarative_settings' });
+    expect(String(form?.description)).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
+  });
+
+  it('serves the landing page through the proxy with no-store and its own CSP', async () => {
+    const response = await fetch(proxied(''));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await response.text()).toContain(`<code id="connector-url">${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp</code>`);
+  });
+
+  it('acts as the logged-in user: /api/v1/me asks Nextcloud as that user', async () => {
+    const alice = await fetch(proxied('api/v1/me'), { headers: { cookie: sim.sessionCookie('alice') } });
+    expect(alice.status).toBe(200);
+    expect(await alice.json()).toEqual({ id: 'alice', displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['staff'] });
+    const bob = await fetch(proxied('api/v1/me'), { headers: { cookie: sim.sessionCookie('bob') } });
+    expect(((await bob.json()) as { id: string }).id).toBe('bob');
+    expect((await fetch(proxied('api/v1/me'))).status).toBe(404);
+    expect(sim.state.impersonationLog.some((entry) => entry.appId === 'mcp_gateway' && entry.userId === 'bob')).toBe(true);
+  });
+
+  it('reports its status to admins only', async () => {
+    expect((await fetch(proxied('admin/api/v1/status'), { headers: { cookie: sim.sessionCookie('alice') } })).status).toBe(404);
+    const response = await fetch(proxied('admin/api/v1/status'), { headers: { cookie: sim.sessionCookie('admin') } });
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as Record<string, unknown>;
+    expect(status).toMatchObject({
+      app: { id: 'mcp_gateway', version: app.version, registeredVersion: app.version },
+      connectorUrl: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`,
+      publicBaseUrlSource: 'deployment',
+      nextcloud: { version: '32.0.2', error: null },
+    });
+    expect(typeof status.initCompletedAt).toBe('string');
+  });
+
+  it("uses the admin's public base URL setting without a restart", async () => {
+    const set = await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'https://cloud.example.com/exapps/mcp_gateway/']);
+    expect(set.code).toBe(0);
+    try {
+      expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
+      // A value that is not a URL is ignored, not trusted.
+      await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'javascript:alert(1)']);
+      expect(await (await fetch(proxied(''))).text()).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
+    } finally {
+      sim.state.appConfig.get('mcp_gateway')?.delete('public_base_url');
+    }
+  });
+
+  it('answers the heartbeat without authentication and refuses everything else without the secret', async () => {
+    const direct = `http://127.0.0.1:${app.port}`;
+    expect(await (await fetch(`${direct}/heartbeat`)).json()).toEqual({ status: 'ok' });
+    const wrong = await fetch(`${direct}/api/v1/me`, {
+      headers: { 'ex-app-id': 'mcp_gateway', 'ex-app-version': app.version, 'authorization-app-api': Buffer.from('alice:not-the-secret').toString('base64') },
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'wrong_secret' });
+    const init = await fetch(`${direct}/init`, { method: 'POST' });
+    expect(init.status).toBe(401);
+  });
+
+  it('unregisters its form on disable and registers it again on enable', async () => {
+    expect(await sim.occ(['app_api:app:disable', 'mcp_gateway'])).toMatchObject({ code: 0 });
+    expect(sim.state.settingsForms.get('mcp_gateway')?.has('mcp_gateway_admin')).toBe(false);
+    expect((await fetch(proxied(''))).status).toBe(404);
+    expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
+    expect(sim.state.settingsForms.get('mcp_gateway')?.has('mcp_gateway_admin')).toBe(true);
+  });
+
+  it('never writes the secret, bearer tokens, cookies or OAuth codes into its log', async () => {
+    const cookie = sim.sessionCookie('alice');
+    await fetch(proxied('?code=one-time-code-123&state=xyz'), { headers: { authorization: 'Bearer token-abc-123', cookie } });
+    await fetch(proxied('api/v1/me'), { headers: { cookie } });
+    const log = app.output();
+    expect(log).toContain('"url":"/?code=%5Bredacted%5D');
+    for (const secret of [app.secret, 'token-abc-123', 'one-time-code-123', cookie.split('=')[1]!.split(';')[0]!, Buffer.from(`alice:${app.secret}`).toString('base64')]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('MCP Gateway behind HaRP (unix socket)', () => {
+  let sim: Simulator;
+  let app: AppProcess;
+  let socketDir: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ dav: false });
+    socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-sock-'));
+    const socketPath = path.join(socketDir, 'exapp.sock');
+    app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath });
+    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
+    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'harp_proxy', '--json-info', jsonInfo({ secret: app.secret, port: 23000 }), '--wait-finish']);
+    expect(result).toMatchObject({ code: 0 });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await sim?.stop();
+    fs.rmSync(socketDir, { recursive: true, force: true });
+  });
+
+  it('listens on the socket and is reachable at /exapps/mcp_gateway/', async () => {
+    const landing = await fetch(`${sim.url}/exapps/mcp_gateway/`);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('connector-url');
+  });
+
+  it('keeps USER routes from anonymous visitors (403 on HaRP) and acts as the session user', async () => {
+    expect((await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`)).status).toBe(403);
+    const me = await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`, { headers: { cookie: sim.sessionCookie('carol') } });
+    expect(((await me.json()) as { id: string }).id).toBe('carol');
+  });
+});
+
+describe('a registration with the wrong secret', () => {
+  it('fails at /init and is reported by occ, with nothing enabled', async () => {
+    const sim = await startSimulator({ dav: false });
+    const app = await startAppProcess({ nextcloudUrl: sim.url });
+    try {
+      const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: 'not-the-apps-secret-at-all', port: app.port! }), '--wait-finish']);
+      expect(result.code).toBe(1);
+      expect(result.output).toMatch(/initialization failed: .*401/);
+      expect(app.output()).toContain('rejected a request without valid AppAPI authentication');
+    } finally {
+      await app.stop();
+      await sim.stop();
+    }
+  });
+});
