@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations.js';
+import type { Migration } from './migrations.js';
+import { migrations as shippedMigrations } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -16,7 +17,7 @@ export function openDatabase(storageDir: string, fileName = 'mcp_gateway.sqlite'
   return db;
 }
 
-export function migrate(db: Db): { applied: string[] } {
+export function migrate(db: Db, migrations: Migration[] = shippedMigrations): { applied: string[] } {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const done = new Set(db.prepare('SELECT id FROM schema_migrations').pluck().all() as string[]);
   const applied: string[] = [];

@@ -1,0 +1,15 @@
+<?php
+// Loads Debian's SabreDAV 1.8 from PHP's include path and this simulator's own classes (namespace SimDav,
+// one class per file in lib/). Shared by router.php and seed.php.
+declare(strict_types=1);
+
+require_once 'Sabre/autoload.php';
+
+spl_autoload_register(static function (string $class): void {
+    if (str_starts_with($class, 'SimDav\\')) {
+        $file = __DIR__ . '/' . substr($class, 7) . '.php';
+        if (is_file($file)) require_once $file;
+    }
+});
+// Nextcloud's own Forbidden exception: its class name is part of the error body clients see (contract 1.12).
+require_once __DIR__ . '/NcForbidden.php';
