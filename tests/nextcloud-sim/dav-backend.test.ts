@@ -134,6 +134,13 @@ describe('files over WebDAV', () => {
     expect(response.status).toBe(401);
   });
 
+  it('answers 401 without a user and reports health without a token', async () => {
+    const response = await fetch(`${origin}/remote.php/dav/files/alice/`, { method: 'PROPFIND', headers: { 'x-sim-user': '', 'x-sim-token': token } });
+    expect(response.status).toBe(401);
+    expect(await response.text()).toContain('<s:exception>Sabre\\DAV\\Exception\\NotAuthenticated</s:exception>');
+    expect(await (await fetch(`${origin}/_sim/health`)).json()).toEqual({ ok: true });
+  });
+
   it('lists alice’s home with Nextcloud properties', async () => {
     const entries = await propfind('alice', 'files/alice/');
     const root = entries[0]!;
@@ -235,6 +242,67 @@ describe('files over WebDAV', () => {
     expect(fs.readdirSync(path.join(dataDir, 'alice', 'trash')).some((name) => name.startsWith('Notes.txt.d'))).toBe(true);
   });
 
+  it('refuses a MOVE out of the share before touching an existing destination', async () => {
+    const move = await dav('bob', 'MOVE', 'files/bob/Shared/Plans/Roadmap.md', undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/Readme.md` });
+    expect(move.status).toBe(403);
+    expect((await dav('bob', 'GET', 'files/bob/Readme.md')).status).toBe(200);
+    expect((await dav('alice', 'MOVE', 'files/alice/Plans', undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/Plans/Q3` })).status).toBe(403);
+    expect((await dav('alice', 'GET', 'files/alice/Plans/Q3/Milestones.txt')).status).toBe(200);
+  });
+
+  it('keeps the share when alice renames the shared folder (shares follow the node, not the path)', async () => {
+    const rename = (from: string, to: string) => dav('alice', 'MOVE', `files/alice/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/${to}` });
+    expect((await rename('Plans', 'Pl%C3%A4ne')).status).toBe(201);
+    const inside = await propfind('bob', 'files/bob/Shared/Plans/Q3/');
+    expect(inside.map((entry) => entry.href)).toContain('/remote.php/dav/files/bob/Shared/Plans/Q3/Milestones.txt');
+    expect((await rename('Pl%C3%A4ne', 'Plans')).status).toBe(201);
+    expect((await propfind('alice', 'files/alice/Plans/', '0'))[0]!.props.get(`${OC}share-types`)).toContain('>0<');
+    // bob may rename his mount point (NV on the mount root); alice's folder keeps its name.
+    const renameMount = (from: string, to: string) => dav('bob', 'MOVE', `files/bob/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/${to}` });
+    expect((await renameMount('Shared/Plans', 'Alice%20plans')).status).toBe(201);
+    expect((await propfind('bob', 'files/bob/Alice%20plans/', '0'))[0]!.props.get(`${NC}is-mount-root`)).toBe('true');
+    expect((await dav('alice', 'GET', 'files/alice/Plans/Roadmap.md')).status).toBe(200);
+    expect((await renameMount('Alice%20plans', 'Shared/Plans')).status).toBe(201);
+  });
+
+  it('propagates etags to folders above, including the recipient’s mount point', async () => {
+    const etag = async (user: string, davPath: string) => (await propfind(user, davPath, '0'))[0]!.props.get('{DAV:}getetag');
+    const [aliceRoot, bobRoot, bobShared, bobMount] = await Promise.all([etag('alice', 'files/alice/'), etag('bob', 'files/bob/'), etag('bob', 'files/bob/Shared/'), etag('bob', 'files/bob/Shared/Plans/')]);
+    expect((await dav('alice', 'PUT', 'files/alice/Plans/Q3/Milestones.txt', 'M1 moved\n')).status).toBe(204);
+    expect(await etag('alice', 'files/alice/')).not.toBe(aliceRoot);
+    expect(await etag('bob', 'files/bob/')).not.toBe(bobRoot);
+    expect(await etag('bob', 'files/bob/Shared/')).not.toBe(bobShared);
+    expect(await etag('bob', 'files/bob/Shared/Plans/')).not.toBe(bobMount);
+    expect(await (await dav('bob', 'GET', 'files/bob/Shared/Plans/Q3/Milestones.txt')).text()).toBe('M1 moved\n');
+  });
+
+  it('honours X-OC-MTime and ignores the query string', async () => {
+    const put = await dav('alice', 'PUT', 'files/alice/Documents/dated.txt', 'old news', { 'x-oc-mtime': '1700000000' });
+    expect(put.status).toBe(201);
+    expect(put.headers.get('x-oc-mtime')).toBe('accepted');
+    const get = await dav('alice', 'GET', 'files/alice/Documents/dated.txt?downloadStartSecret=abc');
+    expect(get.status).toBe(200);
+    expect(get.headers.get('last-modified')).toBe(new Date(1_700_000_000_000).toUTCString());
+    expect(get.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''dated.txt; filename="dated.txt"`);
+  });
+
+  it('sets favourites with PROPPATCH (all or nothing) and lists them with filter-files', async () => {
+    const patch = (body: string) =>
+      dav('alice', 'PROPPATCH', 'files/alice/Documents/Budget.csv', `<d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:set><d:prop>${body}</d:prop></d:set></d:propertyupdate>`);
+    const mixed = await patch('<oc:favorite>1</oc:favorite><d:displayname>renamed.csv</d:displayname>');
+    expect(mixed.status).toBe(207);
+    const mixedBody = await mixed.text();
+    expect(mixedBody).toContain('403 Forbidden');
+    expect(mixedBody).toContain('424 Failed Dependency');
+    const ok = await patch('<oc:favorite>1</oc:favorite>');
+    expect(ok.status).toBe(207);
+    expect(await ok.text()).toContain('200 OK');
+    const report = await dav('alice', 'REPORT', 'files/alice/', `<oc:filter-files xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/></d:prop><oc:filter-rules><oc:favorite>1</oc:favorite></oc:filter-rules></oc:filter-files>`);
+    expect(report.status).toBe(207);
+    expect(parseMultistatus(await report.text()).map((entry) => entry.href).sort()).toEqual(['/remote.php/dav/files/alice/Documents/Budget.csv', '/remote.php/dav/files/alice/Readme.md']);
+    expect((await patch('<oc:favorite>0</oc:favorite>')).status).toBe(207);
+  });
+
   it('supports DASL SEARCH including shared-in nodes', async () => {
     const search = (user: string, where: string, scope = `/files/${user}`) =>
       dav(user, 'SEARCH', '', `<?xml version="1.0"?>
@@ -293,7 +361,7 @@ describe('CalDAV', () => {
   it('lists alice’s soft-deleted calendar with ncc:deleted-at', async () => {
     const response = await dav('alice', 'PROPFIND', 'calendars/alice/', `<d:propfind xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns"><d:prop><ncc:deleted-at/></d:prop></d:propfind>`, { depth: '1' });
     const entries = parseMultistatus(await response.text());
-    expect(entries.find((entry) => entry.href.endsWith('/old-project/'))!.props.get('{http://nextcloud.com/ns}deleted-at')).toMatch(/^\d{4}-/);
+    expect(entries.find((entry) => entry.href.endsWith('/old-project/'))!.props.get('{http://nextcloud.com/ns}deleted-at')).toMatch(/^\d{10}$/);
     expect(entries.find((entry) => entry.href.endsWith('/personal/'))!.missing.has('{http://nextcloud.com/ns}deleted-at')).toBe(true);
   });
 
@@ -310,6 +378,32 @@ describe('CalDAV', () => {
     expect(expanded.match(/SUMMARY:Team standup/g)?.length).toBe(3);
     const shared = await dav('bob', 'REPORT', 'calendars/bob/team_shared_by_alice/', query(day(0), day(30)), { depth: '1' });
     expect(await shared.text()).toContain('SUMMARY:Team offsite');
+  });
+
+  it('answers calendar-multiget with a 404 entry for a missing object', async () => {
+    const response = await dav('bob', 'REPORT', 'calendars/bob/team_shared_by_alice/', `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>
+  <d:href>/remote.php/dav/calendars/bob/team_shared_by_alice/offsite.ics</d:href>
+  <d:href>/remote.php/dav/calendars/bob/team_shared_by_alice/missing.ics</d:href>
+</c:calendar-multiget>`, { depth: '1' });
+    expect(response.status).toBe(207);
+    const entries = parseMultistatus(await response.text());
+    expect(entries[0]!.props.get('{urn:ietf:params:xml:ns:caldav}calendar-data')).toContain('SUMMARY:Team offsite');
+    expect(entries[1]!.href).toBe('/remote.php/dav/calendars/bob/team_shared_by_alice/missing.ics');
+    expect(entries[1]!.missing.has('{DAV:}getetag')).toBe(true);
+  });
+
+  it('searches events with ncc:calendar-search, skipping trashed calendars', async () => {
+    const search = (user: string, term: string) =>
+      dav(user, 'REPORT', `calendars/${user}/`, `<ncc:calendar-search xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns">
+  <d:prop><d:getetag/></d:prop>
+  <ncc:filter><ncc:comp-filter name="VEVENT"/><ncc:prop-filter name="SUMMARY"/><ncc:prop-filter name="LOCATION"/><ncc:search-term>${term}</ncc:search-term></ncc:filter>
+  <ncc:limit>10</ncc:limit>
+</ncc:calendar-search>`, { depth: '2' });
+    const bob = await search('bob', 'LAKESIDE');
+    expect(bob.status).toBe(207);
+    expect(parseMultistatus(await bob.text()).map((entry) => entry.href)).toEqual(['/remote.php/dav/calendars/bob/team_shared_by_alice/offsite.ics']);
+    expect(parseMultistatus(await (await search('alice', 'retrospective')).text())).toHaveLength(0);
   });
 
   it('refuses writes in the read-only shared calendar and accepts them in bob’s own', async () => {
@@ -352,5 +446,17 @@ describe('internal search endpoints', () => {
     expect(result.entries[0]!.resourceUrl).toContain(`${publicUrl}/index.php/apps/calendar/edit/`);
     const alice = await search('alice', 'calendar', 'term=retro&limit=5');
     expect(alice.entries).toHaveLength(0);
+  });
+});
+
+describe('unsharing', () => {
+  // Last on purpose: earlier tests rely on bob's mount.
+  it('removes the mount for bob only when he deletes the share root', async () => {
+    expect((await dav('bob', 'DELETE', 'files/bob/Shared/Plans')).status).toBe(204);
+    expect((await dav('bob', 'PROPFIND', 'files/bob/Shared/Plans/', PROPS, { depth: '0' })).status).toBe(404);
+    expect((await propfind('bob', 'files/bob/Shared/')).map((entry) => entry.href)).toEqual(['/remote.php/dav/files/bob/Shared/']);
+    expect((await dav('alice', 'GET', 'files/alice/Plans/Roadmap.md')).status).toBe(200);
+    expect((await propfind('alice', 'files/alice/Plans/', '0'))[0]!.props.get(`${OC}share-types`)).toBe('');
+    expect(fs.readdirSync(path.join(dataDir, 'bob', 'trash'))).toEqual([]);
   });
 });

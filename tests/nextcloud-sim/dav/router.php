@@ -4,13 +4,17 @@
 // (env SIM_TOKEN); data lives in env SIM_DATA_DIR. /_sim/* are internal JSON endpoints for the Node side.
 declare(strict_types=1);
 
+// Sabre 1.8 on PHP 8.2 raises deprecations on every request; printed, they would corrupt the XML bodies.
+ini_set('display_errors', '0');
+
 require __DIR__ . '/lib/bootstrap.php';
 
 use SimDav\ServerFactory;
 use SimDav\SimSearch;
 use SimDav\Users;
 
-$path = (string) parse_url((string) ($_SERVER['REQUEST_URI'] ?? '/'), PHP_URL_PATH);
+// Not parse_url(): it rejects paths like /files/alice/10:20 and reads a leading // as a host name.
+$path = explode('?', (string) ($_SERVER['REQUEST_URI'] ?? '/'), 2)[0];
 
 function sim_json(int $status, mixed $body): void
 {
@@ -62,6 +66,9 @@ if (str_starts_with($path, '/_sim/search/')) {
 }
 
 if ($path === '/remote.php/dav' || str_starts_with($path, '/remote.php/dav/')) {
+    // sabre 1.8 takes REQUEST_URI verbatim as the node path; the query string (GET ?download=… and the like)
+    // is no part of it.
+    $_SERVER['REQUEST_URI'] = $path;
     ServerFactory::create($dataDir, $uid)->exec();
     return true;
 }

@@ -23,7 +23,9 @@ final class CalendarBackend extends CalDAV\Backend\PDO
         foreach ($own->fetchAll(\PDO::FETCH_ASSOC) as $row) {
             $calendar = $this->info($row);
             if ($row['deleted_at'] !== null) {
-                $calendar['{' . self::NS_NEXTCLOUD_COM . '}deleted-at'] = gmdate(DATE_ATOM, (int) $row['deleted_at']);
+                // CalDavBackend maps the deleted_at column straight to the property: unix seconds, not a date
+                // (only trashed calendar *objects* format it as ATOM).
+                $calendar['{' . self::NS_NEXTCLOUD_COM . '}deleted-at'] = (string) (int) $row['deleted_at'];
             }
             $calendars[] = $calendar;
         }

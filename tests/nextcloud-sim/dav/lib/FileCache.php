@@ -50,6 +50,13 @@ final class FileCache
             $update->execute([self::newEtag(), $owner, $p]);
             if ($p === '') break;
         }
+        // Recipients see the change too: the folders above their mount point get new etags, so a client
+        // that compares the root etag notices changes inside received shares.
+        $shares = $this->pdo->prepare('SELECT recipient, target FROM shares WHERE owner = ? AND (path = ? OR substr(?, 1, length(path) + 1) = path || \'/\')');
+        $shares->execute([$owner, $path, $path]);
+        foreach ($shares->fetchAll(\PDO::FETCH_ASSOC) as $share) {
+            $this->changed((string) $share['recipient'], self::parent((string) $share['target']));
+        }
     }
 
     public function move(string $owner, string $from, string $to): void
@@ -57,13 +64,13 @@ final class FileCache
         // Drop stale rows at the target first (an overwritten node already went to the trash).
         $this->forget($owner, $to);
         $this->pdo->prepare('UPDATE filecache SET path = ? || substr(path, ?) WHERE owner = ? AND (path = ? OR substr(path, 1, ?) = ?)')
-            ->execute([$to, strlen($from) + 1, $owner, $from, strlen($from) + 1, $from . '/']);
+            ->execute([$to, self::chars($from) + 1, $owner, $from, self::chars($from) + 1, $from . '/']);
     }
 
     public function forget(string $owner, string $path): void
     {
         $this->pdo->prepare('DELETE FROM filecache WHERE owner = ? AND (path = ? OR substr(path, 1, ?) = ?)')
-            ->execute([$owner, $path, strlen($path) + 1, $path . '/']);
+            ->execute([$owner, $path, self::chars($path) + 1, $path . '/']);
     }
 
     public function isFavorite(string $uid, int $fileId): bool
@@ -77,6 +84,12 @@ final class FileCache
     {
         $sql = $favorite ? 'INSERT OR IGNORE INTO favorites (uid, fileid) VALUES (?, ?)' : 'DELETE FROM favorites WHERE uid = ? AND fileid = ?';
         $this->pdo->prepare($sql)->execute([$uid, $fileId]);
+    }
+
+    /** SQLite's substr() and length() count characters, not bytes (paths may be non-ASCII). */
+    public static function chars(string $path): int
+    {
+        return mb_strlen($path, 'UTF-8');
     }
 
     public static function parent(string $path): string

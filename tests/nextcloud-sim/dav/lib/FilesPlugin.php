@@ -50,7 +50,25 @@ final class FilesPlugin extends DAV\ServerPlugin
                 return false;
             }
         }
+        if (($method === 'MOVE' || $method === 'COPY') && str_starts_with($uri, 'files/')) {
+            $this->checkMoveOrCopy($method, $uri);
+        }
         return true;
+    }
+
+    /** Refuses a MOVE/COPY before sabre 1.8 replaces (trashes) an existing destination. */
+    private function checkMoveOrCopy(string $method, string $uri): void
+    {
+        $info = $this->server->getCopyAndMoveInfo();
+        [$parentPath, $name] = DAV\URLUtil::splitPath($info['destination']);
+        $source = $this->server->tree->getNodeForPath($uri);
+        $parent = $this->server->tree->getNodeForPath((string) $parentPath);
+        if (!$source instanceof FsNode || !$parent instanceof FsDirectory) return;
+        if ($method === 'MOVE') {
+            $parent->checkMoveFrom($source, (string) $name);
+        } else {
+            $parent->checkCopyFrom($source, (string) $name);
+        }
     }
 
     /** GET/HEAD of a file, streamed from disk in 64 KiB pieces (sabre 1.8 would copy ranges into php://temp). */
@@ -218,6 +236,15 @@ final class FilesPlugin extends DAV\ServerPlugin
     {
         if (!$node instanceof FsNode) return true;
         $favorite = '{' . self::NS_OWNCLOUD . '}favorite';
+        $others = array_diff(array_keys($mutations), [$favorite]);
+        if ($others) {
+            // PROPPATCH is all-or-nothing (sabre 4 answers 424 for the rest); sabre 1.8 would apply the
+            // favourite and still report it as 403 together with the refused properties.
+            foreach ($others as $name) $result[403][$name] = null;
+            if (array_key_exists($favorite, $mutations)) $result[424][$favorite] = null;
+            $mutations = [];
+            return false;
+        }
         if (array_key_exists($favorite, $mutations)) {
             $value = $mutations[$favorite];
             $on = $value !== null && in_array(trim((string) $value), ['1', 'true', 'yes'], true);

@@ -80,11 +80,37 @@ final class FsDirectory extends FsNode implements DAV\ICollection, DAV\IQuota
     /** MOVE target side (FilesTree::move): a real rename, so the file id survives. */
     public function moveInto(string $name, FsNode $source): void
     {
-        self::validateName($name);
-        $sameParent = $source->owner === $this->owner && FileCache::parent($source->path) === $this->path;
+        $this->checkMoveFrom($source, $name);
         if ($source->isMountRoot()) {
-            throw new Forbidden('Moving a received share is not supported by the simulator');
+            // Moving a received share moves the recipient's mount point; the owner's files do not move.
+            $this->ctx->shares->retarget($source->share['id'], $this->childPath($name));
+            $this->ctx->cache->changed($this->ctx->viewer, FileCache::parent($source->share['target']));
+            $this->ctx->cache->changed($this->ctx->viewer, $this->path);
+            return;
         }
+        if (!rename($source->realPath(), $this->realPath() . '/' . $name)) throw new DAV\Exception\ServiceUnavailable('Move failed');
+        $newPath = $this->childPath($name);
+        $this->ctx->cache->move($this->owner, $source->path, $newPath);
+        $this->ctx->shares->moved($this->owner, $source->path, $newPath);
+        $this->ctx->cache->changed($source->owner, FileCache::parent($source->path));
+        $this->ctx->cache->changed($this->owner, $newPath);
+    }
+
+    /**
+     * Nextcloud's FilesPlugin::checkMove. FilesPlugin also calls it before sabre starts a MOVE, because sabre
+     * 1.8 deletes an existing destination first: a refused move must not have trashed the target already.
+     */
+    public function checkMoveFrom(FsNode $source, string $name): void
+    {
+        self::validateName($name);
+        if ($source->isMountRoot()) {
+            // A mount point can be renamed and moved (NV), but only within the recipient's own storage.
+            if ($this->share !== null || $this->owner !== $this->ctx->viewer) {
+                throw new Forbidden('A received share can only be moved within your own files');
+            }
+            return;
+        }
+        $sameParent = $source->owner === $this->owner && FileCache::parent($source->path) === $this->path;
         $allowed = $sameParent ? ($source->permissions() & self::PERMISSION_UPDATE) : ($source->permissions() & self::PERMISSION_DELETE);
         if (!$allowed) throw new Forbidden('No permission to move ' . $source->getName());
         if (!$sameParent) $this->requireCreate();
@@ -92,35 +118,37 @@ final class FsDirectory extends FsNode implements DAV\ICollection, DAV\IQuota
             // Only possible with writable shares, which the seed does not create.
             throw new Forbidden('Moving between different storages is not supported by the simulator');
         }
-        $target = $this->realPath() . '/' . $name;
-        if (str_starts_with($target . '/', $source->realPath() . '/')) {
-            throw new Forbidden('Cannot move a folder into itself');
-        }
-        if (!rename($source->realPath(), $target)) throw new DAV\Exception\ServiceUnavailable('Move failed');
-        $newPath = $this->childPath($name);
-        $this->ctx->cache->move($this->owner, $source->path, $newPath);
-        $this->ctx->cache->changed($source->owner, FileCache::parent($source->path));
-        $this->ctx->cache->changed($this->owner, $newPath);
+        $this->refuseIntoItself($source, $name);
     }
 
     /** COPY target side: recursive file-system copy; the copy gets new file ids. */
     public function copyInto(string $name, FsNode $source): void
     {
-        self::validateName($name);
-        $this->requireCreate();
-        $target = $this->realPath() . '/' . $name;
-        if (str_starts_with($target . '/', $source->realPath() . '/')) {
-            throw new Forbidden('Cannot copy a folder into itself');
-        }
-        self::copyRecursive($source->realPath(), $target);
+        $this->checkCopyFrom($source, $name);
+        self::copyRecursive($source->realPath(), $this->realPath() . '/' . $name);
         $this->ctx->cache->forget($this->owner, $this->childPath($name));
         $this->ctx->cache->changed($this->owner, $this->childPath($name), true);
     }
 
+    public function checkCopyFrom(FsNode $source, string $name): void
+    {
+        self::validateName($name);
+        $this->requireCreate();
+        $this->refuseIntoItself($source, $name);
+    }
+
+    private function refuseIntoItself(FsNode $source, string $name): void
+    {
+        if (str_starts_with($this->realPath() . '/' . $name . '/', $source->realPath() . '/')) {
+            throw new Forbidden('Cannot move or copy a folder into itself');
+        }
+    }
+
     public function getQuotaInfo()
     {
-        // Nextcloud reports -3 (unlimited) as available space for users without a quota.
-        return [self::treeSize($this->ctx->filesDir($this->owner)), -3];
+        // Nextcloud reports -3 (unlimited) as available space for users without a quota, and the folder's own
+        // size as used space (so a share root does not reveal how much its owner stores elsewhere).
+        return [$this->size(), -3];
     }
 
     public function size(): int
@@ -182,7 +210,7 @@ final class FsDirectory extends FsNode implements DAV\ICollection, DAV\IQuota
         $owner = (string) $mount['owner'];
         $path = (string) $mount['path'];
         $class = is_dir($this->ctx->filesDir($owner) . '/' . $path) ? FsDirectory::class : FsFile::class;
-        $share = ['permissions' => (int) $mount['permissions'], 'mountRoot' => true, 'owner' => $owner, 'id' => (int) $mount['id']];
+        $share = ['permissions' => (int) $mount['permissions'], 'mountRoot' => true, 'owner' => $owner, 'id' => (int) $mount['id'], 'target' => (string) $mount['target']];
         return new $class($this->ctx, $owner, $path, basename((string) $mount['target']), $share);
     }
 }

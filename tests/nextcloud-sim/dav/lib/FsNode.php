@@ -21,7 +21,8 @@ abstract class FsNode implements DAV\INode
      * @param string $owner  uid whose storage holds the node
      * @param string $path   path inside the owner's files/ ('' = their root), no leading slash
      * @param string $name   name the viewer sees (a mount point may be named differently)
-     * @param array{permissions:int, mountRoot:bool, owner:string, id:int}|null $share  set when reached through a received share
+     * @param array{permissions:int, mountRoot:bool, owner:string, id:int, target:string}|null $share  set when reached
+     *        through a received share; target is the mount point in the viewer's storage
      */
     public function __construct(
         public readonly FsContext $ctx,
@@ -123,8 +124,11 @@ abstract class FsNode implements DAV\INode
     public function delete()
     {
         if ($this->isMountRoot()) {
-            // Real Nextcloud unshares the mount for this user; the simulator refuses instead (403 is allowed by the brief).
-            throw new Forbidden('Unsharing a received share is not supported by the simulator');
+            // DELETE on a received share's mount point unshares it for this user only, as in Nextcloud: the
+            // owner's files stay, nothing goes to anybody's trash.
+            $this->ctx->shares->unmount($this->share['id']);
+            $this->ctx->cache->changed($this->ctx->viewer, FileCache::parent($this->share['target']));
+            return;
         }
         if (!($this->permissions() & self::PERMISSION_DELETE)) {
             throw new Forbidden('No delete permission');
@@ -140,6 +144,7 @@ abstract class FsNode implements DAV\INode
             throw new DAV\Exception\ServiceUnavailable('Could not move the node to the trash');
         }
         $this->ctx->cache->forget($this->owner, $this->path);
+        $this->ctx->shares->removed($this->owner, $this->path);
         $this->ctx->cache->changed($this->owner, FileCache::parent($this->path));
     }
 
@@ -147,7 +152,7 @@ abstract class FsNode implements DAV\INode
     protected function childShare(): ?array
     {
         if ($this->share === null) return null;
-        return ['permissions' => $this->share['permissions'], 'mountRoot' => false, 'owner' => $this->share['owner'], 'id' => $this->share['id']];
+        return ['mountRoot' => false] + $this->share;
     }
 
     public static function validateName(string $name): void

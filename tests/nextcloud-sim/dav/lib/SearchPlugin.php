@@ -35,6 +35,14 @@ final class SearchPlugin extends DAV\ServerPlugin
     {
         $this->server = $server;
         $server->subscribeEvent('unknownMethod', [$this, 'unknownMethod']);
+        $server->subscribeEvent('beforeMethod', [$this, 'beforeMethod']);
+    }
+
+    public function beforeMethod($method, $uri)
+    {
+        // RFC 5323 discovery, as SearchDAV announces it.
+        if ($method === 'OPTIONS') $this->server->httpResponse->setHeader('DASL', '<DAV:basicsearch>');
+        return true;
     }
 
     public function getHTTPMethods($uri)

@@ -40,8 +40,12 @@ final class ServerFactory
         $server->addPlugin($acl);
         $server->addPlugin(new CalDAV\Plugin());
         $server->addPlugin(new CalendarPropsPlugin());
+        $server->addPlugin(new PrivilegeSetPlugin());
+        $server->addPlugin(new CalendarMultigetPlugin());
+        $server->addPlugin(new CalendarSearchPlugin());
         $server->addPlugin(new FilesPlugin($ctx));
         $server->addPlugin(new SearchPlugin($ctx));
+        $server->addPlugin(new FilterFilesPlugin($ctx));
         return $server;
     }
 }

@@ -24,6 +24,13 @@ final class SharedCalendar extends CalDAV\Calendar
         ];
     }
 
+    public function updateProperties($mutations)
+    {
+        // Nextcloud keeps a sharee's own name/colour for the calendar apart from the owner's; the simulator has
+        // no per-sharee storage, and writing through would rename the owner's calendar, so it refuses (403s).
+        return false;
+    }
+
     public function delete()
     {
         // Nextcloud would unshare; deleting the owner's calendar through a share is never allowed.

@@ -38,7 +38,8 @@ final class SimSearch
                 // Nextcloud omits the location for nodes in the user's root.
                 'subline' => $parent === '' || $parent === '.' ? '' : 'in ' . $parent,
                 'resourceUrl' => $this->publicUrl . '/index.php/f/' . $fileId,
-                'icon' => $node instanceof FsDirectory ? 'icon-folder' : $this->publicUrl . '/core/img/filetypes/' . self::mimeIcon(FsFile::mimeFor($node->getName())) . '.svg',
+                // A server-relative image path, as IMimeTypeDetector::mimeTypeIcon() gives it.
+                'icon' => $node instanceof FsDirectory ? 'icon-folder' : '/core/img/filetypes/' . self::mimeIcon(FsFile::mimeFor($node->getName())) . '.svg',
                 'rounded' => false,
                 'attributes' => ['fileId' => $fileId, 'path' => $path],
             ];
