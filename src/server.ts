@@ -33,12 +33,13 @@ export async function buildApp(deps: AppDeps) {
   app.setErrorHandler((error, request, reply) => {
     if (isNextcloudError(error)) {
       request.log.warn({ code: error.code, status: error.status }, 'Nextcloud refused a call');
-      const status = error.code === 'timeout' ? 504 : error.code === 'unavailable' ? 502 : 502;
+      const status = error.code === 'timeout' ? 504 : 502;
       return reply.code(status).send({ error: error.code, message: error.message });
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const { statusCode, message } = error as { statusCode?: number; message?: string };
+    const status = statusCode && statusCode >= 400 && statusCode < 500 ? statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled error');
-    return reply.code(status).send({ error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'Internal error; see the app log.' : error.message });
+    return reply.code(status).send({ error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'Internal error; see the app log.' : message });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
 

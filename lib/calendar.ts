@@ -1,0 +1,211 @@
+// Calendars of the acting user over CalDAV. tsdav discovers the calendar home and handles calendar objects;
+// the calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
+// (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
+import { createDAVClient } from 'tsdav';
+import { NextcloudError } from './errors.js';
+import type { HttpClient } from './http.js';
+import { errorFromResponse } from './http.js';
+import type { XmlNode } from './dav-xml.js';
+import { NS, child, children, parseMultistatus, text } from './dav-xml.js';
+
+export interface CalendarInfo {
+  /** Absolute URL of the calendar collection. */
+  url: string;
+  /** The collection name, e.g. personal or team_shared_by_alice. */
+  id: string;
+  displayName: string;
+  readOnly: boolean;
+  components: string[];
+  ownerPrincipal: string | null;
+  color: string | null;
+}
+
+export interface CalendarEvent {
+  url: string;
+  etag: string | null;
+  uid: string | null;
+  summary: string | null;
+  /** Raw iCalendar values, e.g. 20261130T093000Z, or with the zone in startTimezone. */
+  start: string | null;
+  startTimezone: string | null;
+  end: string | null;
+  endTimezone: string | null;
+  allDay: boolean;
+  recurrenceId: string | null;
+  ics: string;
+}
+
+const LIST_BODY = `<?xml version="1.0" encoding="UTF-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="${NS.cal}" xmlns:cs="${NS.cs}" xmlns:oc="${NS.oc}" xmlns:ncc="${NS.ncc}" xmlns:x1="http://apple.com/ns/ical/">
+<d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/><d:current-user-privilege-set/>
+<oc:owner-principal/><oc:read-only/><ncc:deleted-at/><x1:calendar-color/></d:prop></d:propfind>`;
+
+export interface CalendarClient {
+  calendars(): Promise<CalendarInfo[]>;
+  events(calendar: string | CalendarInfo, range: { start: Date; end: Date; expand?: boolean }): Promise<CalendarEvent[]>;
+  getEvent(url: string): Promise<CalendarEvent>;
+  createEvent(calendar: string | CalendarInfo, ics: string, options?: { fileName?: string }): Promise<{ url: string; etag: string | null }>;
+  updateEvent(url: string, ics: string, etag: string): Promise<{ etag: string | null }>;
+  deleteEvent(url: string, etag?: string): Promise<void>;
+}
+
+function basicUtc(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** Reads the few fields callers need from each VEVENT; unfolds lines first (RFC 5545 3.1). */
+export function parseEvents(ics: string, url: string, etag: string | null): CalendarEvent[] {
+  const lines = ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  const events: CalendarEvent[] = [];
+  let current: Record<string, { value: string; params: string }> | null = null;
+  let depth = 0;
+  for (const line of lines) {
+    if (line === 'BEGIN:VEVENT') {
+      current = {};
+      depth = 0;
+      continue;
+    }
+    if (!current) continue;
+    if (line.startsWith('BEGIN:')) depth++;
+    else if (line.startsWith('END:') && line !== 'END:VEVENT') depth--;
+    else if (line === 'END:VEVENT') {
+      const tz = (key: string) => /TZID=([^;:]+)/.exec(current![key]?.params ?? '')?.[1] ?? null;
+      events.push({
+        url,
+        etag,
+        uid: current.UID?.value ?? null,
+        summary: current.SUMMARY?.value.replace(/\\([,;\\])/g, '$1').replace(/\\n/gi, '\n') ?? null,
+        start: current.DTSTART?.value ?? null,
+        startTimezone: tz('DTSTART'),
+        end: current.DTEND?.value ?? null,
+        endTimezone: tz('DTEND'),
+        allDay: /VALUE=DATE(?!-)/.test(current.DTSTART?.params ?? ''),
+        recurrenceId: current['RECURRENCE-ID']?.value ?? null,
+        ics,
+      });
+      current = null;
+    } else if (depth === 0) {
+      const colon = line.indexOf(':');
+      if (colon === -1) continue;
+      const [name, ...params] = line.slice(0, colon).split(';');
+      current[name!.toUpperCase()] ??= { value: line.slice(colon + 1), params: params.join(';') };
+    }
+  }
+  return events;
+}
+
+export function calendarClient(http: HttpClient): CalendarClient {
+  let homeUrl: Promise<string> | undefined;
+  const dav = () =>
+    createDAVClient({
+      serverUrl: `${http.baseUrl}/remote.php/dav/`,
+      credentials: {},
+      authMethod: 'Custom',
+      authFunction: async () => http.authHeaders(),
+      defaultAccountType: 'caldav',
+      fetch: http.fetch,
+    });
+  let client: ReturnType<typeof dav> | undefined;
+  const getClient = async () => {
+    client ??= dav().catch((error: unknown) => {
+      client = undefined;
+      throw error instanceof NextcloudError
+        ? error
+        : new NextcloudError({ code: 'unauthorized', method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed: ${(error as Error).message}` });
+    });
+    return client;
+  };
+  const home = () => {
+    homeUrl ??= getClient().then((c) => {
+      const url = (c as unknown as { account?: { homeUrl?: string } }).account?.homeUrl;
+      return url ?? `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
+    });
+    return homeUrl;
+  };
+  const calendarUrl = async (calendar: string | CalendarInfo) => {
+    if (typeof calendar !== 'string') return calendar.url;
+    if (/^https?:\/\//.test(calendar)) return calendar.endsWith('/') ? calendar : `${calendar}/`;
+    if (!/^[A-Za-z0-9._-]+$/.test(calendar)) throw new TypeError(`"${calendar}" is not a calendar id`);
+    return new URL(`${calendar}/`, await home()).toString();
+  };
+  const request = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
+    const response = await http.fetch(url, { method, headers: { ...http.authHeaders(), ...init.headers }, body: init.body });
+    if (!response.ok) throw await errorFromResponse(response, method, new URL(url).pathname, http.userId);
+    return response;
+  };
+
+  const toCalendar = (href: string, props: XmlNode): CalendarInfo | null => {
+    const types = child(props, NS.dav, 'resourcetype');
+    if (!child(types, NS.cal, 'calendar')) return null;
+    if (text(child(props, NS.ncc, 'deleted-at'))) return null;
+    const privileges = children(child(props, NS.dav, 'current-user-privilege-set'), NS.dav, 'privilege').flatMap((privilege) => Object.keys(privilege.children));
+    const writable = privileges.some((name) => ['{DAV:}write', '{DAV:}write-content', '{DAV:}bind', '{DAV:}all'].includes(name));
+    const readOnlyFlag = text(child(props, NS.oc, 'read-only'));
+    const url = new URL(href, http.baseUrl).toString();
+    return {
+      url,
+      id: decodeURIComponent(url.replace(/\/$/, '').split('/').at(-1) ?? ''),
+      displayName: text(child(props, NS.dav, 'displayname')) ?? '',
+      readOnly: readOnlyFlag === '1' || readOnlyFlag === 'true' || (privileges.length > 0 && !writable),
+      components: children(child(props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp').map((comp) => comp.attributes.name ?? '').filter(Boolean),
+      ownerPrincipal: text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal')) ?? null,
+      color: text(child(props, 'http://apple.com/ns/ical/', 'calendar-color')) ?? null,
+    };
+  };
+
+  return {
+    async calendars() {
+      const response = await request('PROPFIND', await home(), { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
+      return parseMultistatus(await response.text())
+        .map((entry) => toCalendar(entry.href, entry.props))
+        .filter((calendar): calendar is CalendarInfo => calendar !== null);
+    },
+
+    async events(calendar, range) {
+      const url = await calendarUrl(calendar);
+      const body = `<?xml version="1.0" encoding="UTF-8"?>
+<c:calendar-query xmlns:d="DAV:" xmlns:c="${NS.cal}"><d:prop><d:getetag/>${
+        range.expand ? `<c:calendar-data><c:expand start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:calendar-data>` : '<c:calendar-data/>'
+      }</d:prop>
+<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:comp-filter></c:comp-filter></c:filter>
+</c:calendar-query>`;
+      const response = await request('REPORT', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body });
+      return parseMultistatus(await response.text()).flatMap((entry) => {
+        const ics = text(child(entry.props, NS.cal, 'calendar-data'));
+        return ics ? parseEvents(ics, new URL(entry.href, http.baseUrl).toString(), text(child(entry.props, NS.dav, 'getetag')) ?? null) : [];
+      });
+    },
+
+    async getEvent(url) {
+      const response = await request('GET', url, { headers: { Accept: 'text/calendar' } });
+      const [event] = parseEvents(await response.text(), url, response.headers.get('etag'));
+      if (!event) throw new NextcloudError({ code: 'protocol', method: 'GET', path: new URL(url).pathname, message: `${url} holds no VEVENT.` });
+      return event;
+    },
+
+    async createEvent(calendar, ics, options = {}) {
+      const c = await getClient();
+      const base = await calendarUrl(calendar);
+      const fileName = options.fileName ?? `${crypto.randomUUID()}.ics`;
+      const response = await c.createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders() });
+      const url = new URL(fileName, base).toString();
+      if (!response.ok) throw await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId);
+      // Nextcloud omits the ETag when it changed the data on the way in; read it back then.
+      const etag = response.headers.get('etag') ?? (await this.getEvent(url)).etag;
+      return { url, etag };
+    },
+
+    async updateEvent(url, ics, etag) {
+      const c = await getClient();
+      const response = await c.updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders() });
+      if (!response.ok) throw await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId);
+      return { etag: response.headers.get('etag') };
+    },
+
+    async deleteEvent(url, etag) {
+      const c = await getClient();
+      const response = await c.deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders() });
+      if (!response.ok) throw await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId);
+    },
+  };
+}

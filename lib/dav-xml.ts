@@ -1,0 +1,94 @@
+// Multistatus parsing by namespace URI. Servers pick prefixes freely (d:, oc:, x1: ...), so prefixes are
+// resolved through the xmlns declarations in scope and every element is addressed as {namespace}local.
+import { XMLParser } from 'fast-xml-parser';
+
+export const NS = {
+  dav: 'DAV:',
+  oc: 'http://owncloud.org/ns',
+  nc: 'http://nextcloud.org/ns',
+  ocs: 'http://open-collaboration-services.org/ns',
+  ncc: 'http://nextcloud.com/ns',
+  cal: 'urn:ietf:params:xml:ns:caldav',
+  cs: 'http://calendarserver.org/ns/',
+  sabre: 'http://sabredav.org/ns',
+} as const;
+
+export interface XmlNode {
+  /** Child elements keyed {namespace}local. */
+  children: Record<string, XmlNode[]>;
+  text?: string;
+  /** Attributes without namespace declarations, by local name. */
+  attributes: Record<string, string>;
+}
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true });
+
+function resolve(raw: unknown, inherited: Record<string, string>): XmlNode {
+  const node: XmlNode = { children: {}, attributes: {} };
+  if (raw === null || typeof raw !== 'object') {
+    if (raw !== undefined && raw !== '') node.text = String(raw);
+    return node;
+  }
+  const record = raw as Record<string, unknown>;
+  const scope = { ...inherited };
+  for (const [key, value] of Object.entries(record)) {
+    if (key === '@_xmlns') scope[''] = String(value);
+    else if (key.startsWith('@_xmlns:')) scope[key.slice(8)] = String(value);
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (key.startsWith('@_')) {
+      if (key !== '@_xmlns' && !key.startsWith('@_xmlns:')) node.attributes[key.slice(2).replace(/^.*:/, '')] = String(value);
+      continue;
+    }
+    if (key === '#text') {
+      node.text = String(value);
+      continue;
+    }
+    const colon = key.indexOf(':');
+    const prefix = colon === -1 ? '' : key.slice(0, colon);
+    const local = colon === -1 ? key : key.slice(colon + 1);
+    const clark = `{${scope[prefix] ?? ''}}${local}`;
+    const children = (Array.isArray(value) ? value : [value]).map((child) => resolve(child, scope));
+    node.children[clark] = [...(node.children[clark] ?? []), ...children];
+  }
+  return node;
+}
+
+export function parseXml(xml: string): XmlNode {
+  return resolve(parser.parse(xml), {});
+}
+
+export function children(node: XmlNode | undefined, ns: string, local: string): XmlNode[] {
+  return node?.children[`{${ns}}${local}`] ?? [];
+}
+
+export function child(node: XmlNode | undefined, ns: string, local: string): XmlNode | undefined {
+  return children(node, ns, local)[0];
+}
+
+export function text(node: XmlNode | undefined): string | undefined {
+  return node?.text;
+}
+
+export interface DavResponse {
+  href: string;
+  /** Properties that came back with 200, keyed {namespace}local. */
+  props: XmlNode;
+}
+
+export function parseMultistatus(xml: string): DavResponse[] {
+  const root = child(parseXml(xml), NS.dav, 'multistatus');
+  return children(root, NS.dav, 'response').map((response) => {
+    const props: XmlNode = { children: {}, attributes: {} };
+    for (const propstat of children(response, NS.dav, 'propstat')) {
+      const status = text(child(propstat, NS.dav, 'status')) ?? '';
+      if (!/ 2\d\d /.test(`${status} `)) continue;
+      for (const prop of children(propstat, NS.dav, 'prop')) Object.assign(props.children, prop.children);
+    }
+    return { href: text(child(response, NS.dav, 'href')) ?? '', props };
+  });
+}
+
+export function escapeXml(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}

@@ -1,0 +1,142 @@
+// One place that talks HTTP to Nextcloud: AppAPI headers for the acting user, a timeout on every call, and
+// every non-success answer turned into a NextcloudError.
+import type { NextcloudErrorCode } from './errors.js';
+import { NextcloudError, codeForStatus, explain } from './errors.js';
+
+export interface NextcloudClientOptions {
+  /** NEXTCLOUD_URL, without a trailing slash. */
+  baseUrl: string;
+  appId: string;
+  appVersion: string;
+  appSecret: string;
+  /** Sent as AA-VERSION; informational for Nextcloud. */
+  aaVersion?: string;
+  /** Applies to every call unless a call sets its own. Default 30 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  timeoutMs?: number;
+  /** Statuses that are answers, not errors (2xx are always answers). */
+  accept?: number[];
+}
+
+export interface HttpClient {
+  readonly baseUrl: string;
+  readonly userId: string;
+  /** Headers that authenticate as this user; for libraries that make their own requests. */
+  authHeaders(): Record<string, string>;
+  /** A fetch that adds the timeout and maps network failures, for libraries that take a fetch function. */
+  fetch: typeof fetch;
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function createHttpClient(options: NextcloudClientOptions, userId: string): HttpClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const authHeaders = (): Record<string, string> => ({
+    'EX-APP-ID': options.appId,
+    'EX-APP-VERSION': options.appVersion,
+    'AUTHORIZATION-APP-API': Buffer.from(`${userId}:${options.appSecret}`).toString('base64'),
+    'AA-VERSION': options.aaVersion || '32.0.0',
+    'OCS-APIRequest': 'true',
+  });
+
+  const timedFetch = async (input: string | URL | Request, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> => {
+    const timeoutMs = init.timeoutMs ?? defaultTimeout;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const method = (init.method ?? 'GET').toUpperCase();
+    const path = new URL(String(input instanceof Request ? input.url : input)).pathname;
+    try {
+      return await fetchImpl(input, { ...init, signal });
+    } catch (error) {
+      if (timeout.aborted) {
+        throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${path} within ${timeoutMs} ms.`, method, path, cause: error });
+      }
+      if (init.signal?.aborted) throw error;
+      throw new NextcloudError({
+        code: 'unavailable',
+        message: `Nextcloud at ${baseUrl} could not be reached for ${method} ${path}: ${(error as Error).message}`,
+        method,
+        path,
+        cause: error,
+      });
+    }
+  };
+
+  return {
+    baseUrl,
+    userId,
+    authHeaders,
+    fetch: ((input: string | URL | Request, init?: RequestInit) => timedFetch(input, init)) as typeof fetch,
+    async request(method, path, requestOptions = {}) {
+      const url = new URL(baseUrl + path);
+      for (const [key, value] of Object.entries(requestOptions.query ?? {})) {
+        if (value !== undefined) url.searchParams.set(key, String(value));
+      }
+      const response = await timedFetch(url, {
+        method,
+        headers: { ...authHeaders(), ...requestOptions.headers },
+        body: requestOptions.body,
+        timeoutMs: requestOptions.timeoutMs,
+        // A redirect from Nextcloud (e.g. to a login page) is never what an API call wants.
+        redirect: 'manual',
+      });
+      if (response.ok || requestOptions.accept?.includes(response.status)) return response;
+      throw await errorFromResponse(response, method, url.pathname, userId);
+    },
+  };
+}
+
+/** Reads Nextcloud's own explanation from a sabre XML error or an OCS envelope. */
+export async function remoteMessageOf(response: Response): Promise<string | undefined> {
+  const text = await response.text().catch(() => '');
+  if (!text) return undefined;
+  const sabre = /<(?:[a-z0-9]+:)?message[^>]*>([\s\S]*?)<\/(?:[a-z0-9]+:)?message>/i.exec(text);
+  if (sabre?.[1]) return decodeXml(sabre[1].trim());
+  try {
+    const json = JSON.parse(text) as { ocs?: { meta?: { message?: string } }; message?: string };
+    return json.ocs?.meta?.message || json.message || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function errorFromResponse(response: Response, method: string, path: string, userId: string, code?: NextcloudErrorCode): Promise<NextcloudError> {
+  const status = response.status;
+  const errorCode = code ?? codeForStatus(status);
+  const remoteMessage = await remoteMessageOf(response);
+  const who = userId ? `as ${userId}` : 'as the app';
+  const detail = remoteMessage ? ` Nextcloud said: ${remoteMessage}` : '';
+  return new NextcloudError({
+    code: errorCode,
+    status,
+    remoteMessage,
+    method,
+    path,
+    message: `${method} ${humanPath(path)} ${who} failed (${status}): ${explain(errorCode)}.${detail}`,
+  });
+}
+
+/** DAV paths are long and encoded; show the part a person recognises. */
+export function humanPath(path: string): string {
+  const match = /^\/remote\.php\/dav\/(?:files|calendars)\/[^/]+(\/.*)?$/.exec(path);
+  const shown = match ? match[1] || '/' : path;
+  try {
+    return decodeURIComponent(shown);
+  } catch {
+    return shown;
+  }
+}
+
+function decodeXml(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&apos;', "'").replaceAll('&amp;', '&');
+}

@@ -1,0 +1,90 @@
+// A Nextcloud client that acts as a user through AppAPI's impersonation. It knows nothing about MCP or OAuth.
+import type { KeyValueStore, SettingsForms } from './appapi.js';
+import { keyValueStore, logToNextcloud, setInitProgress, settingsForms } from './appapi.js';
+import type { CalendarClient } from './calendar.js';
+import { calendarClient } from './calendar.js';
+import type { FilesClient } from './files.js';
+import { filesClient } from './files.js';
+import type { NextcloudClientOptions } from './http.js';
+import { createHttpClient } from './http.js';
+import type { SearchProvider, SearchQuery, SearchResult } from './search.js';
+import { search, searchProviders } from './search.js';
+import type { TalkClient } from './talk.js';
+import { talkClient } from './talk.js';
+import type { Capabilities, NextcloudUser } from './users.js';
+import { capabilities, currentUser, groupsOf } from './users.js';
+
+export type { NextcloudClientOptions } from './http.js';
+export { NextcloudError, isNextcloudError, nextcloudErrorCodes } from './errors.js';
+export type { NextcloudErrorCode } from './errors.js';
+export type { CalendarClient, CalendarEvent, CalendarInfo } from './calendar.js';
+export type { FileEntry, FileQuery, FilesClient, Permissions, ReadResult } from './files.js';
+export { normalizePath, parsePermissions } from './files.js';
+export type { SearchEntry, SearchProvider, SearchQuery, SearchResult } from './search.js';
+export type { TalkClient, TalkConversation, TalkMessage } from './talk.js';
+export type { Capabilities, NextcloudUser } from './users.js';
+export type { KeyValueStore, SettingsForms } from './appapi.js';
+
+export interface NextcloudUserClient {
+  readonly userId: string;
+  currentUser(): Promise<NextcloudUser>;
+  groups(): Promise<string[]>;
+  capabilities(): Promise<Capabilities>;
+  searchProviders(): Promise<SearchProvider[]>;
+  search(providerId: string, query: SearchQuery): Promise<SearchResult>;
+  /** This app's preferences of this user (AppAPI). */
+  preferences: KeyValueStore;
+  files: FilesClient;
+  calendar: CalendarClient;
+  talk: TalkClient;
+}
+
+export interface NextcloudSystemClient {
+  setInitProgress(progress: number, error?: string, options?: { timeoutMs?: number }): Promise<void>;
+  capabilities(): Promise<Capabilities>;
+  /** This app's config values (admin settings land here). */
+  config: KeyValueStore;
+  settings: SettingsForms;
+  log(level: 0 | 1 | 2 | 3 | 4, message: string): Promise<void>;
+}
+
+export interface Nextcloud {
+  as(userId: string): NextcloudUserClient;
+  system(): NextcloudSystemClient;
+}
+
+export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return {
+    as(userId) {
+      if (!userId) throw new TypeError('Acting as a user needs a user id; use system() for the app itself.');
+      const http = createHttpClient(options, userId);
+      return {
+        userId,
+        currentUser: () => currentUser(http),
+        groups: () => groupsOf(http, userId),
+        capabilities: () => capabilities(http),
+        searchProviders: () => searchProviders(http),
+        search: (providerId, query) => search(http, providerId, query),
+        preferences: keyValueStore(http, 'preference'),
+        files: filesClient(http, timeoutMs),
+        calendar: calendarClient(http),
+        talk: talkClient(http),
+      };
+    },
+    system() {
+      const http = createHttpClient(options, '');
+      return {
+        setInitProgress: (progress, error, callOptions) => setInitProgress(http, progress, error, callOptions),
+        capabilities: () => capabilities(http),
+        config: keyValueStore(http, 'config'),
+        settings: settingsForms(http),
+        log: (level, message) => logToNextcloud(http, level, message),
+      };
+    },
+  };
+}
+
+export function nextcloudAs(options: NextcloudClientOptions, userId: string): NextcloudUserClient {
+  return createNextcloud(options).as(userId);
+}

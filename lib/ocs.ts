@@ -1,0 +1,64 @@
+// The OCS envelope. v1 answers HTTP 200 even for failures (statuscode != 100), v2 uses real status codes;
+// both are unwrapped here and validated with the caller's schema.
+import { z } from 'zod';
+import { NextcloudError, codeForStatus, explain } from './errors.js';
+import type { HttpClient, RequestOptions } from './http.js';
+
+const envelope = z.object({
+  ocs: z.object({
+    meta: z.object({ status: z.string(), statuscode: z.coerce.number(), message: z.string().nullish() }),
+    data: z.unknown(),
+  }),
+});
+
+/** PHP serialises an empty associative array as []; normalise such maps to {}. */
+export function phpMap<T extends z.ZodType>(value: T) {
+  return z.union([z.record(z.string(), value), z.array(z.never()).length(0).transform(() => ({}) as Record<string, z.infer<T>>)]);
+}
+
+export async function ocsRequest<T extends z.ZodType>(
+  http: HttpClient,
+  method: string,
+  path: string,
+  schema: T,
+  options: RequestOptions & { json?: unknown } = {},
+): Promise<{ data: z.infer<T>; response: Response }> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const response = await http.request(method, path, { ...options, headers, body });
+  if (response.status === 204 || response.status === 304) return { data: schema.parse(undefined), response };
+  const text = await response.text();
+  let parsed: z.infer<typeof envelope>;
+  try {
+    parsed = envelope.parse(JSON.parse(text));
+  } catch {
+    throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} did not answer with an OCS JSON envelope.` });
+  }
+  const { statuscode, message } = parsed.ocs.meta;
+  if (statuscode !== 100 && (statuscode < 200 || statuscode >= 300)) {
+    const code = codeForStatus(statuscode === 997 ? 401 : statuscode === 998 ? 404 : statuscode);
+    throw new NextcloudError({
+      code,
+      status: response.status,
+      remoteMessage: message ?? undefined,
+      method,
+      path,
+      message: `${method} ${path} failed (OCS ${statuscode}): ${explain(code)}.${message ? ` Nextcloud said: ${message}` : ''}`,
+    });
+  }
+  const data = schema.safeParse(parsed.ocs.data);
+  if (!data.success) {
+    throw new NextcloudError({
+      code: 'protocol',
+      status: response.status,
+      method,
+      path,
+      message: `${method} ${path} answered data of an unexpected shape: ${data.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+    });
+  }
+  return { data: data.data, response };
+}
