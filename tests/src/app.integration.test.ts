@@ -105,6 +105,7 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     const cookie = sim.sessionCookie('alice');
     await fetch(proxied('?code=one-time-code-123&state=xyz'), { headers: { authorization: 'Bearer token-abc-123', cookie } });
     await fetch(proxied('api/v1/me'), { headers: { cookie } });
+    await app.waitForOutput('"url":"/api/v1/me"');
     const log = app.output();
     expect(log).toContain('"url":"/?code=%5Bredacted%5D');
     for (const secret of [app.secret, 'token-abc-123', 'one-time-code-123', cookie.split('=')[1]!.split(';')[0]!, Buffer.from(`alice:${app.secret}`).toString('base64')]) {
@@ -154,7 +155,8 @@ describe('a registration with the wrong secret', () => {
       const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: 'not-the-apps-secret-at-all', port: app.port! }), '--wait-finish']);
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/initialization failed: .*401/);
-      expect(app.output()).toContain('rejected a request without valid AppAPI authentication');
+      await app.waitForOutput('rejected a request without valid AppAPI authentication');
+      expect(sim.state.apps.get('mcp_gateway')).toMatchObject({ enabled: false });
     } finally {
       await app.stop();
       await sim.stop();

@@ -20,6 +20,8 @@ export interface AppProcess {
   storageDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves once the output contains the text (log lines arrive through a pipe, a moment after the fact). */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
   process: ChildProcess;
 }
@@ -63,6 +65,13 @@ export async function startAppProcess(options: { nextcloudUrl: string; harpSocke
     socketPath: options.harpSocket,
     storageDir,
     output: () => output,
+    async waitForOutput(text, timeoutMs = 5000) {
+      const until = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (Date.now() > until) throw new Error(`The app did not log "${text}" within ${timeoutMs} ms:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -117,14 +117,19 @@ export class AppApiLifecycle {
     }
   }
 
-  /** Returns the error message, or '' when the app is enabled. */
+  /**
+   * AppAPIService::enableExApp: the row is enabled first (so the app's own calls during /enabled pass
+   * authentication), then /enabled is called, and a non-empty error disables it again.
+   * Returns the error message, or '' when the app is enabled.
+   */
   async enable(app: ExApp): Promise<string> {
     if (!(await this.heartbeat(app, 3))) {
       app.enabled = false;
       return 'ExApp heartbeat failed';
     }
+    app.enabled = true;
     const message = await this.callEnabled(app, 1);
-    app.enabled = message === '';
+    if (message !== '') app.enabled = false;
     return message;
   }
 
