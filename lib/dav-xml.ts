@@ -23,19 +23,24 @@ export interface XmlNode {
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true });
 
-function resolve(raw: unknown, inherited: Record<string, string>): XmlNode {
+function declarations(raw: unknown, inherited: Record<string, string>): Record<string, string> {
+  if (raw === null || typeof raw !== 'object') return inherited;
+  const scope = { ...inherited };
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === '@_xmlns') scope[''] = String(value);
+    else if (key.startsWith('@_xmlns:')) scope[key.slice(8)] = String(value);
+  }
+  return scope;
+}
+
+/** Resolves one element whose own xmlns declarations are already merged into `scope`. */
+function resolve(raw: unknown, scope: Record<string, string>): XmlNode {
   const node: XmlNode = { children: {}, attributes: {} };
   if (raw === null || typeof raw !== 'object') {
     if (raw !== undefined && raw !== '') node.text = String(raw);
     return node;
   }
-  const record = raw as Record<string, unknown>;
-  const scope = { ...inherited };
-  for (const [key, value] of Object.entries(record)) {
-    if (key === '@_xmlns') scope[''] = String(value);
-    else if (key.startsWith('@_xmlns:')) scope[key.slice(8)] = String(value);
-  }
-  for (const [key, value] of Object.entries(record)) {
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (key.startsWith('@_')) {
       if (key !== '@_xmlns' && !key.startsWith('@_xmlns:')) node.attributes[key.slice(2).replace(/^.*:/, '')] = String(value);
       continue;
@@ -47,9 +52,12 @@ function resolve(raw: unknown, inherited: Record<string, string>): XmlNode {
     const colon = key.indexOf(':');
     const prefix = colon === -1 ? '' : key.slice(0, colon);
     const local = colon === -1 ? key : key.slice(colon + 1);
-    const clark = `{${scope[prefix] ?? ''}}${local}`;
-    const children = (Array.isArray(value) ? value : [value]).map((child) => resolve(child, scope));
-    node.children[clark] = [...(node.children[clark] ?? []), ...children];
+    for (const item of Array.isArray(value) ? value : [value]) {
+      // An element may declare the namespace of its own prefix.
+      const childScope = declarations(item, scope);
+      const clark = `{${childScope[prefix] ?? ''}}${local}`;
+      (node.children[clark] ??= []).push(resolve(item, childScope));
+    }
   }
   return node;
 }

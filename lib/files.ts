@@ -127,8 +127,8 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
-      // webdav's Response type is a structural subset of the global one it really returns.
-      return (await client.customRequest(encodePath(path), { method, headers: options.headers, data: options.data, signal })) as unknown as Response;
+      // webdav encodes the path itself, and in Node answers with node-fetch's Response (a Node stream body).
+      return (await client.customRequest(normalizePath(path), { method, headers: options.headers, data: options.data, signal })) as unknown as Response;
     } catch (error) {
       throw await toNextcloudError(error, method, `${davRoot}${normalizePath(path)}`, timeout.aborted);
     }
@@ -213,7 +213,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       const contentRange = response.headers.get('content-range');
       const length = response.headers.get('content-length');
       return {
-        stream: response.body ? Readable.fromWeb(response.body as unknown as WebReadableStream) : Readable.from([]),
+        stream: toNodeStream(response.body),
         length: length === null ? null : Number(length),
         totalSize: contentRange ? Number(contentRange.split('/')[1]) || null : length === null ? null : Number(length),
         etag: response.headers.get('etag'),
@@ -289,6 +289,13 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       return parseMultistatus(await response.text()).map((entry) => toEntry(entry.href, entry.props));
     },
   };
+}
+
+function toNodeStream(body: unknown): Readable {
+  if (!body) return Readable.from([]);
+  if (body instanceof Readable) return body;
+  if (typeof (body as { getReader?: unknown }).getReader === 'function') return Readable.fromWeb(body as WebReadableStream);
+  return Readable.from(body as AsyncIterable<Uint8Array>);
 }
 
 export function searchBody(userId: string, query: FileQuery): string {
