@@ -21,7 +21,7 @@ export interface XmlNode {
   attributes: Record<string, string>;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true, htmlEntities: true });
 
 function declarations(raw: unknown, inherited: Record<string, string>): Record<string, string> {
   if (raw === null || typeof raw !== 'object') return inherited;
