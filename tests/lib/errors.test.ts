@@ -1,0 +1,132 @@
+// Error values, timeouts and the pure parsing parts of lib/.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNextcloud, isNextcloudError, parsePermissions } from '../../lib/index.js';
+import type { NextcloudError } from '../../lib/index.js';
+import { parseEvents } from '../../lib/calendar.js';
+import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
+import { searchBody } from '../../lib/files.js';
+import type { Simulator } from '../nextcloud-sim/index.js';
+import { startSimulator } from '../nextcloud-sim/index.js';
+
+const secret = 'lib-errors-secret-'.padEnd(64, 'q');
+
+async function failure(promise: Promise<unknown>): Promise<NextcloudError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isNextcloudError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a NextcloudError');
+}
+
+describe('against the simulator', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ dav: false });
+    sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
+  });
+  afterAll(() => sim?.stop());
+  const client = (appSecret = secret) => createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret, timeoutMs: 5000 });
+
+  it('reports a wrong app secret as unauthorized, without the secret in the message', async () => {
+    const error = await failure(client('wrong-secret-value').as('alice').currentUser());
+    expect(error.code).toBe('unauthorized');
+    expect(error.status).toBe(401);
+    expect(error.message).not.toContain('wrong-secret-value');
+    expect(error.message).toMatch(/did not accept the app's credentials/);
+    sim.throttler.reset('127.0.0.1', 'app_api');
+  });
+
+  it('reports a disabled user as unauthorized', async () => {
+    sim.setUserEnabled('carol', false);
+    try {
+      expect((await failure(client().as('carol').currentUser())).code).toBe('unauthorized');
+    } finally {
+      sim.setUserEnabled('carol', true);
+    }
+  });
+
+  it("maps OCS not-found and another user's groups", async () => {
+    expect((await failure(client().as('alice').talk.conversation('nosuchroom'))).code).toBe('not_found');
+    expect((await failure(createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret }).as('alice').search('nope', { term: 'x' }))).code).toBe('unavailable');
+  });
+
+  it('reports an unreachable DAV backend as unavailable rather than hanging', async () => {
+    const error = await failure(client().as('alice').files.list('/'));
+    expect(error.code).toBe('unavailable');
+  });
+
+  it('never sends an acting-user call without a user', () => {
+    expect(() => client().as('')).toThrow(/needs a user id/);
+  });
+});
+
+describe('timeouts and unreachable servers', () => {
+  let silent: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    silent = http.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    silent.closeAllConnections();
+    silent.close();
+  });
+  const silentClient = () => createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 200 });
+
+  it('gives up on OCS, WebDAV, CalDAV and Talk calls after the timeout', async () => {
+    const user = silentClient().as('alice');
+    for (const call of [() => user.currentUser(), () => user.files.list('/'), () => user.files.search({ nameContains: 'x' }), () => user.calendar.calendars(), () => user.talk.conversations(), () => silentClient().system().setInitProgress(10)]) {
+      const started = Date.now();
+      const error = await failure(call());
+      expect(error.code).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+  });
+
+  it('reports a closed port as unavailable', async () => {
+    const closed = createNextcloud({ baseUrl: 'http://127.0.0.1:9', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 2000 });
+    expect((await failure(closed.as('alice').currentUser())).code).toBe('unavailable');
+  });
+});
+
+describe('parsing', () => {
+  it('reads permission letters the way Nextcloud writes them', () => {
+    expect(parsePermissions('RGDNVW', 'file')).toMatchObject({ read: true, write: true, delete: true, rename: true, share: true, shared: false });
+    expect(parsePermissions('SGDNV', 'folder')).toMatchObject({ read: true, write: false, create: false, delete: true, shared: true });
+    expect(parsePermissions('SG', 'file')).toMatchObject({ write: false, delete: false, rename: false, shared: true });
+    expect(parsePermissions('RGDNVCK', 'folder')).toMatchObject({ write: true, create: true });
+    expect(parsePermissions('SMGDNVW', 'file').mounted).toBe(true);
+  });
+
+  it('parses multistatus by namespace URI, whatever the prefixes', () => {
+    const xml = `<?xml version="1.0"?><x:multistatus xmlns:x="DAV:"><x:response><x:href>/a</x:href>
+      <x:propstat><x:prop><y:fileid xmlns:y="http://owncloud.org/ns">7</y:fileid><x:getetag>"e"</x:getetag></x:prop><x:status>HTTP/1.1 200 OK</x:status></x:propstat>
+      <x:propstat><x:prop><x:getcontenttype/></x:prop><x:status>HTTP/1.1 404 Not Found</x:status></x:propstat></x:response></x:multistatus>`;
+    const [entry] = parseMultistatus(xml);
+    expect(entry!.href).toBe('/a');
+    expect(text(child(entry!.props, NS.oc, 'fileid'))).toBe('7');
+    expect(text(child(entry!.props, NS.dav, 'getetag'))).toBe('"e"');
+    expect(child(entry!.props, NS.dav, 'getcontenttype')).toBeUndefined();
+  });
+
+  it('reads events from folded iCalendar', () => {
+    const ics = 'BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:Long\r\n  title\\, here\r\nDTSTART;TZID=Europe/Berlin:20261201T093000\r\nBEGIN:VALARM\r\nDTSTART:19700101T000000\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const [event] = parseEvents(ics, 'http://x/e.ics', '"1"');
+    expect(event).toMatchObject({ uid: 'u1', summary: 'Long title, here', start: '20261201T093000', startTimezone: 'Europe/Berlin', allDay: false });
+  });
+
+  it('builds a DASL query with escaped literals and a scope inside the user home', () => {
+    const body = searchBody('alice', { nameContains: 'a<b', under: '/Plans/Q3', type: 'file', limit: 5000 });
+    expect(body).toContain('<d:literal>%a&lt;b%</d:literal>');
+    expect(body).toContain('<d:href>/files/alice/Plans/Q3</d:href>');
+    expect(body).toContain('<d:not><d:is-collection/></d:not>');
+    expect(body).toContain('<d:nresults>500</d:nresults>');
+    expect(() => searchBody('alice', { under: '/../bob' })).toThrow();
+  });
+});
