@@ -1,22 +1,19 @@
 // The simulator's PHP WebDAV/CalDAV backend (tests/nextcloud-sim/dav/) on its own: seeded data dir, php -S,
 // requests carrying the headers the Node bridge adds (X-Sim-User, X-Sim-Token, X-Sim-Public-Url).
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DAVClient } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PhpBackend } from './php-backend.js';
+import { startPhpBackend } from './php-backend.js';
 
-const davDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dav');
-const token = 'test-token-0123456789';
+let token = '';
 const publicUrl = 'http://public.example:8080';
 let dataDir = '';
 let origin = '';
-let php: ChildProcess | undefined;
+let php: PhpBackend | undefined;
 
 const PROPS = `<?xml version="1.0"?>
 <d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns" xmlns:ocs="http://open-collaboration-services.org/ns">
@@ -26,17 +23,6 @@ const PROPS = `<?xml version="1.0"?>
     <ocs:share-permissions/><nc:mount-type/><nc:is-mount-root/><nc:has-preview/>
   </d:prop>
 </d:propfind>`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function headers(user: string, extra: Record<string, string> = {}): Record<string, string> {
   return { 'x-sim-user': user, 'x-sim-token': token, 'x-sim-public-url': publicUrl, ...extra };
@@ -104,27 +90,13 @@ async function propfind(user: string, davPath: string, depth = '1'): Promise<Ent
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dav-backend-test-'));
-  execFileSync('php', [path.join(davDir, 'seed.php'), dataDir]);
-  const port = await freePort();
-  php = spawn('php', ['-d', 'display_errors=0', '-d', 'error_reporting=0', '-d', 'memory_limit=256M', '-S', `127.0.0.1:${port}`, path.join(davDir, 'router.php')], {
-    env: { ...process.env, SIM_DATA_DIR: dataDir, SIM_TOKEN: token, PHP_CLI_SERVER_WORKERS: '4' },
-    stdio: 'ignore',
-  });
-  origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${origin}/_sim/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('php -S did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  php = await startPhpBackend(dataDir);
+  origin = php.origin;
+  token = php.token;
 }, 30_000);
 
-afterAll(() => {
-  php?.kill('SIGKILL');
+afterAll(async () => {
+  await php?.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -45,8 +45,16 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
   const child: ChildProcess = spawn(
     'php',
     ['-d', 'display_errors=0', '-d', 'error_reporting=0', '-d', 'memory_limit=256M', '-S', `127.0.0.1:${port}`, path.join(davDir, 'router.php')],
-    { env: { ...process.env, SIM_DATA_DIR: dataDir, SIM_TOKEN: token, PHP_CLI_SERVER_WORKERS: '4' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: php -S forks workers that outlive the master unless the whole group is stopped.
+    { env: { ...process.env, SIM_DATA_DIR: dataDir, SIM_TOKEN: token, PHP_CLI_SERVER_WORKERS: '4' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -62,7 +70,7 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup('SIGKILL');
       throw new Error(`The PHP DAV backend did not start within 15 s: ${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,10 +80,10 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
     token,
     stop: () =>
       new Promise<void>((resolve) => {
+        killGroup('SIGTERM');
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+        setTimeout(() => killGroup('SIGKILL'), 2000).unref();
       }),
   };
 }
