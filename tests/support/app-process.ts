@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,17 @@ export interface AppProcess {
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
   process: ChildProcess;
+}
+
+function heartbeatOk(port: number | undefined, socketPath: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ ...(socketPath ? { socketPath } : { host: '127.0.0.1', port }), path: '/heartbeat', timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
 }
 
 export const appVersion = /<version>([^<]+)<\/version>/.exec(fs.readFileSync(path.join(root, 'appinfo', 'info.xml'), 'utf8'))![1]!;
@@ -50,7 +62,8 @@ export async function startAppProcess(options: { nextcloudUrl: string; harpSocke
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 20_000;
-  while (!output.includes(' ready')) {
+  // Ready means what AppAPI checks: the heartbeat answers.
+  while (!(await heartbeatOk(port, options.harpSocket))) {
     if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
