@@ -1,31 +1,17 @@
 // lib/ calendar, Talk, users, search and AppAPI calls as real users against the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../lib/index.js';
-import { createNextcloud, isNextcloudError } from '../../lib/index.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
-import { startSimulator } from '../nextcloud-sim/index.js';
 import { participantOf } from '../nextcloud-sim/talk.js';
+import { failure, startLibFixture } from '../support/lib-fixture.js';
 
-const secret = 'lib-test-secret-'.padEnd(64, 'y');
 let sim: Simulator;
 let nextcloud: Nextcloud;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
-  nextcloud = createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 10_000 });
+  ({ sim, nextcloud } = await startLibFixture());
 });
 afterAll(() => sim?.stop());
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNextcloudError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NextcloudError');
-}
 
 const DAY = 86_400_000;
 const window = () => ({ start: new Date(Date.now() - DAY), end: new Date(Date.now() + 30 * DAY) });

@@ -2,34 +2,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNextcloud, isNextcloudError, parsePermissions } from '../../lib/index.js';
-import type { NextcloudError } from '../../lib/index.js';
+import { createNextcloud, parsePermissions } from '../../lib/index.js';
 import { parseEvents } from '../../lib/calendar.js';
 import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
 import { searchBody } from '../../lib/files.js';
-import type { Simulator } from '../nextcloud-sim/index.js';
-import { startSimulator } from '../nextcloud-sim/index.js';
+import type { LibFixture } from '../support/lib-fixture.js';
+import { failure, startLibFixture } from '../support/lib-fixture.js';
 
 const secret = 'lib-errors-secret-'.padEnd(64, 'q');
 
-async function failure(promise: Promise<unknown>): Promise<NextcloudError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNextcloudError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NextcloudError');
-}
-
 describe('against the simulator', () => {
-  let sim: Simulator;
+  let fixture: LibFixture;
   beforeAll(async () => {
-    sim = await startSimulator({ dav: false });
-    sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
+    fixture = await startLibFixture({ dav: false });
   });
-  afterAll(() => sim?.stop());
-  const client = (appSecret = secret) => createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret, timeoutMs: 5000 });
+  afterAll(() => fixture?.sim.stop());
+  const client = (appSecret?: string) => fixture.client({ appSecret, timeoutMs: 5000 });
 
   it('reports a wrong app secret as unauthorized, without the secret in the message', async () => {
     const error = await failure(client('wrong-secret-value').as('alice').currentUser());
@@ -37,21 +25,21 @@ describe('against the simulator', () => {
     expect(error.status).toBe(401);
     expect(error.message).not.toContain('wrong-secret-value');
     expect(error.message).toMatch(/did not accept the app's credentials/);
-    sim.throttler.reset('127.0.0.1', 'app_api');
+    fixture.sim.throttler.reset('127.0.0.1', 'app_api');
   });
 
   it('reports a disabled user as unauthorized', async () => {
-    sim.setUserEnabled('carol', false);
+    fixture.sim.setUserEnabled('carol', false);
     try {
       expect((await failure(client().as('carol').currentUser())).code).toBe('unauthorized');
     } finally {
-      sim.setUserEnabled('carol', true);
+      fixture.sim.setUserEnabled('carol', true);
     }
   });
 
-  it("maps OCS not-found and another user's groups", async () => {
+  it('maps OCS not-found, and a server error of Nextcloud', async () => {
     expect((await failure(client().as('alice').talk.conversation('nosuchroom'))).code).toBe('not_found');
-    expect((await failure(createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret }).as('alice').search('nope', { term: 'x' }))).code).toBe('unavailable');
+    expect((await failure(client().as('alice').search('nope', { term: 'x' }))).code).toBe('unavailable');
   });
 
   it('reports an unreachable DAV backend as unavailable rather than hanging', async () => {

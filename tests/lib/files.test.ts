@@ -1,30 +1,17 @@
 // lib/ files as alice and bob against the simulator's SabreDAV, over real HTTP with AppAPI impersonation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../lib/index.js';
-import { createNextcloud, isNextcloudError } from '../../lib/index.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
-import { startSimulator } from '../nextcloud-sim/index.js';
+import { failure, startLibFixture } from '../support/lib-fixture.js';
 
-const secret = 'lib-test-secret-'.padEnd(64, 'x');
 let sim: Simulator;
+let secret: string;
 let nextcloud: Nextcloud;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
-  nextcloud = createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 10_000 });
+  ({ sim, secret, nextcloud } = await startLibFixture());
 });
 afterAll(() => sim?.stop());
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isNextcloudError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a NextcloudError');
-}
 
 describe('listing and stat', () => {
   it("lists alice's home with Nextcloud's properties", async () => {

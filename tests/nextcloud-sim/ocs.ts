@@ -1,6 +1,6 @@
 // The OCS envelope exactly as Nextcloud renders it (v1: HTTP 200 except 997 -> 401; v2: real status codes).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OcsVersion } from './context.js';
+import type { OcsVersion, SimUser } from './context.js';
 
 export function ocsVersionOf(request: FastifyRequest): OcsVersion {
   return request.url.startsWith('/ocs/v1.php') ? 1 : 2;
@@ -72,6 +72,13 @@ export const ocsErrors = {
   unauthorised: { status: 401, statuscode: 997, message: 'Current user is not logged in' },
   notFound: (message = '') => ({ status: 404, statuscode: 998, message }),
 };
+
+/** The logged-in user, or null after answering 401 (OCS 997) as every OCS controller without a user does. */
+export function requireOcsUser(request: FastifyRequest, reply: FastifyReply): SimUser | null {
+  if (request.nc.user) return request.nc.user;
+  sendOcs(request, reply, ocsErrors.unauthorised);
+  return null;
+}
 
 function toXml(value: unknown, name = ''): string {
   if (value === null || value === undefined) return name ? `<${name}/>` : '';

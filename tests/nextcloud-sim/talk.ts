@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SimContext, SimState, SimUser, TalkMessage, TalkParticipant, TalkRoom } from './context.js';
-import { ocsErrors, sendOcs } from './ocs.js';
+import { requireOcsUser, sendOcs } from './ocs.js';
 
 const BASES = ['/ocs/v2.php/apps/spreed', '/ocs/v1.php/apps/spreed'];
 const TOKEN = /^[a-z0-9]{4,30}$/;
@@ -222,11 +222,6 @@ function serializeRoom(state: SimState, room: TalkRoom, user: SimUser): Record<s
 
 export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void {
   const { state } = ctx;
-  const requireUser = (request: FastifyRequest, reply: FastifyReply): SimUser | null => {
-    if (request.nc.user) return request.nc.user;
-    sendOcs(request, reply, ocsErrors.unauthorised);
-    return null;
-  };
   const findRoom = (request: FastifyRequest, reply: FastifyReply, user: SimUser): TalkRoom | null => {
     const token = (request.params as { token: string }).token;
     const room = TOKEN.test(token) ? state.talk.rooms.find((candidate) => candidate.token === token) : undefined;
@@ -241,14 +236,14 @@ export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void 
 
   for (const base of BASES) {
     app.get(`${base}/api/v4/room`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const rooms = state.talk.rooms.filter((room) => participantOf(room, user.id)).map((room) => serializeRoom(state, room, user));
       return sendOcs(request, reply, { data: rooms, headers: { 'x-nextcloud-talk-hash': talkHash(), 'x-nextcloud-talk-modified-before': String(Math.floor(Date.now() / 1000)) } });
     });
 
     app.get(`${base}/api/v4/room/:token`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const room = findRoom(request, reply, user);
       if (!room) return reply;
@@ -256,7 +251,7 @@ export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void 
     });
 
     app.get(`${base}/api/v1/chat/:token`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const room = findRoom(request, reply, user);
       if (!room) return reply;
@@ -311,7 +306,7 @@ export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void 
     });
 
     app.post(`${base}/api/v1/chat/:token`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const room = findRoom(request, reply, user);
       if (!room) return reply;
@@ -337,7 +332,7 @@ export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void 
     });
 
     app.get(`${base}/api/v1/chat/:token/:messageId/context`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const room = findRoom(request, reply, user);
       if (!room) return reply;
@@ -350,7 +345,7 @@ export function registerTalkRoutes(app: FastifyInstance, ctx: SimContext): void 
     });
 
     app.post(`${base}/api/v1/chat/:token/read`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const room = findRoom(request, reply, user);
       if (!room) return reply;

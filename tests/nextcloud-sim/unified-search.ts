@@ -1,9 +1,9 @@
 // Nextcloud's unified search OCS API with the providers this app uses. Files and events come from the
 // SabreDAV backend (it owns that data); Talk providers are answered from the Talk state here.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SimContext, SimUser } from './context.js';
-import { ocsErrors, sendOcs } from './ocs.js';
+import { requireOcsUser, sendOcs } from './ocs.js';
 import { participantOf, renderMessage, roomDisplayName } from './talk.js';
 
 const BASES = ['/ocs/v2.php', '/ocs/v1.php'];
@@ -37,11 +37,6 @@ function attributes(values: Record<string, string>): Record<string, string> | []
 
 export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): void {
   const { state } = ctx;
-  const requireUser = (request: FastifyRequest, reply: FastifyReply): SimUser | null => {
-    if (request.nc.user) return request.nc.user;
-    sendOcs(request, reply, ocsErrors.unauthorised);
-    return null;
-  };
 
   const searchTalkMessages = (user: SimUser, query: z.infer<typeof searchQuery>, limit: number) => {
     const offset = query.cursor ?? 0;
@@ -102,12 +97,12 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
 
   for (const base of BASES) {
     app.get(`${base}/search/providers`, async (request, reply) => {
-      if (!requireUser(request, reply)) return reply;
+      if (!requireOcsUser(request, reply)) return reply;
       return sendOcs(request, reply, { data: providers, headers: { etag: '"sim-providers-1"' } });
     });
 
     app.get<{ Params: { providerId: string } }>(`${base}/search/providers/:providerId/search`, async (request, reply) => {
-      const user = requireUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       const query = searchQuery.safeParse(request.query);
       if (!query.success) return sendOcs(request, reply, { status: 400, message: 'Invalid search parameters' });

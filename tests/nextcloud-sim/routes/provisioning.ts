@@ -1,7 +1,7 @@
 // provisioning_api and capabilities: the current user, a user's groups, and the capabilities document.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { SimContext, SimUser } from '../context.js';
-import { ocsErrors, sendOcs } from '../ocs.js';
+import { ocsErrors, requireOcsUser, sendOcs } from '../ocs.js';
 import { isAdmin } from '../state.js';
 
 const OCS = ['/ocs/v1.php', '/ocs/v2.php'];
@@ -38,17 +38,10 @@ function userDetails(user: SimUser) {
 }
 
 export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext): void {
-  const needUser = (request: FastifyRequest, reply: FastifyReply): SimUser | null => {
-    if (!request.nc.user) {
-      sendOcs(request, reply, ocsErrors.unauthorised);
-      return null;
-    }
-    return request.nc.user;
-  };
 
   for (const base of OCS) {
     app.get(`${base}/cloud/user`, async (request, reply) => {
-      const user = needUser(request, reply);
+      const user = requireOcsUser(request, reply);
       if (!user) return reply;
       // "enabled" is only shown to admins and subadmins of the user, never in a self lookup.
       const { enabled: _enabled, ...self } = userDetails(user);
@@ -56,7 +49,7 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
     });
 
     app.get<{ Params: { userId: string } }>(`${base}/cloud/users/:userId`, async (request, reply) => {
-      const caller = needUser(request, reply);
+      const caller = requireOcsUser(request, reply);
       if (!caller) return reply;
       const target = ctx.state.users.get(request.params.userId);
       if (!target || (caller.id !== target.id && !isAdmin(caller))) return sendOcs(request, reply, { ...ocsErrors.notFound('User does not exist'), statuscode: 998 });
@@ -66,7 +59,7 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
     });
 
     app.get<{ Params: { userId: string } }>(`${base}/cloud/users/:userId/groups`, async (request, reply) => {
-      const caller = needUser(request, reply);
+      const caller = requireOcsUser(request, reply);
       if (!caller) return reply;
       const target = ctx.state.users.get(request.params.userId);
       if (!target || (caller.id !== target.id && !isAdmin(caller))) return sendOcs(request, reply, { ...ocsErrors.notFound(), statuscode: 998 });
