@@ -193,6 +193,11 @@ function encodePath(appPath: string): string {
   return appPath.split('/').map(encodeURIComponent).join('/');
 }
 
+/** NotFoundResponse is a TemplateResponse: Nextcloud's guest "Page not found" page. */
 function notFound(response: http.ServerResponse): void {
-  response.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache, no-store, must-revalidate' }).end('');
+  response
+    .writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache, no-store, must-revalidate', ...NOT_FOUND_HEADERS })
+    .end('<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><div class="guest-box"><h2>Page not found</h2><p>The page could not be found on the server or you may not be allowed to view it.</p></div></body></html>');
 }
+
+const NOT_FOUND_HEADERS = { 'content-security-policy': NEXTCLOUD_DEFAULT_HEADERS['content-security-policy']!, 'x-robots-tag': 'noindex, nofollow' };
