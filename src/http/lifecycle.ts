@@ -3,8 +3,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
-import { connectorUrl } from '../config.js';
 import { ADMIN_FORM_ID, adminSettingsForm } from '../settings/admin-form.js';
+import { resolvePublicUrls } from '../settings/public-url.js';
 import type { Db } from '../store/database.js';
 import { migrate, setMeta } from '../store/database.js';
 
@@ -36,7 +36,8 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
     const settings = deps.nextcloud.system().settings;
     try {
       if (query.data.enabled === '1') {
-        await settings.registerForm(adminSettingsForm(connectorUrl(deps.config.publicBaseUrl)));
+        const urls = await resolvePublicUrls(deps.nextcloud, deps.config.publicBaseUrl);
+        await settings.registerForm(adminSettingsForm(urls.connector));
         request.log.info('enabled: admin settings form registered');
       } else {
         await settings.unregisterForm(ADMIN_FORM_ID);

@@ -73,6 +73,9 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     expect(set.code).toBe(0);
     try {
       expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
+      // The settings form registered on the next enable shows the same URL.
+      expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
+      expect(String(sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin')?.description)).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
       // A value that is not a URL is ignored, not trusted.
       await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'javascript:alert(1)']);
       expect(await (await fetch(proxied(''))).text()).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
