@@ -76,6 +76,8 @@ export function resolveIdentity(
     if (!verdict.userId) return { ...anonymous, appId: verdict.app.id, via: 'appapi' };
     const user = state.users.get(verdict.userId) ?? null;
     state.impersonationLog.push({ appId: verdict.app.id, userId: verdict.userId, method: '', url: path });
+    // Like a rotated log file: a long demo must not grow without bound.
+    if (state.impersonationLog.length > 1000) state.impersonationLog.splice(0, state.impersonationLog.length - 1000);
     // AppAPI only checks that the user exists; Session::isLoggedIn() then refuses a disabled one.
     if (user && !user.enabled) return { ...anonymous, appId: verdict.app.id, via: 'appapi', disabledUser: true };
     return { user, via: 'appapi', appId: verdict.app.id, disabledUser: false, appApiFailure: null };
