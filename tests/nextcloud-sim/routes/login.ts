@@ -44,6 +44,8 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: SimContext): void
     const preLogin = randomBytes(16).toString('hex');
     const token = randomBytes(24).toString('base64url');
     pendingTokens.set(preLogin, token);
+    // Forms that are never submitted must not pile up: forget the oldest beyond 1000.
+    for (const stale of [...pendingTokens.keys()].slice(0, Math.max(0, pendingTokens.size - 1000))) pendingTokens.delete(stale);
     reply.header('set-cookie', `${PRELOGIN_COOKIE}=${preLogin}; Path=/; HttpOnly; SameSite=Lax`);
     return page(
       reply,
