@@ -69,6 +69,8 @@ export function settingsForms(http: HttpClient): SettingsForms {
 }
 
 export async function setInitProgress(http: HttpClient, progress: number, error?: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  // AppAPI stores the number as given; outside 0..100 it shows nonsense in the apps list.
+  if (!Number.isInteger(progress) || progress < 0 || progress > 100) throw new RangeError(`Init progress must be an integer 0..100, not ${progress}.`);
   const json: Record<string, unknown> = { progress };
   if (error) json.error = error;
   await ocsRequest(http, 'PUT', `${BASE}/ex-app/status`, z.unknown(), { json, timeoutMs: options.timeoutMs });

@@ -2,9 +2,9 @@
 // the calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
 // (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
 import { createDAVClient } from 'tsdav';
-import { NextcloudError } from './errors.js';
+import { NextcloudError, codeForStatus, explain } from './errors.js';
 import type { HttpClient } from './http.js';
-import { errorFromResponse } from './http.js';
+import { errorFromResponse, readBody } from './http.js';
 import type { XmlNode } from './dav-xml.js';
 import { NS, child, children, parseMultistatus, text } from './dav-xml.js';
 
@@ -94,37 +94,93 @@ export function parseEvents(ics: string, url: string, etag: string | null): Cale
   return events;
 }
 
-export function calendarClient(http: HttpClient): CalendarClient {
+export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarClient {
   let homeUrl: Promise<string> | undefined;
-  const dav = () =>
-    createDAVClient({
+  // tsdav's discovery starts at the host's /.well-known/caldav (outside Nextcloud when it is installed under a
+  // path), follows a redirect to any host, and falls back to the host root; each of those requests would carry
+  // the app secret, which lets its holder act as every user. So tsdav may only reach this Nextcloud.
+  const nextcloudRoot = new URL(`${http.baseUrl}/`).href;
+  const pinnedFetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const target = new URL(input instanceof Request ? input.url : String(input));
+    if (!target.href.startsWith(nextcloudRoot)) return Promise.reject(new TypeError(`CalDAV request to ${target.origin}${target.pathname} refused: it is outside ${nextcloudRoot}`));
+    // During discovery every request also shares one deadline: tsdav tries up to four URLs one after the other,
+    // and each on its own timeout would let a silent Nextcloud hold a call for four times as long.
+    const signal = discoveryDeadline && init?.signal ? AbortSignal.any([discoveryDeadline, init.signal]) : (discoveryDeadline ?? init?.signal);
+    return http.fetch(input, signal ? { ...init, signal } : init).then((response) => {
+      if (response.status >= 400 && target.href.startsWith(davRoot)) refusedWith = response.status;
+      return response;
+    });
+  }) as typeof fetch;
+  // The last error status of the DAV endpoint itself (not of tsdav's guesses at .well-known or the site root):
+  // tsdav swallows it and ends discovery with a vague "cannot find principalUrl".
+  const davRoot = `${nextcloudRoot}remote.php/dav/`;
+  let refusedWith: number | undefined;
+  let discoveryDeadline: AbortSignal | undefined;
+  const dav = () => {
+    refusedWith = undefined;
+    discoveryDeadline = AbortSignal.timeout(timeoutMs);
+    const discovery = createDAVClient({
       serverUrl: `${http.baseUrl}/remote.php/dav/`,
       credentials: {},
       authMethod: 'Custom',
       authFunction: async () => http.authHeaders(),
       defaultAccountType: 'caldav',
-      fetch: http.fetch,
+      fetch: pinnedFetch,
     });
+    const done = () => {
+      discoveryDeadline = undefined;
+    };
+    discovery.then(done, done);
+    return discovery;
+  };
   let client: ReturnType<typeof dav> | undefined;
   const getClient = async () => {
     client ??= dav().catch((error: unknown) => {
       client = undefined;
-      throw error instanceof NextcloudError
-        ? error
-        : new NextcloudError({ code: 'unauthorized', method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed: ${(error as Error).message}` });
+      if (error instanceof NextcloudError) throw error;
+      const name = (error as Error | undefined)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new NextcloudError({ code: 'timeout', method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} did not finish in time.`, cause: error });
+      }
+      // tsdav reports a refused login only as a missing principal URL; the status Nextcloud answered says why.
+      const code = refusedWith === undefined ? 'protocol' : codeForStatus(refusedWith);
+      throw new NextcloudError({ code, status: refusedWith, method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${explain(code)}.`, cause: error });
     });
     return client;
   };
   const home = () => {
-    homeUrl ??= getClient().then((c) => {
-      const url = (c as unknown as { account?: { homeUrl?: string } }).account?.homeUrl;
-      return url ?? `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
-    });
+    homeUrl ??= getClient().then(
+      (c) => {
+        const url = (c as unknown as { account?: { homeUrl?: string } }).account?.homeUrl;
+        return url ?? `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
+      },
+      (error: unknown) => {
+        // A failed discovery (timeout, Nextcloud down) is retried by the next call, not remembered.
+        homeUrl = undefined;
+        throw error;
+      },
+    );
     return homeUrl;
   };
+  // Every request carries the app secret, so a URL handed in by a caller must point into this Nextcloud's
+  // calendars; anything else (another host, a path outside CalDAV) is refused before a byte is sent.
+  const calendarsRoot = `${http.baseUrl}/remote.php/dav/calendars/`;
+  const ownUrl = (url: string) => {
+    let resolved: string;
+    try {
+      resolved = new URL(url, http.baseUrl).href;
+    } catch {
+      throw new TypeError(`"${url}" is not a URL`);
+    }
+    if (!resolved.startsWith(calendarsRoot)) throw new TypeError(`"${url}" is not a calendar URL of this Nextcloud`);
+    return resolved;
+  };
   const calendarUrl = async (calendar: string | CalendarInfo) => {
-    if (typeof calendar !== 'string') return calendar.url;
-    if (/^https?:\/\//.test(calendar)) return calendar.endsWith('/') ? calendar : `${calendar}/`;
+    if (typeof calendar !== 'string') return ownUrl(calendar.url);
+    if (calendar.includes('/')) {
+      const url = ownUrl(calendar);
+      return url.endsWith('/') ? url : `${url}/`;
+    }
     if (!/^[A-Za-z0-9._-]+$/.test(calendar)) throw new TypeError(`"${calendar}" is not a calendar id`);
     return new URL(`${calendar}/`, await home()).toString();
   };
@@ -132,6 +188,26 @@ export function calendarClient(http: HttpClient): CalendarClient {
     const response = await http.fetch(url, { method, headers: { ...http.authHeaders(), ...init.headers }, body: init.body });
     if (!response.ok) throw await errorFromResponse(response, method, new URL(url).pathname, http.userId);
     return response;
+  };
+
+  /** A refused event write is nearly always a calendar shared read-only; name the calendar. */
+  const writeError = (error: NextcloudError, url: string) => {
+    const calendarId = decodeURIComponent(url.slice(calendarsRoot.length).split('/')[1] ?? '');
+    const hints: Partial<Record<string, string>> = {
+      forbidden: `${http.userId} may not change events in calendar ${calendarId}: it is shared read-only with ${http.userId}, or does not take events`,
+      precondition_failed: `the event changed since it was read (stale ETag), or an event with this name exists already in calendar ${calendarId}; read it again`,
+      bad_request: `Nextcloud rejected the event for calendar ${calendarId} (invalid iCalendar, or its UID is already used there)`,
+    };
+    const hint = hints[error.code];
+    if (!hint) return error;
+    return new NextcloudError({
+      code: error.code,
+      status: error.status,
+      remoteMessage: error.remoteMessage,
+      method: error.method,
+      path: error.path,
+      message: `${hint} (${error.method} ${error.status}).${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
+    });
   };
 
   const toCalendar = (href: string, props: XmlNode): CalendarInfo | null => {
@@ -155,8 +231,9 @@ export function calendarClient(http: HttpClient): CalendarClient {
 
   return {
     async calendars() {
-      const response = await request('PROPFIND', await home(), { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
-      return parseMultistatus(await response.text())
+      const url = await home();
+      const response = await request('PROPFIND', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
+      return parseMultistatus(await readBody(response, 'PROPFIND', new URL(url).pathname))
         .map((entry) => toCalendar(entry.href, entry.props))
         .filter((calendar): calendar is CalendarInfo => calendar !== null);
     },
@@ -170,15 +247,16 @@ export function calendarClient(http: HttpClient): CalendarClient {
 <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:comp-filter></c:comp-filter></c:filter>
 </c:calendar-query>`;
       const response = await request('REPORT', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body });
-      return parseMultistatus(await response.text()).flatMap((entry) => {
+      return parseMultistatus(await readBody(response, 'REPORT', new URL(url).pathname)).flatMap((entry) => {
         const ics = text(child(entry.props, NS.cal, 'calendar-data'));
         return ics ? parseEvents(ics, new URL(entry.href, http.baseUrl).toString(), text(child(entry.props, NS.dav, 'getetag')) ?? null) : [];
       });
     },
 
-    async getEvent(url) {
+    async getEvent(eventUrl) {
+      const url = ownUrl(eventUrl);
       const response = await request('GET', url, { headers: { Accept: 'text/calendar' } });
-      const [event] = parseEvents(await response.text(), url, response.headers.get('etag'));
+      const [event] = parseEvents(await readBody(response, 'GET', new URL(url).pathname), url, response.headers.get('etag'));
       if (!event) throw new NextcloudError({ code: 'protocol', method: 'GET', path: new URL(url).pathname, message: `${url} holds no VEVENT.` });
       return event;
     },
@@ -187,25 +265,28 @@ export function calendarClient(http: HttpClient): CalendarClient {
       const c = await getClient();
       const base = await calendarUrl(calendar);
       const fileName = options.fileName ?? `${crypto.randomUUID()}.ics`;
+      if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.')) throw new TypeError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
       const response = await c.createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders() });
       const url = new URL(fileName, base).toString();
-      if (!response.ok) throw await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId);
+      if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
       // Nextcloud omits the ETag when it changed the data on the way in; read it back then.
       const etag = response.headers.get('etag') ?? (await this.getEvent(url)).etag;
       return { url, etag };
     },
 
-    async updateEvent(url, ics, etag) {
+    async updateEvent(eventUrl, ics, etag) {
+      const url = ownUrl(eventUrl);
       const c = await getClient();
       const response = await c.updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders() });
-      if (!response.ok) throw await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId);
+      if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
       return { etag: response.headers.get('etag') };
     },
 
-    async deleteEvent(url, etag) {
+    async deleteEvent(eventUrl, etag) {
+      const url = ownUrl(eventUrl);
       const c = await getClient();
       const response = await c.deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders() });
-      if (!response.ok) throw await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId);
+      if (!response.ok) throw writeError(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId), url);
     },
   };
 }

@@ -67,6 +67,10 @@ export function codeForStatus(status: number): NextcloudErrorCode {
       return 'precondition_failed';
     case 413:
       return 'too_large';
+    case 415: // content Nextcloud will not store (invalid iCalendar, antivirus)
+    case 416: // a byte range outside the file
+    case 501: // a method this resource does not support (GET on a folder), not an outage
+      return 'bad_request';
     case 423:
       return 'locked';
     case 429:

@@ -3,11 +3,11 @@
 // those go through its customRequest with bodies built here.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { createClient } from 'webdav';
+import { createClient, getPatcher } from 'webdav';
 import type { WebDAVClient } from 'webdav';
 import { NextcloudError, isNextcloudError } from './errors.js';
 import type { HttpClient } from './http.js';
-import { errorFromResponse, humanPath } from './http.js';
+import { errorFromResponse, humanPath, readBody } from './http.js';
 import type { XmlNode } from './dav-xml.js';
 import { NS, child, children, escapeXml, parseMultistatus, text } from './dav-xml.js';
 
@@ -83,19 +83,22 @@ export type FileQuery = {
 };
 
 export interface ReadResult {
+  /** The bytes, streamed as they arrive; never buffered whole. */
   stream: Readable;
-  /** Bytes in this answer (the range length for ranged reads). */
+  /** Bytes this stream will deliver (the range length for ranged reads), when known. */
   length: number | null;
   /** Size of the whole file, when known. */
-  totalSize: number | null;
+  size: number | null;
   etag: string | null;
   contentType: string | null;
+  /** True when only a range of the file is delivered. */
   partial: boolean;
 }
 
 export interface FilesClient {
   list(path: string): Promise<FileEntry[]>;
   stat(path: string): Promise<FileEntry>;
+  /** `range` is inclusive on both ends, as in HTTP (start 0, end 99 = the first 100 bytes). */
   read(path: string, options?: { range?: { start: number; end: number }; signal?: AbortSignal }): Promise<ReadResult>;
   readText(path: string, options: { maxBytes: number }): Promise<{ text: string; truncated: boolean; size: number | null; etag: string | null }>;
   write(path: string, data: string | Uint8Array, options?: { ifMatch?: string; ifNoneMatch?: boolean; contentType?: string }): Promise<{ etag: string | null; fileId: number | null; created: boolean }>;
@@ -118,21 +121,99 @@ function encodePath(path: string): string {
   return normalizePath(path).split('/').map(encodeURIComponent).join('/');
 }
 
+/** A timer that aborts a request; unlike AbortSignal.timeout it can be stopped once a stream is under way. */
+interface Deadline {
+  signal: AbortSignal;
+  abort(): void;
+  stop(): void;
+  timedOut(): boolean;
+}
+
+function deadline(ms: number, outer?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('Nextcloud did not answer in time', 'TimeoutError'));
+  }, ms);
+  // A finished call leaves its timer behind; it must not keep the process alive.
+  timer.unref();
+  return {
+    signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
+    abort: () => controller.abort(),
+    stop: () => clearTimeout(timer),
+    timedOut: () => expired,
+  };
+}
+
+/**
+ * webdav sends through node-fetch, which follows redirects and forwards every header but Authorization and
+ * cookies to wherever Location points: AUTHORIZATION-APP-API, the app secret that acts as any user, included.
+ * Its transport can only be replaced process-wide (webdav's patcher), so it is replaced here: requests that
+ * carry AppAPI credentials go through Node's fetch without following redirects, and a redirect fails the call;
+ * any other webdav request is passed on to Node's fetch as it is.
+ */
+let redirectGuardInstalled = false;
+function installRedirectGuard(): void {
+  // Replaces whatever webdav patched in lazily (node-fetch on its first request), but only once.
+  if (redirectGuardInstalled) return;
+  redirectGuardInstalled = true;
+  getPatcher().patch('fetch', async (...args: unknown[]) => {
+    const [url, init] = args as [string, RequestInit & { headers?: Record<string, string> }];
+    const credentials = Object.keys(init.headers ?? {}).some((name) => name.toLowerCase() === 'authorization-app-api');
+    if (!credentials) return fetch(url, init);
+    const response = await fetch(url, { ...init, redirect: 'manual' });
+    if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+    await response.body?.cancel().catch(() => undefined);
+    const method = init.method ?? 'GET';
+    const path = new URL(url).pathname;
+    const location = response.headers.get('location');
+    throw new NextcloudError({
+      code: 'protocol',
+      status: response.status,
+      method,
+      path,
+      message: `Nextcloud answered ${method} ${humanPath(path)} with a redirect (${response.status}${location ? ` to ${location.split('?')[0]}` : ''}); it is not followed, so the app credentials stay with NEXTCLOUD_URL. Set NEXTCLOUD_URL to the address Nextcloud serves itself at.`,
+    });
+  });
+}
+
 export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
+  installRedirectGuard();
   const userId = http.userId;
   const davRoot = `/remote.php/dav/files/${encodeURIComponent(userId)}`;
+  // The `webdav` client carries every files request and encodes paths. Its transport cannot be swapped per
+  // client (its patcher is process-wide, see installRedirectGuard), so the injectable fetch option applies to
+  // OCS and CalDAV only; files requests always use Node's fetch.
   const client: WebDAVClient = createClient(`${http.baseUrl}${davRoot}`, { headers: http.authHeaders() });
+  const davPath = (path: string) => `${davRoot}${encodePath(path)}`;
+  const destination = (path: string) => `${http.baseUrl}${davRoot}${encodePath(path)}`;
 
-  const call = async (method: string, path: string, options: { headers?: Record<string, string>; data?: string | Uint8Array; signal?: AbortSignal } = {}): Promise<Response> => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  /** Runs one webdav operation under the call timeout and turns every failure into a NextcloudError. */
+  const run = async <T>(method: string, path: string, action: (signal: AbortSignal) => Promise<T>, options: { signal?: AbortSignal; limit?: Deadline } = {}): Promise<T> => {
+    const limit = options.limit ?? deadline(timeoutMs, options.signal);
     try {
-      // webdav encodes the path itself, and in Node answers with node-fetch's Response (a Node stream body).
-      return (await client.customRequest(normalizePath(path), { method, headers: options.headers, data: options.data, signal })) as unknown as Response;
+      return await action(limit.signal);
     } catch (error) {
-      throw await toNextcloudError(error, method, `${davRoot}${normalizePath(path)}`, timeout.aborted);
+      limit.stop();
+      if (options.signal?.aborted && !limit.timedOut()) throw error;
+      throw await toNextcloudError(error, method, path, limit.timedOut());
     }
   };
+
+  /**
+   * webdav's customRequest: PROPFIND with Nextcloud's properties, GET with Range, PUT with preconditions and
+   * SEARCH need bodies and headers (and answer headers) that its convenience methods do not expose.
+   */
+  const custom = (method: string, path: string, options: { headers?: Record<string, string>; data?: string | Uint8Array; url?: string; signal?: AbortSignal; limit?: Deadline } = {}): Promise<Response> =>
+    run(
+      method,
+      options.url ? new URL(options.url).pathname : davPath(path),
+      async (signal) =>
+        // webdav hands back the Response of the fetch it used (Node's, see installRedirectGuard).
+        (await client.customRequest(options.url ? '' : normalizePath(path), { method, headers: options.headers, data: options.data, signal, url: options.url })) as unknown as Response,
+      options,
+    );
 
   const toNextcloudError = async (error: unknown, method: string, path: string, timedOut: boolean): Promise<NextcloudError> => {
     if (isNextcloudError(error)) return error;
@@ -145,6 +226,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     return new NextcloudError({ code: 'unavailable', method, path, message: `Nextcloud could not be reached for ${method} ${humanPath(path)}: ${(error as Error).message}`, cause: error });
   };
 
+  /** A 403 on a write is nearly always a read-only share; say so in the user's terms. */
   const withForbiddenHint = (failure: NextcloudError, method: string, path: string) => {
     const writing = !['GET', 'PROPFIND', 'SEARCH', 'REPORT'].includes(method);
     if (!writing) return failure;
@@ -158,9 +240,30 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     });
   };
 
+  /** A refused MOVE or COPY may be about the target (a read-only share), not the source: name both. */
+  const transfer = async (method: 'MOVE' | 'COPY', from: string, to: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } catch (error) {
+      if (!isNextcloudError(error, 'forbidden')) throw error;
+      const verb = method === 'MOVE' ? 'move' : 'copy';
+      const culprit = method === 'MOVE' ? 'its folder or the target folder' : 'the target folder';
+      throw new NextcloudError({
+        code: 'forbidden',
+        status: error.status,
+        remoteMessage: error.remoteMessage,
+        method,
+        path: error.path,
+        message: `${userId} may not ${verb} ${normalizePath(from)} to ${normalizePath(to)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because ${culprit} is shared read-only with ${userId}.${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
+        cause: error,
+      });
+    }
+  };
+
   const toEntry = (href: string, props: XmlNode): FileEntry => {
-    const decoded = decodeURIComponent(new URL(href, http.baseUrl).pathname);
-    const prefix = decodeURIComponent(davRoot);
+    const decoded = decodeURIComponent(new URL(href, http.baseUrl).pathname).normalize('NFC');
+    // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
+    const prefix = decodeURIComponent(new URL(http.baseUrl).pathname.replace(/\/+$/, '') + davRoot);
     const relative = decoded.startsWith(prefix) ? decoded.slice(prefix.length) : decoded;
     const path = relative.replace(/\/+$/, '') || '/';
     const isFolder = child(child(props, NS.dav, 'resourcetype'), NS.dav, 'collection') !== undefined;
@@ -188,42 +291,76 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     };
   };
 
+  const multistatus = async (response: Response, method: string, path: string) => parseMultistatus(await readBody(response, method, path)).map((entry) => toEntry(entry.href, entry.props));
+
   const propfind = async (path: string, depth: '0' | '1') => {
-    const response = await call('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY });
-    return parseMultistatus(await response.text()).map((entry) => toEntry(entry.href, entry.props));
+    const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY });
+    return multistatus(response, 'PROPFIND', davPath(path));
   };
 
   return {
     async list(path) {
       const entries = await propfind(path, '1');
-      const self = normalizePath(path);
-      return entries.filter((entry) => entry.path !== self);
+      const self = normalizePath(path).normalize('NFC');
+      const others = entries.filter((entry) => entry.path !== self);
+      // Listing a file answers with the file itself, like `ls file`.
+      return others.length === 0 && entries[0]?.type === 'file' ? [entries[0]] : others;
     },
 
     async stat(path) {
       const [entry] = await propfind(path, '0');
-      if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path, message: `Nextcloud returned nothing for ${path}.` });
+      if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
       return entry;
     },
 
     async read(path, options = {}) {
+      const range = options.range;
+      if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
+        throw new TypeError(`The byte range ${range.start}-${range.end} is not a valid range.`);
+      }
       const headers: Record<string, string> = {};
-      if (options.range) headers.Range = `bytes=${options.range.start}-${options.range.end}`;
-      const response = await call('GET', path, { headers, signal: options.signal });
+      if (range) headers.Range = `bytes=${range.start}-${range.end}`;
+      // The timeout covers waiting for the answer; once bytes flow, a stall longer than the timeout ends the
+      // stream instead, so a large file is not cut off just because reading it takes long.
+      const limit = deadline(timeoutMs, options.signal);
+      const response = await custom('GET', path, { headers, signal: options.signal, limit }).catch((error: unknown) => {
+        if (!isNextcloudError(error) || error.status !== 501) throw error;
+        throw new NextcloudError({ ...error, code: 'bad_request', message: `${normalizePath(path)} is a folder; only files can be read (list it instead).` });
+      });
+      limit.stop();
       const contentRange = response.headers.get('content-range');
-      const length = response.headers.get('content-length');
+      const contentLength = response.headers.get('content-length');
+      const answered = contentLength === null ? null : Number(contentLength);
+      const partial = response.status === 206;
+      // A server that ignores Range sends the whole file (200); cut the window out here.
+      const window = range && !partial ? { skip: range.start, take: range.end - range.start + 1 } : { skip: 0, take: null };
+      const size = partial ? Number(contentRange?.split('/')[1]) || null : answered;
       return {
-        stream: toNodeStream(response.body),
-        length: length === null ? null : Number(length),
-        totalSize: contentRange ? Number(contentRange.split('/')[1]) || null : length === null ? null : Number(length),
+        stream: guardBody(toNodeStream(response.body), {
+          idleMs: timeoutMs,
+          ...window,
+          abort: limit.abort,
+          onIdle: () => new NextcloudError({ code: 'timeout', method: 'GET', path: davPath(path), message: `Nextcloud stopped sending ${normalizePath(path)} for ${timeoutMs} ms.` }),
+          onError: (error) => new NextcloudError({ code: 'unavailable', method: 'GET', path: davPath(path), message: `Reading ${normalizePath(path)} from Nextcloud broke off: ${error.message}`, cause: error }),
+        }),
+        length: window.take === null ? answered : size === null ? window.take : Math.max(0, Math.min(window.take, size - window.skip)),
+        size,
         etag: response.headers.get('etag'),
         contentType: response.headers.get('content-type'),
-        partial: response.status === 206,
+        partial: range !== undefined,
       };
     },
 
     async readText(path, { maxBytes }) {
-      const result = await this.read(path, { range: { start: 0, end: maxBytes } });
+      let result: ReadResult;
+      try {
+        // One byte more than allowed tells whether there is more.
+        result = await this.read(path, { range: { start: 0, end: maxBytes } });
+      } catch (error) {
+        // An empty file has no byte 0, so any range is unsatisfiable (416); read it plainly.
+        if (!isNextcloudError(error) || error.status !== 416) throw error;
+        result = await this.read(path);
+      }
       const chunks: Buffer[] = [];
       let total = 0;
       for await (const chunk of result.stream) {
@@ -236,7 +373,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
         }
       }
       const bytes = Buffer.concat(chunks);
-      const size = result.totalSize;
+      const size = result.size;
       const truncated = bytes.length > maxBytes || (size !== null && size > maxBytes);
       // Cut at a character boundary so a truncated multi-byte character does not turn into U+FFFD.
       let cut = Math.min(bytes.length, maxBytes);
@@ -248,47 +385,51 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
       if (options.ifMatch) headers['If-Match'] = options.ifMatch;
       if (options.ifNoneMatch) headers['If-None-Match'] = '*';
-      const response = await call('PUT', path, { headers, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data });
-      const fileId = response.headers.get('oc-fileid');
+      // customRequest, not putFileContents: the new ETag and file id are in the answer's headers.
+      const response = await custom('PUT', path, { headers, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data });
       return {
         etag: response.headers.get('oc-etag') ?? response.headers.get('etag'),
-        fileId: fileId ? Number.parseInt(fileId.slice(0, 8), 10) : null,
+        fileId: parseOcFileId(response.headers.get('oc-fileid')),
         created: response.status === 201,
       };
     },
 
     async mkdir(path) {
-      await call('MKCOL', path);
+      await run('MKCOL', davPath(path), (signal) => client.createDirectory(normalizePath(path), { signal }));
     },
 
     async move(from, to, options = {}) {
-      await call('MOVE', from, { headers: { Destination: `${http.baseUrl}${davRoot}${encodePath(to)}`, Overwrite: options.overwrite === false ? 'F' : 'T' } });
+      normalizePath(to);
+      await transfer('MOVE', from, to, () => run('MOVE', davPath(from), (signal) => client.moveFile(normalizePath(from), normalizePath(to), { overwrite: options.overwrite !== false, signal })));
     },
 
     async copy(from, to, options = {}) {
-      await call('COPY', from, { headers: { Destination: `${http.baseUrl}${davRoot}${encodePath(to)}`, Overwrite: options.overwrite === false ? 'F' : 'T' } });
+      // customRequest: webdav's copyFile has no Overwrite option.
+      await transfer('COPY', from, to, () => custom('COPY', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' } }));
     },
 
     async delete(path) {
       if (normalizePath(path) === '/') throw new TypeError('Refusing to delete the home folder.');
-      await call('DELETE', path);
+      // A plain DELETE: Nextcloud moves the node to the trash bin (never X-NC-Skip-Trashbin).
+      await run('DELETE', davPath(path), (signal) => client.deleteFile(normalizePath(path), { signal }));
     },
 
     async search(query) {
-      const body = searchBody(userId, query);
-      const timeout = AbortSignal.timeout(timeoutMs);
+      // SEARCH goes to the DAV root, outside the client's files base URL; customRequest takes a full URL.
       const url = `${http.baseUrl}/remote.php/dav/`;
-      let response: Response;
-      try {
-        // SEARCH goes to the DAV root, outside the client's files base URL.
-        response = await http.fetch(url, { method: 'SEARCH', headers: { ...http.authHeaders(), 'Content-Type': 'text/xml; charset=utf-8' }, body, signal: timeout });
-      } catch (error) {
-        throw await toNextcloudError(error, 'SEARCH', '/remote.php/dav/', timeout.aborted);
-      }
-      if (!response.ok) throw await errorFromResponse(response, 'SEARCH', '/remote.php/dav/', userId);
-      return parseMultistatus(await response.text()).map((entry) => toEntry(entry.href, entry.props));
+      const response = await custom('SEARCH', '/', { url, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, data: searchBody(userId, query) });
+      const entries = await multistatus(response, 'SEARCH', '/remote.php/dav/');
+      // Only when the term held LIKE wildcards can the server's matches be wider than "name contains".
+      const term = query.nameContains?.toLowerCase();
+      return term && /[%_]/.test(term) ? entries.filter((entry) => entry.name.toLowerCase().includes(term)) : entries;
     },
   };
+}
+
+/** OC-FileId is the file id zero-padded to at least 8 digits followed by the instance id ("00004711oc9l3j5ur4db"). */
+export function parseOcFileId(header: string | null): number | null {
+  const digits = header ? /^\d+/.exec(header)?.[0] : undefined;
+  return digits ? Number.parseInt(digits, 10) : null;
 }
 
 function toNodeStream(body: unknown): Readable {
@@ -298,11 +439,98 @@ function toNodeStream(body: unknown): Readable {
   return Readable.from(body as AsyncIterable<Uint8Array>);
 }
 
+export interface GuardOptions {
+  /** Longest wait for the next chunk while the reader wants data. */
+  idleMs: number;
+  /** Bytes to drop from the start, and how many to deliver after that (null: all). */
+  skip: number;
+  take: number | null;
+  /** Cancels the underlying request (end of window reached, reader gave up, stall). */
+  abort(): void;
+  onIdle(): Error;
+  onError(error: Error): Error;
+}
+
+/**
+ * Passes a download through with back-pressure, and ends it with an error when Nextcloud stalls. The idle
+ * timer runs only while the reader is asking for data, so a slow reader is never blamed on Nextcloud.
+ */
+export function guardBody(source: Readable, options: GuardOptions): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  let skip = options.skip;
+  let remaining = options.take;
+  let finished = false;
+  const disarm = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = () => {
+    if (timer || finished) return;
+    timer = setTimeout(() => out.destroy(options.onIdle()), options.idleMs);
+  };
+  const finish = () => {
+    finished = true;
+    disarm();
+  };
+  const out = new Readable({
+    read() {
+      arm();
+      source.resume();
+    },
+    destroy(error, callback) {
+      const early = !finished;
+      finish();
+      source.destroy();
+      if (early || error) options.abort();
+      callback(error);
+    },
+  });
+  source.pause();
+  source.on('data', (chunk: Buffer | Uint8Array | string) => {
+    if (finished) return;
+    disarm();
+    let piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (skip > 0) {
+      const dropped = Math.min(skip, piece.length);
+      piece = piece.subarray(dropped);
+      skip -= dropped;
+    }
+    if (remaining !== null && piece.length >= remaining) {
+      piece = piece.subarray(0, remaining);
+      remaining = 0;
+    } else if (remaining !== null) {
+      remaining -= piece.length;
+    }
+    const room = piece.length === 0 ? true : out.push(piece);
+    if (remaining === 0) {
+      // The window is complete: stop the download instead of draining the rest of the file.
+      finish();
+      out.push(null);
+      source.destroy();
+      options.abort();
+      return;
+    }
+    if (!room) source.pause();
+    else if (piece.length === 0) arm();
+  });
+  source.once('end', () => {
+    if (finished) return;
+    finish();
+    out.push(null);
+  });
+  source.on('error', (error: Error) => {
+    if (finished) return;
+    out.destroy(isNextcloudError(error) ? error : options.onError(error));
+  });
+  return out;
+}
+
 export function searchBody(userId: string, query: FileQuery): string {
   const conditions: string[] = [];
   const prop = (ns: 'd' | 'oc', name: string) => `<d:prop><${ns}:${name}/></d:prop>`;
   const literal = (value: string) => `<d:literal>${escapeXml(value)}</d:literal>`;
-  if (query.nameContains) conditions.push(`<d:like>${prop('d', 'displayname')}${literal(`%${query.nameContains.replace(/[%_]/g, '')}%`)}</d:like>`);
+  // LIKE has no escape here: % and _ in the term become _ (any one character), a superset the caller narrows.
+  if (query.nameContains) conditions.push(`<d:like>${prop('d', 'displayname')}${literal(`%${query.nameContains.replace(/%/g, '_')}%`)}</d:like>`);
   if (query.mimeType) {
     const family = query.mimeType.endsWith('/') || query.mimeType.endsWith('/*');
     conditions.push(

@@ -76,7 +76,9 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     baseUrl,
     userId,
     authHeaders,
-    fetch: ((input: string | URL | Request, init?: RequestInit) => timedFetch(input, init)) as typeof fetch,
+    // Redirects are not followed unless a caller asks: fetch keeps custom headers across hosts, and
+    // AUTHORIZATION-APP-API must go to NEXTCLOUD_URL only. (tsdav's discovery reads its redirects itself.)
+    fetch: ((input: string | URL | Request, init?: RequestInit) => timedFetch(input, { redirect: 'manual', ...init })) as typeof fetch,
     async request(method, path, requestOptions = {}) {
       const url = new URL(baseUrl + path);
       for (const [key, value] of Object.entries(requestOptions.query ?? {})) {
@@ -94,6 +96,29 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
       throw await errorFromResponse(response, method, url.pathname, userId);
     },
   };
+}
+
+/**
+ * Reads a whole (small) answer body. The call's timeout keeps running while the body arrives, so a body that
+ * stalls ends as a timeout error rather than a bare AbortError.
+ */
+export async function readBody(response: Response, method: string, path: string): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    const name = (error as Error | undefined)?.name;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    throw new NextcloudError({
+      code: timedOut ? 'timeout' : 'unavailable',
+      status: response.status,
+      method,
+      path,
+      message: timedOut
+        ? `Nextcloud stopped sending its answer to ${method} ${humanPath(path)} before the timeout.`
+        : `The answer of Nextcloud to ${method} ${humanPath(path)} broke off: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
 }
 
 /** Reads Nextcloud's own explanation from a sabre XML error or an OCS envelope. */

@@ -53,24 +53,45 @@ export interface Nextcloud {
   system(): NextcloudSystemClient;
 }
 
+/** How many users' clients a Nextcloud keeps (see `as`). */
+const RECENT_USERS = 256;
+
 export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // A user's client remembers what it discovered (the CalDAV home, found with three requests) and holds its
+  // WebDAV and CalDAV clients. Callers ask for the same few users again and again, once per tool call, so the
+  // most recently used ones are kept instead of being rebuilt and rediscovered every time.
+  const recent = new Map<string, NextcloudUserClient>();
+  const userClient = (userId: string): NextcloudUserClient => {
+    const http = createHttpClient(options, userId);
+    return {
+      userId,
+      currentUser: () => currentUser(http),
+      groups: () => groupsOf(http, userId),
+      capabilities: () => capabilities(http),
+      searchProviders: () => searchProviders(http),
+      search: (providerId, query) => search(http, providerId, query),
+      preferences: keyValueStore(http, 'preference'),
+      files: filesClient(http, timeoutMs),
+      calendar: calendarClient(http, timeoutMs),
+      talk: talkClient(http),
+    };
+  };
   return {
     as(userId) {
       if (!userId) throw new TypeError('Acting as a user needs a user id; use system() for the app itself.');
-      const http = createHttpClient(options, userId);
-      return {
-        userId,
-        currentUser: () => currentUser(http),
-        groups: () => groupsOf(http, userId),
-        capabilities: () => capabilities(http),
-        searchProviders: () => searchProviders(http),
-        search: (providerId, query) => search(http, providerId, query),
-        preferences: keyValueStore(http, 'preference'),
-        files: filesClient(http, timeoutMs),
-        calendar: calendarClient(http),
-        talk: talkClient(http),
-      };
+      // The id goes into "<user>:<secret>" and into DAV paths; Nextcloud user ids never hold these characters.
+      if (/[:/\\\u0000-\u001f]/.test(userId)) throw new TypeError(`"${userId}" is not a Nextcloud user id.`);
+      const known = recent.get(userId);
+      if (known) {
+        recent.delete(userId);
+        recent.set(userId, known);
+        return known;
+      }
+      const created = userClient(userId);
+      recent.set(userId, created);
+      if (recent.size > RECENT_USERS) recent.delete(recent.keys().next().value!);
+      return created;
     },
     system() {
       const http = createHttpClient(options, '');

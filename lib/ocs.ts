@@ -1,8 +1,10 @@
 // The OCS envelope. v1 answers HTTP 200 even for failures (statuscode != 100), v2 uses real status codes;
 // both are unwrapped here and validated with the caller's schema.
 import { z } from 'zod';
+import type { NextcloudErrorCode } from './errors.js';
 import { NextcloudError, codeForStatus, explain } from './errors.js';
 import type { HttpClient, RequestOptions } from './http.js';
+import { readBody } from './http.js';
 
 const envelope = z.object({
   ocs: z.object({
@@ -30,8 +32,13 @@ export async function ocsRequest<T extends z.ZodType>(
     body = JSON.stringify(options.json);
   }
   const response = await http.request(method, path, { ...options, headers, body });
-  if (response.status === 204 || response.status === 304) return { data: schema.parse(undefined), response };
-  const text = await response.text();
+  if (response.status === 204 || response.status === 304) {
+    // No body by definition (Talk history exhausted, some DELETEs); the schema decides what "nothing" is.
+    const empty = schema.safeParse(undefined);
+    if (empty.success) return { data: empty.data, response };
+    throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} answered ${response.status} without the data it should carry.` });
+  }
+  const text = await readBody(response, method, path);
   let parsed: z.infer<typeof envelope>;
   try {
     parsed = envelope.parse(JSON.parse(text));
@@ -39,15 +46,15 @@ export async function ocsRequest<T extends z.ZodType>(
     throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} did not answer with an OCS JSON envelope.` });
   }
   const { statuscode, message } = parsed.ocs.meta;
-  if (statuscode !== 100 && (statuscode < 200 || statuscode >= 300)) {
-    const code = codeForStatus(statuscode === 997 ? 401 : statuscode === 998 ? 404 : statuscode);
+  if (!isOcsSuccess(path, statuscode)) {
+    const code = codeForOcsStatus(statuscode);
     throw new NextcloudError({
       code,
       status: response.status,
-      remoteMessage: message ?? undefined,
+      remoteMessage: message || undefined,
       method,
       path,
-      message: `${method} ${path} failed (OCS ${statuscode}): ${explain(code)}.${message ? ` Nextcloud said: ${message}` : ''}`,
+      message: `${method} ${path} as ${http.userId || 'the app'} failed (OCS ${statuscode}): ${explain(code)}.${message ? ` Nextcloud said: ${message}` : ''}`,
     });
   }
   const data = schema.safeParse(parsed.ocs.data);
@@ -61,4 +68,20 @@ export async function ocsRequest<T extends z.ZodType>(
     });
   }
   return { data: data.data, response };
+}
+
+/** v1 succeeds only with statuscode 100 (its HTTP status is 200 either way); v2 mirrors HTTP, so 2xx. */
+export function isOcsSuccess(path: string, statuscode: number): boolean {
+  if (path.startsWith('/ocs/v1.php/')) return statuscode === 100;
+  return statuscode === 100 || (statuscode >= 200 && statuscode < 300);
+}
+
+/** OCS status codes as Nextcloud's OCS middleware maps them to HTTP (contract 6.2). */
+export function codeForOcsStatus(statuscode: number): NextcloudErrorCode {
+  if (statuscode === 997) return 'unauthorized';
+  if (statuscode === 998) return 'not_found';
+  if (statuscode === 996 || statuscode === 999) return 'unavailable';
+  // App-specific small codes (provisioning 101-105, ...) are validation failures; v2 sends them as 400.
+  if (statuscode < 200 || statuscode > 600) return 'bad_request';
+  return codeForStatus(statuscode);
 }

@@ -2,6 +2,7 @@
 // clears notifications, so an assistant looking at a chat leaves it exactly as the person left it.
 import { z } from 'zod';
 import type { HttpClient } from './http.js';
+import { NextcloudError, isNextcloudError } from './errors.js';
 import { ocsRequest, phpMap } from './ocs.js';
 
 const SPREED = '/ocs/v2.php/apps/spreed';
@@ -91,6 +92,34 @@ export interface TalkClient {
   send(token: string, message: string, options?: { replyTo?: number; referenceId?: string; silent?: boolean }): Promise<TalkMessage>;
 }
 
+/** Talk's status codes mean specific things (contract 3.3, 3.4); say them in the user's terms. */
+async function explained<T>(http: HttpClient, token: string, action: 'read' | 'post', call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!isNextcloudError(error)) throw error;
+    const who = http.userId;
+    const hints: Partial<Record<string, string>> = {
+      not_found: `Talk conversation ${token} does not exist or ${who} is not a participant`,
+      forbidden: action === 'post' ? `${who} may not post in Talk conversation ${token}: it is read-only or ${who} lacks the chat permission` : `${who} may not read Talk conversation ${token}`,
+      precondition_failed: `Talk conversation ${token} has its lobby closed to ${who}`,
+      too_large: `the message is longer than Talk accepts`,
+      bad_request: action === 'post' ? 'Talk rejected the message (empty, or replying to a message that cannot be replied to)' : 'Talk rejected the request',
+    };
+    const hint = hints[error.code];
+    if (!hint) throw error;
+    throw new NextcloudError({
+      code: error.code,
+      status: error.status,
+      remoteMessage: error.remoteMessage,
+      method: error.method,
+      path: error.path,
+      message: `${hint} (${error.status ?? '?'} from Nextcloud).${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
+      cause: error,
+    });
+  }
+}
+
 export function talkClient(http: HttpClient): TalkClient {
   const tokenPath = (token: string) => {
     if (!/^[a-z0-9]{4,30}$/.test(token)) throw new TypeError(`"${token}" is not a Talk conversation token`);
@@ -101,10 +130,10 @@ export function talkClient(http: HttpClient): TalkClient {
       return (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room`, z.array(roomSchema), { query: { noStatusUpdate: 1 } })).data;
     },
     async conversation(token) {
-      return (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room/${tokenPath(token)}`, roomSchema)).data;
+      return explained(http, token, 'read', async () => (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room/${tokenPath(token)}`, roomSchema)).data);
     },
     async messages(token, options = {}) {
-      const { data, response } = await ocsRequest(http, 'GET', `${SPREED}/api/v1/chat/${tokenPath(token)}`, z.array(messageSchema).default([]), {
+      const { data, response } = await explained(http, token, 'read', () => ocsRequest(http, 'GET', `${SPREED}/api/v1/chat/${tokenPath(token)}`, z.array(messageSchema).default([]), {
         query: {
           lookIntoFuture: 0,
           limit: Math.min(Math.max(options.limit ?? 50, 1), 200),
@@ -114,7 +143,7 @@ export function talkClient(http: HttpClient): TalkClient {
           noStatusUpdate: 1,
         },
         accept: [304],
-      });
+      }));
       const lastGiven = response.headers.get('x-chat-last-given');
       return { messages: data, nextLastKnownMessageId: response.status === 304 || !lastGiven ? null : Number(lastGiven) };
     },
@@ -123,7 +152,7 @@ export function talkClient(http: HttpClient): TalkClient {
       if (options.replyTo !== undefined) json.replyTo = options.replyTo;
       if (options.referenceId !== undefined) json.referenceId = options.referenceId;
       if (options.silent !== undefined) json.silent = options.silent;
-      return (await ocsRequest(http, 'POST', `${SPREED}/api/v1/chat/${tokenPath(token)}`, messageSchema, { json })).data;
+      return explained(http, token, 'post', async () => (await ocsRequest(http, 'POST', `${SPREED}/api/v1/chat/${tokenPath(token)}`, messageSchema, { json })).data);
     },
   };
 }

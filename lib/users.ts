@@ -3,6 +3,23 @@ import { z } from 'zod';
 import type { HttpClient } from './http.js';
 import { ocsRequest } from './ocs.js';
 
+/**
+ * provisioning_api's storage info. `quota` is the limit in bytes, or negative for "unlimited" (-3) and
+ * "not computed" (-1, -2), or "none" before the user's storage was ever set up. When reading the storage info
+ * fails, Nextcloud sends an empty PHP array, i.e. [].
+ */
+const quotaSchema = z.union([
+  z.looseObject({
+    free: z.number().optional(),
+    used: z.number().optional(),
+    total: z.number().optional(),
+    relative: z.number().optional(),
+    quota: z.union([z.number(), z.string()]).optional(),
+  }),
+  z.array(z.never()).length(0).transform(() => null),
+  z.string().transform(() => null),
+]);
+
 const userSchema = z
   .object({
     id: z.string(),
@@ -10,7 +27,7 @@ const userSchema = z
     'display-name': z.string().optional(),
     email: z.string().nullish(),
     groups: z.array(z.string()).default([]),
-    quota: z.looseObject({}).or(z.string()).optional(),
+    quota: quotaSchema.optional(),
     language: z.string().optional(),
     locale: z.string().optional(),
   })
@@ -19,7 +36,7 @@ const userSchema = z
     displayName: user.displayname ?? user['display-name'] ?? user.id,
     email: user.email ?? null,
     groups: user.groups,
-    quota: typeof user.quota === 'object' ? user.quota : null,
+    quota: user.quota ?? null,
     language: user.language ?? '',
     locale: user.locale ?? '',
   }));

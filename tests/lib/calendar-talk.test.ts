@@ -58,7 +58,9 @@ describe('calendar', () => {
 
   it("refuses bob's writes to alice's read-only calendar", async () => {
     const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', 'UID:bob-sneaky', 'DTSTAMP:20260101T000000Z', 'DTSTART:20261215T100000Z', 'SUMMARY:x', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-    expect((await failure(nextcloud.as('bob').calendar.createEvent('team_shared_by_alice', ics))).code).toBe('forbidden');
+    const refused = await failure(nextcloud.as('bob').calendar.createEvent('team_shared_by_alice', ics));
+    expect(refused).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(refused.message).toContain('bob may not change events in calendar team_shared_by_alice');
     const offsite = (await nextcloud.as('bob').calendar.events('team_shared_by_alice', window()))[0]!;
     expect(offsite.summary).toBe('Team offsite');
     expect((await failure(nextcloud.as('bob').calendar.deleteEvent(offsite.url))).code).toBe('forbidden');
@@ -78,14 +80,19 @@ describe('talk', () => {
   });
 
   it('pages history without moving the read marker or clearing notifications', async () => {
+    // Something new for bob: a notification he has not seen and a message past his read marker.
+    const fresh = await nextcloud.as('alice').talk.send('alicebob1', 'Did you read the roadmap?');
     const room = sim.state.talk.rooms.find((candidate) => candidate.token === 'alicebob1')!;
     const bob = participantOf(room, 'bob')!;
     const marker = bob.lastReadMessage;
     const pending = [...bob.pendingNotifications];
+    expect(pending).toContain(fresh.id);
+    expect(marker).toBeLessThan(fresh.id);
     const before = (await nextcloud.as('bob').talk.conversation('alicebob1')).unreadMessages;
     const talk = nextcloud.as('bob').talk;
-    const first = await talk.messages('alicebob1', { limit: 2 });
-    expect(first.messages).toHaveLength(2);
+    const first = await talk.messages('alicebob1', { limit: 3 });
+    expect(first.messages).toHaveLength(3);
+    expect(first.messages[0]!.id).toBe(fresh.id);
     expect(first.messages[0]!.id).toBeGreaterThan(first.messages[1]!.id);
     const second = await talk.messages('alicebob1', { limit: 2, lastKnownMessageId: first.nextLastKnownMessageId! });
     expect(second.messages.at(-1)!.systemMessage).toBe('conversation_created');
@@ -106,8 +113,18 @@ describe('talk', () => {
   it('sends, and refuses read-only rooms and rooms the user is not in', async () => {
     const sent = await nextcloud.as('bob').talk.send('lounge99', 'Sent through lib', { referenceId: 'b'.repeat(64) });
     expect(sent).toMatchObject({ text: 'Sent through lib', actorId: 'bob', referenceId: 'b'.repeat(64) });
-    expect((await failure(nextcloud.as('bob').talk.send('announce7', 'nope'))).code).toBe('forbidden');
-    expect((await failure(nextcloud.as('carol').talk.messages('lounge99'))).code).toBe('not_found');
+    const reply = await nextcloud.as('alice').talk.send('lounge99', 'Got it', { replyTo: sent.id, silent: true });
+    expect(reply).toMatchObject({ replyTo: sent.id, actorId: 'alice' });
+    const lounge = sim.state.talk.rooms.find((candidate) => candidate.token === 'lounge99')!;
+    expect(participantOf(lounge, 'bob')!.pendingNotifications).not.toContain(reply.id);
+    const readOnly = await failure(nextcloud.as('bob').talk.send('announce7', 'nope'));
+    expect(readOnly).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(readOnly.message).toContain('bob may not post in Talk conversation announce7');
+    const outsider = await failure(nextcloud.as('carol').talk.messages('lounge99'));
+    expect(outsider).toMatchObject({ code: 'not_found', status: 404 });
+    expect(outsider.message).toContain('carol is not a participant');
+    expect((await failure(nextcloud.as('carol').talk.send('lounge99', 'let me in'))).code).toBe('not_found');
+    expect(sim.state.talk.rooms.find((room) => room.token === 'lounge99')!.messages.some((message) => message.message === 'let me in')).toBe(false);
     await expect(nextcloud.as('bob').talk.messages('../x')).rejects.toThrow(/not a Talk conversation token/);
   });
 });
@@ -151,6 +168,10 @@ describe('users, search and AppAPI', () => {
     app.status = { ...app.status, init: 0, type: 'install' };
     await nextcloud.system().setInitProgress(40);
     expect(app.status.init).toBe(40);
-    app.status = { ...app.status, init: 100, type: '' };
+    await nextcloud.system().setInitProgress(60, 'database migration failed', { timeoutMs: 2000 });
+    expect(app.status).toMatchObject({ init: 60, error: 'database migration failed' });
+    await expect(nextcloud.system().setInitProgress(101)).rejects.toThrow(RangeError);
+    app.status = { ...app.status, init: 100, type: '', error: '' };
+    app.enabled = true;
   });
 });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNextcloud, parsePermissions } from '../../lib/index.js';
 import { parseEvents } from '../../lib/calendar.js';
 import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
-import { searchBody } from '../../lib/files.js';
+import { parseOcFileId, searchBody } from '../../lib/files.js';
+import { codeForOcsStatus, isOcsSuccess } from '../../lib/ocs.js';
 import type { LibFixture } from '../support/lib-fixture.js';
 import { failure, startLibFixture } from '../support/lib-fixture.js';
 
@@ -49,6 +50,8 @@ describe('against the simulator', () => {
 
   it('never sends an acting-user call without a user', () => {
     expect(() => client().as('')).toThrow(/needs a user id/);
+    expect(() => client().as('alice:x')).toThrow(/not a Nextcloud user id/);
+    expect(() => client().as('../alice')).toThrow(/not a Nextcloud user id/);
   });
 });
 
@@ -116,5 +119,38 @@ describe('parsing', () => {
     expect(body).toContain('<d:not><d:is-collection/></d:not>');
     expect(body).toContain('<d:nresults>500</d:nresults>');
     expect(() => searchBody('alice', { under: '/../bob' })).toThrow();
+  });
+
+  it('resolves default namespaces and per-element declarations, and ignores failed propstats', () => {
+    const xml = `<multistatus xmlns="DAV:"><response><href>/remote.php/dav/files/alice/caf%C3%A9.txt</href>
+      <propstat><prop><permissions xmlns="http://owncloud.org/ns">RGDNVW</permissions><n:mount-type xmlns:n="http://nextcloud.org/ns"/>
+      <displayname>caf&#233; &amp; more</displayname></prop><status>HTTP/1.1 200 OK</status></propstat>
+      <propstat><prop><quota-used-bytes>9</quota-used-bytes></prop><status>HTTP/1.1 404 Not Found</status></propstat></response></multistatus>`;
+    const [entry] = parseMultistatus(xml);
+    expect(text(child(entry!.props, NS.oc, 'permissions'))).toBe('RGDNVW');
+    expect(child(entry!.props, NS.dav, 'permissions')).toBeUndefined();
+    expect(child(entry!.props, NS.nc, 'mount-type')).toBeDefined();
+    expect(text(child(entry!.props, NS.dav, 'displayname'))).toBe('café & more');
+    expect(child(entry!.props, NS.dav, 'quota-used-bytes')).toBeUndefined();
+    // The same local name in another namespace is another property.
+    const foreign = parseMultistatus('<d:multistatus xmlns:d="DAV:" xmlns:oc="urn:not-owncloud"><d:response><d:href>/x</d:href><d:propstat><d:prop><oc:fileid>1</oc:fileid></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>');
+    expect(child(foreign[0]!.props, NS.oc, 'fileid')).toBeUndefined();
+  });
+
+  it('reads file ids from OC-FileId headers of any length', () => {
+    expect(parseOcFileId('00004711oc9l3j5ur4db')).toBe(4711);
+    expect(parseOcFileId('123456789oc9l3j5ur4db')).toBe(123456789);
+    expect(parseOcFileId(null)).toBeNull();
+    expect(parseOcFileId('ocabc')).toBeNull();
+  });
+
+  it('knows which OCS status codes are failures, per API version', () => {
+    expect(isOcsSuccess('/ocs/v1.php/apps/app_api/api/v1/log', 100)).toBe(true);
+    expect(isOcsSuccess('/ocs/v1.php/apps/app_api/api/v1/log', 200)).toBe(false);
+    expect(isOcsSuccess('/ocs/v2.php/cloud/user', 200)).toBe(true);
+    expect(isOcsSuccess('/ocs/v2.php/cloud/user', 404)).toBe(false);
+    expect([997, 998, 996, 999, 102, 403, 409, 412, 429].map(codeForOcsStatus)).toEqual([
+      'unauthorized', 'not_found', 'unavailable', 'unavailable', 'bad_request', 'forbidden', 'conflict', 'precondition_failed', 'rate_limited',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // lib/ files as alice and bob against the simulator's SabreDAV, over real HTTP with AppAPI impersonation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../lib/index.js';
+import { createNextcloud } from '../../lib/index.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
 import { failure, startLibFixture } from '../support/lib-fixture.js';
 
@@ -76,7 +77,7 @@ describe('reading', () => {
     for await (const chunk of ranged.stream) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
     expect(bytes.length).toBe(100);
-    expect(ranged).toMatchObject({ partial: true, totalSize: 8 * 1024 * 1024, length: 100 });
+    expect(ranged).toMatchObject({ partial: true, size: 8 * 1024 * 1024, length: 100 });
     // The same bytes as the same window of a whole read.
     const whole = await files.read('/Media/dataset.bin');
     let offset = 0;
@@ -168,3 +169,93 @@ describe('search', () => {
     expect((await files.search({ modifiedAfter: new Date(Date.now() + 86_400_000) })).length).toBe(0);
   });
 });
+
+describe('edges of the files API', () => {
+  it('handles names with URL-special characters through every operation', async () => {
+    const files = nextcloud.as('alice').files;
+    await files.mkdir('/Odd #1');
+    const written = await files.write('/Odd #1/50% off?&x=1.txt', 'odd');
+    const entry = await files.stat('/Odd #1/50% off?&x=1.txt');
+    expect(entry).toMatchObject({ name: '50% off?&x=1.txt', path: '/Odd #1/50% off?&x=1.txt', size: 3 });
+    expect(written.fileId).toBe(entry.fileId);
+    expect(written.etag).toBe(entry.etag);
+    await files.copy('/Odd #1/50% off?&x=1.txt', '/Odd #1/copy + ü.txt');
+    await files.move('/Odd #1/copy + ü.txt', '/Odd #1/moved ;,.txt');
+    expect((await files.list('/Odd #1')).map((item) => item.name).sort()).toEqual(['50% off?&x=1.txt', 'moved ;,.txt']);
+    expect((await files.readText('/Odd #1/moved ;,.txt', { maxBytes: 100 })).text).toBe('odd');
+    expect((await files.search({ nameContains: 'off?&' })).map((item) => item.path)).toEqual(['/Odd #1/50% off?&x=1.txt']);
+    await files.delete('/Odd #1');
+    expect((await failure(files.stat('/Odd #1'))).code).toBe('not_found');
+  });
+
+  it('searches names with LIKE wildcards literally', async () => {
+    const files = nextcloud.as('bob').files;
+    await files.write('/Notes/plan_a.txt', 'a');
+    await files.write('/Notes/planxa.txt', 'x');
+    await files.write('/Notes/100% sure.txt', 's');
+    expect((await files.search({ nameContains: 'plan_' })).map((entry) => entry.name)).toEqual(['plan_a.txt']);
+    expect((await files.search({ nameContains: 'plan', type: 'file', under: '/Notes' })).map((entry) => entry.name).sort()).toEqual(['plan_a.txt', 'planxa.txt']);
+    expect((await files.search({ nameContains: '0% s' })).map((entry) => entry.name)).toEqual(['100% sure.txt']);
+    for (const name of ['plan_a.txt', 'planxa.txt', '100% sure.txt']) await files.delete(`/Notes/${name}`);
+  });
+
+  it('reads an empty file as empty text', async () => {
+    const files = nextcloud.as('bob').files;
+    await files.write('/empty.txt', '');
+    expect(await files.readText('/empty.txt', { maxBytes: 100 })).toMatchObject({ text: '', truncated: false });
+    await files.delete('/empty.txt');
+  });
+
+  it('lists a file as itself and reads the whole 8 MiB file as a stream of the right length', async () => {
+    const files = nextcloud.as('alice').files;
+    expect((await files.list('/Readme.md')).map((entry) => entry.path)).toEqual(['/Readme.md']);
+    const whole = await files.read('/Media/dataset.bin');
+    let total = 0;
+    for await (const chunk of whole.stream) total += (chunk as Buffer).length;
+    expect(total).toBe(8 * 1024 * 1024);
+    expect(whole).toMatchObject({ partial: false, size: 8 * 1024 * 1024 });
+  });
+
+  it('cuts a text read at the byte cap without splitting a character', async () => {
+    const files = nextcloud.as('alice').files;
+    const full = (await files.readText('/Notes/Meeting ümlaut.md', { maxBytes: 100_000 })).text;
+    expect(full.length).toBeGreaterThan(0);
+    await files.write('/Notes/multibyte.txt', 'ääääää');
+    const cut = await files.readText('/Notes/multibyte.txt', { maxBytes: 5 });
+    expect(cut).toMatchObject({ text: 'ää', truncated: true, size: 12 });
+    await files.delete('/Notes/multibyte.txt');
+  });
+
+  it('maps a missing source, a missing target folder and a read of nothing to clear codes', async () => {
+    const files = nextcloud.as('alice').files;
+    const missing = await failure(files.read('/Documents/nope.txt'));
+    expect(missing).toMatchObject({ code: 'not_found', status: 404, method: 'GET' });
+    expect(missing.message).toContain('/Documents/nope.txt');
+    expect(missing.message).toContain('alice');
+    expect((await failure(files.move('/Documents/nope.txt', '/x.txt'))).code).toBe('not_found');
+    expect((await failure(files.copy('/Readme.md', '/No/Folder/x.md'))).code).toBe('conflict');
+    expect((await failure(files.move('/Readme.md', '/Documents/Notes.txt', { overwrite: false }))).code).toBe('precondition_failed');
+    await expect(files.delete('/')).rejects.toThrow(/home folder/);
+    const folder = await failure(files.read('/Documents'));
+    expect(folder.code).toBe('bad_request');
+    expect(folder.message).toContain('/Documents is a folder');
+  });
+
+  it('refuses DAV access with a wrong secret or for a disabled user', async () => {
+    const wrong = createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'not-the-secret', timeoutMs: 10_000 }).as('alice');
+    const error = await failure(wrong.files.list('/'));
+    expect(error).toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(error.message).not.toContain('not-the-secret');
+    expect((await failure(wrong.calendar.calendars())).code).toBe('unauthorized');
+    sim.throttler.reset('127.0.0.1', 'app_api');
+    sim.setUserEnabled('bob', false);
+    try {
+      expect((await failure(nextcloud.as('bob').files.list('/'))).code).toBe('unauthorized');
+    } finally {
+      sim.setUserEnabled('bob', true);
+    }
+    expect((await failure(nextcloud.as('nobody').files.list('/'))).code).toBe('unauthorized');
+    sim.throttler.reset('127.0.0.1', 'app_api');
+  });
+});
+
