@@ -71,7 +71,13 @@ export interface DeclarativeForm {
 export interface TalkParticipant {
   userId: string;
   participantType: number; // 1 owner, 2 moderator, 3 user
+  /** Attendee permissions as Talk stores them; 0 = not customised, the room's default applies. */
+  attendeePermissions: number;
   lastReadMessage: number;
+  /** Newest message that mentioned this user in any way (including @all); 0 = never. Drives unreadMention. */
+  lastMentionMessage: number;
+  /** Newest message that mentioned this user by name or replied to them; 0 = never. Drives unreadMentionDirect. */
+  lastMentionDirect: number;
   /** Message ids whose notification is still pending for this user. */
   pendingNotifications: number[];
 }
@@ -81,7 +87,9 @@ export interface TalkMessage {
   actorType: 'users' | 'bots' | 'guests';
   actorId: string;
   timestamp: number;
+  /** The text as posted (mentions still as @id); system messages hold their {placeholder} template. */
   message: string;
+  /** Stored rich objects (system messages); mentions in comments are derived from the text when rendered. */
   messageParameters: Record<string, Record<string, string>>;
   messageType: 'comment' | 'system';
   systemMessage: string;
@@ -98,6 +106,8 @@ export interface TalkRoom {
   description: string;
   readOnly: 0 | 1;
   lobbyState: 0 | 1;
+  /** Conversation default permissions; 0 = not customised, the server default applies. */
+  defaultPermissions: number;
   participants: TalkParticipant[];
   messages: TalkMessage[];
 }

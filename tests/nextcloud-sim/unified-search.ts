@@ -1,130 +1,85 @@
-// Nextcloud's unified search OCS API with the providers this app uses. Files and events come from the
-// SabreDAV backend (it owns that data); Talk providers are answered from the Talk state here.
-import type { FastifyInstance } from 'fastify';
+// Nextcloud's unified search OCS API (core UnifiedSearchController, NC 28+): the provider list and one provider's
+// page of results. Files and events come from the PHP DAV backend, Talk results from the Talk state.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { SimContext, SimUser } from './context.js';
-import { requireOcsUser, sendOcs } from './ocs.js';
-import { participantOf, renderMessage, roomDisplayName } from './talk.js';
+import type { SimContext } from './context.js';
+import { ocsVersionOf, requireOcsUser, sendOcs } from './ocs.js';
+import { phpInt, phpParams } from './php-params.js';
+import { createDavSearch } from './search/dav-providers.js';
+import { buildFilters } from './search/filters.js';
+import { findProvider, listProviders, resolveFrom } from './search/providers.js';
+import type { ProviderSearch } from './search/query.js';
+import { createTalkConversationSearch, createTalkMessageSearch } from './search/talk-providers.js';
 
-const BASES = ['/ocs/v2.php', '/ocs/v1.php'];
+const OCS_BASES = ['/ocs/v2.php', '/ocs/v1.php'];
+/** SearchQuery::LIMIT_DEFAULT and the controller's clamp on newer servers. */
+const DEFAULT_LIMIT = 5;
+const MAX_LIMIT = 25;
 
-const providers = [
-  { id: 'files', appId: 'files', name: 'Files', icon: '/apps/files/img/app.svg', order: 5, triggers: ['files'], filters: { term: 'string', since: 'datetime', until: 'datetime', person: 'person', 'min-size': 'int', 'max-size': 'int', mime: 'string', type: 'string', path: 'string', 'is-favorite': 'bool', 'title-only': 'bool' }, inAppSearch: false },
-  { id: 'calendar', appId: 'calendar', name: 'Events', icon: '/apps/calendar/img/calendar-dark.svg', order: 30, triggers: ['calendar'], filters: { term: 'string', since: 'datetime', until: 'datetime', person: 'person' }, inAppSearch: false },
-  { id: 'talk-conversations', appId: 'spreed', name: 'Conversations', icon: '/apps/spreed/img/app-dark.svg', order: 20, triggers: ['talk-conversations'], filters: { term: 'string' }, inAppSearch: false },
-  { id: 'talk-message', appId: 'spreed', name: 'Messages', icon: '/apps/spreed/img/app-dark.svg', order: 25, triggers: ['talk-message'], filters: { term: 'string', since: 'datetime', until: 'datetime', person: 'person', conversation: 'string' }, inAppSearch: false },
-];
-
+const providersQuery = z.object({ from: z.string().default('') });
 const searchQuery = z.object({
   term: z.string().default(''),
-  limit: z.coerce.number().int().default(5),
-  cursor: z.coerce.number().int().min(0).optional(),
-  conversation: z.string().optional(),
-  since: z.coerce.number().int().optional(),
-  until: z.coerce.number().int().optional(),
+  limit: phpInt(DEFAULT_LIMIT),
+  cursor: z.string().optional(),
+  from: z.string().default(''),
 });
-
-const davResult = z.object({
-  entries: z.array(z.looseObject({ title: z.string() })),
-  cursor: z.union([z.number(), z.string(), z.null()]),
-  isPaginated: z.boolean(),
-});
-
-/** PHP renders an empty string map as []. */
-function attributes(values: Record<string, string>): Record<string, string> | [] {
-  return Object.keys(values).length ? values : [];
-}
 
 export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): void {
-  const { state } = ctx;
-
-  const searchTalkMessages = (user: SimUser, query: z.infer<typeof searchQuery>, limit: number) => {
-    const offset = query.cursor ?? 0;
-    const term = query.term.toLowerCase();
-    const rooms = state.talk.rooms.filter((room) => participantOf(room, user.id) && room.type !== 4 && (!query.conversation || room.token === query.conversation));
-    const hits = rooms
-      .flatMap((room) => room.messages.filter((message) => message.messageType === 'comment').map((message) => ({ room, message })))
-      .filter(({ message }) => renderMessage(message).toLowerCase().includes(term))
-      .filter(({ message }) => (query.since === undefined || message.timestamp >= query.since) && (query.until === undefined || message.timestamp <= query.until))
-      .sort((a, b) => b.message.timestamp - a.message.timestamp || b.message.id - a.message.id);
-    const page = hits.slice(offset, offset + limit);
-    return {
-      name: 'Messages',
-      isPaginated: true,
-      entries: page.map(({ room, message }) => {
-        const author = state.users.get(message.actorId)?.displayName ?? message.actorId;
-        const oneRoom = room.type === 1 || query.conversation !== undefined;
-        return {
-          thumbnailUrl: message.actorType === 'users' ? `${ctx.baseUrl()}/index.php/avatar/${encodeURIComponent(message.actorId)}/64` : '',
-          title: oneRoom ? author : `${author} in ${roomDisplayName(state, room, user.id)}`,
-          subline: renderMessage(message),
-          resourceUrl: `${ctx.baseUrl()}/index.php/call/${room.token}#message_${message.id}`,
-          icon: 'icon-talk',
-          rounded: true,
-          attributes: attributes({ conversation: room.token, messageId: String(message.id), actorType: message.actorType, actorId: message.actorId, timestamp: String(message.timestamp) }),
-        };
-      }),
-      cursor: offset + limit,
-    };
+  const searches: Record<string, ProviderSearch> = {
+    files: createDavSearch(ctx, 'files'),
+    calendar: createDavSearch(ctx, 'calendar'),
+    'talk-conversations': createTalkConversationSearch(ctx),
+    'talk-message': createTalkMessageSearch(ctx),
   };
 
-  const searchConversations = (user: SimUser, term: string) => ({
-    name: 'Conversations',
-    isPaginated: false,
-    entries: state.talk.rooms
-      .filter((room) => participantOf(room, user.id) && roomDisplayName(state, room, user.id).toLowerCase().includes(term.toLowerCase()))
-      .map((room) => ({
-        thumbnailUrl: '',
-        title: roomDisplayName(state, room, user.id),
-        subline: '',
-        resourceUrl: `${ctx.baseUrl()}/index.php/call/${room.token}`,
-        icon: 'icon-talk',
-        rounded: true,
-        attributes: attributes({ conversation: room.token }),
-      })),
-    cursor: null,
-  });
-
-  const searchDav = async (user: SimUser, kind: 'files' | 'calendar', query: z.infer<typeof searchQuery>, limit: number) => {
-    const params = new URLSearchParams({ term: query.term, limit: String(limit), cursor: String(query.cursor ?? 0) });
-    const response = await fetch(`${ctx.dav.origin}/_sim/search/${kind}?${params}`, {
-      headers: { 'x-sim-user': user.id, 'x-sim-token': ctx.dav.token, 'x-sim-public-url': ctx.baseUrl() },
-    });
-    if (!response.ok) throw new Error(`DAV backend search failed with ${response.status}`);
-    const result = davResult.parse(await response.json());
-    return { name: kind === 'files' ? 'Files' : 'Events', ...result };
-  };
-
-  for (const base of BASES) {
+  for (const base of OCS_BASES) {
     app.get(`${base}/search/providers`, async (request, reply) => {
       if (!requireOcsUser(request, reply)) return reply;
-      return sendOcs(request, reply, { data: providers, headers: { etag: '"sim-providers-1"' } });
+      const { from } = providersQuery.parse(phpParams(request.query));
+      const providers = listProviders(resolveFrom(from));
+      const etag = createHash('md5').update(JSON.stringify(providers)).digest('hex');
+      return sendOcs(request, reply, { data: providers, headers: { ETag: `"${etag}"` } });
     });
 
     app.get<{ Params: { providerId: string } }>(`${base}/search/providers/:providerId/search`, async (request, reply) => {
       const user = requireOcsUser(request, reply);
       if (!user) return reply;
-      const query = searchQuery.safeParse(request.query);
-      if (!query.success) return sendOcs(request, reply, { status: 400, message: 'Invalid search parameters' });
-      // Newer servers clamp the page size to 1..25.
-      const limit = Math.max(1, Math.min(query.data.limit, 25));
-      const providerId = request.params.providerId;
-      switch (providerId) {
-        case 'talk-message':
-          return sendOcs(request, reply, { data: searchTalkMessages(user, query.data, limit) });
-        case 'talk-conversations':
-          return sendOcs(request, reply, { data: searchConversations(user, query.data.term) });
-        case 'files':
-        case 'calendar':
-          try {
-            return sendOcs(request, reply, { data: await searchDav(user, providerId, query.data, limit) });
-          } catch (error) {
-            return sendOcs(request, reply, { status: 500, statuscode: 996, message: (error as Error).message });
-          }
-        default:
-          // An unknown provider id surfaces as a server error in Nextcloud's SearchComposer.
-          return sendOcs(request, reply, { status: 500, statuscode: 996, message: `Provider ${providerId} is unknown` });
+      const { providerId } = request.params;
+      const params = phpParams(request.query);
+      const query = searchQuery.parse(params);
+      const provider = findProvider(providerId);
+      // Filters are built before the provider is looked up, so an unknown provider can still fail with a 400 first.
+      const built = buildFilters(ctx.state, providerId, provider, params);
+      if (!built.ok) {
+        return built.status === 400 ? sendOcs(request, reply, { status: 400, message: '', data: built.message }) : serverError(request, reply, built.message);
+      }
+      if (built.filters.values.size === 0) return sendOcs(request, reply, { status: 400, message: '', data: 'No valid filters provided' });
+      const search = provider && searches[provider.id];
+      // SearchComposer::search throws InvalidArgumentException, which nothing catches: a server error.
+      if (!search) return serverError(request, reply, `Provider ${providerId} is unknown`);
+      try {
+        const result = await search({
+          user,
+          term: query.term,
+          limit: Math.max(1, Math.min(query.limit, MAX_LIMIT)),
+          cursor: query.cursor,
+          filters: built.filters,
+          route: resolveFrom(query.from),
+        });
+        return sendOcs(request, reply, { data: result });
+      } catch (error) {
+        return serverError(request, reply, (error as Error).message);
       }
     });
   }
+}
+
+/**
+ * An uncaught exception in an OCS route: ocs/v1.php answers OCS 996, which v2 maps to HTTP 500 and reports as
+ * statuscode 500. (Nextcloud appends the exception text only in debug mode; the simulator always does.)
+ */
+function serverError(request: FastifyRequest, reply: FastifyReply, detail: string): FastifyReply {
+  const statuscode = ocsVersionOf(request) === 1 ? 996 : 500;
+  return sendOcs(request, reply, { status: 500, statuscode, message: `Internal Server Error\n${detail}` });
 }
