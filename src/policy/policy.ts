@@ -1,0 +1,227 @@
+// The admin's policy: what the connector may expose and to whom. It lives in AppAPI's config values (the
+// admin settings form writes them) and is read through lib/ with a short cache, so a change applies to every
+// user and open session within `ttlMs` without a restart. A value that does not validate is reported in the
+// log and the last good policy stays in force; nothing fails open.
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import type { Nextcloud } from '../../lib/index.js';
+import type { Scope } from '../oauth/scopes.js';
+import { SCOPES, WRITE_SCOPES, isScope } from '../oauth/scopes.js';
+
+/** The config keys the admin settings form writes. */
+export const policyKeys = {
+  publicBaseUrl: 'public_base_url',
+  enabledScopes: 'enabled_scopes',
+  readOnly: 'read_only',
+  folderAllowlist: 'folder_allowlist',
+  eligibleGroups: 'eligible_groups',
+  dynamicRegistration: 'dynamic_registration',
+  clientMetadataDocuments: 'client_metadata_documents',
+  redirectHosts: 'redirect_hosts',
+  accessTokenMinutes: 'access_token_minutes',
+  refreshTokenDays: 'refresh_token_days',
+} as const;
+
+/** Hosts whose redirect URIs are accepted by default: ChatGPT, Claude, and loopback clients (any port). */
+export const DEFAULT_REDIRECT_HOSTS = ['chatgpt.com', 'claude.ai', 'claude.com', 'loopback'] as const;
+
+/**
+ * Lists arrive as the settings form stores them: a JSON array, a JSON object of checkbox states
+ * ({"files.read": true, ...}), or text separated by commas, spaces or new lines.
+ */
+const listValue = z.string().transform((raw, context): string[] => {
+  const text = raw.trim();
+  if (text === '') return [];
+  if (text.startsWith('[') || text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed.map((item) => item.trim()).filter(Boolean);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        return Object.entries(parsed as Record<string, unknown>).filter(([, on]) => on === true || on === 1 || on === '1' || on === 'true').map(([key]) => key);
+      }
+    } catch {
+      // fall through to the error below
+    }
+    context.addIssue({ code: 'custom', message: 'is neither a JSON list nor a JSON object of checkboxes' });
+    return z.NEVER;
+  }
+  return text.split(/[\s,]+/).filter(Boolean);
+});
+
+const switchValue = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['', '0', '1', 'true', 'false', 'on', 'off', 'yes', 'no'].includes(value), 'must be on or off')
+  .transform((value) => ['1', 'true', 'on', 'yes'].includes(value));
+
+const numberValue = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`);
+
+const hostEntry = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(loopback|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/, 'must be host names like chatgpt.com, or loopback');
+
+export interface Policy {
+  /** The admin's override of the public base URL, or null for the deployment default. */
+  publicBaseUrl: string | null;
+  /** The scopes the admin enabled, before read-only mode. */
+  scopeCeiling: Scope[];
+  /** What exists for clients: the ceiling, without write scopes in read-only mode. Scopes outside it exist for nobody. */
+  enabledScopes: Scope[];
+  readOnly: boolean;
+  /** Top-level folders file tools are confined to; empty = the whole of each user's files. */
+  folderAllowlist: string[];
+  /** Groups whose members may connect; empty = every enabled user. */
+  eligibleGroups: string[];
+  dynamicRegistration: boolean;
+  clientMetadataDocuments: boolean;
+  redirectHosts: string[];
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  publicBaseUrl: null,
+  scopeCeiling: [...SCOPES],
+  enabledScopes: [...SCOPES],
+  readOnly: false,
+  folderAllowlist: [],
+  eligibleGroups: [],
+  dynamicRegistration: true,
+  clientMetadataDocuments: true,
+  redirectHosts: [...DEFAULT_REDIRECT_HOSTS],
+  accessTokenSeconds: 15 * 60,
+  refreshTokenSeconds: 30 * 24 * 3600,
+};
+
+/** One problem per key that did not validate; those keys keep their last good value. */
+export interface PolicyProblem {
+  key: string;
+  message: string;
+}
+
+/** Turns the stored config values into a policy; keys that are absent take the default. */
+export function parsePolicy(values: Record<string, string>, previous: Policy = DEFAULT_POLICY): { policy: Policy; problems: PolicyProblem[] } {
+  const problems: PolicyProblem[] = [];
+  // An absent key means the default (the admin cleared it); only an invalid one keeps the previous value.
+  const read = <T>(key: string, schema: z.ZodType<T, string>, fallback: T, byDefault: T): T => {
+    const raw = values[key];
+    if (raw === undefined) return byDefault;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    problems.push({ key, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
+    return fallback;
+  };
+  const url = z.string().trim().transform((value, context) => {
+    if (value === '') return null;
+    const parsed = z.url({ protocol: /^https?$/ }).safeParse(value);
+    if (!parsed.success) {
+      context.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return z.NEVER;
+    }
+    return parsed.data.replace(/\/+$/, '');
+  });
+  const scopes = listValue.transform((list, context): Scope[] => {
+    const unknown = list.filter((scope) => !isScope(scope));
+    if (unknown.length > 0) {
+      context.addIssue({ code: 'custom', message: `names unknown scopes: ${unknown.join(', ')}` });
+      return z.NEVER;
+    }
+    return SCOPES.filter((scope) => list.includes(scope));
+  });
+  const folders = listValue.transform((list, context): string[] => {
+    const bad = list.filter((folder) => !folder.startsWith('/') || folder.split('/').some((part) => part === '..' || part === '.'));
+    if (bad.length > 0) {
+      context.addIssue({ code: 'custom', message: `must be absolute folder paths like /Projects, not ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return list.map((folder) => folder.replace(/\/+$/, '') || '/');
+  });
+  const groups = listValue.pipe(z.array(z.string().min(1).max(255)));
+  const hosts = listValue.pipe(z.array(hostEntry));
+
+  const readOnly = read(policyKeys.readOnly, switchValue, previous.readOnly, DEFAULT_POLICY.readOnly);
+  const ceiling = read(policyKeys.enabledScopes, scopes, previous.scopeCeiling, DEFAULT_POLICY.scopeCeiling);
+  const policy: Policy = {
+    publicBaseUrl: read(policyKeys.publicBaseUrl, url, previous.publicBaseUrl, DEFAULT_POLICY.publicBaseUrl),
+    scopeCeiling: ceiling,
+    enabledScopes: readOnly ? ceiling.filter((scope) => !WRITE_SCOPES.has(scope)) : ceiling,
+    readOnly,
+    folderAllowlist: read(policyKeys.folderAllowlist, folders, previous.folderAllowlist, DEFAULT_POLICY.folderAllowlist),
+    eligibleGroups: read(policyKeys.eligibleGroups, groups, previous.eligibleGroups, DEFAULT_POLICY.eligibleGroups),
+    dynamicRegistration: read(policyKeys.dynamicRegistration, switchValue, previous.dynamicRegistration, DEFAULT_POLICY.dynamicRegistration),
+    clientMetadataDocuments: read(policyKeys.clientMetadataDocuments, switchValue, previous.clientMetadataDocuments, DEFAULT_POLICY.clientMetadataDocuments),
+    redirectHosts: read(policyKeys.redirectHosts, hosts, previous.redirectHosts, DEFAULT_POLICY.redirectHosts),
+    accessTokenSeconds: read(policyKeys.accessTokenMinutes, numberValue(1, 24 * 60).transform((minutes) => minutes * 60), previous.accessTokenSeconds, DEFAULT_POLICY.accessTokenSeconds),
+    refreshTokenSeconds: read(policyKeys.refreshTokenDays, numberValue(1, 365).transform((days) => days * 24 * 3600), previous.refreshTokenSeconds, DEFAULT_POLICY.refreshTokenSeconds),
+  };
+  // An empty redirect host list would lock every client out silently; an admin who wants that turns off registration.
+  if (policy.redirectHosts.length === 0) policy.redirectHosts = [...DEFAULT_REDIRECT_HOSTS];
+  return { policy, problems };
+}
+
+export class PolicyUnavailableError extends Error {
+  readonly code = 'policy_unavailable';
+  constructor(reason: string) {
+    super(`The admin settings could not be read from Nextcloud (${reason}); try again shortly.`);
+  }
+}
+
+export interface PolicySource {
+  /** The policy in force, at most `ttlMs` old. */
+  current(): Promise<Policy>;
+  /** Forgets the cached copy (after the app itself changed a value). */
+  invalidate(): void;
+}
+
+/**
+ * Reads the policy from AppAPI's config values. Concurrent callers share one read; when Nextcloud cannot be
+ * reached the last good policy stays in force (before the first successful read, current() rejects).
+ */
+export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: number; log: FastifyBaseLogger }): PolicySource {
+  let cached: { policy: Policy; at: number } | undefined;
+  let pending: Promise<Policy> | undefined;
+  let lastProblems = '';
+  const load = async (): Promise<Policy> => {
+    const previous = cached?.policy ?? DEFAULT_POLICY;
+    try {
+      const values = await nextcloud.system().config.get(Object.values(policyKeys));
+      const { policy, problems } = parsePolicy(values, previous);
+      const summary = JSON.stringify(problems);
+      if (problems.length > 0 && summary !== lastProblems) {
+        options.log.error({ problems }, 'admin settings hold invalid values; those settings keep their last good value');
+      }
+      lastProblems = summary;
+      cached = { policy, at: Date.now() };
+      return policy;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // Before the first good read there is no policy to keep; refusing is safer than assuming the defaults.
+      if (!cached) throw new PolicyUnavailableError(message);
+      options.log.warn({ err: message }, 'could not read the admin settings; the last good policy stays in force');
+      // Retry soon, but not on every request.
+      cached = { policy: previous, at: Date.now() - options.ttlMs + Math.min(options.ttlMs, 2000) };
+      return previous;
+    }
+  };
+  return {
+    async current() {
+      if (cached && Date.now() - cached.at < options.ttlMs) return cached.policy;
+      pending ??= load().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}

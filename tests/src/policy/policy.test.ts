@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, parsePolicy, policyKeys } from '../../../src/policy/policy.js';
+
+describe('parsePolicy', () => {
+  it('takes the defaults for absent keys', () => {
+    expect(parsePolicy({})).toEqual({ policy: DEFAULT_POLICY, problems: [] });
+  });
+
+  it('reads lists in the forms the settings form stores them', () => {
+    const asArray = parsePolicy({ [policyKeys.enabledScopes]: '["files.read","talk.read"]' }).policy.enabledScopes;
+    const asCheckboxes = parsePolicy({ [policyKeys.enabledScopes]: '{"files.read":true,"files.write":false,"talk.read":true}' }).policy.enabledScopes;
+    const asText = parsePolicy({ [policyKeys.enabledScopes]: 'talk.read, files.read' }).policy.enabledScopes;
+    expect(asArray).toEqual(['files.read', 'talk.read']);
+    expect(asCheckboxes).toEqual(['files.read', 'talk.read']);
+    expect(asText).toEqual(['files.read', 'talk.read']);
+    expect(parsePolicy({ [policyKeys.eligibleGroups]: 'staff\ninterns' }).policy.eligibleGroups).toEqual(['staff', 'interns']);
+  });
+
+  it('read-only mode removes every write scope from the ceiling', () => {
+    const { policy } = parsePolicy({ [policyKeys.readOnly]: '1' });
+    expect(policy.enabledScopes).toEqual(['files.read', 'calendar.read', 'talk.read']);
+  });
+
+  it('keeps the last good value of a key that does not validate, and names the problem', () => {
+    const previous = { ...DEFAULT_POLICY, accessTokenSeconds: 600, eligibleGroups: ['staff'] };
+    const { policy, problems } = parsePolicy(
+      { [policyKeys.accessTokenMinutes]: 'ten', [policyKeys.enabledScopes]: 'files.read, root.access', [policyKeys.eligibleGroups]: 'admins' },
+      previous,
+    );
+    expect(policy.accessTokenSeconds).toBe(600);
+    expect(policy.enabledScopes).toEqual(DEFAULT_POLICY.enabledScopes);
+    expect(policy.eligibleGroups).toEqual(['admins']);
+    expect(problems.map((problem) => problem.key).sort()).toEqual([policyKeys.accessTokenMinutes, policyKeys.enabledScopes].sort());
+    expect(problems.find((problem) => problem.key === policyKeys.enabledScopes)?.message).toContain('root.access');
+  });
+
+  it('returns a cleared key to its default, not to the value it had', () => {
+    const previous = { ...DEFAULT_POLICY, eligibleGroups: ['staff'], readOnly: true };
+    expect(parsePolicy({}, previous).policy).toEqual(DEFAULT_POLICY);
+  });
+
+  it('refuses relative or escaping folders and hosts that are not host names', () => {
+    expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects, Shared' }).problems).toHaveLength(1);
+    expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/../Private' }).problems).toHaveLength(1);
+    expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/, /Shared/Handbook' }).policy.folderAllowlist).toEqual(['/Projects', '/Shared/Handbook']);
+    expect(parsePolicy({ [policyKeys.redirectHosts]: 'https://evil.example/' }).problems).toHaveLength(1);
+    expect(parsePolicy({ [policyKeys.redirectHosts]: 'chatgpt.com loopback' }).policy.redirectHosts).toEqual(['chatgpt.com', 'loopback']);
+  });
+});
