@@ -9,4 +9,69 @@ export const migrations: Migration[] = [
     id: '0001_app_meta',
     sql: `CREATE TABLE app_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   },
+  {
+    // OAuth: registered clients, grants (one per authorization: the consent and its token family), one-time
+    // codes, refresh tokens and pending consent requests. Codes and refresh tokens are stored only as hashes.
+    id: '0002_oauth',
+    sql: `
+CREATE TABLE oauth_signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_jwk TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE oauth_clients (
+  client_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('dynamic', 'document')),
+  client_name TEXT NOT NULL,
+  redirect_uris TEXT NOT NULL,
+  grant_types TEXT NOT NULL,
+  token_endpoint_auth_method TEXT NOT NULL,
+  secret_hash TEXT,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE TABLE oauth_grants (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  client_name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER,
+  revoked_reason TEXT
+);
+CREATE INDEX oauth_grants_user ON oauth_grants (user_id, client_id);
+CREATE TABLE oauth_codes (
+  code_hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES oauth_grants (id),
+  client_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  code_challenge TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE TABLE oauth_refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES oauth_grants (id),
+  client_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX oauth_refresh_tokens_grant ON oauth_refresh_tokens (grant_id);
+CREATE TABLE oauth_pending (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  request TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
 ];

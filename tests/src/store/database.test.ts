@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/database.js';
 import { getMeta, migrate, openDatabase, setMeta } from '../../../src/store/database.js';
+import { migrations } from '../../../src/store/migrations.js';
 
 const dirs: string[] = [];
 const open = (): { db: Db; dir: string } => {
@@ -18,7 +19,8 @@ afterEach(() => {
 describe('store', () => {
   it('creates the storage directory, applies migrations once and keeps meta values across reopen', () => {
     const { db, dir } = open();
-    expect(migrate(db).applied).toEqual(['0001_app_meta']);
+    expect(migrate(db).applied).toEqual(migrations.map((migration) => migration.id));
+    expect(migrations[0]!.id).toBe('0001_app_meta');
     expect(migrate(db).applied).toEqual([]);
     setMeta(db, 'init_completed_at', 'then');
     setMeta(db, 'init_completed_at', 'now');

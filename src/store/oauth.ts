@@ -1,0 +1,341 @@
+// Persistence of the OAuth server. Everything that must happen together (using a code and issuing its refresh
+// token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
+// either the old state or the new one, never a half-issued token.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from './database.js';
+
+/** Opaque one-time secrets (codes, refresh tokens): 256 random bits, URL-safe. */
+export function newSecret(prefix: string): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+/** Secrets are stored and looked up by this hash; the lookup by hash is what compares them. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export interface ClientRecord {
+  clientId: string;
+  kind: 'dynamic' | 'document';
+  clientName: string;
+  redirectUris: string[];
+  grantTypes: string[];
+  tokenEndpointAuthMethod: string;
+  secretHash: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: number;
+}
+
+interface ClientRow {
+  client_id: string;
+  kind: 'dynamic' | 'document';
+  client_name: string;
+  redirect_uris: string;
+  grant_types: string;
+  token_endpoint_auth_method: string;
+  secret_hash: string | null;
+  metadata: string;
+  created_at: number;
+}
+
+const toClient = (row: ClientRow): ClientRecord => ({
+  clientId: row.client_id,
+  kind: row.kind,
+  clientName: row.client_name,
+  redirectUris: JSON.parse(row.redirect_uris) as string[],
+  grantTypes: JSON.parse(row.grant_types) as string[],
+  tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+  secretHash: row.secret_hash,
+  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  createdAt: row.created_at,
+});
+
+export interface GrantRecord {
+  id: string;
+  userId: string;
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  resource: string;
+  redirectUri: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+interface GrantRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  client_name: string;
+  scopes: string;
+  resource: string;
+  redirect_uri: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+const toGrant = (row: GrantRow): GrantRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  clientId: row.client_id,
+  clientName: row.client_name,
+  scopes: row.scopes.split(' ').filter(Boolean),
+  resource: row.resource,
+  redirectUri: row.redirect_uri,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
+  revokedReason: row.revoked_reason,
+});
+
+export type CodeRedemption =
+  | { status: 'ok'; grant: GrantRecord; refreshToken?: string }
+  | { status: 'unknown' | 'expired' | 'wrong_client' }
+  | { status: 'rejected'; description: string }
+  /** The code was used before: its grant has just been revoked. */
+  | { status: 'replayed' };
+
+export type RefreshRotation =
+  | { status: 'ok'; grant: GrantRecord; refreshToken: string }
+  | { status: 'unknown' | 'expired' | 'wrong_client' | 'revoked' }
+  /** An already rotated token came back: the whole grant has just been revoked. */
+  | { status: 'reused' };
+
+export interface PendingRecord {
+  id: string;
+  userId: string;
+  request: Record<string, unknown>;
+  expiresAt: number;
+}
+
+export interface OAuthStore {
+  insertClient(client: Omit<ClientRecord, 'createdAt'>): ClientRecord;
+  getClient(clientId: string): ClientRecord | undefined;
+  deleteClient(clientId: string): void;
+
+  createGrant(grant: { userId: string; clientId: string; clientName: string; scopes: string[]; resource: string; redirectUri: string }): GrantRecord;
+  getGrant(id: string): GrantRecord | undefined;
+  /** Active grants of a user, newest first. */
+  activeGrants(userId: string): GrantRecord[];
+  /** Every active grant (admin view), newest use first. */
+  allActiveGrants(limit?: number): GrantRecord[];
+  revokeGrant(id: string, reason: string): boolean;
+  revokeClientGrants(userId: string, clientId: string, reason: string): number;
+  /** Records a use at most once a minute per grant, so every MCP request does not write. */
+  touchGrant(id: string): void;
+
+  insertCode(code: { grantId: string; clientId: string; redirectUri: string; codeChallenge: string; resource: string; ttlSeconds: number }): string;
+  /**
+   * Uses a code once. `check` sees the code's binding (PKCE challenge, redirect URI, resource) inside the same
+   * transaction; a code it refuses is spent and its grant revoked, like a replayed one.
+   */
+  redeemCode(code: string, clientId: string, refreshTtlSeconds: number | null, check: (code: { codeChallenge: string; redirectUri: string; resource: string }) => string | null): CodeRedemption;
+  rotateRefreshToken(token: string, clientId: string, refreshTtlSeconds: number): RefreshRotation;
+  /** RFC 7009: revokes the grant the token belongs to; unknown tokens are ignored. Returns whether one matched. */
+  revokeRefreshToken(token: string, clientId: string): boolean;
+
+  insertPending(userId: string, request: Record<string, unknown>, ttlSeconds: number): string;
+  /** Removes and returns the pending request, only for the user it was made for. */
+  takePending(id: string, userId: string): PendingRecord | undefined;
+  peekPending(id: string, userId: string): PendingRecord | undefined;
+  /** Drops expired codes, refresh tokens and pending requests; returns how many rows went. */
+  prune(): number;
+
+  getSigningKey(): { kid: string; alg: string; privateJwk: string; publicJwk: string } | undefined;
+  insertSigningKey(key: { kid: string; alg: string; privateJwk: string; publicJwk: string }): void;
+}
+
+export function oauthStore(db: Db): OAuthStore {
+  const touched = new Map<string, number>();
+
+  const getGrant = (id: string) => {
+    const row = db.prepare('SELECT * FROM oauth_grants WHERE id = ?').get(id) as GrantRow | undefined;
+    return row && toGrant(row);
+  };
+  const revokeGrant = (id: string, reason: string) =>
+    db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(now(), reason, id).changes > 0;
+  const issueRefresh = (grantId: string, clientId: string, ttlSeconds: number) => {
+    const token = newSecret('mgr_');
+    db.prepare('INSERT INTO oauth_refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+      hashSecret(token),
+      grantId,
+      clientId,
+      now(),
+      now() + ttlSeconds,
+    );
+    return token;
+  };
+
+  return {
+    insertClient(client) {
+      const createdAt = now();
+      db.prepare(
+        `INSERT INTO oauth_clients (client_id, kind, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, metadata, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, redirect_uris = excluded.redirect_uris,
+           grant_types = excluded.grant_types, token_endpoint_auth_method = excluded.token_endpoint_auth_method, metadata = excluded.metadata`,
+      ).run(
+        client.clientId,
+        client.kind,
+        client.clientName,
+        JSON.stringify(client.redirectUris),
+        JSON.stringify(client.grantTypes),
+        client.tokenEndpointAuthMethod,
+        client.secretHash,
+        JSON.stringify(client.metadata),
+        createdAt,
+      );
+      return { ...client, createdAt };
+    },
+    getClient(clientId) {
+      const row = db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as ClientRow | undefined;
+      return row && toClient(row);
+    },
+    deleteClient(clientId) {
+      db.prepare('DELETE FROM oauth_clients WHERE client_id = ?').run(clientId);
+    },
+
+    createGrant(grant) {
+      const id = randomBytes(16).toString('base64url');
+      db.prepare(
+        'INSERT INTO oauth_grants (id, user_id, client_id, client_name, scopes, resource, redirect_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(id, grant.userId, grant.clientId, grant.clientName, grant.scopes.join(' '), grant.resource, grant.redirectUri, now());
+      return getGrant(id)!;
+    },
+    getGrant,
+    activeGrants(userId) {
+      const rows = db.prepare('SELECT * FROM oauth_grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC').all(userId) as GrantRow[];
+      return rows.map(toGrant);
+    },
+    allActiveGrants(limit = 500) {
+      const rows = db.prepare('SELECT * FROM oauth_grants WHERE revoked_at IS NULL ORDER BY COALESCE(last_used_at, created_at) DESC LIMIT ?').all(limit) as GrantRow[];
+      return rows.map(toGrant);
+    },
+    revokeGrant,
+    revokeClientGrants(userId, clientId, reason) {
+      return db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').run(now(), reason, userId, clientId)
+        .changes;
+    },
+    touchGrant(id) {
+      const at = now();
+      if ((touched.get(id) ?? 0) > at - 60) return;
+      touched.set(id, at);
+      if (touched.size > 10_000) touched.clear();
+      db.prepare('UPDATE oauth_grants SET last_used_at = ? WHERE id = ?').run(at, id);
+    },
+
+    insertCode(code) {
+      const secret = newSecret('mgc_');
+      db.prepare(
+        'INSERT INTO oauth_codes (code_hash, grant_id, client_id, redirect_uri, code_challenge, resource, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(hashSecret(secret), code.grantId, code.clientId, code.redirectUri, code.codeChallenge, code.resource, now() + code.ttlSeconds);
+      return secret;
+    },
+    redeemCode(code, clientId, refreshTtlSeconds, check) {
+      return db.transaction((): CodeRedemption => {
+        const row = db.prepare('SELECT * FROM oauth_codes WHERE code_hash = ?').get(hashSecret(code)) as
+          | { grant_id: string; client_id: string; redirect_uri: string; code_challenge: string; resource: string; expires_at: number; used_at: number | null }
+          | undefined;
+        if (!row) return { status: 'unknown' };
+        if (row.client_id !== clientId) return { status: 'wrong_client' };
+        if (row.used_at !== null) {
+          // RFC 9700 §4.2.4: a second use means the code leaked; what it issued is revoked.
+          revokeGrant(row.grant_id, 'authorization code replayed');
+          return { status: 'replayed' };
+        }
+        db.prepare('UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?').run(now(), hashSecret(code));
+        if (row.expires_at < now()) return { status: 'expired' };
+        const problem = check({ codeChallenge: row.code_challenge, redirectUri: row.redirect_uri, resource: row.resource });
+        if (problem) {
+          revokeGrant(row.grant_id, `authorization code misused: ${problem}`);
+          return { status: 'rejected', description: problem };
+        }
+        const grant = getGrant(row.grant_id);
+        if (!grant || grant.revokedAt !== null) return { status: 'unknown' };
+        const refreshToken = refreshTtlSeconds === null ? undefined : issueRefresh(grant.id, clientId, refreshTtlSeconds);
+        return { status: 'ok', grant, refreshToken };
+      }).immediate();
+    },
+    rotateRefreshToken(token, clientId, refreshTtlSeconds) {
+      return db.transaction((): RefreshRotation => {
+        const hash = hashSecret(token);
+        const row = db.prepare('SELECT * FROM oauth_refresh_tokens WHERE token_hash = ?').get(hash) as
+          | { grant_id: string; client_id: string; expires_at: number; used_at: number | null }
+          | undefined;
+        if (!row) return { status: 'unknown' };
+        if (row.client_id !== clientId) return { status: 'wrong_client' };
+        const grant = getGrant(row.grant_id);
+        if (!grant || grant.revokedAt !== null) return { status: 'revoked' };
+        if (row.used_at !== null) {
+          // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold
+          // the family; revoke all of it.
+          revokeGrant(row.grant_id, 'refresh token reused');
+          return { status: 'reused' };
+        }
+        if (row.expires_at < now()) return { status: 'expired' };
+        db.prepare('UPDATE oauth_refresh_tokens SET used_at = ? WHERE token_hash = ?').run(now(), hash);
+        return { status: 'ok', grant, refreshToken: issueRefresh(grant.id, clientId, refreshTtlSeconds) };
+      }).immediate();
+    },
+    revokeRefreshToken(token, clientId) {
+      const row = db.prepare('SELECT grant_id, client_id FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(token)) as
+        | { grant_id: string; client_id: string }
+        | undefined;
+      // RFC 7009 §2.1: a token of another client is not revoked (and the answer does not tell).
+      if (!row || row.client_id !== clientId) return false;
+      revokeGrant(row.grant_id, 'revoked by the client');
+      return true;
+    },
+
+    insertPending(userId, request, ttlSeconds) {
+      const id = randomBytes(24).toString('base64url');
+      db.prepare('INSERT INTO oauth_pending (id, user_id, request, expires_at) VALUES (?, ?, ?, ?)').run(id, userId, JSON.stringify(request), now() + ttlSeconds);
+      return id;
+    },
+    takePending(id, userId) {
+      return db.transaction(() => {
+        const record = this.peekPending(id, userId);
+        if (record) db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
+        return record;
+      }).immediate();
+    },
+    peekPending(id, userId) {
+      const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
+        | { id: string; user_id: string; request: string; expires_at: number }
+        | undefined;
+      return row && { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
+    },
+    prune() {
+      const at = now();
+      return db.transaction(() => {
+        let removed = db.prepare('DELETE FROM oauth_pending WHERE expires_at < ?').run(at).changes;
+        // Used codes are kept for a day so a replay is still recognised (and punished) after expiry.
+        removed += db.prepare('DELETE FROM oauth_codes WHERE expires_at < ?').run(at - 86_400).changes;
+        removed += db.prepare('DELETE FROM oauth_refresh_tokens WHERE expires_at < ?').run(at).changes;
+        return removed;
+      })();
+    },
+
+    getSigningKey() {
+      const row = db.prepare('SELECT kid, alg, private_jwk, public_jwk FROM oauth_signing_keys ORDER BY created_at DESC LIMIT 1').get() as
+        | { kid: string; alg: string; private_jwk: string; public_jwk: string }
+        | undefined;
+      return row && { kid: row.kid, alg: row.alg, privateJwk: row.private_jwk, publicJwk: row.public_jwk };
+    },
+    insertSigningKey(key) {
+      db.prepare('INSERT OR IGNORE INTO oauth_signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        key.kid,
+        key.alg,
+        key.privateJwk,
+        key.publicJwk,
+        now(),
+      );
+    },
+  };
+}
