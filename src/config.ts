@@ -2,6 +2,8 @@
 // Validated once at start-up; every error names the variable so an admin can fix it.
 import path from 'node:path';
 import { z } from 'zod';
+import type { TrustedIssuer } from './oauth/external-idp.js';
+import { parseTrustedIssuers } from './oauth/external-idp.js';
 
 /** Where the AppAPI PHP proxy exposes an ExApp under the Nextcloud URL (works for every daemon type). */
 export const PHP_PROXY_PREFIX = '/index.php/apps/app_api/proxy';
@@ -26,6 +28,16 @@ const envSchema = z.object({
   HP_EXAPP_SOCK: z.string().default('/tmp/exapp.sock'),
   /** Public base URL of the app as clients see it; defaults to NEXTCLOUD_URL + PHP proxy prefix + app id. */
   MCP_GATEWAY_PUBLIC_URL: httpUrl.optional(),
+  /** Further public base URLs clients may use (e.g. the HaRP form next to the PHP-proxy one), comma-separated. */
+  MCP_GATEWAY_PUBLIC_URL_ALIASES: z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl))
+    .default([]),
+  /** JSON list of external OpenID providers whose access tokens are accepted (see the README). */
+  MCP_GATEWAY_TRUSTED_ISSUERS: z.string().default(''),
+  /** How long policy and account facts (enabled, groups) are cached: the bound for admin changes to apply. */
+  MCP_GATEWAY_POLICY_TTL_SECONDS: z.coerce.number().min(0).max(300).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Timeout for every call to Nextcloud, in milliseconds. */
   NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -53,10 +65,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
     );
   }
-  return toConfig(parsed.data);
+  let trustedIssuers: TrustedIssuer[];
+  try {
+    trustedIssuers = parseTrustedIssuers(parsed.data.MCP_GATEWAY_TRUSTED_ISSUERS);
+  } catch (error) {
+    throw new ConfigError([`MCP_GATEWAY_TRUSTED_ISSUERS ${(error as Error).message}`]);
+  }
+  return toConfig(parsed.data, trustedIssuers);
 }
 
-function toConfig(env: z.infer<typeof envSchema>) {
+function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[]) {
   const defaultPublicBase = `${env.NEXTCLOUD_URL}${PHP_PROXY_PREFIX}/${env.APP_ID}`;
   return {
     appId: env.APP_ID,
@@ -72,6 +90,9 @@ function toConfig(env: z.infer<typeof envSchema>) {
       ? ({ kind: 'socket', path: env.HP_EXAPP_SOCK } as const)
       : ({ kind: 'tcp', host: env.APP_HOST, port: env.APP_PORT } as const),
     publicBaseUrl: env.MCP_GATEWAY_PUBLIC_URL ?? defaultPublicBase,
+    publicBaseAliases: env.MCP_GATEWAY_PUBLIC_URL_ALIASES,
+    trustedIssuers,
+    policyTtlMs: env.MCP_GATEWAY_POLICY_TTL_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 // Builds the Fastify app. Everything it needs is passed in, so tests build the same app the process runs.
+import formBody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { Nextcloud } from '../lib/index.js';
@@ -9,6 +10,15 @@ import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
 import { noStore } from './http/no-store.js';
+import { mcpRoutes } from './mcp/endpoint.js';
+import { authorizeRoutes } from './oauth/authorize.js';
+import { connectionRoutes } from './oauth/connections.js';
+import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js';
+import { createOAuthContext } from './oauth/context.js';
+import { metadataRoutes } from './oauth/metadata.js';
+import { tokenRoutes } from './oauth/token.js';
+import type { PolicySource } from './policy/policy.js';
+import { PolicyUnavailableError, createPolicySource } from './policy/policy.js';
 import type { Db } from './store/database.js';
 
 export interface AppDeps {
@@ -17,6 +27,9 @@ export interface AppDeps {
   db: Db;
   /** Tests pass a stream to read the log lines. */
   logger?: FastifyServerOptions['logger'];
+  policy?: PolicySource;
+  /** Tests serve client metadata documents from loopback hosts, which the default fetcher refuses. */
+  clientDocuments?: ClientMetadataFetcher;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -36,6 +49,10 @@ export async function buildApp(deps: AppDeps) {
       const status = error.code === 'timeout' ? 504 : 502;
       return reply.code(status).send({ error: error.code, message: error.message });
     }
+    if (error instanceof PolicyUnavailableError) {
+      request.log.warn({ err: error.message }, 'policy unavailable');
+      return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', message: error.message });
+    }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
     const status = statusCode && statusCode >= 400 && statusCode < 500 ? statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled error');
@@ -43,7 +60,22 @@ export async function buildApp(deps: AppDeps) {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
 
+  await app.register(formBody, { bodyLimit: 64 * 1024 });
+  app.decorateRequest('mcpIdentity', null);
+
+  const policy = deps.policy ?? createPolicySource(deps.nextcloud, { ttlMs: deps.config.policyTtlMs, log: app.log });
+  const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });
+
+  // Expired codes, refresh tokens and abandoned consent pages go once an hour.
+  const pruning = setInterval(() => oauth.store.prune(), 3600_000).unref();
+  app.addHook('onClose', async () => clearInterval(pruning));
+
   await app.register(lifecycleRoutes, deps);
   await app.register(infoRoutes, deps);
+  await app.register(metadataRoutes, { oauth });
+  await app.register(authorizeRoutes, { oauth });
+  await app.register(tokenRoutes, { oauth });
+  await app.register(connectionRoutes, { oauth });
+  await app.register(mcpRoutes, { config: deps.config, nextcloud: deps.nextcloud, oauth });
   return app;
 }

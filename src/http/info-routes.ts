@@ -25,7 +25,8 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db }
       html`<h1>${config.appDisplayName} ${config.appVersion}</h1>
 <p>This Nextcloud offers its Files, Calendar and Talk to AI assistants through the Model Context Protocol.</p>
 <p>Connector URL for ChatGPT, Claude or any MCP client:</p>
-<p><code id="connector-url">${urls.connector}</code></p>`,
+<p><code id="connector-url">${urls.connector}</code></p>
+<p>Signed in to Nextcloud? See and revoke the apps you connected under <a href="${urls.base}/connections">Connected apps</a>.</p>`,
     );
   });
 

@@ -132,7 +132,8 @@ describe('manifest', () => {
       expect(route.verb).toMatch(/^(GET|POST|PUT|DELETE)(,(GET|POST|PUT|DELETE))*$/);
       expect(['/heartbeat', '/init', '/enabled'].some((lifecycle) => new RegExp(route.url).test(lifecycle))).toBe(false);
     }
-    expect(manifest.routes.map((route) => route.access_level)).toEqual([2, 1, 0]);
+    // Most specific first; the MCP and OAuth routes are PUBLIC and authenticate by themselves.
+    expect(manifest.routes.map((route) => route.access_level)).toEqual([2, 1, 1, 0, 0, 0, 0]);
     expect(infoXml).toMatch(/<access_level>(PUBLIC|USER|ADMIN)<\/access_level>/);
   });
 

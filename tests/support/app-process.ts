@@ -24,6 +24,8 @@ export interface AppProcess {
   /** Resolves once the output contains the text (log lines arrive through a pipe, a moment after the fact). */
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL), keeping its storage, as a crash or power loss would. */
+  crash(): Promise<void>;
   process: ChildProcess;
 }
 
@@ -40,10 +42,16 @@ function heartbeatOk(port: number | undefined, socketPath: string | undefined): 
 
 export const appVersion = /<version>([^<]+)<\/version>/.exec(fs.readFileSync(path.join(root, 'appinfo', 'info.xml'), 'utf8'))![1]!;
 
-export async function startAppProcess(options: { nextcloudUrl: string; harpSocket?: string; env?: Record<string, string> }): Promise<AppProcess> {
-  const secret = randomBytes(48).toString('base64url');
-  const port = options.harpSocket ? undefined : await freePort();
-  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-test-'));
+export async function startAppProcess(options: {
+  nextcloudUrl: string;
+  harpSocket?: string;
+  env?: Record<string, string>;
+  /** To restart an app that was registered before: the same secret, port and storage. */
+  restart?: Pick<AppProcess, 'secret' | 'port' | 'storageDir'>;
+}): Promise<AppProcess> {
+  const secret = options.restart?.secret ?? randomBytes(48).toString('base64url');
+  const port = options.harpSocket ? undefined : (options.restart?.port ?? (await freePort()));
+  const storageDir = options.restart?.storageDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-test-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     APP_ID: 'mcp_gateway',
@@ -86,6 +94,12 @@ export async function startAppProcess(options: { nextcloudUrl: string; harpSocke
       }
     },
     process: child,
+    crash: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         const done = () => {

@@ -1,0 +1,215 @@
+// /oauth/authorize: checks the client's request, makes sure a Nextcloud user is signed in (via Nextcloud's own
+// login), asks for consent once, and sends the browser back with a one-time code (RFC 6749 §4.1, PKCE S256 only).
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Policy } from '../policy/policy.js';
+import type { ClientRecord } from '../store/oauth.js';
+import { redirectUriMatches, resolveClient } from './clients.js';
+import type { OAuthContext } from './context.js';
+import { OAuthError } from './errors.js';
+import { consentPage, errorPage, navigate } from './pages.js';
+import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from './scopes.js';
+import type { Scope } from './scopes.js';
+import type { PublicEndpoints } from './urls.js';
+
+/** Codes live five minutes (RFC 9700 recommends at most ten). */
+const CODE_TTL_SECONDS = 300;
+/** A consent page may stay open this long before its answer is refused. */
+const PENDING_TTL_SECONDS = 600;
+
+const text = z.string().max(4096).optional();
+const authorizeQuery = z.object({
+  client_id: text,
+  redirect_uri: text,
+  response_type: text,
+  code_challenge: text,
+  code_challenge_method: text,
+  scope: text,
+  state: text,
+  resource: text,
+  prompt: text,
+});
+
+/** A request that passed every check; kept server-side while the consent page is open. */
+const approvedRequest = z.object({
+  clientId: z.string(),
+  redirectUri: z.string(),
+  codeChallenge: z.string(),
+  scopes: z.array(z.string()),
+  state: z.string().optional(),
+  resource: z.string(),
+});
+type ValidRequest = z.infer<typeof approvedRequest>;
+
+const consentForm = z.object({
+  pending: z.string().min(1).max(100),
+  form_token: z.string().min(1).max(200),
+  decision: z.enum(['approve', 'deny']),
+  scope: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+/** The resource as the client wrote it, tolerating one trailing slash (SDKs differ there). */
+export function matchResource(requested: string | undefined, urls: PublicEndpoints): string | null {
+  if (requested === undefined || requested === '') return urls.resource;
+  const trimmed = requested.replace(/\/$/, '');
+  return urls.acceptedResources.find((resource) => resource === trimmed) ?? null;
+}
+
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/** The redirect back to the client, with `iss` on every answer (RFC 9207). */
+function clientRedirect(redirectUri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
+  return url.toString();
+}
+
+export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+  const { store, forms } = oauth;
+
+  /** Checks that decide whether redirecting to the client is safe at all; failures get an error page. */
+  const identifyClient = async (query: z.infer<typeof authorizeQuery>, policy: Policy): Promise<{ client: ClientRecord; redirectUri: string }> => {
+    if (!query.client_id) throw new OAuthError('invalid_request', 'The request names no client_id.');
+    const client = await resolveClient(store, oauth.documents, query.client_id, policy);
+    let redirectUri = query.redirect_uri;
+    if (!redirectUri) {
+      if (client.redirectUris.length !== 1) throw new OAuthError('invalid_request', 'The request names no redirect_uri, and the client registered more than one.');
+      redirectUri = client.redirectUris[0]!;
+    }
+    if (!client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) {
+      throw new OAuthError('invalid_request', `The redirect_uri ${redirectUri.slice(0, 200)} is not one the client registered.`);
+    }
+    return { client, redirectUri };
+  };
+
+  /** Checks whose failures go back to the client as error redirects. */
+  const validate = (query: z.infer<typeof authorizeQuery>, client: ClientRecord, redirectUri: string, policy: Policy, urls: PublicEndpoints): ValidRequest => {
+    if (query.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+    if (!query.code_challenge) throw new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+    if (query.code_challenge_method !== 'S256') throw new OAuthError('invalid_request', `code_challenge_method must be S256${query.code_challenge_method ? `, not ${query.code_challenge_method}` : ' (plain is not accepted)'}.`);
+    if (!/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge)) throw new OAuthError('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');
+    const resource = matchResource(query.resource, urls);
+    if (!resource) throw new OAuthError('invalid_target', `This server is the resource ${urls.resource}; ${query.resource} is not.`);
+    // A missing scope means "the default" (ChatGPT reconnects without one): everything the ceiling allows.
+    const asked = query.scope === undefined || query.scope.trim() === '' ? [...policy.enabledScopes] : splitScopeString(query.scope);
+    const ours = asked.filter(isScope);
+    const scopes = ours.filter((scope) => policy.enabledScopes.includes(scope));
+    if (scopes.length === 0) {
+      const unknown = asked.filter((scope) => !isScope(scope) && scope !== OFFLINE_ACCESS);
+      throw new OAuthError(
+        'invalid_scope',
+        ours.length > 0
+          ? `The administrator has not enabled ${formatScopes(ours)} on this Nextcloud.`
+          : `None of the requested scopes is known here${unknown.length ? ` (${unknown.join(', ').slice(0, 200)})` : ''}; available: ${formatScopes(policy.enabledScopes)}.`,
+      );
+    }
+    return { clientId: client.clientId, redirectUri, codeChallenge: query.code_challenge, scopes, state: query.state, resource };
+  };
+
+  const issueCode = (reply: FastifyReply, userId: string, request: ValidRequest, client: ClientRecord, scopes: Scope[], issuer: string) => {
+    const grant = store.createGrant({ userId, clientId: client.clientId, clientName: client.clientName, scopes, resource: request.resource, redirectUri: request.redirectUri });
+    const code = store.insertCode({ grantId: grant.id, clientId: client.clientId, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, resource: request.resource, ttlSeconds: CODE_TTL_SECONDS });
+    return navigate(reply, `Returning to ${client.clientName}`, clientRedirect(request.redirectUri, { code, state: request.state, iss: issuer }), `Access granted. Returning to ${client.clientName}…`);
+  };
+
+  const refuse = (reply: FastifyReply, request: { redirectUri: string; state?: string }, error: OAuthError, issuer: string, clientName: string) =>
+    navigate(
+      reply,
+      `Returning to ${clientName}`,
+      clientRedirect(request.redirectUri, { error: error.code, error_description: error.description, state: request.state, iss: issuer }),
+      error.description,
+    );
+
+  app.get('/oauth/authorize', async (request: FastifyRequest, reply) => {
+    const query = authorizeQuery.safeParse(request.query);
+    if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
+    const { policy, urls } = await oauth.current();
+    let client: ClientRecord;
+    let redirectUri: string;
+    try {
+      ({ client, redirectUri } = await identifyClient(query.data, policy));
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      request.log.info({ reason: error.code }, 'authorization request refused before the client was identified');
+      // RFC 6749 §4.1.2.1: never redirect to an unverified redirect URI.
+      return errorPage(reply, 400, 'This app cannot connect', error.description);
+    }
+    let valid: ValidRequest;
+    try {
+      valid = validate(query.data, client, redirectUri, policy, urls);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      return refuse(reply, { redirectUri, state: query.data.state }, error, urls.issuer, client.clientName);
+    }
+
+    const userId = request.appApi.userId;
+    if (!userId) {
+      if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), urls.issuer, client.clientName);
+      const back = `${urls.authorize}?${new URLSearchParams(Object.entries(query.data).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString()}`;
+      return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(back), `Sign in to Nextcloud to connect ${client.clientName}.`);
+    }
+    const eligible = await oauth.eligibility.check(userId, policy);
+    if (!eligible.ok) {
+      request.log.info({ user: userId, client: client.clientId }, 'authorization refused: user not eligible');
+      return refuse(reply, valid, new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`), urls.issuer, client.clientName);
+    }
+
+    // Consent is remembered per client, redirect URI and resource; asking for more than before asks again.
+    const earlier = store
+      .activeGrants(userId)
+      .find((grant) => grant.clientId === client.clientId && grant.redirectUri === valid.redirectUri && grant.resource === valid.resource && valid.scopes.every((scope) => grant.scopes.includes(scope)));
+    if (earlier && query.data.prompt !== 'consent') {
+      request.log.info({ user: userId, client: client.clientId }, 'authorization: consent already given');
+      return issueCode(reply, userId, valid, client, valid.scopes as Scope[], urls.issuer);
+    }
+    if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('consent_required', 'The user has not consented yet.'), urls.issuer, client.clientName);
+
+    const pendingId = store.insertPending(userId, valid, PENDING_TTL_SECONDS);
+    const redirect = new URL(valid.redirectUri);
+    return consentPage(reply, {
+      userDisplayName: eligible.displayName,
+      clientName: client.clientName,
+      redirectHost: redirect.host,
+      loopback: redirect.protocol === 'http:',
+      scopes: valid.scopes,
+      pendingId,
+      formToken: forms.sign('consent', pendingId, userId),
+      action: urls.authorize,
+      connectionsUrl: urls.connections,
+      refresh: client.grantTypes.includes('refresh_token'),
+    });
+  });
+
+  app.post('/oauth/authorize', async (request, reply) => {
+    const userId = request.appApi.userId;
+    if (!userId) return errorPage(reply, 401, 'Not signed in', 'Your Nextcloud session ended. Start connecting the app again.');
+    const form = consentForm.safeParse(request.body);
+    if (!form.success) return errorPage(reply, 400, 'Invalid consent form', 'The form was incomplete. Start connecting the app again.');
+    if (!forms.verify(form.data.form_token, 'consent', form.data.pending, userId)) {
+      request.log.warn({ user: userId }, 'consent refused: form token does not match');
+      return errorPage(reply, 403, 'Consent not accepted', 'This consent form was not issued to you. Start connecting the app again.');
+    }
+    const pending = store.takePending(form.data.pending, userId);
+    const stored = pending && approvedRequest.safeParse(pending.request);
+    if (!stored?.success) return errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
+    const valid = stored.data;
+    const { policy, urls } = await oauth.current();
+    const client = store.getClient(valid.clientId);
+    if (!client) return errorPage(reply, 400, 'This app cannot connect', 'The app is no longer registered. Start connecting it again.');
+    if (form.data.decision === 'deny') {
+      request.log.info({ user: userId, client: client.clientId }, 'consent denied');
+      return refuse(reply, valid, new OAuthError('access_denied', `${userId} denied access.`), urls.issuer, client.clientName);
+    }
+    const ticked = new Set(Array.isArray(form.data.scope) ? form.data.scope : form.data.scope ? [form.data.scope] : []);
+    // The user may narrow what was asked, never widen it; the ceiling is applied again in case it changed.
+    const scopes = valid.scopes.filter((scope): scope is Scope => ticked.has(scope) && isScope(scope) && policy.enabledScopes.includes(scope));
+    if (scopes.length === 0) return refuse(reply, valid, new OAuthError('access_denied', `${userId} allowed no scope.`), urls.issuer, client.clientName);
+    const eligible = await oauth.eligibility.check(userId, policy);
+    if (!eligible.ok) return refuse(reply, valid, new OAuthError('access_denied', eligible.reason), urls.issuer, client.clientName);
+    request.log.info({ user: userId, client: client.clientId, scopes }, 'consent given');
+    return issueCode(reply, userId, valid, client, scopes, urls.issuer);
+  });
+}

@@ -1,0 +1,118 @@
+// The resource-server check in front of every MCP endpoint. It runs before any method dispatch, so a client
+// without a valid token always gets the 401 challenge that starts its OAuth flow (contract §0.2, §1.9). What
+// passes on is only the verified identity; the client's token goes no further.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PolicyUnavailableError } from '../policy/policy.js';
+import type { OAuthContext } from './context.js';
+import type { Scope } from './scopes.js';
+import { formatScopes, isScope } from './scopes.js';
+import { verifyAccessToken } from './tokens.js';
+
+export interface McpIdentity {
+  userId: string;
+  clientId: string;
+  /** Granted scopes within the admin's current ceiling. */
+  scopes: Scope[];
+  /** The grant of a token issued here; null for an external provider's token. */
+  grantId: string | null;
+  issuer: string;
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    mcpIdentity: McpIdentity | null;
+  }
+}
+
+type Verdict = { ok: true; identity: McpIdentity } | { ok: false; error?: 'invalid_token'; description: string };
+
+const quoted = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+
+function challenge(resourceMetadata: string, scopes: readonly string[], error?: { code: string; description: string }): string {
+  const parts = [];
+  if (error) parts.push(`error="${error.code}"`, `error_description="${quoted(error.description)}"`);
+  parts.push(`resource_metadata="${resourceMetadata}"`);
+  if (scopes.length > 0) parts.push(`scope="${formatScopes(scopes)}"`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+async function verify(oauth: OAuthContext, token: string): Promise<Verdict> {
+  const { policy, urls } = await oauth.current();
+  let identity: McpIdentity;
+  const external = oauth.external ? await oauth.external.verify(token, urls.acceptedResources) : null;
+  if (external?.ok) {
+    identity = { userId: external.userId, clientId: external.clientId ?? external.issuer, scopes: external.scopes, grantId: null, issuer: external.issuer, expiresAt: external.expiresAt };
+  } else if (external && external.reason === 'invalid_token') {
+    return { ok: false, error: 'invalid_token', description: external.description };
+  } else {
+    const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources });
+    if (!check.ok) return { ok: false, error: 'invalid_token', description: check.description };
+    const grant = oauth.store.getGrant(check.claims.grantId);
+    // The grant lookup is what makes revocation immediate for tokens that have not expired yet.
+    if (!grant || grant.revokedAt !== null) return { ok: false, error: 'invalid_token', description: 'access was revoked; authorize again' };
+    if (grant.userId !== check.claims.userId || grant.clientId !== check.claims.clientId) return { ok: false, error: 'invalid_token', description: 'the token does not match its grant' };
+    oauth.store.touchGrant(grant.id);
+    identity = { ...check.claims, scopes: check.claims.scopes.filter(isScope), grantId: grant.id, issuer: urls.issuer, expiresAt: check.expiresAt };
+  }
+  const eligible = await oauth.eligibility.check(identity.userId, policy);
+  if (!eligible.ok) return { ok: false, error: 'invalid_token', description: eligible.reason };
+  // The ceiling applies on every request, so a scope the admin turns off vanishes from tokens already issued.
+  identity.scopes = identity.scopes.filter((scope) => policy.enabledScopes.includes(scope));
+  return { ok: true, identity };
+}
+
+/**
+ * Authenticates an MCP request. On failure it has already answered (401 with the challenge, or 503 when the
+ * policy cannot be read) and returns null.
+ */
+export async function authenticateMcpRequest(oauth: OAuthContext, request: FastifyRequest, reply: FastifyReply): Promise<McpIdentity | null> {
+  let urls;
+  let policy;
+  try {
+    ({ urls, policy } = await oauth.current());
+  } catch (error) {
+    if (error instanceof PolicyUnavailableError) {
+      reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: error.message });
+      return null;
+    }
+    throw error;
+  }
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  let verdict: Verdict;
+  if (!header) verdict = { ok: false, description: 'this endpoint needs an OAuth access token' };
+  else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
+  else verdict = await verify(oauth, match[1]!);
+  if (verdict.ok) {
+    request.mcpIdentity = verdict.identity;
+    return verdict.identity;
+  }
+  request.log.info({ reason: verdict.description }, 'MCP request without a valid access token');
+  // RFC 6750 §3: no error code when the request carried no credentials at all.
+  const error = verdict.error ? { code: verdict.error, description: verdict.description } : undefined;
+  reply
+    .code(401)
+    .header('www-authenticate', challenge(urls.resourceMetadata, policy.enabledScopes, error))
+    .header('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
+    .send({ error: verdict.error ?? 'invalid_request', error_description: verdict.description });
+  return null;
+}
+
+/**
+ * Answers 403 insufficient_scope when the identity lacks a scope, naming every scope needed (the granted ones
+ * too), so the client can step up with one new authorization (contract §1.7). Returns whether the call may go on.
+ */
+export async function requireScopes(oauth: OAuthContext, identity: McpIdentity, needed: readonly Scope[], reply: FastifyReply): Promise<boolean> {
+  const missing = needed.filter((scope) => !identity.scopes.includes(scope));
+  if (missing.length === 0) return true;
+  const { urls } = await oauth.current();
+  const all = [...new Set([...identity.scopes, ...needed])];
+  const description = `this needs ${formatScopes(missing)}, which the grant does not include`;
+  reply
+    .code(403)
+    .header('www-authenticate', challenge(urls.resourceMetadata, all, { code: 'insufficient_scope', description }))
+    .header('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
+    .send({ error: 'insufficient_scope', error_description: description });
+  return false;
+}

@@ -1,0 +1,443 @@
+// Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): the client_id is an https URL and
+// the JSON document there describes the client. Fetching an URL that any caller names is a server-side request
+// forgery risk, so the fetch is narrow: https only, public unicast addresses only (resolved once and pinned, so a
+// second DNS answer cannot rebind), no redirects, a small size cap, one deadline for DNS, connect and body.
+// Good documents are cached per Cache-Control (and served stale for a while when the host fails); failures are
+// remembered for a few seconds only. Nothing here logs: callers get outcomes with descriptions a person can act on.
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import tls from 'node:tls';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { isLoopbackHttp } from './loopback.js';
+
+const MAX_CLIENT_ID_LENGTH = 2048;
+/** How long a failed fetch is remembered: long enough to absorb a flood, short enough to pick up a fix soon. */
+const FAILURE_CACHE_MS = 5_000;
+const USER_AGENT = 'Nextcloud-MCP-Gateway (client metadata document fetcher)';
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Why a redirect URI from a metadata document is unusable, or null when it is fine. */
+function redirectUriShapeProblem(uri: string): string | null {
+  const url = parseUrl(uri);
+  if (!url) return `${uri} is not an absolute URL`;
+  if (uri.includes('#') || url.hash) return `${uri} has a fragment; redirect URIs may not`;
+  if (url.username || url.password) return `${uri} carries credentials`;
+  if (url.protocol === 'https:') return null;
+  if (isLoopbackHttp(url)) return null;
+  if (url.protocol === 'http:') return `${uri} uses http for a host that is not loopback (only http://127.0.0.1, http://[::1] and http://localhost may)`;
+  return `${uri} uses the scheme ${url.protocol.slice(0, -1)}; redirect URIs must be https (or http on a loopback host)`;
+}
+
+function isHttpsUrl(value: string): boolean {
+  const url = parseUrl(value);
+  return url !== null && url.protocol === 'https:' && !url.username && !url.password;
+}
+
+const requiredString = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) });
+const stringList = (what: string) => z.array(z.string(), { error: `${what} must be an array of strings` });
+
+/**
+ * The document as this server accepts it. client_id, client_name and redirect_uris are required; other fields are
+ * optional and unknown ones pass through untouched (not trusted). token_endpoint_auth_method takes any value:
+ * ChatGPT's document says private_key_jwt and must still be accepted. An unusable client_uri or logo_uri (anything
+ * but https) is dropped rather than failing the whole document, since neither is needed to log in.
+ */
+export const clientMetadataDocumentSchema = z.looseObject({
+  client_id: requiredString('client_id'),
+  client_name: requiredString('client_name').trim().min(1, 'client_name must not be empty').max(200, 'client_name is longer than 200 characters'),
+  redirect_uris: z
+    .array(
+      z.string({ error: 'each redirect URI must be a string' }).superRefine((uri, ctx) => {
+        const problem = redirectUriShapeProblem(uri);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      { error: (issue) => (issue.input === undefined ? 'redirect_uris is required' : 'redirect_uris must be an array of URLs') },
+    )
+    .min(1, 'redirect_uris must list at least one redirect URI'),
+  client_uri: z.string().refine(isHttpsUrl).optional().catch(undefined),
+  logo_uri: z.string().refine(isHttpsUrl).optional().catch(undefined),
+  grant_types: stringList('grant_types').optional(),
+  response_types: stringList('response_types').optional(),
+  token_endpoint_auth_method: z.string({ error: 'token_endpoint_auth_method must be a string' }).optional(),
+  scope: z.string({ error: 'scope must be a string' }).optional(),
+  jwks_uri: z.string({ error: 'jwks_uri must be a string' }).optional(),
+});
+
+export type ClientMetadataDocument = z.infer<typeof clientMetadataDocumentSchema>;
+
+/** Why clientId is not a usable metadata document URL, or null. allowHttp is for tests only. */
+function documentIdProblem(clientId: string, allowHttp: boolean): string | null {
+  if (typeof clientId !== 'string' || clientId.length === 0) return 'it is empty';
+  if (clientId.length > MAX_CLIENT_ID_LENGTH) return `it is longer than ${MAX_CLIENT_ID_LENGTH} characters`;
+  // The URL parser silently drops or rewrites these, so the fetched URL would not be the client_id.
+  if (/[\u0000-\u0020\u007f\\]/.test(clientId)) return 'it contains whitespace, control characters or backslashes';
+  const scheme = /^(https?):\/\//.exec(clientId)?.[1];
+  if (scheme !== 'https' && !(scheme === 'http' && allowHttp)) return 'it is not an https URL';
+  if (clientId.includes('#')) return 'it has a fragment';
+  const rest = clientId.slice(scheme.length + 3);
+  const authorityEnd = rest.search(/[/?]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  if (authority.length === 0) return 'it has no host';
+  if (authority.includes('@')) return 'it carries a user name or password';
+  const afterAuthority = authorityEnd === -1 ? '' : rest.slice(authorityEnd);
+  const queryStart = afterAuthority.indexOf('?');
+  const path = queryStart === -1 ? afterAuthority : afterAuthority.slice(0, queryStart);
+  if (path === '' || path === '/') return 'it has no path';
+  const dotSegment = /^(?:\.|%2e){1,2}$/i;
+  if (path.split('/').some((segment) => dotSegment.test(segment))) return "it has '.' or '..' path segments";
+  const url = parseUrl(clientId);
+  if (!url) return 'it is not a valid URL';
+  if (url.username || url.password) return 'it carries a user name or password';
+  if (!url.hostname) return 'it has no host';
+  if (url.pathname === '/' || url.pathname === '') return 'it has no path';
+  return null;
+}
+
+/** true when client_id is an https URL with a non-root path, no fragment, no userinfo, no '.'/'..' segments (the draft's rules) */
+export function isClientMetadataDocumentId(clientId: string): boolean {
+  return documentIdProblem(clientId, false) === null;
+}
+
+/**
+ * Why an IP address must not be fetched from (the ipaddr.js range name, such as 'private' or 'loopback'), or null
+ * when it is public unicast. IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry; IPv6 addresses
+ * must also lie in 2000::/3, the only block with global unicast assignments.
+ */
+export function nonPublicAddressRange(address: string): string | null {
+  if (!ipaddr.isValid(address)) return 'invalid';
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
+  if (range !== 'unicast') return range;
+  if (parsed.kind() === 'ipv6' && !parsed.match(ipaddr.IPv6.parse('2000::'), 3)) return 'reserved';
+  return null;
+}
+
+export type FetchOutcome = { ok: true; document: ClientMetadataDocument; fromCache: boolean } | { ok: false; error: 'invalid_client'; description: string };
+
+export interface ClientMetadataFetcher {
+  fetch(clientId: string): Promise<FetchOutcome>;
+}
+
+export interface ClientMetadataFetcherOptions {
+  /** Largest accepted body in bytes; default 5120 (the draft suggests 5 KB). */
+  maxBytes?: number;
+  /** One deadline for DNS, connect and the whole body; default 5000. */
+  timeoutMs?: number;
+  /** Default 60. */
+  minCacheSeconds?: number;
+  /** Default 86400. */
+  maxCacheSeconds?: number;
+  /** Default 3600, when the answer has no usable Cache-Control max-age. */
+  defaultCacheSeconds?: number;
+  /** Default 86400: serve the last good document when a refetch fails (Claude's document host had an outage). */
+  staleIfErrorSeconds?: number;
+  /** Default 1000, least recently used evicted. */
+  maxEntries?: number;
+  /** Tests only: also allow http:// and loopback/private targets. Never set in production code paths. */
+  allowInsecureForTests?: boolean;
+  /** Injected for tests: DNS resolution (default dns.promises.lookup with all:true) and extra CA certificates for https. */
+  lookup?: (hostname: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
+  ca?: string | Buffer;
+  now?: () => number;
+}
+
+/** One network attempt. transient failures (network, timeout, 5xx) may be answered from a stale document. */
+type Retrieval = { ok: true; document: ClientMetadataDocument; cacheSeconds: number } | { ok: false; description: string; transient: boolean };
+
+interface CacheEntry {
+  good?: { document: ClientMetadataDocument; freshUntil: number; staleUntil: number };
+  failure?: { description: string; until: number };
+}
+
+async function systemLookup(hostname: string): Promise<Array<{ address: string; family: 4 | 6 }>> {
+  const answers = await dns.promises.lookup(hostname, { all: true, verbatim: true });
+  return answers.map((answer) => ({ address: answer.address, family: answer.family === 6 ? 6 : 4 }));
+}
+
+/** OAuth error_description allows printable ASCII except '"' and '\'; remote text is squeezed into that. */
+function cleanDescription(text: string): string {
+  const cleaned = text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+  return cleaned.length > 1000 ? `${cleaned.slice(0, 997)}...` : cleaned;
+}
+
+function errorCode(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return String(error);
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+export function createClientMetadataFetcher(options: ClientMetadataFetcherOptions = {}): ClientMetadataFetcher {
+  const maxBytes = positive(options.maxBytes, 5120);
+  const timeoutMs = positive(options.timeoutMs, 5000);
+  const minCacheSeconds = positive(options.minCacheSeconds, 60);
+  const maxCacheSeconds = Math.max(minCacheSeconds, positive(options.maxCacheSeconds, 86_400));
+  const defaultCacheSeconds = positive(options.defaultCacheSeconds, 3600);
+  const staleIfErrorSeconds = positive(options.staleIfErrorSeconds, 86_400);
+  const maxEntries = Math.max(1, Math.floor(positive(options.maxEntries, 1000)));
+  const insecure = options.allowInsecureForTests === true;
+  const lookup = options.lookup ?? systemLookup;
+  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, typeof options.ca === 'string' ? options.ca : options.ca.toString('utf8')];
+  const now = options.now ?? Date.now;
+
+  const cache = new Map<string, CacheEntry>();
+  const inflight = new Map<string, Promise<FetchOutcome>>();
+
+  const clamp = (seconds: number) => Math.min(maxCacheSeconds, Math.max(minCacheSeconds, seconds));
+
+  function cacheSecondsFor(header: string | undefined): number {
+    if (!header) return clamp(defaultCacheSeconds);
+    const directives = header
+      .toLowerCase()
+      .split(',')
+      .map((directive) => directive.trim());
+    if (directives.includes('no-store') || directives.includes('no-cache')) return minCacheSeconds;
+    for (const directive of directives) {
+      const match = /^max-age\s*=\s*"?(\d+)"?$/.exec(directive);
+      if (match) return clamp(Number(match[1]));
+    }
+    return clamp(defaultCacheSeconds);
+  }
+
+  function remember(clientId: string, entry: CacheEntry): void {
+    cache.delete(clientId);
+    cache.set(clientId, entry);
+    while (cache.size > maxEntries) {
+      const oldest = cache.keys().next();
+      if (oldest.done) break;
+      cache.delete(oldest.value);
+    }
+  }
+
+  function retrieve(clientId: string, url: URL): Promise<Retrieval> {
+    const where = `The client metadata document at ${clientId}`;
+    const fail = (description: string, transient: boolean): Retrieval => ({ ok: false, description: cleanDescription(description), transient });
+
+    return new Promise<Retrieval>((resolve) => {
+      let settled = false;
+      let request: http.ClientRequest | undefined;
+      const finish = (result: Retrieval) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request?.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(fail(`${where} could not be fetched within ${timeoutMs} ms (DNS, connection and body together).`, true)), timeoutMs);
+
+      const start = async () => {
+        // url.hostname is canonical: lower case, IPv4 in dotted form, IPv6 in brackets.
+        const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+        const literal = ipaddr.isValid(hostname);
+        let addresses: Array<{ address: string; family: 4 | 6 }>;
+        if (literal) {
+          addresses = [{ address: hostname, family: ipaddr.parse(hostname).kind() === 'ipv6' ? 6 : 4 }];
+        } else {
+          try {
+            addresses = await lookup(hostname);
+          } catch (error) {
+            finish(fail(`${where} could not be fetched: the host ${hostname} could not be resolved (${errorCode(error)}).`, true));
+            return;
+          }
+        }
+        if (settled) return;
+        if (addresses.length === 0) {
+          finish(fail(`${where} could not be fetched: the host ${hostname} has no addresses.`, true));
+          return;
+        }
+        // Every answer must be public: a host that also resolves somewhere internal is refused outright.
+        for (const { address } of addresses) {
+          const range = nonPublicAddressRange(address);
+          if (range === 'invalid' || (range !== null && !insecure)) {
+            finish(
+              fail(
+                `${where} is not fetched: the host ${hostname} resolves to an address that is not public (${range}). Client metadata documents are only fetched from public addresses.`,
+                false,
+              ),
+            );
+            return;
+          }
+        }
+        const pinned = ipaddr.process(addresses[0]!.address);
+        const pinnedAddress = pinned.toString();
+        const pinnedFamily = pinned.kind() === 'ipv6' ? 6 : 4;
+        // The connection goes to the vetted address and nowhere else, whatever DNS says by now.
+        const pinnedLookup: LookupFunction = (_host, lookupOptions, callback) => {
+          process.nextTick(() => {
+            if (lookupOptions.all) callback(null, [{ address: pinnedAddress, family: pinnedFamily }]);
+            else callback(null, pinnedAddress, pinnedFamily);
+          });
+        };
+        const requestOptions: https.RequestOptions = {
+          method: 'GET',
+          host: hostname,
+          port: url.port ? Number(url.port) : undefined,
+          path: `${url.pathname}${url.search}`,
+          headers: { host: url.host, accept: 'application/json', 'accept-encoding': 'identity', 'user-agent': USER_AGENT },
+          agent: false,
+          lookup: pinnedLookup,
+        };
+        const onResponse = (response: http.IncomingMessage) => {
+          const status = response.statusCode ?? 0;
+          if (status >= 300 && status < 400) {
+            const location = response.headers.location;
+            finish(
+              fail(
+                `${where} answered with a redirect (HTTP ${status}${location ? ` to ${location.slice(0, 200)}` : ''}). Redirects are not followed: the client_id must be the URL the document is served at.`,
+                false,
+              ),
+            );
+            return;
+          }
+          if (status !== 200) {
+            finish(fail(`${where} answered with HTTP status ${status}; only 200 is accepted.`, status >= 500 || status === 429 || status === 408));
+            return;
+          }
+          const contentType = response.headers['content-type'];
+          const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+          if (mediaType !== 'application/json') {
+            finish(fail(`${where} is served as ${contentType ? contentType.slice(0, 100) : 'no content type'}; it must be application/json.`, false));
+            return;
+          }
+          const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+          if (encoding !== 'identity') {
+            finish(fail(`${where} is served with Content-Encoding ${encoding.slice(0, 50)}; only uncompressed documents are accepted.`, false));
+            return;
+          }
+          const declared = response.headers['content-length'];
+          if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+            finish(fail(`${where} is ${declared} bytes; the limit is ${maxBytes}.`, false));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            size += chunk.length;
+            if (size > maxBytes) {
+              finish(fail(`${where} is larger than ${maxBytes} bytes (reading stopped after ${size} bytes); the limit is ${maxBytes}.`, false));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('error', (error) => finish(fail(`${where} could not be read completely (${errorCode(error)}).`, true)));
+          response.on('aborted', () => finish(fail(`${where} could not be read completely (the connection was closed).`, true)));
+          response.on('end', () => {
+            if (settled) return;
+            if (!response.complete) {
+              finish(fail(`${where} could not be read completely (the connection was closed).`, true));
+              return;
+            }
+            finish(parseDocument(clientId, where, Buffer.concat(chunks), cacheSecondsFor(response.headers['cache-control']), fail));
+          });
+        };
+        if (url.protocol === 'https:') {
+          request = https.request({ ...requestOptions, ...(literal ? {} : { servername: hostname }), ...(ca ? { ca } : {}) }, onResponse);
+        } else {
+          request = http.request(requestOptions, onResponse);
+        }
+        request.on('error', (error) => finish(fail(`${where} could not be fetched (${errorCode(error)}).`, true)));
+        request.end();
+      };
+      start().catch((error: unknown) => finish(fail(`${where} could not be fetched (${errorCode(error)}).`, true)));
+    });
+  }
+
+  async function refresh(clientId: string, url: URL): Promise<FetchOutcome> {
+    const result = await retrieve(clientId, url);
+    const at = now();
+    const previous = cache.get(clientId);
+    if (result.ok) {
+      const freshUntil = at + result.cacheSeconds * 1000;
+      remember(clientId, { good: { document: result.document, freshUntil, staleUntil: freshUntil + staleIfErrorSeconds * 1000 } });
+      return { ok: true, document: result.document, fromCache: false };
+    }
+    const failure = { description: result.description, until: at + FAILURE_CACHE_MS };
+    // A host that is down keeps its last good document for a while; a definite answer (gone, invalid) does not.
+    const stale = result.transient && previous?.good && at < previous.good.staleUntil ? previous.good : undefined;
+    remember(clientId, stale ? { good: stale, failure } : { failure });
+    return stale ? { ok: true, document: stale.document, fromCache: true } : { ok: false, error: 'invalid_client', description: result.description };
+  }
+
+  return {
+    async fetch(clientId: string): Promise<FetchOutcome> {
+      const problem = documentIdProblem(clientId, insecure);
+      if (problem) {
+        const shown = typeof clientId === 'string' ? clientId.slice(0, 200) : '';
+        return { ok: false, error: 'invalid_client', description: cleanDescription(`The client_id ${shown} is not a client metadata document URL: ${problem}.`) };
+      }
+      const at = now();
+      const entry = cache.get(clientId);
+      if (entry) {
+        if (entry.good && at < entry.good.freshUntil) {
+          remember(clientId, entry);
+          return { ok: true, document: entry.good.document, fromCache: true };
+        }
+        if (entry.failure && at < entry.failure.until) {
+          remember(clientId, entry);
+          if (entry.good && at < entry.good.staleUntil) return { ok: true, document: entry.good.document, fromCache: true };
+          return { ok: false, error: 'invalid_client', description: entry.failure.description };
+        }
+      }
+      const running = inflight.get(clientId);
+      if (running) return running;
+      const url = new URL(clientId);
+      const attempt = refresh(clientId, url).finally(() => inflight.delete(clientId));
+      inflight.set(clientId, attempt);
+      return attempt;
+    },
+  };
+}
+
+function parseDocument(
+  clientId: string,
+  where: string,
+  body: Buffer,
+  cacheSeconds: number,
+  fail: (description: string, transient: boolean) => Retrieval,
+): Retrieval {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return fail(`${where} is not valid UTF-8.`, false);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return fail(`${where} is not valid JSON: ${error instanceof Error ? error.message.slice(0, 200) : 'parse error'}.`, false);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return fail(`${where} is not a JSON object.`, false);
+  const parsed = clientMetadataDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((issue) => {
+      const field = issue.path.map(String).join('.');
+      return field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message;
+    });
+    const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more problems)` : '';
+    return fail(`${where} is not valid: ${issues.join('; ')}${more}.`, false);
+  }
+  if (parsed.data.client_id !== clientId) {
+    return fail(`${where} names a different client_id (${parsed.data.client_id.slice(0, 200)}); it must be exactly the URL it is served at.`, false);
+  }
+  return { ok: true, document: parsed.data, cacheSeconds };
+}

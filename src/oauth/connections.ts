@@ -1,0 +1,86 @@
+// "Connected apps": what each signed-in user has authorized, and a Revoke button that ends it at once (the very
+// next MCP request of that app is refused, since every request looks its grant up).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { html, sendPage } from '../http/html.js';
+import type { GrantRecord } from '../store/oauth.js';
+import type { OAuthContext } from './context.js';
+import { describeScope } from './pages.js';
+
+const revokeForm = z.object({ client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
+
+const when = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
+
+interface Connection {
+  clientId: string;
+  clientName: string;
+  redirectHost: string;
+  scopes: string[];
+  authorizedAt: number;
+  lastUsedAt: number | null;
+}
+
+/** Grants of one client are one connection: the union of their scopes, the first consent, the latest use. */
+export function groupConnections(grants: GrantRecord[]): Connection[] {
+  const byClient = new Map<string, Connection>();
+  for (const grant of grants) {
+    const known = byClient.get(grant.clientId);
+    if (!known) {
+      byClient.set(grant.clientId, {
+        clientId: grant.clientId,
+        clientName: grant.clientName,
+        redirectHost: new URL(grant.redirectUri).host,
+        scopes: [...grant.scopes],
+        authorizedAt: grant.createdAt,
+        lastUsedAt: grant.lastUsedAt,
+      });
+      continue;
+    }
+    known.scopes = [...new Set([...known.scopes, ...grant.scopes])];
+    known.authorizedAt = Math.min(known.authorizedAt, grant.createdAt);
+    known.lastUsedAt = Math.max(known.lastUsedAt ?? 0, grant.lastUsedAt ?? 0) || null;
+  }
+  return [...byClient.values()];
+}
+
+export async function connectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+  const render = async (reply: FastifyReply, userId: string, notice = '') => {
+    const { urls } = await oauth.current();
+    const connections = groupConnections(oauth.store.activeGrants(userId));
+    const rows = connections.map(
+      (connection) => html`<tr class="connection" data-client="${connection.clientId}">
+<td><strong>${connection.clientName}</strong><br><span class="small">returns to ${connection.redirectHost}</span></td>
+<td><ul class="small">${connection.scopes.map((scope) => html`<li>${describeScope(scope)}</li>`)}</ul></td>
+<td class="small">authorized ${when(connection.authorizedAt)}<br>last used ${when(connection.lastUsedAt)}</td>
+<td><form method="post" action="${urls.connections}/revoke"><input type="hidden" name="client_id" value="${connection.clientId}">
+<input type="hidden" name="form_token" value="${oauth.forms.sign('revoke', connection.clientId, userId)}"><button type="submit" class="revoke">Revoke</button></form></td></tr>`,
+    );
+    return sendPage(
+      reply.header('x-frame-options', 'DENY'),
+      'Connected apps',
+      html`<h1>Connected apps</h1>
+${notice ? html`<p id="notice">${notice}</p>` : ''}
+<p>Apps that can use your Nextcloud on your behalf through MCP Gateway (signed in as <strong>${userId}</strong>).</p>
+${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html`<table><thead><tr><th>App</th><th>May</th><th>Activity</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}`,
+    );
+  };
+
+  app.get('/connections', async (request, reply) => {
+    // A USER route: the proxy hides it from anonymous visitors, but never trust that alone.
+    if (!request.appApi.userId) return reply.code(404).send({ error: 'not_found', message: 'Log in to Nextcloud first.' });
+    return render(reply, request.appApi.userId);
+  });
+
+  app.post('/connections/revoke', async (request, reply) => {
+    const userId = request.appApi.userId;
+    if (!userId) return reply.code(404).send({ error: 'not_found', message: 'Log in to Nextcloud first.' });
+    const form = revokeForm.safeParse(request.body);
+    if (!form.success || !oauth.forms.verify(form.data.form_token, 'revoke', form.data.client_id, userId)) {
+      request.log.warn({ user: userId }, 'revocation refused: form token does not match');
+      return render(reply.code(403), userId, 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
+    }
+    const count = oauth.store.revokeClientGrants(userId, form.data.client_id, 'revoked by the user');
+    request.log.info({ user: userId, client: form.data.client_id, grants: count }, 'user revoked a connected app');
+    return render(reply, userId, count > 0 ? 'Access revoked. The app can no longer act for you.' : 'That app was not connected.');
+  });
+}

@@ -1,0 +1,88 @@
+// Discovery documents (RFC 9728 protected resource metadata, RFC 8414 / OpenID Connect discovery), the JWKS and
+// dynamic client registration. The issuer has a path (the proxy prefix), so clients reach the AS metadata at
+// <issuer>/.well-known/openid-configuration, which must carry the OIDC-required fields (contract §1.3, §8).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { registerClient } from './clients.js';
+import type { OAuthContext } from './context.js';
+import { OAuthError } from './errors.js';
+import { OFFLINE_ACCESS } from './scopes.js';
+
+/** Metadata is public and read by browser-based clients (the MCP Inspector) too. */
+function cors(reply: FastifyReply): FastifyReply {
+  return reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'WWW-Authenticate');
+}
+
+export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+  const protectedResource = async (_request: unknown, reply: FastifyReply) => {
+    const { policy, urls } = await oauth.current();
+    return cors(reply).send({
+      resource: urls.resource,
+      // External providers first: organisations that configure one want clients to use it.
+      authorization_servers: [...(oauth.external?.issuers ?? []), urls.issuer],
+      scopes_supported: policy.enabledScopes,
+      bearer_methods_supported: ['header'],
+      resource_name: 'Nextcloud',
+      resource_documentation: urls.base,
+    });
+  };
+  app.get('/.well-known/oauth-protected-resource', protectedResource);
+  app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
+
+  const authorizationServer = async (_request: unknown, reply: FastifyReply) => {
+    const { policy, urls } = await oauth.current();
+    return cors(reply).send({
+      issuer: urls.issuer,
+      authorization_endpoint: urls.authorize,
+      token_endpoint: urls.token,
+      ...(policy.dynamicRegistration ? { registration_endpoint: urls.register } : {}),
+      revocation_endpoint: urls.revoke,
+      jwks_uri: urls.jwks,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      // offline_access only here (SEP-2207): Claude asks for it, and so gets a refresh token.
+      scopes_supported: [...policy.enabledScopes, OFFLINE_ACCESS],
+      client_id_metadata_document_supported: policy.clientMetadataDocuments,
+      // Every redirect back to the client carries iss, errors included (RFC 9207).
+      authorization_response_iss_parameter_supported: true,
+      // Required by OpenID discovery parsers (the MCP SDK's among them); this server issues no ID tokens.
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      service_documentation: urls.base,
+    });
+  };
+  app.get('/.well-known/oauth-authorization-server', authorizationServer);
+  app.get('/.well-known/openid-configuration', authorizationServer);
+
+  app.get('/oauth/jwks', async (_request, reply) => cors(reply).send({ keys: [oauth.keys.publicJwk] }));
+
+  app.post('/oauth/register', { bodyLimit: 16 * 1024 }, async (request, reply) => {
+    try {
+      const { policy } = await oauth.current();
+      const { client, clientSecret } = registerClient(oauth.store, request.body, policy);
+      request.log.info({ client: client.clientId, name: client.clientName, method: client.tokenEndpointAuthMethod }, 'client registered');
+      return cors(reply)
+        .code(201)
+        .send({
+          ...client.metadata,
+          client_id: client.clientId,
+          client_id_issued_at: client.createdAt,
+          client_name: client.clientName,
+          redirect_uris: client.redirectUris,
+          grant_types: client.grantTypes,
+          response_types: ['code'],
+          token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+          ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
+        });
+    } catch (error) {
+      if (error instanceof OAuthError) {
+        request.log.info({ reason: error.code }, 'client registration refused');
+        return cors(reply).code(error.status).send(error.toJSON());
+      }
+      throw error;
+    }
+  });
+}

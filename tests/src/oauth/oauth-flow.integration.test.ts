@@ -1,0 +1,120 @@
+// The whole OAuth flow as a user of ChatGPT or Claude goes through it: the MCP SDK client discovers the server
+// from the 401, registers, sends a real browser through Nextcloud's login and the consent page, gets tokens,
+// refreshes them, and calls a tool as the user who consented. Through the PHP proxy and through HaRP.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../../support/browser.js';
+import type { Deployment, ProxyKind } from '../../support/deployment.js';
+import { deploy } from '../../support/deployment.js';
+import { BrowserOAuthProvider, connectWithOAuth } from '../../support/mcp-oauth-client.js';
+
+const artifacts = path.join(process.cwd(), 'test-artifacts');
+
+async function whoami(client: Awaited<ReturnType<typeof connectWithOAuth>>) {
+  const result = await client.callTool({ name: 'whoami', arguments: {} });
+  expect(result.isError).toBeFalsy();
+  return result.structuredContent as { userId: string; displayName: string; scopes: string[]; clientId: string };
+}
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI).each<ProxyKind>(['php', 'harp'])('OAuth with the MCP SDK client through the %s proxy', (kind) => {
+  let deployment: Deployment;
+  let browser: Browser;
+  const providers: BrowserOAuthProvider[] = [];
+
+  beforeAll(async () => {
+    deployment = await deploy(kind);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const provider of providers) await provider.close();
+    await browser?.close();
+    await deployment?.stop();
+  });
+
+  it('connects as alice after login and consent, refreshes, and acts as alice', async () => {
+    const provider = await BrowserOAuthProvider.create(browser, {
+      user: 'alice',
+      password: 'alice',
+      onConsent: async (page) => {
+        expect(await page.locator('#client-name').innerText()).toBe('Test MCP client');
+        expect(await page.locator('#redirect-host').innerText()).toMatch(/^127\.0\.0\.1:\d+$/);
+        expect(await page.locator('#loopback-warning').count()).toBe(1);
+        fs.mkdirSync(artifacts, { recursive: true });
+        await page.screenshot({ path: path.join(artifacts, `consent-page-${kind}.png`), fullPage: true });
+      },
+    });
+    providers.push(provider);
+    const client = await connectWithOAuth(deployment.connector, provider);
+    expect(provider.consentShown).toBe(1);
+    // What the SDK sent: PKCE S256 and the resource exactly as the protected resource metadata names it.
+    const sent = provider.authorizationUrls[0]!;
+    expect(sent.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(sent.searchParams.get('resource')).toBe(deployment.connector);
+    expect(sent.href.startsWith(`${deployment.base}/oauth/authorize?`)).toBe(true);
+
+    const me = await whoami(client);
+    expect(me).toMatchObject({ userId: 'alice', displayName: 'Alice Liddell' });
+    expect(me.scopes).toEqual(expect.arrayContaining(['files.read', 'calendar.write', 'talk.read']));
+
+    // An access token the server refuses (as an expired one is) makes the SDK refresh; the refresh token rotates.
+    const before = provider.tokens()!;
+    expect(before.refresh_token).toBeTruthy();
+    provider.setAccessToken('not-a-valid-token');
+    expect((await whoami(client)).userId).toBe('alice');
+    const after = provider.tokens()!;
+    expect(after.refresh_token).toBeTruthy();
+    expect(after.refresh_token).not.toBe(before.refresh_token);
+    expect(after.access_token).not.toBe('not-a-valid-token');
+    await client.close();
+  });
+
+  it('a second person gets their own identity, with the scopes they left ticked', async () => {
+    const provider = await BrowserOAuthProvider.create(browser, { user: 'bob', password: 'bob', untick: ['files.write', 'talk.write'] });
+    providers.push(provider);
+    const client = await connectWithOAuth(deployment.connector, provider);
+    const me = await whoami(client);
+    expect(me.userId).toBe('bob');
+    expect(me.scopes).toContain('files.read');
+    expect(me.scopes).not.toContain('files.write');
+    expect(me.scopes).not.toContain('talk.write');
+    await client.close();
+  });
+
+  it('does not ask again for what was already consented, and shows the connection on the connected-apps page', async () => {
+    const first = await BrowserOAuthProvider.create(browser, { user: 'carol', password: 'carol' });
+    providers.push(first);
+    await (await connectWithOAuth(deployment.connector, first)).close();
+    expect(first.consentShown).toBe(1);
+    // The same client authorizes again (its tokens lost): login again, but no consent page this time.
+    first.invalidateCredentials('tokens');
+    const again = await connectWithOAuth(deployment.connector, first);
+    expect(first.consentShown).toBe(1);
+    expect((await whoami(again)).userId).toBe('carol');
+
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${deployment.sim.url}/index.php/login?redirect_url=${encodeURIComponent(new URL(deployment.url('connections')).pathname)}`);
+      await page.fill('#user', 'carol');
+      await page.fill('#password', 'carol');
+      await Promise.all([page.waitForURL('**/connections'), page.click('#submit-form')]);
+      expect(await page.locator('tr.connection').count()).toBe(1);
+      expect(await page.locator('tr.connection').innerText()).toContain('Test MCP client');
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, `connected-apps-${kind}.png`), fullPage: true });
+      await Promise.all([page.waitForURL('**/connections/revoke'), page.click('button.revoke')]);
+      expect(await page.locator('#notice').innerText()).toContain('Access revoked');
+      expect(await page.locator('tr.connection').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+    // Revoked in the browser: the very next MCP request is refused, and the SDK cannot refresh its way back;
+    // it starts a new authorization instead.
+    first.setPerson({ user: 'carol', password: 'carol', interactive: false });
+    const asked = first.authorizationUrls.length;
+    await expect(again.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/Unauthorized/);
+    expect(first.authorizationUrls.length).toBe(asked + 1);
+  });
+});

@@ -1,0 +1,79 @@
+// The app registered in a simulated Nextcloud the way an admin does it (occ app_api:app:register), reached
+// through the PHP proxy (manual-install daemon, TCP) or through HaRP (unix socket).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jsonInfo } from '../../scripts/json-info.js';
+import type { Simulator, SimulatorOptions } from '../nextcloud-sim/index.js';
+import { startSimulator } from '../nextcloud-sim/index.js';
+import type { AppProcess } from './app-process.js';
+import { startAppProcess } from './app-process.js';
+
+export type ProxyKind = 'php' | 'harp';
+
+export interface Deployment {
+  kind: ProxyKind;
+  sim: Simulator;
+  app: AppProcess;
+  /** The app's public base URL (issuer) and the connector URL clients use. */
+  base: string;
+  connector: string;
+  url(suffix: string): string;
+  /** Kills the app process (SIGKILL) and starts it again on the same storage, secret and port. */
+  crashAndRestart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function deploy(
+  kind: ProxyKind,
+  options: {
+    /** The app's extra environment; a function when it depends on the simulator (its URL). */
+    env?: Record<string, string> | ((sim: Simulator) => Promise<Record<string, string>>);
+    sim?: SimulatorOptions;
+  } = {},
+): Promise<Deployment> {
+  const sim = await startSimulator({ dav: false, ...options.sim });
+  const env = typeof options.env === 'function' ? await options.env(sim) : options.env;
+  let socketDir: string | undefined;
+  let app: AppProcess;
+  let base: string;
+  let socketPath: string | undefined;
+  if (kind === 'harp') {
+    socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-sock-'));
+    socketPath = path.join(socketDir, 'exapp.sock');
+    base = `${sim.url}/exapps/mcp_gateway`;
+    // Behind HaRP the admin sets the public URL to the HaRP form; the app cannot tell which prefix was used.
+    app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath, env: { MCP_GATEWAY_PUBLIC_URL: base, ...env } });
+    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
+    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'harp_proxy', '--json-info', jsonInfo({ secret: app.secret, port: 23000 }), '--wait-finish']);
+    if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
+  } else {
+    base = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;
+    app = await startAppProcess({ nextcloudUrl: sim.url, env });
+    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+    if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
+  }
+  const deployment: Deployment = {
+    kind,
+    sim,
+    app,
+    base,
+    connector: `${base}/mcp`,
+    url: (suffix) => `${base}/${suffix.replace(/^\//, '')}`,
+    async crashAndRestart() {
+      await deployment.app.crash();
+      deployment.app = await startAppProcess({
+        nextcloudUrl: sim.url,
+        harpSocket: socketPath,
+        env: kind === 'harp' ? { MCP_GATEWAY_PUBLIC_URL: base, ...env } : env,
+        restart: deployment.app,
+      });
+    },
+    async stop() {
+      await deployment.app.stop();
+      await sim.stop();
+      if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
+  return deployment;
+}
