@@ -22,6 +22,7 @@ import { HARP_PATTERN, HarpBlacklist, handleHarp } from './proxy/harp.js';
 import { PHP_PROXY_PATTERN, handlePhpProxy } from './proxy/php-proxy.js';
 import { registerAppApiOcsRoutes } from './routes/appapi-ocs.js';
 import { registerLoginRoutes } from './routes/login.js';
+import { registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
 import { registerProvisioningRoutes } from './routes/provisioning.js';
 import { createState } from './state.js';
 import { registerTalkRoutes, seedTalk } from './talk.js';
@@ -129,6 +130,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerLoginRoutes(app, ctx);
   registerProvisioningRoutes(app, ctx);
   registerAppApiOcsRoutes(app, ctx, lifecycle);
+  registerDeclarativeSettingsRoutes(app, ctx);
   registerTalkRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
 
