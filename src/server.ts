@@ -11,6 +11,7 @@ import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
 import { noStore } from './http/no-store.js';
 import { mcpRoutes } from './mcp/endpoint.js';
+import { adminConnectionRoutes } from './oauth/admin-connections.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { connectionRoutes } from './oauth/connections.js';
 import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(authorizeRoutes, { oauth });
   await app.register(tokenRoutes, { oauth });
   await app.register(connectionRoutes, { oauth });
+  await app.register(adminConnectionRoutes, { oauth });
   await app.register(mcpRoutes, { config: deps.config, nextcloud: deps.nextcloud, oauth });
   return app;
 }

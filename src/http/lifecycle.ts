@@ -37,7 +37,7 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
     try {
       if (query.data.enabled === '1') {
         const urls = await resolvePublicUrls(deps.nextcloud, deps.config.publicBaseUrl);
-        await settings.registerForm(adminSettingsForm(urls.connector));
+        await settings.registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000));
         request.log.info('enabled: admin settings form registered');
       } else {
         await settings.unregisterForm(ADMIN_FORM_ID);

@@ -9,9 +9,10 @@ import { describeScope } from './pages.js';
 
 const revokeForm = z.object({ client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
-const when = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
+export const when = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
 
 interface Connection {
+  userId: string;
   clientId: string;
   clientName: string;
   redirectHost: string;
@@ -20,13 +21,15 @@ interface Connection {
   lastUsedAt: number | null;
 }
 
-/** Grants of one client are one connection: the union of their scopes, the first consent, the latest use. */
+/** Grants of one user for one client are one connection: the union of their scopes, the first consent, the latest use. */
 export function groupConnections(grants: GrantRecord[]): Connection[] {
   const byClient = new Map<string, Connection>();
   for (const grant of grants) {
-    const known = byClient.get(grant.clientId);
+    const key = JSON.stringify([grant.userId, grant.clientId]);
+    const known = byClient.get(key);
     if (!known) {
-      byClient.set(grant.clientId, {
+      byClient.set(key, {
+        userId: grant.userId,
         clientId: grant.clientId,
         clientName: grant.clientName,
         redirectHost: new URL(grant.redirectUri).host,

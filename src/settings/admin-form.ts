@@ -1,22 +1,97 @@
-// The admin settings form this app registers with AppAPI's declarative settings on enable.
-// Values land in the app's config (section_type admin) and arrive back as strings.
+// The admin settings form this app registers with AppAPI's declarative settings on enable. Nextcloud stores
+// each field in the app's config under the field id, as a string; src/policy/policy.ts reads them back.
+import { DEFAULT_POLICY, policyKeys } from '../policy/policy.js';
+import { SCOPES } from '../oauth/scopes.js';
+
 export const ADMIN_FORM_ID = 'mcp_gateway_admin';
 
-export const settingKeys = {
-  publicBaseUrl: 'public_base_url',
-} as const;
+/** Kept for the callers that only need the public base URL key. */
+export const settingKeys = { publicBaseUrl: policyKeys.publicBaseUrl } as const;
 
-export function adminSettingsForm(connectorUrl: string) {
+const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
+  'files.read': 'Files: read (files.read)',
+  'files.write': 'Files: create, change, move, delete to trash (files.write)',
+  'calendar.read': 'Calendar: read (calendar.read)',
+  'calendar.write': 'Calendar: create, change, delete events (calendar.write)',
+  'talk.read': 'Talk: read conversations (talk.read)',
+  'talk.write': 'Talk: send messages (talk.write)',
+};
+
+export function adminSettingsForm(connectorUrl: string, boundSeconds = 30) {
   return {
     id: ADMIN_FORM_ID,
     priority: 10,
     section_type: 'admin',
     section_id: 'declarative_settings',
     title: 'MCP Gateway',
-    description: `Connector URL to paste into ChatGPT, Claude or any MCP client: ${connectorUrl}`,
+    description: `Connector URL to paste into ChatGPT, Claude or any MCP client: ${connectorUrl} — Changes apply to every user and open connection within ${boundSeconds} seconds.`,
     fields: [
       {
-        id: settingKeys.publicBaseUrl,
+        id: policyKeys.enabledScopes,
+        title: 'Scopes that exist',
+        description: 'What connected apps may be granted at all. Grants never exceed this; tools outside it vanish.',
+        type: 'multi-checkbox',
+        default: Object.fromEntries(SCOPES.map((scope) => [scope, DEFAULT_POLICY.scopeCeiling.includes(scope)])),
+        options: SCOPES.map((scope) => ({ name: SCOPE_LABELS[scope], value: scope })),
+      },
+      {
+        id: policyKeys.readOnly,
+        title: 'Read-only mode',
+        label: 'Remove every write scope (files, calendar, Talk)',
+        type: 'checkbox',
+        default: DEFAULT_POLICY.readOnly,
+      },
+      {
+        id: policyKeys.folderAllowlist,
+        title: 'Folder allowlist (optional)',
+        description: 'Comma-separated top-level folders file tools are confined to, e.g. /Projects, /Shared/Handbook. Empty: all of each user\'s files.',
+        type: 'text',
+        default: '',
+        placeholder: '/Projects, /Shared/Handbook',
+      },
+      {
+        id: policyKeys.eligibleGroups,
+        title: 'Eligible groups (optional)',
+        description: 'Comma-separated group ids whose members may connect apps. Empty: every enabled user.',
+        type: 'text',
+        default: '',
+        placeholder: 'staff, research',
+      },
+      {
+        id: policyKeys.dynamicRegistration,
+        title: 'Dynamic client registration',
+        label: 'Let MCP clients register themselves (needed by the MCP Inspector and older clients)',
+        type: 'checkbox',
+        default: DEFAULT_POLICY.dynamicRegistration,
+      },
+      {
+        id: policyKeys.clientMetadataDocuments,
+        title: 'Client ID metadata documents',
+        label: 'Accept clients identified by the URL of their metadata document (ChatGPT, Claude)',
+        type: 'checkbox',
+        default: DEFAULT_POLICY.clientMetadataDocuments,
+      },
+      {
+        id: policyKeys.redirectHosts,
+        title: 'Allowed redirect hosts',
+        description: 'Comma-separated host names clients may return to after consent; "loopback" admits desktop and command-line clients on this computer.',
+        type: 'text',
+        default: DEFAULT_POLICY.redirectHosts.join(', '),
+      },
+      {
+        id: policyKeys.accessTokenMinutes,
+        title: 'Access token lifetime (minutes)',
+        type: 'number',
+        default: DEFAULT_POLICY.accessTokenSeconds / 60,
+      },
+      {
+        id: policyKeys.refreshTokenDays,
+        title: 'Refresh token lifetime (days)',
+        type: 'number',
+        default: DEFAULT_POLICY.refreshTokenSeconds / 86_400,
+      },
+      {
+        id: policyKeys.publicBaseUrl,
         title: 'Public base URL (optional)',
         description:
           'Only when clients reach this app under another address than the default, e.g. https://cloud.example.com/exapps/mcp_gateway behind HaRP. The connector URL is this base followed by /mcp.',

@@ -1,0 +1,62 @@
+// The admin's view of every active connection (user, app, scopes, last use) with a Revoke button per row.
+// An ADMIN route: the proxy admits only Nextcloud admins, and the app checks the admin group again.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { html, sendPage } from '../http/html.js';
+import { groupConnections, when } from './connections.js';
+import type { OAuthContext } from './context.js';
+
+const revokeForm = z.object({ user_id: z.string().min(1).max(255), client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
+
+export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+  /** The signed-in admin, or null after answering 404 (what the proxy shows to everyone else). */
+  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
+    const userId = request.appApi.userId;
+    if (userId && (await oauth.nextcloud.as(userId).groups()).includes('admin')) return userId;
+    void reply.code(404).send({ error: 'not_found', message: 'This page is for Nextcloud administrators.' });
+    return null;
+  };
+
+  const render = async (reply: FastifyReply, adminId: string, notice = '') => {
+    const { urls, policy } = await oauth.current();
+    const connections = groupConnections(oauth.store.allActiveGrants());
+    const rows = connections.map(
+      (connection) => html`<tr class="connection" data-user="${connection.userId}" data-client="${connection.clientId}">
+<td><strong>${connection.userId}</strong></td>
+<td>${connection.clientName}<br><span class="small">returns to ${connection.redirectHost}</span></td>
+<td class="small">${connection.scopes.join(', ')}</td>
+<td class="small">authorized ${when(connection.authorizedAt)}<br>last used ${when(connection.lastUsedAt)}</td>
+<td><form method="post" action="${urls.base}/admin/connections/revoke"><input type="hidden" name="user_id" value="${connection.userId}">
+<input type="hidden" name="client_id" value="${connection.clientId}"><input type="hidden" name="form_token" value="${oauth.forms.sign('admin-revoke', connection.userId, connection.clientId, adminId)}">
+<button type="submit" class="revoke">Revoke</button></form></td></tr>`,
+    );
+    return sendPage(
+      reply.header('x-frame-options', 'DENY'),
+      'MCP Gateway: active connections',
+      html`<h1>Active connections</h1>
+${notice ? html`<p id="notice">${notice}</p>` : ''}
+<p>Every app that may act for a user of this Nextcloud through MCP Gateway. Revoking ends the app's access at its next request.</p>
+<p class="small">Connector URL: <code>${urls.resource}</code>. Scopes in force: ${policy.enabledScopes.join(', ') || 'none'}${policy.readOnly ? ' (read-only mode)' : ''}.</p>
+${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html`<table><thead><tr><th>User</th><th>App</th><th>Scopes</th><th>Activity</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}`,
+    );
+  };
+
+  app.get('/admin/connections', async (request, reply) => {
+    const adminId = await admin(request, reply);
+    if (!adminId) return reply;
+    return render(reply, adminId);
+  });
+
+  app.post('/admin/connections/revoke', async (request, reply) => {
+    const adminId = await admin(request, reply);
+    if (!adminId) return reply;
+    const form = revokeForm.safeParse(request.body);
+    if (!form.success || !oauth.forms.verify(form.data.form_token, 'admin-revoke', form.data.user_id, form.data.client_id, adminId)) {
+      request.log.warn({ admin: adminId }, 'admin revocation refused: form token does not match');
+      return render(reply.code(403), adminId, 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
+    }
+    const count = oauth.store.revokeClientGrants(form.data.user_id, form.data.client_id, `revoked by the administrator ${adminId}`);
+    request.log.info({ admin: adminId, user: form.data.user_id, client: form.data.client_id, grants: count }, 'admin revoked a connection');
+    return render(reply, adminId, count > 0 ? `Revoked: ${form.data.user_id} can no longer use that app.` : 'That connection was already gone.');
+  });
+}

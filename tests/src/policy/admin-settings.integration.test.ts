@@ -1,0 +1,150 @@
+// The admin constrains the connector in Nextcloud's settings (the declarative form the app registers), and
+// each change applies on the next request after the policy bound, without a restart.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { policyKeys } from '../../../src/policy/policy.js';
+import { chromiumAvailable, launchChromium } from '../../support/browser.js';
+import type { Deployment } from '../../support/deployment.js';
+import { deploy } from '../../support/deployment.js';
+import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
+
+let d: Deployment;
+const { navigationTarget, pkce, register, authorizePage, obtainCode, exchange, mcp } = rawOAuth(() => d);
+const BOUND_MS = 300;
+
+beforeAll(async () => {
+  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2' } });
+});
+afterAll(() => d?.stop());
+afterEach(async () => {
+  d.sim.state.appConfig.delete('mcp_gateway');
+  await settle();
+});
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, BOUND_MS));
+
+/** What Nextcloud's admin settings page sends when an admin changes a field of the app's form. */
+async function save(fieldId: string, value: unknown, as = 'admin'): Promise<number> {
+  const response = await fetch(`${d.sim.url}/ocs/v2.php/settings/api/declarative/value?format=json`, {
+    method: 'POST',
+    headers: { cookie: d.sim.sessionCookie(as), 'ocs-apirequest': 'true', 'content-type': 'application/json' },
+    body: JSON.stringify({ app: 'mcp_gateway', formId: 'mcp_gateway_admin', fieldId, value }),
+  });
+  return response.status;
+}
+
+async function whoami(accessToken: string) {
+  const client = new Client({ name: 'policy-test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  try {
+    return (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as { userId: string; scopes: string[] };
+  } finally {
+    await client.close();
+  }
+}
+
+async function tokenFor(user: string, scope: string): Promise<string> {
+  const tokens = await exchange(await obtainCode(user, scope));
+  expect(tokens.status).toBe(200);
+  return tokens.body.access_token!;
+}
+
+const advertised = async () => ((await (await fetch(`${d.base}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] }).scopes_supported;
+
+describe('the admin settings form', () => {
+  it('holds every policy setting, and only admins may save it', async () => {
+    const form = d.sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin') as unknown as { fields: Array<{ id: string }>; description: string };
+    expect(form.fields.map((field) => field.id).sort()).toEqual(Object.values(policyKeys).sort());
+    expect(form.description).toContain(d.connector);
+    expect(await save(policyKeys.readOnly, true, 'alice')).toBe(403);
+    expect(d.sim.state.appConfig.get('mcp_gateway')?.get(policyKeys.readOnly)).toBeUndefined();
+  });
+
+  it('scope ceiling: a disabled scope vanishes from tokens already issued, from discovery, and cannot be asked for', async () => {
+    const token = await tokenFor('alice', 'files.read files.write talk.read');
+    expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'talk.read']);
+    expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': false, 'calendar.write': false, 'talk.read': false, 'talk.write': false }))).toBe(200);
+    await settle();
+    expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write']);
+    expect(await advertised()).toEqual(['files.read', 'files.write']);
+    const client = (await register()).body.client_id!;
+    const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'talk.read' }, 'alice');
+    expect(new URL(navigationTarget(page)!).searchParams.get('error')).toBe('invalid_scope');
+  });
+
+  it('read-only mode removes every write scope at once, and switching it off brings them back', async () => {
+    const token = await tokenFor('alice', 'files.read files.write calendar.write talk.write');
+    expect(await save(policyKeys.readOnly, true)).toBe(200);
+    await settle();
+    expect((await whoami(token)).scopes).toEqual(['files.read']);
+    expect(await advertised()).toEqual(['files.read', 'calendar.read', 'talk.read']);
+    expect(await save(policyKeys.readOnly, false)).toBe(200);
+    await settle();
+    expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'calendar.write', 'talk.write']);
+  });
+
+  it('eligible groups: a user outside them is refused on the next request after the bound, and admitted again after', async () => {
+    const token = await tokenFor('alice', 'files.read');
+    expect(await save(policyKeys.eligibleGroups, 'interns, admin')).toBe(200);
+    await settle();
+    expect((await mcp(token)).status).toBe(401);
+    expect(await save(policyKeys.eligibleGroups, '')).toBe(200);
+    await settle();
+    expect((await mcp(token)).status).toBe(200);
+  });
+
+  it('client policy: registration can be turned off, and redirect hosts narrowed', async () => {
+    expect(await save(policyKeys.redirectHosts, 'claude.ai')).toBe(200);
+    await settle();
+    expect((await register({ redirect_uris: ['https://chatgpt.com/connector/oauth/x1'] })).body.error).toBe('invalid_redirect_uri');
+    expect((await register({ redirect_uris: ['http://127.0.0.1:5000/cb'] })).body.error).toBe('invalid_redirect_uri');
+    expect((await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] })).status).toBe(201);
+    expect(await save(policyKeys.dynamicRegistration, false)).toBe(200);
+    await settle();
+    const refused = await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] });
+    expect(refused.status).toBe(403);
+    const metadata = (await (await fetch(`${d.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(metadata.registration_endpoint).toBeUndefined();
+  });
+
+  it('token lifetime applies to the next token; an invalid value is logged and the last good one stays', async () => {
+    expect(await save(policyKeys.accessTokenMinutes, 5)).toBe(200);
+    await settle();
+    expect((await exchange(await obtainCode())).body.expires_in).toBe(300);
+    expect(await save(policyKeys.accessTokenMinutes, 'ten')).toBe(200);
+    await settle();
+    expect((await exchange(await obtainCode())).body.expires_in).toBe(300);
+    await d.app.waitForOutput('admin settings hold invalid values');
+    expect(d.app.output()).toContain('access_token_minutes');
+  });
+});
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('the admin connections page', () => {
+  it('lists every active connection to admins only, and revokes one at once', async () => {
+    const token = await tokenFor('bob', 'files.read calendar.read');
+    expect((await fetch(d.url('admin/connections'), { headers: { cookie: d.sim.sessionCookie('bob') } })).status).toBe(404);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${d.sim.url}/index.php/login?redirect_url=${encodeURIComponent(new URL(d.url('admin/connections')).pathname)}`);
+      await page.fill('#user', 'admin');
+      await page.fill('#password', 'admin');
+      await Promise.all([page.waitForURL('**/admin/connections'), page.click('#submit-form')]);
+      const row = page.locator('tr.connection[data-user="bob"]');
+      expect(await row.count()).toBe(1);
+      expect(await row.innerText()).toContain('files.read, calendar.read');
+      const artifacts = path.join(process.cwd(), 'test-artifacts');
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, 'admin-connections.png'), fullPage: true });
+      await Promise.all([page.waitForURL('**/admin/connections/revoke'), row.locator('button.revoke').click()]);
+      expect(await page.locator('#notice').innerText()).toContain('bob can no longer use');
+      expect(await page.locator('tr.connection[data-user="bob"]').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+    expect((await mcp(token)).status).toBe(401);
+  });
+});
