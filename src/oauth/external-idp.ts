@@ -256,6 +256,28 @@ function networkProblem(error: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Provider endpoints: discovery, introspection
 
+/** Discovery documents and introspection answers are small; anything larger is not what we asked for. */
+const MAX_PROVIDER_ANSWER_BYTES = 256 * 1024;
+
+/** Reads a body up to `limit` bytes, cancelling the download as soon as it is exceeded. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new ProviderError(`the identity provider answered more than ${limit} bytes at ${response.url}`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Fetches a JSON object with a timeout. No redirects: a redirect could carry our client credentials elsewhere. */
 async function fetchJson(http: Http, issuer: string, url: string, init: RequestInit = {}): Promise<Claims> {
   let response: Response;
@@ -266,7 +288,13 @@ async function fetchJson(http: Http, issuer: string, url: string, init: RequestI
       await response.body?.cancel();
       throw new ProviderError(`could not reach the identity provider ${issuer}: ${url} answered HTTP ${response.status}`);
     }
-    body = await response.json().catch(() => undefined);
+    body = await readCapped(response, MAX_PROVIDER_ANSWER_BYTES).then(
+      (text) => JSON.parse(text) as unknown,
+      (error: unknown) => {
+        if (error instanceof ProviderError) throw error;
+        return undefined;
+      },
+    );
   } catch (error) {
     throw error instanceof ProviderError ? error : new ProviderError(unreachable(issuer, error));
   }

@@ -197,6 +197,31 @@ describe('tokens of a provider that cannot be reached', () => {
       await close(server);
     }
   });
+
+  it('stops reading a discovery document that is too large', async () => {
+    let sent = 0;
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"issuer":"');
+      // An endless answer: the reader must give up, not wait for the end.
+      const chunk = 'x'.repeat(64 * 1024);
+      const pump = () => {
+        while (sent < 10 * 1024 * 1024 && response.write(chunk)) sent += chunk.length;
+        if (sent < 10 * 1024 * 1024) response.once('drain', pump);
+      };
+      pump();
+      response.on('close', () => undefined);
+    });
+    const issuer = await listen(server);
+    try {
+      const token = await tokenClaiming(issuer);
+      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer })], { timeoutMs: 5000 }).verify(token, RESOURCES);
+      expectInvalid(verdict, /answered more than 262144 bytes/, token);
+      expect(sent).toBeLessThan(10 * 1024 * 1024);
+    } finally {
+      await close(server);
+    }
+  });
 });
 
 describe('token shapes other providers produce (own key, served as the provider\'s JWKS)', () => {
