@@ -16,6 +16,9 @@ export function hashSecret(secret: string): string {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** How long a registered client without an active grant is kept. */
+const UNUSED_CLIENT_SECONDS = 7 * 24 * 3600;
+
 export interface ClientRecord {
   clientId: string;
   kind: 'dynamic' | 'document';
@@ -144,7 +147,7 @@ export interface OAuthStore {
   /** Removes and returns the pending request, only for the user it was made for. */
   takePending(id: string, userId: string): PendingRecord | undefined;
   peekPending(id: string, userId: string): PendingRecord | undefined;
-  /** Drops expired codes, refresh tokens and pending requests; returns how many rows went. */
+  /** Drops expired codes, refresh tokens and pending requests, and clients unused for a week; returns how many rows went. */
   prune(): number;
 
   getSigningKey(): { kid: string; alg: string; privateJwk: string; publicJwk: string } | undefined;
@@ -318,6 +321,14 @@ export function oauthStore(db: Db): OAuthStore {
         // Used codes are kept for a day so a replay is still recognised (and punished) after expiry.
         removed += db.prepare('DELETE FROM oauth_codes WHERE expires_at < ?').run(at - 86_400).changes;
         removed += db.prepare('DELETE FROM oauth_refresh_tokens WHERE expires_at < ?').run(at).changes;
+        // Clients register on every fresh connection (Claude does): one that holds no active grant a week after
+        // registering is gone for good, and its row goes too.
+        removed += db
+          .prepare(
+            `DELETE FROM oauth_clients WHERE created_at < ?
+               AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.client_id AND g.revoked_at IS NULL)`,
+          )
+          .run(at - UNUSED_CLIENT_SECONDS).changes;
         return removed;
       })();
     },

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../../src/store/database.js';
+import { migrate, openDatabase } from '../../../src/store/database.js';
+import type { OAuthStore } from '../../../src/store/oauth.js';
+import { hashSecret, oauthStore } from '../../../src/store/oauth.js';
+
+let dir: string;
+let db: Db;
+let store: OAuthStore;
+const client = (clientId: string) => ({ clientId, kind: 'dynamic' as const, clientName: clientId, redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none', secretHash: null, metadata: {} });
+const grantFor = (clientId: string, userId = 'alice') => store.createGrant({ userId, clientId, clientName: clientId, scopes: ['files.read'], resource: 'https://nc/mcp', redirectUri: 'http://127.0.0.1/cb' });
+const age = (table: string, column: string, seconds: number) => db.prepare(`UPDATE ${table} SET ${column} = ${column} - ?`).run(seconds);
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-oauth-store-'));
+  db = openDatabase(dir);
+  migrate(db);
+  store = oauthStore(db);
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('OAuth store', () => {
+  it('keeps codes and refresh tokens only as hashes', () => {
+    store.insertClient(client('c1'));
+    const grant = grantFor('c1');
+    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
+    expect(redeemed.status).toBe('ok');
+    const refresh = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    const dump = JSON.stringify([db.prepare('SELECT * FROM oauth_codes').all(), db.prepare('SELECT * FROM oauth_refresh_tokens').all()]);
+    expect(dump).not.toContain(code);
+    expect(dump).not.toContain(refresh);
+    expect(dump).toContain(hashSecret(refresh));
+  });
+
+  it('prunes clients with no active grant a week after they registered, and expired tokens', () => {
+    for (const id of ['unused', 'revoked', 'active', 'recent']) store.insertClient(client(id));
+    store.revokeGrant(grantFor('revoked').id, 'test');
+    grantFor('active');
+    const rotated = grantFor('active', 'bob');
+    const code = store.insertCode({ grantId: rotated.id, clientId: 'active', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    store.redeemCode(code, 'active', 60, () => null);
+    age('oauth_clients', 'created_at', 8 * 24 * 3600);
+    db.prepare("UPDATE oauth_clients SET created_at = created_at + ? WHERE client_id = 'recent'").run(8 * 24 * 3600);
+    age('oauth_refresh_tokens', 'expires_at', 120);
+    expect(store.prune()).toBe(3);
+    expect(['unused', 'revoked', 'active', 'recent'].filter((id) => store.getClient(id))).toEqual(['active', 'recent']);
+    expect(db.prepare('SELECT COUNT(*) FROM oauth_refresh_tokens').pluck().get()).toBe(0);
+  });
+});
