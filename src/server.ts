@@ -6,6 +6,7 @@ import type { Nextcloud } from '../lib/index.js';
 import { isNextcloudError } from '../lib/index.js';
 import type { AppConfig } from './config.js';
 import { appApiAuth } from './http/appapi-auth.js';
+import { cors } from './http/cors.js';
 import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
@@ -42,6 +43,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: 4 * 1024 * 1024,
   });
   await app.register(noStore);
+  await app.register(cors);
   await app.register(appApiAuth, { appId: deps.config.appId, appSecret: deps.config.appSecret });
 
   app.setErrorHandler((error, request, reply) => {

@@ -3,6 +3,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance } from 'fastify';
+import { corsHeaders, corsPreflight } from '../http/cors.js';
 import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import { isNextcloudError } from '../../lib/index.js';
@@ -44,9 +45,11 @@ export function buildMcpServer({ config, nextcloud }: McpDeps, identity: McpIden
 }
 
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {
+  corsPreflight(app, ['/mcp']);
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
+    config: { cors: true },
     handler: async (request, reply) => {
       const identity = await authenticateMcpRequest(deps.oauth, request, reply);
       if (!identity) return reply;
@@ -57,7 +60,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       const server = buildMcpServer(deps, identity);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.hijack();
+      // Fastify's hooks do not run for a hijacked reply: the headers they would add are written here.
       reply.raw.setHeader('cache-control', 'no-store');
+      for (const [name, value] of Object.entries(corsHeaders)) reply.raw.setHeader(name, value);
       reply.raw.on('close', () => {
         void transport.close();
         void server.close();

@@ -94,7 +94,6 @@ export async function authenticateMcpRequest(oauth: OAuthContext, request: Fasti
   reply
     .code(401)
     .header('www-authenticate', challenge(urls.resourceMetadata, policy.enabledScopes, error))
-    .header('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
     .send({ error: verdict.error ?? 'invalid_request', error_description: verdict.description });
   return null;
 }
@@ -112,7 +111,6 @@ export async function requireScopes(oauth: OAuthContext, identity: McpIdentity, 
   reply
     .code(403)
     .header('www-authenticate', challenge(urls.resourceMetadata, all, { code: 'insufficient_scope', description }))
-    .header('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id')
     .send({ error: 'insufficient_scope', error_description: description });
   return false;
 }

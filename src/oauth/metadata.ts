@@ -2,20 +2,30 @@
 // dynamic client registration. The issuer has a path (the proxy prefix), so clients reach the AS metadata at
 // <issuer>/.well-known/openid-configuration, which must carry the OIDC-required fields (contract §1.3, §8).
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { corsPreflight } from '../http/cors.js';
 import { registerClient } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { OFFLINE_ACCESS } from './scopes.js';
 
-/** Metadata is public and read by browser-based clients (the MCP Inspector) too. */
-function cors(reply: FastifyReply): FastifyReply {
-  return reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', 'WWW-Authenticate');
-}
+/** Discovery is read by browser-based clients (the MCP Inspector) too. */
+const withCors = { config: { cors: true } };
 
 export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+  corsPreflight(app, [
+    '/.well-known/oauth-protected-resource',
+    '/.well-known/oauth-protected-resource/mcp',
+    '/.well-known/oauth-authorization-server',
+    '/.well-known/openid-configuration',
+    '/oauth/jwks',
+    '/oauth/register',
+    '/oauth/token',
+    '/oauth/revoke',
+  ]);
+
   const protectedResource = async (_request: unknown, reply: FastifyReply) => {
     const { policy, urls } = await oauth.current();
-    return cors(reply).send({
+    return reply.send({
       resource: urls.resource,
       // External providers first: organisations that configure one want clients to use it.
       authorization_servers: [...(oauth.external?.issuers ?? []), urls.issuer],
@@ -25,12 +35,12 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
       resource_documentation: urls.base,
     });
   };
-  app.get('/.well-known/oauth-protected-resource', protectedResource);
-  app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
+  app.get('/.well-known/oauth-protected-resource', withCors, protectedResource);
+  app.get('/.well-known/oauth-protected-resource/mcp', withCors, protectedResource);
 
   const authorizationServer = async (_request: unknown, reply: FastifyReply) => {
     const { policy, urls } = await oauth.current();
-    return cors(reply).send({
+    return reply.send({
       issuer: urls.issuer,
       authorization_endpoint: urls.authorize,
       token_endpoint: urls.token,
@@ -54,17 +64,17 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
       service_documentation: urls.base,
     });
   };
-  app.get('/.well-known/oauth-authorization-server', authorizationServer);
-  app.get('/.well-known/openid-configuration', authorizationServer);
+  app.get('/.well-known/oauth-authorization-server', withCors, authorizationServer);
+  app.get('/.well-known/openid-configuration', withCors, authorizationServer);
 
-  app.get('/oauth/jwks', async (_request, reply) => cors(reply).send({ keys: [oauth.keys.publicJwk] }));
+  app.get('/oauth/jwks', withCors, async (_request, reply) => reply.send({ keys: [oauth.keys.publicJwk] }));
 
-  app.post('/oauth/register', { bodyLimit: 16 * 1024 }, async (request, reply) => {
+  app.post('/oauth/register', { bodyLimit: 16 * 1024, config: { cors: true } }, async (request, reply) => {
     try {
       const { policy } = await oauth.current();
       const { client, clientSecret } = registerClient(oauth.store, request.body, policy);
       request.log.info({ client: client.clientId, name: client.clientName, method: client.tokenEndpointAuthMethod }, 'client registered');
-      return cors(reply)
+      return reply
         .code(201)
         .send({
           ...client.metadata,
@@ -80,7 +90,7 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
     } catch (error) {
       if (error instanceof OAuthError) {
         request.log.info({ reason: error.code }, 'client registration refused');
-        return cors(reply).code(error.status).send(error.toJSON());
+        return reply.code(error.status).send(error.toJSON());
       }
       throw error;
     }

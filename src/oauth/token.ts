@@ -57,7 +57,7 @@ function sendTokenError(reply: FastifyReply, error: OAuthError, basicUsed: boole
 export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
   const { store } = oauth;
 
-  app.post('/oauth/token', async (request, reply) => {
+  app.post('/oauth/token', { config: { cors: true } }, async (request, reply) => {
     const basicUsed = request.headers.authorization?.toLowerCase().startsWith('basic ') ?? false;
     try {
       const body = tokenRequest.safeParse(request.body ?? {});
@@ -141,7 +141,7 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
     }
   });
 
-  app.post('/oauth/revoke', async (request, reply) => {
+  app.post('/oauth/revoke', { config: { cors: true } }, async (request, reply) => {
     const basicUsed = request.headers.authorization?.toLowerCase().startsWith('basic ') ?? false;
     try {
       const body = revokeRequest.safeParse(request.body ?? {});

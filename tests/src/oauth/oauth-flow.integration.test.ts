@@ -33,6 +33,28 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI).each<ProxyKind>(['php',
     await deployment?.stop();
   });
 
+  it('answers browser-based clients with CORS; preflights reach the app only behind HaRP', async () => {
+    const origin = { origin: 'http://localhost:6274' };
+    const unauthenticated = await fetch(deployment.connector, { method: 'POST', headers: origin });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('access-control-allow-origin')).toBe('*');
+    expect(unauthenticated.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+    const preflight = await fetch(deployment.connector, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' },
+    });
+    if (kind === 'harp') {
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('MCP-Protocol-Version');
+    } else {
+      // Nextcloud's PHP proxy routes GET, POST, PUT and DELETE only.
+      expect(preflight.status).toBe(405);
+    }
+    expect((await fetch(deployment.url('.well-known/oauth-authorization-server'), { headers: origin })).headers.get('access-control-allow-origin')).toBe('*');
+    // The authorization page is navigated to, never fetched across origins.
+    expect((await fetch(deployment.url('oauth/authorize'), { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('connects as alice after login and consent, refreshes, and acts as alice', async () => {
     const provider = await BrowserOAuthProvider.create(browser, {
       user: 'alice',
