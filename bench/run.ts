@@ -1,5 +1,7 @@
-// Prints latency and throughput of the request paths the foundation provides, and the app's memory.
+// Prints latency and throughput of the app's request paths (AppAPI auth, proxy, OAuth-protected MCP calls)
+// and the app's memory.
 // Figures, not assertions: run with `make bench` and compare before/after a change on the same machine.
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { jsonInfo } from '../scripts/json-info.js';
@@ -31,6 +33,20 @@ async function measure(name: string, send: () => Promise<Response>): Promise<voi
   console.log(`${name.padEnd(44)} ${String(Math.round(latencies.length / seconds)).padStart(6)} req/s   p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms`);
 }
 
+/** An access token for `user`, obtained the way a client and the person's browser would (no shortcuts). */
+async function accessToken(base: string, cookie: string): Promise<string> {
+  const redirectUri = 'http://127.0.0.1:4999/callback';
+  const registered = (await (await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'bench', redirect_uris: [redirectUri] }) })).json()) as { client_id: string };
+  const verifier = randomBytes(32).toString('base64url');
+  const query = new URLSearchParams({ client_id: registered.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', scope: 'files.read' });
+  const consent = await (await fetch(`${base}/oauth/authorize?${query}`, { headers: { cookie } })).text();
+  const form = new URLSearchParams({ pending: /name="pending" value="([^"]+)"/.exec(consent)![1]!, form_token: /name="form_token" value="([^"]+)"/.exec(consent)![1]!, decision: 'approve', scope: 'files.read' });
+  const back = await (await fetch(`${base}/oauth/authorize`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form })).text();
+  const code = new URL(/content="0;url=([^"]+)"/.exec(back)![1]!.replaceAll('&amp;', '&')).searchParams.get('code')!;
+  const tokens = (await (await fetch(`${base}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: registered.client_id }) })).json()) as { access_token: string };
+  return tokens.access_token;
+}
+
 function rssOf(pid: number): string {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return /VmRSS:\s+(\d+ kB)/.exec(status)?.[1] ?? 'unknown';
@@ -51,6 +67,10 @@ try {
   await measure('GET / (direct, AppAPI auth)', () => fetch(`${direct}/`, { headers: signed }));
   await measure('GET / (through the simulated PHP proxy)', () => fetch(`${proxy}/`));
   await measure('GET /api/v1/me (proxy + OCS call as alice)', () => fetch(`${proxy}/api/v1/me`, { headers: { cookie } }));
+  const bearer = { authorization: `Bearer ${await accessToken(proxy, cookie)}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+  const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  await measure('POST /mcp 401 challenge (proxy, no token)', () => fetch(`${proxy}/mcp`, { method: 'POST' }).then((response) => (response.status === 401 ? new Response('') : response)));
+  await measure('POST /mcp tools/call whoami (proxy, token + OCS)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: call }));
   console.log(`app RSS after load: ${rssOf(app.process.pid!)}`);
 } finally {
   await app.stop();
