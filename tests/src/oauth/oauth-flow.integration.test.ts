@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../support/browser.js';
+import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment, ProxyKind } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
 import { BrowserOAuthProvider, connectWithOAuth } from '../../support/mcp-oauth-client.js';
@@ -118,10 +118,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI).each<ProxyKind>(['php',
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(`${deployment.sim.url}/index.php/login?redirect_url=${encodeURIComponent(new URL(deployment.url('connections')).pathname)}`);
-      await page.fill('#user', 'carol');
-      await page.fill('#password', 'carol');
-      await Promise.all([page.waitForURL('**/connections'), page.click('#submit-form')]);
+      await openAfterLogin(page, deployment.sim.url, deployment.url('connections'), 'carol');
       expect(await page.locator('tr.connection').count()).toBe(1);
       expect(await page.locator('tr.connection').innerText()).toContain('Test MCP client');
       fs.mkdirSync(artifacts, { recursive: true });

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyKeys } from '../../../src/policy/policy.js';
-import { chromiumAvailable, launchChromium } from '../../support/browser.js';
+import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
 import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
@@ -129,10 +129,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the admin connections 
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(`${d.sim.url}/index.php/login?redirect_url=${encodeURIComponent(new URL(d.url('admin/connections')).pathname)}`);
-      await page.fill('#user', 'admin');
-      await page.fill('#password', 'admin');
-      await Promise.all([page.waitForURL('**/admin/connections'), page.click('#submit-form')]);
+      await openAfterLogin(page, d.sim.url, d.url('admin/connections'), 'admin');
       const row = page.locator('tr.connection[data-user="bob"]');
       expect(await row.count()).toBe(1);
       expect(await row.innerText()).toContain('files.read, calendar.read');
