@@ -1,12 +1,12 @@
 // Everything that must fail, failing cleanly: tampered redirects, replayed codes, broken PKCE, wrong resources,
 // reused refresh tokens, foreign or expired tokens, revoked grants, ineligible users, forged consent. Driven with
-// plain HTTP and real Nextcloud sessions of the simulator, through the PHP proxy.
+// plain HTTP and real Nextcloud sessions of the simulator, through the PHP proxy and through HaRP.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../support/deployment.js';
+import type { Deployment, ProxyKind } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
 import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
@@ -16,297 +16,299 @@ const { navigationTarget, field, pkce, register, authorizePage, submitConsent, o
 
 const ALIAS = 'https://cloud.example.com/exapps/mcp_gateway';
 
-beforeAll(async () => {
-  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS } });
-});
-afterAll(() => d?.stop());
-
-describe('discovery and the 401 challenge', () => {
-  it('answers a request without a token with 401 pointing to the protected resource metadata by absolute URL', async () => {
-    for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await fetch(d.connector, { method });
-      expect(response.status).toBe(401);
-      const challenge = response.headers.get('www-authenticate')!;
-      expect(challenge).toContain(`resource_metadata="${d.base}/.well-known/oauth-protected-resource/mcp"`);
-      expect(challenge).toMatch(/scope="files\.read[^"]*"/);
-      expect(challenge).not.toContain('error=');
-      expect(response.headers.get('cache-control')).toBe('no-store');
-    }
-    const prm = (await (await fetch(`${d.base}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
-    expect(prm).toMatchObject({ resource: d.connector, authorization_servers: [d.base] });
-    expect(prm.scopes_supported).not.toContain('offline_access');
-    const as = (await (await fetch(`${d.base}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(as).toMatchObject({ issuer: d.base, code_challenge_methods_supported: ['S256'], client_id_metadata_document_supported: true, subject_types_supported: ['public'] });
-    expect(as.scopes_supported).toContain('offline_access');
-    expect(as.token_endpoint_auth_methods_supported).toContain('none');
-  });
-
-  it('says invalid_token for a token that is not ours', async () => {
-    const response = await mcp('garbage.token.value');
-    expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
-  });
-});
-
-describe('registration', () => {
-  it('refuses redirect URIs outside the policy and accepts ChatGPT, Claude and loopback ones', async () => {
-    expect((await register({ redirect_uris: ['https://evil.example/callback'] })).body.error).toBe('invalid_redirect_uri');
-    expect((await register({ redirect_uris: ['http://chatgpt.com/connector/oauth/x'] })).body.error).toBe('invalid_redirect_uri');
-    expect((await register({ redirect_uris: ['https://chatgpt.com/cb#frag'] })).body.error).toBe('invalid_redirect_uri');
-    for (const uri of ['https://chatgpt.com/connector/oauth/abc123', 'https://claude.ai/api/mcp/auth_callback', 'http://localhost:6274/oauth/callback']) {
-      const registered = await register({ redirect_uris: [uri] });
-      expect(registered.status).toBe(201);
-      expect(registered.body.client_id).toMatch(/^mcp-/);
-    }
-  });
-});
-
-describe('authorization request', () => {
-  let clientId: string;
-  const { challenge } = pkce();
+describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   beforeAll(async () => {
-    clientId = (await register()).body.client_id!;
+    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS } });
   });
-  const base = () => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 's1', resource: d.connector });
+  afterAll(() => d?.stop());
 
-  it('sends an anonymous visitor to Nextcloud login and back (a page, not a 3xx)', async () => {
-    const { status, page } = await authorizePage(base());
-    expect(status).toBe(200);
-    const target = new URL(navigationTarget(page)!);
-    expect(target.pathname).toBe('/index.php/login');
-    expect(target.searchParams.get('redirect_url')).toMatch(/^\/index\.php\/apps\/app_api\/proxy\/mcp_gateway\/oauth\/authorize\?/);
+  describe('discovery and the 401 challenge', () => {
+    it('answers a request without a token with 401 pointing to the protected resource metadata by absolute URL', async () => {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const response = await fetch(d.connector, { method });
+        expect(response.status).toBe(401);
+        const challenge = response.headers.get('www-authenticate')!;
+        expect(challenge).toContain(`resource_metadata="${d.base}/.well-known/oauth-protected-resource/mcp"`);
+        expect(challenge).toMatch(/scope="files\.read[^"]*"/);
+        expect(challenge).not.toContain('error=');
+        expect(response.headers.get('cache-control')).toBe('no-store');
+      }
+      const prm = (await (await fetch(`${d.base}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+      expect(prm).toMatchObject({ resource: d.connector, authorization_servers: [d.base] });
+      expect(prm.scopes_supported).not.toContain('offline_access');
+      const as = (await (await fetch(`${d.base}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(as).toMatchObject({ issuer: d.base, code_challenge_methods_supported: ['S256'], client_id_metadata_document_supported: true, subject_types_supported: ['public'] });
+      expect(as.scopes_supported).toContain('offline_access');
+      expect(as.token_endpoint_auth_methods_supported).toContain('none');
+    });
+
+    it('says invalid_token for a token that is not ours', async () => {
+      const response = await mcp('garbage.token.value');
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    });
   });
 
-  it('shows an error page, never a redirect, for an unknown client or a tampered redirect URI', async () => {
-    const unknown = await authorizePage({ ...base(), client_id: 'mcp-does-not-exist' }, 'alice');
-    expect(unknown.status).toBe(400);
-    expect(navigationTarget(unknown.page)).toBeNull();
-    for (const tampered of ['http://127.0.0.1:4999/callback/../evil', 'http://127.0.0.1:4999/callbackx', 'https://evil.example/callback']) {
-      const response = await authorizePage({ ...base(), redirect_uri: tampered }, 'alice');
-      expect(response.status).toBe(400);
-      expect(navigationTarget(response.page)).toBeNull();
-    }
-    // Loopback: another port is the same client (RFC 8252), another path is not.
-    const otherPort = await authorizePage({ ...base(), redirect_uri: 'http://127.0.0.1:5001/callback' }, 'alice');
-    expect(otherPort.page).toContain('id="approve"');
+  describe('registration', () => {
+    it('refuses redirect URIs outside the policy and accepts ChatGPT, Claude and loopback ones', async () => {
+      expect((await register({ redirect_uris: ['https://evil.example/callback'] })).body.error).toBe('invalid_redirect_uri');
+      expect((await register({ redirect_uris: ['http://chatgpt.com/connector/oauth/x'] })).body.error).toBe('invalid_redirect_uri');
+      expect((await register({ redirect_uris: ['https://chatgpt.com/cb#frag'] })).body.error).toBe('invalid_redirect_uri');
+      for (const uri of ['https://chatgpt.com/connector/oauth/abc123', 'https://claude.ai/api/mcp/auth_callback', 'http://localhost:6274/oauth/callback']) {
+        const registered = await register({ redirect_uris: [uri] });
+        expect(registered.status).toBe(201);
+        expect(registered.body.client_id).toMatch(/^mcp-/);
+      }
+    });
   });
 
-  it('redirects with an error for missing PKCE, plain PKCE, a wrong resource or an unknown scope', async () => {
-    const cases: Array<[Record<string, string | undefined>, string]> = [
-      [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
-      [{ code_challenge_method: 'plain' }, 'invalid_request'],
-      [{ code_challenge_method: undefined }, 'invalid_request'],
-      [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
-      [{ scope: 'admin.everything' }, 'invalid_scope'],
-      [{ response_type: 'token' }, 'unsupported_response_type'],
-    ];
-    for (const [change, error] of cases) {
-      const { page } = await authorizePage({ ...base(), ...change }, 'alice');
+  describe('authorization request', () => {
+    let clientId: string;
+    const { challenge } = pkce();
+    beforeAll(async () => {
+      clientId = (await register()).body.client_id!;
+    });
+    const base = () => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 's1', resource: d.connector });
+
+    it('sends an anonymous visitor to Nextcloud login and back (a page, not a 3xx)', async () => {
+      const { status, page } = await authorizePage(base());
+      expect(status).toBe(200);
       const target = new URL(navigationTarget(page)!);
-      expect(`${target.origin}${target.pathname}`).toBe(redirectUri);
-      expect(target.searchParams.get('error')).toBe(error);
-      expect(target.searchParams.get('state')).toBe('s1');
-      expect(target.searchParams.get('iss')).toBe(d.base);
-      expect(target.searchParams.get('code')).toBeNull();
-    }
+      expect(target.pathname).toBe('/index.php/login');
+      expect(target.searchParams.get('redirect_url')!.startsWith(`${new URL(d.url('oauth/authorize')).pathname}?`)).toBe(true);
+    });
+
+    it('shows an error page, never a redirect, for an unknown client or a tampered redirect URI', async () => {
+      const unknown = await authorizePage({ ...base(), client_id: 'mcp-does-not-exist' }, 'alice');
+      expect(unknown.status).toBe(400);
+      expect(navigationTarget(unknown.page)).toBeNull();
+      for (const tampered of ['http://127.0.0.1:4999/callback/../evil', 'http://127.0.0.1:4999/callbackx', 'https://evil.example/callback']) {
+        const response = await authorizePage({ ...base(), redirect_uri: tampered }, 'alice');
+        expect(response.status).toBe(400);
+        expect(navigationTarget(response.page)).toBeNull();
+      }
+      // Loopback: another port is the same client (RFC 8252), another path is not.
+      const otherPort = await authorizePage({ ...base(), redirect_uri: 'http://127.0.0.1:5001/callback' }, 'alice');
+      expect(otherPort.page).toContain('id="approve"');
+    });
+
+    it('redirects with an error for missing PKCE, plain PKCE, a wrong resource or an unknown scope', async () => {
+      const cases: Array<[Record<string, string | undefined>, string]> = [
+        [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
+        [{ code_challenge_method: 'plain' }, 'invalid_request'],
+        [{ code_challenge_method: undefined }, 'invalid_request'],
+        [{ resource: 'https://other.example/mcp' }, 'invalid_target'],
+        [{ scope: 'admin.everything' }, 'invalid_scope'],
+        [{ response_type: 'token' }, 'unsupported_response_type'],
+      ];
+      for (const [change, error] of cases) {
+        const { page } = await authorizePage({ ...base(), ...change }, 'alice');
+        const target = new URL(navigationTarget(page)!);
+        expect(`${target.origin}${target.pathname}`).toBe(redirectUri);
+        expect(target.searchParams.get('error')).toBe(error);
+        expect(target.searchParams.get('state')).toBe('s1');
+        expect(target.searchParams.get('iss')).toBe(d.base);
+        expect(target.searchParams.get('code')).toBeNull();
+      }
+    });
+
+    it('refuses a consent form that was not issued to the submitting user, or with a forged token', async () => {
+      const { page } = await authorizePage(base(), 'alice');
+      expect((await submitConsent(page, 'alice', { form_token: 'forged' })).status).toBe(403);
+      // Alice's pending consent submitted from Bob's session (a CSRF attempt the other way round).
+      expect((await submitConsent(page, 'bob')).status).toBe(403);
+      // The real one still works once, and only once.
+      expect(new URL(navigationTarget((await submitConsent(page, 'alice')).page)!).searchParams.get('code')).toBeTruthy();
+      expect((await submitConsent(page, 'alice')).status).toBe(400);
+    });
+
+    it('asks again with prompt=consent, and deny sends access_denied back', async () => {
+      // Alice consented to this client above; prompt=consent shows the page anyway.
+      const { page } = await authorizePage({ ...base(), prompt: 'consent' }, 'alice');
+      const target = new URL(navigationTarget((await submitConsent(page, 'alice', { decision: 'deny' })).page)!);
+      expect(target.searchParams.get('error')).toBe('access_denied');
+    });
   });
 
-  it('refuses a consent form that was not issued to the submitting user, or with a forged token', async () => {
-    const { page } = await authorizePage(base(), 'alice');
-    expect((await submitConsent(page, 'alice', { form_token: 'forged' })).status).toBe(403);
-    // Alice's pending consent submitted from Bob's session (a CSRF attempt the other way round).
-    expect((await submitConsent(page, 'bob')).status).toBe(403);
-    // The real one still works once, and only once.
-    expect(new URL(navigationTarget((await submitConsent(page, 'alice')).page)!).searchParams.get('code')).toBeTruthy();
-    expect((await submitConsent(page, 'alice')).status).toBe(400);
+  describe('token endpoint', () => {
+    it('issues tokens once per code; a replayed code revokes what it issued', async () => {
+      const flow = await obtainCode();
+      const first = await exchange(flow);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ token_type: 'Bearer', scope: 'files.read talk.read' });
+      expect((await mcp(first.body.access_token)).status).toBe(200);
+      const replay = await exchange(flow);
+      expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect((await mcp(first.body.access_token)).status).toBe(401);
+      expect((await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
+    });
+
+    it('refuses a wrong code_verifier, a different redirect_uri, another resource or another client', async () => {
+      expect((await exchange(await obtainCode(), { code_verifier: pkce().verifier })).body.error).toBe('invalid_grant');
+      expect((await exchange(await obtainCode(), { redirect_uri: 'http://127.0.0.1:4999/other' })).body.error).toBe('invalid_grant');
+      expect((await exchange(await obtainCode(), { resource: 'https://other.example/mcp' })).body.error).toBe('invalid_grant');
+      const other = (await register()).body.client_id!;
+      expect((await exchange(await obtainCode(), { client_id: other })).body.error).toBe('invalid_grant');
+      expect((await exchange(await obtainCode(), { client_id: 'mcp-unknown' })).status).toBe(401);
+      const noVerifier = await obtainCode();
+      expect((await token({ grant_type: 'authorization_code', code: noVerifier.code, client_id: noVerifier.clientId, redirect_uri: redirectUri })).body.error).toBe('invalid_request');
+    });
+
+    it('rotates refresh tokens; reusing an old one revokes the whole grant', async () => {
+      const flow = await obtainCode();
+      const first = await exchange(flow);
+      const second = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId, resource: d.connector });
+      expect(second.status).toBe(200);
+      expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
+      expect((await mcp(second.body.access_token)).status).toBe(200);
+      const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
+      expect(reuse.body.error).toBe('invalid_grant');
+      expect((await mcp(second.body.access_token)).status).toBe(401);
+      expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
+    });
+
+    it('authenticates confidential clients with client_secret_basic or client_secret_post', async () => {
+      const client = await register({ token_endpoint_auth_method: 'client_secret_post' });
+      expect(client.body.client_secret).toBeTruthy();
+      const { verifier, challenge } = pkce();
+      const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read' }, 'alice');
+      const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
+      const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri };
+      const wrong = await token({ ...params, client_id: client.body.client_id!, client_secret: 'wrong' });
+      expect(wrong).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+      const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
+      const response = await fetch(d.url('oauth/token'), { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+      // A failed client authentication does not touch the code, so the real client can still use it.
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { access_token?: string }).access_token).toBeTruthy();
+    });
   });
 
-  it('asks again with prompt=consent, and deny sends access_denied back', async () => {
-    // Alice consented to this client above; prompt=consent shows the page anyway.
-    const { page } = await authorizePage({ ...base(), prompt: 'consent' }, 'alice');
-    const target = new URL(navigationTarget((await submitConsent(page, 'alice', { decision: 'deny' })).page)!);
-    expect(target.searchParams.get('error')).toBe('access_denied');
-  });
-});
+  describe('access tokens on /mcp', () => {
+    const signingKey = async () => {
+      const db = new Database(path.join(d.app.storageDir, 'mcp_gateway.sqlite'), { readonly: true });
+      try {
+        const row = db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string };
+        return { kid: row.kid, key: await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256') };
+      } finally {
+        db.close();
+      }
+    };
 
-describe('token endpoint', () => {
-  it('issues tokens once per code; a replayed code revokes what it issued', async () => {
-    const flow = await obtainCode();
-    const first = await exchange(flow);
-    expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ token_type: 'Bearer', scope: 'files.read talk.read' });
-    expect((await mcp(first.body.access_token)).status).toBe(200);
-    const replay = await exchange(flow);
-    expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
-    expect((await mcp(first.body.access_token)).status).toBe(401);
-    expect((await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
-  });
+    it('refuses a token for another audience and an expired one, even when signed with the real key', async () => {
+      const flow = await obtainCode();
+      const good = await exchange(flow);
+      const claims = JSON.parse(Buffer.from(good.body.access_token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      const { kid, key } = await signingKey();
+      const forge = (changes: Record<string, unknown>) =>
+        new SignJWT({ ...claims, ...changes }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid }).sign(key);
+      const otherAudience = await mcp(await forge({ aud: 'https://other.example/mcp' }));
+      expect(otherAudience.status).toBe(401);
+      expect(otherAudience.headers.get('www-authenticate')).toContain('another resource');
+      const expired = await mcp(await forge({ exp: Math.floor(Date.now() / 1000) - 120 }));
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toContain('expired');
+      expect((await mcp(await forge({}))).status).toBe(200);
+    });
 
-  it('refuses a wrong code_verifier, a different redirect_uri, another resource or another client', async () => {
-    expect((await exchange(await obtainCode(), { code_verifier: pkce().verifier })).body.error).toBe('invalid_grant');
-    expect((await exchange(await obtainCode(), { redirect_uri: 'http://127.0.0.1:4999/other' })).body.error).toBe('invalid_grant');
-    expect((await exchange(await obtainCode(), { resource: 'https://other.example/mcp' })).body.error).toBe('invalid_grant');
-    const other = (await register()).body.client_id!;
-    expect((await exchange(await obtainCode(), { client_id: other })).body.error).toBe('invalid_grant');
-    expect((await exchange(await obtainCode(), { client_id: 'mcp-unknown' })).status).toBe(401);
-    const noVerifier = await obtainCode();
-    expect((await token({ grant_type: 'authorization_code', code: noVerifier.code, client_id: noVerifier.clientId, redirect_uri: redirectUri })).body.error).toBe('invalid_request');
-  });
+    it('stops working at once when the client revokes it (RFC 7009), by access or refresh token', async () => {
+      const viaAccess = await exchange(await obtainCode());
+      const flow = await obtainCode();
+      const viaRefresh = await exchange(flow);
+      const revoke = (tokenValue: string, clientId: string) =>
+        fetch(d.url('oauth/revoke'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokenValue, client_id: clientId }) });
+      const accessClient = JSON.parse(Buffer.from(viaAccess.body.access_token!.split('.')[1]!, 'base64url').toString()).client_id as string;
+      expect((await revoke(viaAccess.body.access_token!, accessClient)).status).toBe(200);
+      expect((await mcp(viaAccess.body.access_token)).status).toBe(401);
+      expect((await revoke(viaRefresh.body.refresh_token!, flow.clientId)).status).toBe(200);
+      expect((await mcp(viaRefresh.body.access_token)).status).toBe(401);
+      expect((await revoke('unknown-token', flow.clientId)).status).toBe(200);
+    });
 
-  it('rotates refresh tokens; reusing an old one revokes the whole grant', async () => {
-    const flow = await obtainCode();
-    const first = await exchange(flow);
-    const second = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId, resource: d.connector });
-    expect(second.status).toBe(200);
-    expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
-    expect((await mcp(second.body.access_token)).status).toBe(200);
-    const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
-    expect(reuse.body.error).toBe('invalid_grant');
-    expect((await mcp(second.body.access_token)).status).toBe(401);
-    expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
-  });
+    it('refuses a disabled user, and a user outside the eligible groups, on the next request after the bound', async () => {
+      const carol = await exchange(await obtainCode('carol'));
+      expect((await mcp(carol.body.access_token)).status).toBe(200);
+      d.sim.setUserEnabled('carol', false);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const refused = await mcp(carol.body.access_token);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toContain('disabled');
+      } finally {
+        d.sim.setUserEnabled('carol', true);
+      }
 
-  it('authenticates confidential clients with client_secret_basic or client_secret_post', async () => {
-    const client = await register({ token_endpoint_auth_method: 'client_secret_post' });
-    expect(client.body.client_secret).toBeTruthy();
-    const { verifier, challenge } = pkce();
-    const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read' }, 'alice');
-    const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
-    const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri };
-    const wrong = await token({ ...params, client_id: client.body.client_id!, client_secret: 'wrong' });
-    expect(wrong).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
-    const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
-    const response = await fetch(d.url('oauth/token'), { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-    // A failed client authentication does not touch the code, so the real client can still use it.
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { access_token?: string }).access_token).toBeTruthy();
-  });
-});
-
-describe('access tokens on /mcp', () => {
-  const signingKey = async () => {
-    const db = new Database(path.join(d.app.storageDir, 'mcp_gateway.sqlite'), { readonly: true });
-    try {
-      const row = db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string };
-      return { kid: row.kid, key: await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256') };
-    } finally {
-      db.close();
-    }
-  };
-
-  it('refuses a token for another audience and an expired one, even when signed with the real key', async () => {
-    const flow = await obtainCode();
-    const good = await exchange(flow);
-    const claims = JSON.parse(Buffer.from(good.body.access_token!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    const { kid, key } = await signingKey();
-    const forge = (changes: Record<string, unknown>) =>
-      new SignJWT({ ...claims, ...changes }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid }).sign(key);
-    const otherAudience = await mcp(await forge({ aud: 'https://other.example/mcp' }));
-    expect(otherAudience.status).toBe(401);
-    expect(otherAudience.headers.get('www-authenticate')).toContain('another resource');
-    const expired = await mcp(await forge({ exp: Math.floor(Date.now() / 1000) - 120 }));
-    expect(expired.status).toBe(401);
-    expect(expired.headers.get('www-authenticate')).toContain('expired');
-    expect((await mcp(await forge({}))).status).toBe(200);
+      const bob = await exchange(await obtainCode('bob'));
+      expect((await mcp(bob.body.access_token)).status).toBe(200);
+      expect(await d.sim.occ(['app_api:app:config:set', 'mcp_gateway', 'eligible_groups', '--value', 'admin,interns'])).toMatchObject({ code: 0 });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const refused = await mcp(bob.body.access_token);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toContain('not in a group');
+        // Nor may bob authorize anew.
+        const client = (await register()).body.client_id!;
+        const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'bob');
+        expect(new URL(navigationTarget(page)!).searchParams.get('error')).toBe('access_denied');
+        // carol (interns) still may.
+        expect((await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'carol')).page).toContain('id="approve"');
+      } finally {
+        d.sim.state.appConfig.get('mcp_gateway')?.delete('eligible_groups');
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    });
   });
 
-  it('stops working at once when the client revokes it (RFC 7009), by access or refresh token', async () => {
-    const viaAccess = await exchange(await obtainCode());
-    const flow = await obtainCode();
-    const viaRefresh = await exchange(flow);
-    const revoke = (tokenValue: string, clientId: string) =>
-      fetch(d.url('oauth/revoke'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokenValue, client_id: clientId }) });
-    const accessClient = JSON.parse(Buffer.from(viaAccess.body.access_token!.split('.')[1]!, 'base64url').toString()).client_id as string;
-    expect((await revoke(viaAccess.body.access_token!, accessClient)).status).toBe(200);
-    expect((await mcp(viaAccess.body.access_token)).status).toBe(401);
-    expect((await revoke(viaRefresh.body.refresh_token!, flow.clientId)).status).toBe(200);
-    expect((await mcp(viaRefresh.body.access_token)).status).toBe(401);
-    expect((await revoke('unknown-token', flow.clientId)).status).toBe(200);
+  describe('client metadata documents', () => {
+    it('refuses a document URL on a private address before fetching, with an error page', async () => {
+      const { status, page } = await authorizePage(
+        { client_id: 'https://127.0.0.1:9/client.json', redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' },
+        'alice',
+      );
+      expect(status).toBe(400);
+      expect(navigationTarget(page)).toBeNull();
+    });
   });
 
-  it('refuses a disabled user, and a user outside the eligible groups, on the next request after the bound', async () => {
-    const carol = await exchange(await obtainCode('carol'));
-    expect((await mcp(carol.body.access_token)).status).toBe(200);
-    d.sim.setUserEnabled('carol', false);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const refused = await mcp(carol.body.access_token);
-      expect(refused.status).toBe(401);
-      expect(refused.headers.get('www-authenticate')).toContain('disabled');
-    } finally {
-      d.sim.setUserEnabled('carol', true);
-    }
+  describe('resource aliases', () => {
+    it('binds a token to the alias the client asked for, and refuses a token of one resource for another', async () => {
+      const flow = await obtainCode();
+      const aliased = await exchange(flow, { resource: `${ALIAS}/mcp` });
+      // The code was issued for the main resource; asking for the alias at the token endpoint is a mismatch.
+      expect(aliased.body.error).toBe('invalid_grant');
 
-    const bob = await exchange(await obtainCode('bob'));
-    expect((await mcp(bob.body.access_token)).status).toBe(200);
-    expect(await d.sim.occ(['app_api:app:config:set', 'mcp_gateway', 'eligible_groups', '--value', 'admin,interns'])).toMatchObject({ code: 0 });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const refused = await mcp(bob.body.access_token);
-      expect(refused.status).toBe(401);
-      expect(refused.headers.get('www-authenticate')).toContain('not in a group');
-      // Nor may bob authorize anew.
-      const client = (await register()).body.client_id!;
-      const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'bob');
-      expect(new URL(navigationTarget(page)!).searchParams.get('error')).toBe('access_denied');
-      // carol (interns) still may.
-      expect((await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'carol')).page).toContain('id="approve"');
-    } finally {
-      d.sim.state.appConfig.get('mcp_gateway')?.delete('eligible_groups');
-      await new Promise((resolve) => setTimeout(resolve, 400));
-    }
+      const client = await register();
+      const { verifier, challenge } = pkce();
+      const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', resource: `${ALIAS}/mcp` }, 'alice');
+      const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
+      const tokens = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: client.body.client_id!, resource: `${ALIAS}/mcp` });
+      const claims = JSON.parse(Buffer.from(tokens.body.access_token!.split('.')[1]!, 'base64url').toString()) as { aud: string };
+      expect(claims.aud).toBe(`${ALIAS}/mcp`);
+      expect((await mcp(tokens.body.access_token)).status).toBe(200);
+    });
   });
-});
 
-describe('client metadata documents', () => {
-  it('refuses a document URL on a private address before fetching, with an error page', async () => {
-    const { status, page } = await authorizePage(
-      { client_id: 'https://127.0.0.1:9/client.json', redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' },
-      'alice',
-    );
-    expect(status).toBe(400);
-    expect(navigationTarget(page)).toBeNull();
+  describe('the log', () => {
+    it('holds none of the codes and tokens that were issued', async () => {
+      await d.app.waitForOutput('tokens issued');
+      const log = d.app.output();
+      expect(issued.size).toBeGreaterThan(10);
+      for (const secret of issued) expect(log).not.toContain(secret);
+    });
   });
-});
 
-describe('resource aliases', () => {
-  it('binds a token to the alias the client asked for, and refuses a token of one resource for another', async () => {
-    const flow = await obtainCode();
-    const aliased = await exchange(flow, { resource: `${ALIAS}/mcp` });
-    // The code was issued for the main resource; asking for the alias at the token endpoint is a mismatch.
-    expect(aliased.body.error).toBe('invalid_grant');
-
-    const client = await register();
-    const { verifier, challenge } = pkce();
-    const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', resource: `${ALIAS}/mcp` }, 'alice');
-    const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
-    const tokens = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: client.body.client_id!, resource: `${ALIAS}/mcp` });
-    const claims = JSON.parse(Buffer.from(tokens.body.access_token!.split('.')[1]!, 'base64url').toString()) as { aud: string };
-    expect(claims.aud).toBe(`${ALIAS}/mcp`);
-    expect((await mcp(tokens.body.access_token)).status).toBe(200);
-  });
-});
-
-describe('the log', () => {
-  it('holds none of the codes and tokens that were issued', async () => {
-    await d.app.waitForOutput('tokens issued');
-    const log = d.app.output();
-    expect(issued.size).toBeGreaterThan(10);
-    for (const secret of issued) expect(log).not.toContain(secret);
-  });
-});
-
-describe('a crash', () => {
-  it('loses no grant: after SIGKILL and a restart, issued tokens still work and refresh still rotates', async () => {
-    const flow = await obtainCode('bob');
-    const tokens = await exchange(flow);
-    // A code that was issued but not yet exchanged survives too.
-    const pending = await obtainCode('bob');
-    await d.crashAndRestart();
-    expect((await mcp(tokens.body.access_token)).status).toBe(200);
-    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token!, client_id: flow.clientId });
-    expect(refreshed.status).toBe(200);
-    expect((await mcp(refreshed.body.access_token)).status).toBe(200);
-    expect((await exchange(pending)).status).toBe(200);
+  describe('a crash', () => {
+    it('loses no grant: after SIGKILL and a restart, issued tokens still work and refresh still rotates', async () => {
+      const flow = await obtainCode('bob');
+      const tokens = await exchange(flow);
+      // A code that was issued but not yet exchanged survives too.
+      const pending = await obtainCode('bob');
+      await d.crashAndRestart();
+      expect((await mcp(tokens.body.access_token)).status).toBe(200);
+      const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token!, client_id: flow.clientId });
+      expect(refreshed.status).toBe(200);
+      expect((await mcp(refreshed.body.access_token)).status).toBe(200);
+      expect((await exchange(pending)).status).toBe(200);
+    });
   });
 });
