@@ -73,8 +73,8 @@ export async function buildApp(deps: AppDeps) {
   const pruning = setInterval(() => oauth.store.prune(), 3600_000).unref();
   app.addHook('onClose', async () => clearInterval(pruning));
 
-  await app.register(lifecycleRoutes, deps);
-  await app.register(infoRoutes, deps);
+  await app.register(lifecycleRoutes, { ...deps, policy });
+  await app.register(infoRoutes, { ...deps, policy });
   await app.register(metadataRoutes, { oauth });
   await app.register(authorizeRoutes, { oauth });
   await app.register(tokenRoutes, { oauth });

@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import { isNextcloudError } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
-import { resolvePublicUrls } from '../settings/public-url.js';
+import { currentEndpoints } from '../oauth/urls.js';
+import type { PolicySource } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
 import { getMeta } from '../store/database.js';
 import { html, sendPage } from './html.js';
@@ -14,18 +15,19 @@ export interface InfoDeps {
   config: AppConfig;
   nextcloud: Nextcloud;
   db: Db;
+  policy: PolicySource;
 }
 
-export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db }: InfoDeps): Promise<void> {
+export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db, policy }: InfoDeps): Promise<void> {
   app.get('/', async (_request, reply) => {
-    const urls = await resolvePublicUrls(nextcloud, config.publicBaseUrl);
+    const { urls } = await currentEndpoints(policy, config);
     return sendPage(
       reply,
       config.appDisplayName,
       html`<h1>${config.appDisplayName} ${config.appVersion}</h1>
 <p>This Nextcloud offers its Files, Calendar and Talk to AI assistants through the Model Context Protocol.</p>
 <p>Connector URL for ChatGPT, Claude or any MCP client:</p>
-<p><code id="connector-url">${urls.connector}</code></p>
+<p><code id="connector-url">${urls.resource}</code></p>
 <p>Signed in to Nextcloud? See and revoke the apps you connected under <a href="${urls.base}/connections">Connected apps</a>.</p>`,
     );
   });
@@ -45,7 +47,7 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db }
     if (!groups.includes('admin')) {
       return reply.code(403).send({ error: 'forbidden', message: `${userId} is not a Nextcloud administrator.` });
     }
-    const urls = await resolvePublicUrls(nextcloud, config.publicBaseUrl);
+    const { policy: inForce, urls } = await currentEndpoints(policy, config);
     let nextcloudVersion: string | null = null;
     let nextcloudError: string | null = null;
     try {
@@ -55,9 +57,9 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db }
     }
     return {
       app: { id: config.appId, version: config.appVersion, registeredVersion: request.appApi.registeredVersion },
-      connectorUrl: urls.connector,
+      connectorUrl: urls.resource,
       publicBaseUrl: urls.base,
-      publicBaseUrlSource: urls.source,
+      publicBaseUrlSource: inForce.publicBaseUrl ? 'admin setting' : 'deployment',
       nextcloud: { url: config.nextcloudUrl, version: nextcloudVersion, error: nextcloudError },
       initCompletedAt: getMeta(db, 'init_completed_at') ?? null,
     };

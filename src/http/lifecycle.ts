@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
 import { ADMIN_FORM_ID, adminSettingsForm } from '../settings/admin-form.js';
-import { resolvePublicUrls } from '../settings/public-url.js';
+import { currentEndpoints } from '../oauth/urls.js';
+import type { PolicySource } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
 import { migrate, setMeta } from '../store/database.js';
 
@@ -17,6 +18,7 @@ export interface LifecycleDeps {
   config: AppConfig;
   nextcloud: Nextcloud;
   db: Db;
+  policy: PolicySource;
 }
 
 export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps): Promise<void> {
@@ -36,8 +38,10 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
     const settings = deps.nextcloud.system().settings;
     try {
       if (query.data.enabled === '1') {
-        const urls = await resolvePublicUrls(deps.nextcloud, deps.config.publicBaseUrl);
-        await settings.registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000));
+        // Enabling is when an admin expects changed settings to show; read them fresh.
+        deps.policy.invalidate();
+        const { urls } = await currentEndpoints(deps.policy, deps.config);
+        await settings.registerForm(adminSettingsForm(urls.resource, deps.config.policyTtlMs / 1000));
         request.log.info('enabled: admin settings form registered');
       } else {
         await settings.unregisterForm(ADMIN_FORM_ID);

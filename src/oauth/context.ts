@@ -17,7 +17,7 @@ import { createExternalVerifier } from './external-idp.js';
 import type { SigningKeys } from './tokens.js';
 import { loadSigningKeys } from './tokens.js';
 import type { PublicEndpoints } from './urls.js';
-import { publicEndpoints } from './urls.js';
+import { currentEndpoints } from './urls.js';
 
 export interface OAuthContext {
   config: AppConfig;
@@ -56,9 +56,6 @@ export async function createOAuthContext(deps: {
     documents: deps.documents ?? createClientMetadataFetcher(),
     external: config.trustedIssuers.length > 0 ? createExternalVerifier(config.trustedIssuers) : null,
     forms: formTokens(deps.db),
-    async current() {
-      const policy = await deps.policy.current();
-      return { policy, urls: publicEndpoints(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId) };
-    },
+    current: () => currentEndpoints(deps.policy, config),
   };
 }

@@ -1,6 +1,8 @@
 // Every absolute URL the OAuth server and the MCP endpoint hand out. They derive from one public base URL (the
 // admin's setting, else the deployment's), because the app cannot see which prefix a client used.
+import type { AppConfig } from '../config.js';
 import { HARP_PREFIX, PHP_PROXY_PREFIX, connectorUrl } from '../config.js';
+import type { Policy, PolicySource } from '../policy/policy.js';
 
 export interface PublicEndpoints {
   base: string;
@@ -52,4 +54,13 @@ export function nextcloudWebRoot(base: string, appId: string): string {
     if (base.endsWith(suffix)) return base.slice(0, -suffix.length);
   }
   return new URL(base).origin;
+}
+
+/** The policy in force and the public URLs it implies: the admin's base URL setting wins over the deployment's. */
+export async function currentEndpoints(
+  policySource: PolicySource,
+  config: Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId'>,
+): Promise<{ policy: Policy; urls: PublicEndpoints }> {
+  const policy = await policySource.current();
+  return { policy, urls: publicEndpoints(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId) };
 }

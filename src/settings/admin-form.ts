@@ -5,9 +5,6 @@ import { SCOPES } from '../oauth/scopes.js';
 
 export const ADMIN_FORM_ID = 'mcp_gateway_admin';
 
-/** Kept for the callers that only need the public base URL key. */
-export const settingKeys = { publicBaseUrl: policyKeys.publicBaseUrl } as const;
-
 const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
   'files.read': 'Files: read (files.read)',
   'files.write': 'Files: create, change, move, delete to trash (files.write)',

@@ -17,7 +17,8 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ dav: false });
-    app = await startAppProcess({ nextcloudUrl: sim.url });
+    // No policy cache here: these tests read a setting right after changing it.
+    app = await startAppProcess({ nextcloudUrl: sim.url, env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0' } });
     registration = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
   });
   afterAll(async () => {
@@ -76,8 +77,12 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
       // The settings form registered on the next enable shows the same URL.
       expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
       expect(String(sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin')?.description)).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
-      // A value that is not a URL is ignored, not trusted.
+      // A value that is not a URL is not trusted: the last good value stays in force, and the log says why.
       await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'javascript:alert(1)']);
+      expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
+      await app.waitForOutput('admin settings hold invalid values');
+      // Cleared, the deployment's default comes back.
+      sim.state.appConfig.get('mcp_gateway')?.delete('public_base_url');
       expect(await (await fetch(proxied(''))).text()).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
     } finally {
       sim.state.appConfig.get('mcp_gateway')?.delete('public_base_url');
