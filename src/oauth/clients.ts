@@ -72,7 +72,8 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
     const field = issue.path.join('.');
     throw new OAuthError(field.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field ? `${field}: ` : ''}${issue.message}`);
   }
-  const metadata = parsed.data;
+  // Fields only the server may set are dropped, so the registration answer never echoes a client's own claims.
+  const { client_id: _id, client_secret: _secret, client_secret_expires_at: _expires, client_id_issued_at: _issued, registration_access_token: _token, ...metadata } = parsed.data;
   for (const uri of metadata.redirect_uris) {
     const problem = redirectUriProblem(uri, policy.redirectHosts);
     if (problem) throw new OAuthError('invalid_redirect_uri', problem);

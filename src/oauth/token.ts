@@ -5,7 +5,6 @@ import { secretsEqual } from '../http/appapi-auth.js';
 import type { ClientRecord } from '../store/oauth.js';
 import { hashSecret } from '../store/oauth.js';
 import { matchResource, pkceChallenge } from './authorize.js';
-import { redirectUriMatches } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { isScope, splitScopeString } from './scopes.js';
@@ -74,7 +73,8 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
         if (!/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~.');
         const redeemed = store.redeemCode(params.code, client.clientId, refreshTtl, (code) => {
           if (!secretsEqual(pkceChallenge(params.code_verifier!), code.codeChallenge)) return 'the code_verifier does not match the code_challenge';
-          if (params.redirect_uri !== undefined && !redirectUriMatches(code.redirectUri, params.redirect_uri)) return 'redirect_uri differs from the authorization request';
+          // Identical to the one the code was sent to (RFC 6749 §4.1.3): no loopback port leeway here.
+          if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirectUri) return 'redirect_uri differs from the authorization request';
           if (params.resource !== undefined && matchResource(params.resource, urls) !== code.resource) return 'resource differs from the authorization request';
           return null;
         });

@@ -50,6 +50,14 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   });
 
   describe('registration', () => {
+    it('sets client_id and secrets itself, whatever the registration claims', async () => {
+      const registered = await register({ client_id: 'mcp-chosen', client_secret: 'chosen-secret', client_secret_expires_at: 1 });
+      expect(registered.status).toBe(201);
+      expect(registered.body.client_id).not.toBe('mcp-chosen');
+      expect(registered.body.client_secret).toBeUndefined();
+      expect(registered.body.token_endpoint_auth_method).toBe('none');
+    });
+
     it('refuses redirect URIs outside the policy and accepts ChatGPT, Claude and loopback ones', async () => {
       expect((await register({ redirect_uris: ['https://evil.example/callback'] })).body.error).toBe('invalid_redirect_uri');
       expect((await register({ redirect_uris: ['http://chatgpt.com/connector/oauth/x'] })).body.error).toBe('invalid_redirect_uri');
@@ -146,6 +154,8 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
     it('refuses a wrong code_verifier, a different redirect_uri, another resource or another client', async () => {
       expect((await exchange(await obtainCode(), { code_verifier: pkce().verifier })).body.error).toBe('invalid_grant');
       expect((await exchange(await obtainCode(), { redirect_uri: 'http://127.0.0.1:4999/other' })).body.error).toBe('invalid_grant');
+      // Any loopback port may be used to authorize, but the token request must name the very same URI.
+      expect((await exchange(await obtainCode(), { redirect_uri: 'http://127.0.0.1:5001/callback' })).body.error).toBe('invalid_grant');
       expect((await exchange(await obtainCode(), { resource: 'https://other.example/mcp' })).body.error).toBe('invalid_grant');
       const other = (await register()).body.client_id!;
       expect((await exchange(await obtainCode(), { client_id: other })).body.error).toBe('invalid_grant');
