@@ -38,6 +38,8 @@ const envSchema = z.object({
   MCP_GATEWAY_TRUSTED_ISSUERS: z.string().default(''),
   /** How long policy and account facts (enabled, groups) are cached: the bound for admin changes to apply. */
   MCP_GATEWAY_POLICY_TTL_SECONDS: z.coerce.number().min(0).max(300).default(30),
+  /** Seconds a rotated refresh token still works for the same client, so parallel refreshes do not revoke the grant; 0 = strict. */
+  MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Timeout for every call to Nextcloud, in milliseconds. */
   NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -93,6 +95,7 @@ function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[
     publicBaseAliases: env.MCP_GATEWAY_PUBLIC_URL_ALIASES,
     trustedIssuers,
     policyTtlMs: env.MCP_GATEWAY_POLICY_TTL_SECONDS * 1000,
+    refreshReuseGraceSeconds: env.MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -43,7 +43,7 @@ export async function createOAuthContext(deps: {
   documents?: ClientMetadataFetcher;
 }): Promise<OAuthContext> {
   const { config } = deps;
-  const store = oauthStore(deps.db);
+  const store = oauthStore(deps.db, { refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
   const removed = store.prune();
   if (removed > 0) deps.log.debug({ removed }, 'pruned expired OAuth codes, tokens and consent requests');
   return {

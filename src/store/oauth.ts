@@ -154,7 +154,13 @@ export interface OAuthStore {
   insertSigningKey(key: { kid: string; alg: string; privateJwk: string; publicJwk: string }): void;
 }
 
-export function oauthStore(db: Db): OAuthStore {
+export interface OAuthStoreOptions {
+  /** How long a rotated refresh token still works for the client that rotated it (concurrent refreshes). */
+  refreshReuseGraceSeconds?: number;
+}
+
+export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore {
+  const refreshReuseGrace = options.refreshReuseGraceSeconds ?? 10;
   const touched = new Map<string, number>();
 
   const getGrant = (id: string) => {
@@ -275,14 +281,15 @@ export function oauthStore(db: Db): OAuthStore {
         if (row.client_id !== clientId) return { status: 'wrong_client' };
         const grant = getGrant(row.grant_id);
         if (!grant || grant.revokedAt !== null) return { status: 'revoked' };
-        if (row.used_at !== null) {
-          // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold
-          // the family; revoke all of it.
+        // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold the
+        // family; revoke all of it. The same client presenting it again within a few seconds is a client whose
+        // parallel requests all refreshed at once (SDKs refresh on each 401), so that gets a token of its own.
+        if (row.used_at !== null && now() - row.used_at > refreshReuseGrace) {
           revokeGrant(row.grant_id, 'refresh token reused');
           return { status: 'reused' };
         }
         if (row.expires_at < now()) return { status: 'expired' };
-        db.prepare('UPDATE oauth_refresh_tokens SET used_at = ? WHERE token_hash = ?').run(now(), hash);
+        if (row.used_at === null) db.prepare('UPDATE oauth_refresh_tokens SET used_at = ? WHERE token_hash = ?').run(now(), hash);
         return { status: 'ok', grant, refreshToken: issueRefresh(grant.id, clientId, refreshTtlSeconds) };
       }).immediate();
     },

@@ -18,7 +18,7 @@ const ALIAS = 'https://cloud.example.com/exapps/mcp_gateway';
 
 describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   beforeAll(async () => {
-    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS } });
+    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' } });
   });
   afterAll(() => d?.stop());
 
@@ -171,6 +171,11 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect(second.status).toBe(200);
       expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
       expect((await mcp(second.body.access_token)).status).toBe(200);
+      // The same client refreshing twice at once (parallel requests) is not a theft: both get tokens.
+      const parallel = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
+      expect(parallel.status).toBe(200);
+      // After the grace (1 s here, 10 s by default) the old token coming back is reuse.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
       const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
       expect(reuse.body.error).toBe('invalid_grant');
       expect((await mcp(second.body.access_token)).status).toBe(401);

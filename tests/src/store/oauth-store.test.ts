@@ -53,4 +53,20 @@ describe('OAuth store', () => {
     expect(['unused', 'revoked', 'active', 'recent'].filter((id) => store.getClient(id))).toEqual(['active', 'recent']);
     expect(db.prepare('SELECT COUNT(*) FROM oauth_refresh_tokens').pluck().get()).toBe(0);
   });
+
+  it('lets the same client refresh with one token twice within seconds (parallel requests), and revokes the grant after that', () => {
+    store.insertClient(client('c1'));
+    store.insertClient(client('c2'));
+    const grant = grantFor('c1');
+    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
+    const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
+    expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
+    // Another client never gets the grace.
+    expect(store.rotateRefreshToken(first, 'c2', 3600).status).toBe('wrong_client');
+    age('oauth_refresh_tokens', 'used_at', 11);
+    expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('reused');
+    expect(store.getGrant(grant.id)?.revokedAt).not.toBeNull();
+  });
 });
