@@ -120,7 +120,6 @@ export interface PendingRecord {
 export interface OAuthStore {
   insertClient(client: Omit<ClientRecord, 'createdAt'>): ClientRecord;
   getClient(clientId: string): ClientRecord | undefined;
-  deleteClient(clientId: string): void;
 
   createGrant(grant: { userId: string; clientId: string; clientName: string; scopes: string[]; resource: string; redirectUri: string }): GrantRecord;
   getGrant(id: string): GrantRecord | undefined;
@@ -146,7 +145,6 @@ export interface OAuthStore {
   insertPending(userId: string, request: Record<string, unknown>, ttlSeconds: number): string;
   /** Removes and returns the pending request, only for the user it was made for. */
   takePending(id: string, userId: string): PendingRecord | undefined;
-  peekPending(id: string, userId: string): PendingRecord | undefined;
   /** Drops expired codes, refresh tokens and pending requests, and clients unused for a week; returns how many rows went. */
   prune(): number;
 
@@ -205,9 +203,6 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     getClient(clientId) {
       const row = db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as ClientRow | undefined;
       return row && toClient(row);
-    },
-    deleteClient(clientId) {
-      db.prepare('DELETE FROM oauth_clients WHERE client_id = ?').run(clientId);
     },
 
     createGrant(grant) {
@@ -310,16 +305,13 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     },
     takePending(id, userId) {
       return db.transaction(() => {
-        const record = this.peekPending(id, userId);
-        if (record) db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
-        return record;
+        const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
+          | { id: string; user_id: string; request: string; expires_at: number }
+          | undefined;
+        if (!row) return undefined;
+        db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
+        return { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
       }).immediate();
-    },
-    peekPending(id, userId) {
-      const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
-        | { id: string; user_id: string; request: string; expires_at: number }
-        | undefined;
-      return row && { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
     },
     prune() {
       const at = now();
