@@ -37,8 +37,7 @@ function challenge(resourceMetadata: string, scopes: readonly string[], error?: 
   return `Bearer ${parts.join(', ')}`;
 }
 
-async function verify(oauth: OAuthContext, token: string): Promise<Verdict> {
-  const { policy, urls } = await oauth.current();
+async function verify(oauth: OAuthContext, token: string, { policy, urls }: Awaited<ReturnType<OAuthContext['current']>>): Promise<Verdict> {
   let identity: McpIdentity;
   const external = oauth.external ? await oauth.external.verify(token, urls.acceptedResources) : null;
   if (external?.ok) {
@@ -67,10 +66,9 @@ async function verify(oauth: OAuthContext, token: string): Promise<Verdict> {
  * policy cannot be read) and returns null.
  */
 export async function authenticateMcpRequest(oauth: OAuthContext, request: FastifyRequest, reply: FastifyReply): Promise<McpIdentity | null> {
-  let urls;
-  let policy;
+  let current: Awaited<ReturnType<OAuthContext['current']>>;
   try {
-    ({ urls, policy } = await oauth.current());
+    current = await oauth.current();
   } catch (error) {
     if (error instanceof PolicyUnavailableError) {
       reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: error.message });
@@ -83,7 +81,7 @@ export async function authenticateMcpRequest(oauth: OAuthContext, request: Fasti
   let verdict: Verdict;
   if (!header) verdict = { ok: false, description: 'this endpoint needs an OAuth access token' };
   else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
-  else verdict = await verify(oauth, match[1]!);
+  else verdict = await verify(oauth, match[1]!, current);
   if (verdict.ok) {
     request.mcpIdentity = verdict.identity;
     return verdict.identity;
@@ -93,7 +91,7 @@ export async function authenticateMcpRequest(oauth: OAuthContext, request: Fasti
   const error = verdict.error ? { code: verdict.error, description: verdict.description } : undefined;
   reply
     .code(401)
-    .header('www-authenticate', challenge(urls.resourceMetadata, policy.enabledScopes, error))
+    .header('www-authenticate', challenge(current.urls.resourceMetadata, current.policy.enabledScopes, error))
     .send({ error: verdict.error ?? 'invalid_request', error_description: verdict.description });
   return null;
 }
