@@ -2,7 +2,7 @@
 // the calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
 // (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
 import { createDAVClient } from 'tsdav';
-import { NextcloudError, codeForStatus, explain } from './errors.js';
+import { NextcloudError, codeForStatus, explain, reworded } from './errors.js';
 import type { HttpClient } from './http.js';
 import { errorFromResponse, readBody } from './http.js';
 import type { XmlNode } from './dav-xml.js';
@@ -200,14 +200,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     };
     const hint = hints[error.code];
     if (!hint) return error;
-    return new NextcloudError({
-      code: error.code,
-      status: error.status,
-      remoteMessage: error.remoteMessage,
-      method: error.method,
-      path: error.path,
-      message: `${hint} (${error.method} ${error.status}).${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
-    });
+    return reworded(error, `${hint} (${error.method} ${error.status}).`);
   };
 
   const toCalendar = (href: string, props: XmlNode): CalendarInfo | null => {

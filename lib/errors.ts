@@ -46,6 +46,22 @@ export class NextcloudError extends Error {
   }
 }
 
+/**
+ * The same failure in words the user can act on: code, status, method and path stay, Nextcloud's own message
+ * is appended, and the original error becomes the cause.
+ */
+export function reworded(error: NextcloudError, message: string): NextcloudError {
+  return new NextcloudError({
+    code: error.code,
+    status: error.status,
+    remoteMessage: error.remoteMessage,
+    method: error.method,
+    path: error.path,
+    message: `${message}${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
+    cause: error,
+  });
+}
+
 export function isNextcloudError(error: unknown, code?: NextcloudErrorCode): error is NextcloudError {
   return error instanceof NextcloudError && (code === undefined || error.code === code);
 }

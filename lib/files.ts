@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createClient, getPatcher } from 'webdav';
 import type { WebDAVClient } from 'webdav';
-import { NextcloudError, isNextcloudError } from './errors.js';
+import { NextcloudError, isNextcloudError, reworded } from './errors.js';
 import type { HttpClient } from './http.js';
 import { errorFromResponse, humanPath, readBody } from './http.js';
 import type { XmlNode } from './dav-xml.js';
@@ -230,14 +230,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   const withForbiddenHint = (failure: NextcloudError, method: string, path: string) => {
     const writing = !['GET', 'PROPFIND', 'SEARCH', 'REPORT'].includes(method);
     if (!writing) return failure;
-    return new NextcloudError({
-      code: 'forbidden',
-      status: failure.status,
-      remoteMessage: failure.remoteMessage,
-      method,
-      path,
-      message: `${userId} may not change ${humanPath(path)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because it is in a folder shared read-only with ${userId}.${failure.remoteMessage ? ` Nextcloud said: ${failure.remoteMessage}` : ''}`,
-    });
+    return reworded(failure, `${userId} may not change ${humanPath(path)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because it is in a folder shared read-only with ${userId}.`);
   };
 
   /** A refused MOVE or COPY may be about the target (a read-only share), not the source: name both. */
@@ -248,15 +241,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       if (!isNextcloudError(error, 'forbidden')) throw error;
       const verb = method === 'MOVE' ? 'move' : 'copy';
       const culprit = method === 'MOVE' ? 'its folder or the target folder' : 'the target folder';
-      throw new NextcloudError({
-        code: 'forbidden',
-        status: error.status,
-        remoteMessage: error.remoteMessage,
-        method,
-        path: error.path,
-        message: `${userId} may not ${verb} ${normalizePath(from)} to ${normalizePath(to)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because ${culprit} is shared read-only with ${userId}.${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
-        cause: error,
-      });
+      throw reworded(error, `${userId} may not ${verb} ${normalizePath(from)} to ${normalizePath(to)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because ${culprit} is shared read-only with ${userId}.`);
     }
   };
 

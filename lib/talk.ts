@@ -2,7 +2,7 @@
 // clears notifications, so an assistant looking at a chat leaves it exactly as the person left it.
 import { z } from 'zod';
 import type { HttpClient } from './http.js';
-import { NextcloudError, isNextcloudError } from './errors.js';
+import { isNextcloudError, reworded } from './errors.js';
 import { ocsRequest, phpMap } from './ocs.js';
 
 const SPREED = '/ocs/v2.php/apps/spreed';
@@ -108,15 +108,7 @@ async function explained<T>(http: HttpClient, token: string, action: 'read' | 'p
     };
     const hint = hints[error.code];
     if (!hint) throw error;
-    throw new NextcloudError({
-      code: error.code,
-      status: error.status,
-      remoteMessage: error.remoteMessage,
-      method: error.method,
-      path: error.path,
-      message: `${hint} (${error.status ?? '?'} from Nextcloud).${error.remoteMessage ? ` Nextcloud said: ${error.remoteMessage}` : ''}`,
-      cause: error,
-    });
+    throw reworded(error, `${hint} (${error.status ?? '?'} from Nextcloud).`);
   }
 }
 
