@@ -93,6 +93,18 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
       } else if (params.grant_type === 'refresh_token') {
         if (!params.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is missing.');
         if (!refreshTtl) throw new OAuthError('unauthorized_client', 'This client did not register the refresh_token grant.');
+        // What can be refused without spending the token is checked first, so a wrong resource or scope, or a
+        // user who is (perhaps only for now) not eligible, leaves the client its refresh token.
+        const asked = splitScopeString(params.scope).filter(isScope);
+        const holder = store.refreshTokenGrant(params.refresh_token, client.clientId);
+        if (holder && holder.revokedAt === null) {
+          if (params.resource !== undefined && matchResource(params.resource, urls) !== holder.resource) {
+            throw new OAuthError('invalid_target', `The refresh token is bound to ${holder.resource}.`);
+          }
+          if (asked.some((scope) => !holder.scopes.includes(scope))) throw new OAuthError('invalid_scope', 'A refresh may narrow the granted scopes, never widen them.');
+          const eligible = await oauth.eligibility.check(holder.userId, policy);
+          if (!eligible.ok) throw new OAuthError('invalid_grant', `Access refused: ${eligible.reason}.`);
+        }
         const rotated = store.rotateRefreshToken(params.refresh_token, client.clientId, refreshTtl);
         if (rotated.status !== 'ok') {
           request.log.warn({ client: client.clientId, outcome: rotated.status }, 'refresh token refused');
@@ -106,13 +118,6 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
           throw new OAuthError('invalid_grant', reasons[rotated.status]);
         }
         const { grant } = rotated;
-        if (params.resource !== undefined && matchResource(params.resource, urls) !== grant.resource) {
-          throw new OAuthError('invalid_target', `The refresh token is bound to ${grant.resource}.`);
-        }
-        const asked = splitScopeString(params.scope).filter(isScope);
-        if (asked.some((scope) => !grant.scopes.includes(scope))) throw new OAuthError('invalid_scope', 'A refresh may narrow the granted scopes, never widen them.');
-        const eligible = await oauth.eligibility.check(grant.userId, policy);
-        if (!eligible.ok) throw new OAuthError('invalid_grant', `Access refused: ${eligible.reason}.`);
         grantOutcome = { grantId: grant.id, userId: grant.userId, scopes: asked.length > 0 ? asked : grant.scopes, resource: grant.resource, refreshToken: rotated.refreshToken };
       } else {
         throw new OAuthError('unsupported_grant_type', `grant_type must be authorization_code or refresh_token${params.grant_type ? `, not ${params.grant_type.slice(0, 50)}` : ''}.`);

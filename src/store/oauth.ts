@@ -139,6 +139,8 @@ export interface OAuthStore {
    */
   redeemCode(code: string, clientId: string, refreshTtlSeconds: number | null, check: (code: { codeChallenge: string; redirectUri: string; resource: string }) => string | null): CodeRedemption;
   rotateRefreshToken(token: string, clientId: string, refreshTtlSeconds: number): RefreshRotation;
+  /** The grant a refresh token of this client belongs to, without using the token. */
+  refreshTokenGrant(token: string, clientId: string): GrantRecord | undefined;
   /** RFC 7009: revokes the grant the token belongs to; unknown tokens are ignored. Returns whether one matched. */
   revokeRefreshToken(token: string, clientId: string): boolean;
 
@@ -288,13 +290,17 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
         return { status: 'ok', grant, refreshToken: issueRefresh(grant.id, clientId, refreshTtlSeconds) };
       }).immediate();
     },
-    revokeRefreshToken(token, clientId) {
+    refreshTokenGrant(token, clientId) {
       const row = db.prepare('SELECT grant_id, client_id FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(token)) as
         | { grant_id: string; client_id: string }
         | undefined;
+      return row && row.client_id === clientId ? getGrant(row.grant_id) : undefined;
+    },
+    revokeRefreshToken(token, clientId) {
       // RFC 7009 §2.1: a token of another client is not revoked (and the answer does not tell).
-      if (!row || row.client_id !== clientId) return false;
-      revokeGrant(row.grant_id, 'revoked by the client');
+      const grant = this.refreshTokenGrant(token, clientId);
+      if (!grant) return false;
+      revokeGrant(grant.id, 'revoked by the client');
       return true;
     },
 

@@ -182,6 +182,19 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
     });
 
+    it('refuses a refresh for another resource or wider scopes without spending the refresh token', async () => {
+      const flow = await obtainCode();
+      const first = await exchange(flow);
+      const refresh = { grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId };
+      expect((await token({ ...refresh, resource: 'https://other.example/mcp' })).body.error).toBe('invalid_target');
+      expect((await token({ ...refresh, scope: 'files.read files.write' })).body.error).toBe('invalid_scope');
+      // Past the reuse grace, so a token spent by the refused requests would now count as reused.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const still = await token(refresh);
+      expect(still.status).toBe(200);
+      expect((await mcp(still.body.access_token)).status).toBe(200);
+    });
+
     it('authenticates confidential clients with client_secret_basic or client_secret_post', async () => {
       const client = await register({ token_endpoint_auth_method: 'client_secret_post' });
       expect(client.body.client_secret).toBeTruthy();
