@@ -371,7 +371,9 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       if (options.ifMatch) headers['If-Match'] = options.ifMatch;
       if (options.ifNoneMatch) headers['If-None-Match'] = '*';
       // customRequest, not putFileContents: the new ETag and file id are in the answer's headers.
-      const response = await custom('PUT', path, { headers, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data });
+      // webdav sends only strings, Buffers and ArrayBuffers as they are; any other Uint8Array would go out as JSON.
+      const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const response = await custom('PUT', path, { headers, data: body });
       return {
         etag: response.headers.get('oc-etag') ?? response.headers.get('etag'),
         fileId: parseOcFileId(response.headers.get('oc-fileid')),

@@ -15,7 +15,7 @@ import type { Capabilities, NextcloudUser } from './users.js';
 import { capabilities, currentUser, groupsOf } from './users.js';
 
 export type { NextcloudClientOptions } from './http.js';
-export { NextcloudError, isNextcloudError, nextcloudErrorCodes } from './errors.js';
+export { NextcloudError, isNextcloudError, nextcloudErrorCodes, reworded } from './errors.js';
 export type { NextcloudErrorCode } from './errors.js';
 export type { CalendarClient, CalendarEvent, CalendarInfo } from './calendar.js';
 export type { FileEntry, FileQuery, FilesClient, Permissions, ReadResult } from './files.js';
