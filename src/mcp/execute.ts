@@ -1,0 +1,51 @@
+// Runs one tool call: validates the arguments, runs the tool as the user, checks what it produced against its
+// output schema, and turns refusals into tool results the model can act on (isError) instead of protocol errors.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { isNextcloudError } from '../../lib/index.js';
+import type { Tool, ToolContext } from '../tools/tool.js';
+import { ToolError } from '../tools/tool.js';
+
+export type CallOutcome = 'ok' | 'error' | 'failed';
+
+export interface Execution {
+  result: CallToolResult;
+  outcome: CallOutcome;
+  /** A short code for the audit log: the NextcloudError or ToolError code, invalid_input, or internal. */
+  errorCode: string | null;
+  /** An unexpected error, for the caller to log (never shown to the client). */
+  internal?: unknown;
+}
+
+function errorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: message }] };
+}
+
+/** Zod's issues as one sentence per problem, naming the argument. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
+
+export async function executeTool(tool: Tool, args: unknown, context: ToolContext): Promise<Execution> {
+  const parsed = tool.input.safeParse(args ?? {});
+  if (!parsed.success) {
+    return { result: errorResult(`Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}.`), outcome: 'error', errorCode: 'invalid_input' };
+  }
+  try {
+    const output = await tool.run(parsed.data, context);
+    const checked = tool.output.safeParse(output.structured);
+    if (!checked.success) {
+      return { result: errorResult(`${tool.name} produced a result it could not describe; the app log has details.`), outcome: 'failed', errorCode: 'internal', internal: checked.error };
+    }
+    const structuredContent = checked.data as Record<string, unknown>;
+    const content = output.content ?? [{ type: 'text' as const, text: JSON.stringify(structuredContent) }, ...(output.extra ?? [])];
+    return { result: { content, structuredContent }, outcome: 'ok', errorCode: null };
+  } catch (error) {
+    if (error instanceof ToolError) return { result: errorResult(error.message), outcome: 'error', errorCode: error.code };
+    if (isNextcloudError(error)) return { result: errorResult(error.message), outcome: 'error', errorCode: error.code };
+    if (context.signal.aborted) return { result: errorResult('The call was cancelled.'), outcome: 'error', errorCode: 'cancelled' };
+    // lib's own argument checks (a malformed path or token) throw TypeError with a message meant for the caller.
+    if (error instanceof TypeError && !(error.cause instanceof Error)) return { result: errorResult(error.message), outcome: 'error', errorCode: 'invalid_input' };
+    return { result: errorResult(`${tool.name} failed unexpectedly; the app log has details.`), outcome: 'failed', errorCode: 'internal', internal: error };
+  }
+}

@@ -1,0 +1,35 @@
+// Which account a connection acts as and what its grant allows: the first thing to check when a tool is missing.
+import { z } from 'zod';
+import { READS_ONLY, defineTool } from '../tool.js';
+
+export const whoami = defineTool({
+  name: 'whoami',
+  title: 'Who am I',
+  description: 'Shows which Nextcloud account this connection acts as, and which permissions (scopes) it has. Use it when a tool seems to be missing or a call is refused.',
+  scopes: { allOf: [] },
+  input: z.object({}),
+  output: z.object({
+    userId: z.string(),
+    displayName: z.string(),
+    email: z.string().nullable(),
+    scopes: z.array(z.string()),
+    clientId: z.string(),
+    readOnlyMode: z.boolean().describe('The administrator allows no changes through this connector.'),
+    folderAllowlist: z.array(z.string()).describe('Folders file tools are limited to; empty means all of the user\'s files.'),
+  }),
+  annotations: READS_ONLY,
+  async run(_input, context) {
+    const me = await context.user.currentUser();
+    return {
+      structured: {
+        userId: me.id,
+        displayName: me.displayName,
+        email: me.email ?? null,
+        scopes: [...context.scopes],
+        clientId: context.clientId,
+        readOnlyMode: context.policy.readOnly,
+        folderAllowlist: context.policy.folderAllowlist,
+      },
+    };
+  },
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { defineTool } from '../tool.js';
+import { assertWritable, etagInput, eventIdInput, normaliseEtag, resolveEvent, rewordMissing, rewordStale } from './common.js';
+import { eventsOf, parseCalendar, textOf } from './ical.js';
+
+export const deleteEvent = defineTool({
+  name: 'calendar_delete_event',
+  title: 'Delete a calendar event',
+  description:
+    "Deletes an event (for a repeating event: the whole series). It goes to the calendar's trash bin in Nextcloud, from which the user can restore it in the Calendar app until the trash is emptied. " +
+    'Give the etag from calendar_get_event or calendar_list_events to delete only the version you saw.',
+  scopes: { allOf: ['calendar.write'] },
+  input: z.object({
+    id: eventIdInput,
+    etag: etagInput.optional().describe('The etag the event had when you read it; if given and the event changed since, nothing is deleted.'),
+  }),
+  output: z.object({
+    deleted: z.literal(true),
+    id: z.string(),
+    summary: z.string().nullable().describe('Title of the deleted event.'),
+    calendarId: z.string(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(input, context) {
+    const client = context.user.calendar;
+    const target = await resolveEvent(client, input.id, context.userId);
+    assertWritable(target.calendar, context.userId);
+    context.audit(target.path);
+    // Read first: a missing event is reported in the user's words, and the answer can name what was deleted.
+    const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
+    let summary: string | null = stored.summary;
+    try {
+      const { master, overrides } = eventsOf(parseCalendar(stored.ics));
+      summary = textOf((master ?? overrides[0])!, 'summary') ?? summary;
+    } catch {
+      // lib's own reading of the summary is enough for the answer.
+    }
+    await client.deleteEvent(target.url, input.etag ? normaliseEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
+    return { structured: { deleted: true as const, id: target.id, summary, calendarId: target.calendar.id } };
+  },
+});

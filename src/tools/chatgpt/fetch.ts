@@ -1,0 +1,196 @@
+// ChatGPT's `fetch`: the full text of one item `search` found. The id is resolved again as the calling user with
+// every check search applied (scope, folder allowlist, the user's own calendars and conversations), so an id from
+// someone else, or one made up, reaches nothing the caller could not reach anyway.
+import { z } from 'zod';
+import type { FileEntry } from '../../../lib/index.js';
+import type { Scope } from '../../oauth/scopes.js';
+import { confinedFiles } from '../files/confined.js';
+import type { ToolContext } from '../tool.js';
+import { READS_ONLY, ToolError, defineTool } from '../tool.js';
+import type { EventDetails } from '../calendar/common.js';
+import { describeEvent, resolveEvent, timeText } from '../calendar/common.js';
+import type { IcalComponent } from '../calendar/ical.js';
+import { parseCalendar } from '../calendar/ical.js';
+import { authorName, isSystemMessage } from '../talk/common.js';
+import type { ItemId } from './ids.js';
+import { formatId, invalidId, parseId, webLinks } from './ids.js';
+
+/** Enough text for a model to work with, small enough not to swamp its context. */
+const MAX_TEXT_BYTES = 100_000;
+/** Messages shown before the one fetched, so a reply makes sense. */
+const TALK_CONTEXT = 6;
+const MAX_LISTED = 200;
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-javascript|ecmascript|x-yaml|yaml|toml|sql|x-sh|x-shellscript|csv|rtf|x-tex|ld\+json|x-httpd-php)$|application\/[\w.+-]+\+(json|xml)$)/i;
+const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|xml|html?|css|js|ts|ya?ml|toml|ini|conf|log|ics|vcf|sql|sh|py|rb|php|java|c|h|cpp|go|rs|tex)$/i;
+
+type Item = { title: string; text: string; url: string; metadata: Record<string, string | number | boolean | null> };
+
+const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
+  file: { scope: 'files.read', what: 'files' },
+  event: { scope: 'calendar.read', what: 'calendars' },
+  talk: { scope: 'talk.read', what: 'Talk' },
+};
+
+function isText(entry: FileEntry): boolean {
+  return (entry.contentType !== null && TEXT_TYPES.test(entry.contentType.split(';')[0]!.trim())) || TEXT_EXTENSIONS.test(entry.name);
+}
+
+function humanSize(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+async function fetchFile(path: string, context: ToolContext): Promise<Item> {
+  const files = confinedFiles(context.user.files, context.policy.folderAllowlist);
+  const entry = await files.stat(path);
+  if (!files.visible(entry.path)) throw new ToolError('not_allowed', `Refused: ${entry.path} is outside the folders the administrator made available.`);
+  const url = webLinks(context.webRoot).file(entry.fileId, entry.path);
+  const metadata = { source: 'files', path: entry.path, type: entry.type, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, owner: entry.ownerDisplayName ?? entry.ownerId };
+  if (entry.type === 'folder') {
+    const children = await files.list(entry.path);
+    const lines = children.slice(0, MAX_LISTED).map((child) => `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${humanSize(child.size)})` : ''}`);
+    if (children.length > MAX_LISTED) lines.push(`… and ${children.length - MAX_LISTED} more`);
+    return { title: entry.path === '/' ? 'Home folder' : entry.name, text: [`Folder ${entry.path}`, '', ...(lines.length > 0 ? lines : ['(empty)'])].join('\n'), url, metadata };
+  }
+  if (!isText(entry)) {
+    return {
+      title: entry.name,
+      text: `${entry.name} (${entry.contentType ?? 'unknown type'}, ${humanSize(entry.size)}) in ${entry.path.slice(0, entry.path.lastIndexOf('/')) || '/'} is not a text file; its content cannot be shown as text here. Open the link to view it in Nextcloud.`,
+      url,
+      metadata,
+    };
+  }
+  const read = await files.readText(entry.path, { maxBytes: MAX_TEXT_BYTES });
+  // A "text" file with NUL bytes is binary after all (a mislabelled or misnamed file).
+  if (read.text.includes('\u0000')) {
+    return { title: entry.name, text: `${entry.name} (${humanSize(entry.size)}) holds binary data; its content cannot be shown as text here.`, url, metadata };
+  }
+  const text = read.truncated ? `${read.text}\n\n[Cut after ${humanSize(MAX_TEXT_BYTES)} of ${read.size === null ? 'more' : humanSize(read.size)}.]` : read.text;
+  return { title: entry.name, text, url, metadata: { ...metadata, truncated: read.truncated } };
+}
+
+const person = (who: { email: string; name: string | null }) => (who.name ? `${who.name} <${who.email}>` : who.email);
+
+function eventText(details: EventDetails): string {
+  const lines = [
+    `Event: ${details.summary ?? '(no title)'}`,
+    `Calendar: ${details.calendarName || details.calendarId}`,
+    `Starts: ${timeText(details.start, details)}${details.allDay ? ' (all day)' : ''}`,
+    `Ends: ${timeText(details.end, details)}`,
+  ];
+  const recurrence = details.recurrence;
+  if (recurrence) {
+    lines.push(`Repeats: ${recurrence.rule ?? 'on single dates'}`);
+    if (recurrence.excludedDates.length > 0) lines.push(`Except: ${recurrence.excludedDates.join(', ')}`);
+    for (const changed of recurrence.changedOccurrences) {
+      const what = [changed.summary, changed.status].filter((part) => part !== null).join(', ');
+      lines.push(`Changed: the one due ${changed.occurrence} is at ${timeText(changed.start, details)}${what ? ` (${what})` : ''}`);
+    }
+  }
+  if (details.location) lines.push(`Location: ${details.location}`);
+  if (details.status) lines.push(`Status: ${details.status}`);
+  if (details.organizer) lines.push(`Organizer: ${person(details.organizer)}`);
+  if (details.attendees.length > 0) lines.push(`Attendees: ${details.attendees.map((attendee) => `${person(attendee)}${attendee.status ? ` (${attendee.status})` : ''}`).join(', ')}`);
+  if (details.description) lines.push('', details.description);
+  return lines.join('\n');
+}
+
+async function fetchEvent(item: Extract<ItemId, { kind: 'event' }>, context: ToolContext): Promise<Item> {
+  const client = context.user.calendar;
+  // The id is checked and resolved exactly as the calendar tools do it: among the user's own calendars only.
+  const event = await resolveEvent(client, item.eventId, context.userId).catch((error: unknown) => {
+    throw error instanceof ToolError && error.code === 'invalid_input' ? invalidId(formatId(item)) : error;
+  });
+  context.audit(event.id);
+  const stored = await client.getEvent(event.url);
+  let parsed: IcalComponent;
+  try {
+    parsed = parseCalendar(stored.ics);
+  } catch {
+    throw new ToolError('unsupported', `event '${event.id}' is not valid iCalendar; open it in the Nextcloud Calendar app.`);
+  }
+  const details = describeEvent(parsed, { id: event.id, calendar: event.calendar, etag: stored.etag });
+  return {
+    title: details.summary ?? '(no title)',
+    text: eventText(details),
+    url: webLinks(context.webRoot).calendar(),
+    metadata: {
+      source: 'calendar',
+      calendar: details.calendarName || details.calendarId,
+      start: details.start,
+      end: details.end,
+      timeZone: details.timeZone,
+      allDay: details.allDay,
+      recurring: details.recurrence !== null,
+      uid: details.uid,
+    },
+  };
+}
+
+async function fetchMessage(token: string, messageId: number, context: ToolContext): Promise<Item> {
+  const talk = context.user.talk;
+  const conversation = await talk.conversation(token);
+  // History below messageId + 1 starts with the message itself; ids are unique across conversations.
+  const page = await talk.messages(token, { limit: TALK_CONTEXT + 1, lastKnownMessageId: messageId + 1 });
+  const message = page.messages.find((candidate) => candidate.id === messageId);
+  if (!message) throw new ToolError('not_found', `There is no message ${messageId} in Talk conversation '${conversation.displayName}'.`);
+  const time = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const earlier = page.messages.filter((candidate) => candidate.id < messageId && !isSystemMessage(candidate)).reverse();
+  const quoted = message.replyTo !== null ? page.messages.find((candidate) => candidate.id === message.replyTo) : undefined;
+  const lines = [`Message in Talk conversation '${conversation.displayName}'`, `From: ${authorName(message)}`, `Time: ${time(message.timestamp)}`];
+  if (message.replyTo !== null) lines.push(`In reply to: ${quoted ? `${authorName(quoted)}: ${quoted.text}` : `message ${message.replyTo}`}`);
+  lines.push('', message.text);
+  if (earlier.length > 0) lines.push('', 'Earlier messages:', ...earlier.map((candidate) => `[${time(candidate.timestamp)}] ${authorName(candidate)}: ${candidate.text}`));
+  return {
+    title: `${authorName(message)} in ${conversation.displayName}`,
+    text: lines.join('\n'),
+    url: webLinks(context.webRoot).talk(token, messageId),
+    metadata: { source: 'talk', conversation: conversation.displayName, token, messageId, author: authorName(message), time: time(message.timestamp) },
+  };
+}
+
+export const fetch = defineTool({
+  name: 'fetch',
+  title: 'Fetch a Nextcloud item',
+  description: 'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, or a Talk message with the messages before it.',
+  scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
+  input: z.object({
+    id: z.string().min(1).max(4096).describe('An id from a search result, unchanged.'),
+  }),
+  output: z.object({
+    id: z.string(),
+    title: z.string(),
+    text: z.string(),
+    url: z.string(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  }),
+  annotations: READS_ONLY,
+  async run(input, context) {
+    const item = parseId(input.id);
+    const { scope, what } = SCOPE_OF[item.kind];
+    if (!context.scopes.includes(scope)) throw new ToolError('not_allowed', `This connection may not read ${what} (it lacks the ${scope} permission).`);
+    let found: Item;
+    switch (item.kind) {
+      case 'file':
+        context.audit(item.path);
+        found = await fetchFile(item.path, context);
+        break;
+      case 'event':
+        found = await fetchEvent(item, context);
+        break;
+      case 'talk':
+        context.audit(`${item.token}#${item.messageId}`);
+        found = await fetchMessage(item.token, item.messageId, context);
+        break;
+    }
+    const structured = { id: formatId(item), ...found };
+    return { structured, content: [{ type: 'text', text: JSON.stringify(structured) }] };
+  },
+});

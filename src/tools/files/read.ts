@@ -1,0 +1,198 @@
+// files_read: the text of a file, a window at a time. Only the requested bytes are fetched (an HTTP range), so a
+// gigabyte file costs no more than the window; files that are not text are described and linked, never dumped.
+import { z } from 'zod';
+import type { FileEntry } from '../../../lib/index.js';
+import { isNextcloudError } from '../../../lib/index.js';
+import { READS_ONLY, defineTool } from '../tool.js';
+import type { ExtraContent, ToolContext } from '../tool.js';
+import { ToolError } from '../tool.js';
+import { READ_SCOPES, filesOf, formatBytes, pathField, webUrlOf } from './shared.js';
+
+export const DEFAULT_READ_BYTES = 100 * 1024;
+export const MAX_READ_BYTES = 1024 * 1024;
+/** How much of the start of a window decides whether a file of unknown type is text. */
+const SNIFF_BYTES = 8192;
+/** Windows larger than this report progress as they arrive. */
+const PROGRESS_STEP = 256 * 1024;
+
+const input = z.object({
+  path: pathField('The file to read'),
+  offset: z.number().int().min(0).default(0).describe('Byte position to start at (default 0, the beginning). To continue a truncated read, pass the nextOffset of the previous answer.'),
+  length: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_READ_BYTES)
+    .default(DEFAULT_READ_BYTES)
+    .describe(`How many bytes to read at most (default ${DEFAULT_READ_BYTES}, at most ${MAX_READ_BYTES}). Larger files come back truncated with a nextOffset to continue from.`),
+});
+
+const output = z.object({
+  path: z.string(),
+  name: z.string(),
+  kind: z.enum(['text', 'binary']).describe('text: the content is in `text`. binary: not text (PDF, image, archive, ...); see `description` and webUrl.'),
+  contentType: z.string().nullable(),
+  size: z.number().nullable().describe('Size of the whole file in bytes.'),
+  modified: z.string().nullable(),
+  etag: z.string().nullable().describe('Version tag of what was read; pass it to files_write_text as etag to replace exactly this version.'),
+  webUrl: z.string().describe('Opens the file in the Nextcloud web interface.'),
+  text: z.string().optional().describe('The content, decoded as UTF-8 (text files only).'),
+  offset: z.number().optional().describe('Byte position the text starts at.'),
+  bytesRead: z.number().optional().describe('How many bytes of the file the text covers.'),
+  truncated: z.boolean().optional().describe('True when the file goes on after the text.'),
+  nextOffset: z.number().nullable().optional().describe('Pass as offset to read on; null at the end of the file.'),
+  description: z.string().optional().describe('What a binary file is, in words.'),
+  note: z.string().optional(),
+});
+
+const TEXT_TYPE = /^(text\/|application\/(json|xml|javascript|ecmascript|x-javascript|x-sh|x-shellscript|x-yaml|yaml|toml|x-toml|sql|x-sql|x-httpd-php|x-php|x-python|x-perl|x-ruby|x-tex|x-latex|csv|x-empty|x-ndjson|ndjson|rtf|x-subrip|x-www-form-urlencoded)\b)|[+/](json|xml|yaml)\b/i;
+const BINARY_TYPE = /^(image\/|audio\/|video\/|font\/|model\/|application\/(pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-xz|x-7z-compressed|x-rar|vnd\.rar|java-archive|x-executable|x-msdownload|x-sqlite3|vnd\.|msword|msexcel|mspowerpoint|epub|x-iso9660-image|wasm|ogg|x-matroska))/i;
+
+const FRIENDLY: Array<[RegExp, string]> = [
+  [/^application\/pdf/, 'a PDF document'],
+  [/^image\//, 'an image'],
+  [/^audio\//, 'an audio file'],
+  [/^video\//, 'a video'],
+  [/wordprocessingml|opendocument\.text|msword/, 'a word-processor document'],
+  [/spreadsheetml|opendocument\.spreadsheet|ms-excel|msexcel/, 'a spreadsheet'],
+  [/presentationml|opendocument\.presentation|ms-powerpoint|mspowerpoint/, 'a presentation'],
+  [/zip|tar|gzip|bzip|xz|7z|rar|java-archive/, 'an archive'],
+];
+
+function friendlyKind(contentType: string | null): string {
+  if (!contentType) return 'a file of unknown type';
+  const base = contentType.split(';')[0]!.trim().toLowerCase();
+  return FRIENDLY.find(([pattern]) => pattern.test(base))?.[1] ?? `a binary file (${base})`;
+}
+
+/** Whether bytes look like text: no NUL, and valid UTF-8 apart from a character cut off at the very end. */
+export function looksLikeText(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, SNIFF_BYTES);
+  if (sample.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, characterEnd(sample, sample.length)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
+
+/** The largest cut at or below `end` that does not split a UTF-8 character (given the byte after the cut, if any). */
+function characterEnd(bytes: Uint8Array, end: number): number {
+  let cut = end;
+  // Only a cut inside a character needs moving: then the byte at the cut continues that character.
+  for (let steps = 0; steps < 3 && cut > 0 && isContinuation(bytes[cut]); steps++) cut--;
+  if (cut === bytes.length && cut > 0) {
+    // The window ends at the buffer's end: drop a lead byte whose continuation bytes did not arrive.
+    let lead = cut - 1;
+    while (lead > 0 && cut - lead < 4 && isContinuation(bytes[lead])) lead--;
+    const first = bytes[lead]!;
+    const needed = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+    if (cut - lead < needed) cut = lead;
+  }
+  return cut;
+}
+
+export const filesRead = defineTool({
+  name: 'files_read',
+  title: 'Read a file',
+  description:
+    `Reads a text file (notes, Markdown, CSV, code, JSON, ...) from the user's Nextcloud, up to ${DEFAULT_READ_BYTES / 1024} KB by default. Long files come back with truncated=true and a nextOffset: call again with that offset to read on, or pass offset and length for a specific byte range. Files that are not text (PDFs, images, office documents, archives) are described instead, with a link the person can open in Nextcloud. The answer includes the etag to pass to files_write_text when you change the file.`,
+  scopes: READ_SCOPES,
+  input,
+  output,
+  annotations: READS_ONLY,
+  async run(args, context) {
+    const files = filesOf(context);
+    const path = files.check(args.path, 'look');
+    context.audit(path);
+    const entry = await files.stat(path);
+    if (entry.type === 'folder') throw new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
+    const webUrl = webUrlOf(context, entry);
+    const base = { path: entry.path, name: entry.name, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, etag: entry.etag, webUrl };
+    const type = (entry.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    const declaredText = TEXT_TYPE.test(type);
+    if (!declaredText && BINARY_TYPE.test(type)) return binary(entry, base);
+    if (entry.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false, nextOffset: null } };
+    if (args.offset >= entry.size) {
+      throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${entry.size} bytes.`);
+    }
+
+    // One byte past the window shows whether a character continues beyond it.
+    const end = Math.min(args.offset + args.length, entry.size - 1);
+    const { bytes, etag } = await readWindow(files, path, args.offset, end, args.length + 1, context);
+    let start = 0;
+    // A window that starts inside a character begins at the next whole one.
+    if (args.offset > 0) while (start < 3 && isContinuation(bytes[start])) start++;
+    const window = bytes.subarray(start);
+    // NUL bytes mean binary whatever the declared type (a UTF-16 "text" file would come out as noise too).
+    if (declaredText ? window.subarray(0, SNIFF_BYTES).includes(0) : !looksLikeText(window)) return binary(entry, base);
+    const available = Math.min(window.length, args.length - start);
+    const more = args.offset + start + available < entry.size;
+    const cut = more ? characterEnd(window, available) : available;
+    const slice = window.subarray(0, cut);
+    const note: string[] = [];
+    if (start > 0) note.push(`The range started inside a character; the text starts ${start} byte(s) later, at ${args.offset + start}.`);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(slice);
+    } catch {
+      text = slice.toString('utf8');
+      note.push('Some bytes are not valid UTF-8 (another encoding?) and were replaced with U+FFFD.');
+    }
+    const nextOffset = more ? args.offset + start + cut : null;
+    return {
+      structured: {
+        ...base,
+        etag: etag ?? base.etag,
+        kind: 'text' as const,
+        text,
+        offset: args.offset + start,
+        bytesRead: cut,
+        truncated: more,
+        nextOffset,
+        ...(note.length > 0 ? { note: note.join(' ') } : {}),
+      },
+    };
+
+    function binary(file: FileEntry, fields: typeof base) {
+      const when = file.lastModified ? `, last changed ${file.lastModified}` : '';
+      const description = `${file.name} is ${friendlyKind(file.contentType)} (${formatBytes(file.size)}${when}). Its content is not text, so it is not shown here; the person can open it in Nextcloud at ${webUrl}.`;
+      const link: ExtraContent = { type: 'resource_link', uri: webUrl, name: file.name, title: `${file.name} in Nextcloud`, description, size: file.size, ...(file.contentType ? { mimeType: file.contentType } : {}) };
+      return { structured: { ...fields, kind: 'binary' as const, description }, extra: [link] };
+    }
+  },
+});
+
+/** Fetches bytes start..end (inclusive) as a range, holding at most `cap` bytes whatever the server sends. */
+async function readWindow(files: ReturnType<typeof filesOf>, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
+  const wanted = end - start + 1;
+  let result;
+  try {
+    result = await files.read(path, { range: { start, end }, signal: context.signal });
+  } catch (error) {
+    if (isNextcloudError(error) && error.status === 416) throw new ToolError('invalid_input', `The byte range ${start}-${end} is outside ${path}; stat it for its size.`);
+    throw error;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let reported = 0;
+  try {
+    for await (const chunk of result.stream) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      chunks.push(buffer);
+      total += buffer.length;
+      if (total >= cap) break;
+      if (wanted > PROGRESS_STEP && total - reported >= PROGRESS_STEP) {
+        reported = total;
+        await context.progress(total, wanted, `Read ${formatBytes(total)} of ${formatBytes(wanted)}`);
+      }
+    }
+  } finally {
+    result.stream.destroy();
+  }
+  const bytes = Buffer.concat(chunks);
+  return { bytes: bytes.length > cap ? bytes.subarray(0, cap) : bytes, etag: result.etag };
+}

@@ -1,0 +1,97 @@
+// What a tool is: a name, the scopes it needs, zod schemas for its input and its structured output, the
+// annotations clients show to people, and a function that runs as the verified user. The MCP layer (src/mcp)
+// lists, checks, runs and audits tools; a tool module knows nothing about transports, tokens or sessions.
+import type { z } from 'zod';
+import type { NextcloudUserClient } from '../../lib/index.js';
+import type { Scope } from '../oauth/scopes.js';
+import type { Policy } from '../policy/policy.js';
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** A tool that only reads the user's own Nextcloud: the annotations of most tools. */
+export const READS_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+/** A refusal the model and the person can act on; becomes a tool result with isError, never a protocol error. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  constructor(
+    readonly code: 'invalid_input' | 'not_allowed' | 'not_found' | 'conflict' | 'too_large' | 'unsupported',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolContext {
+  /** Nextcloud, acting as the verified user: every call is subject to Nextcloud's own ACLs and shares. */
+  user: NextcloudUserClient;
+  userId: string;
+  clientId: string;
+  /** The scopes this request's grant carries (already within the admin's ceiling). */
+  scopes: readonly Scope[];
+  /** The admin policy in force for this request (folder allowlist, read-only mode, ...). */
+  policy: Policy;
+  /** Nextcloud's web root as people reach it, for links into the Nextcloud UI (e.g. https://cloud.example.com). */
+  webRoot: string;
+  /** Aborted when the client cancels the call or goes away. */
+  signal: AbortSignal;
+  /**
+   * Reports progress to a client that asked for it (a progress token); a no-op otherwise. `progress` must grow
+   * from call to call; `total` when known.
+   */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Names what the call touched (a path, an event URL, a conversation token) for the audit log; never content. */
+  audit(target: string): void;
+}
+
+/** Extra content blocks a tool may add after the JSON text of its structured result (e.g. resource links). */
+export type ExtraContent =
+  | { type: 'text'; text: string }
+  | { type: 'resource_link'; uri: string; name: string; title?: string; mimeType?: string; size?: number; description?: string };
+
+export interface ToolOutput<Output> {
+  structured: Output;
+  /**
+   * The content blocks, when the tool needs an exact shape (ChatGPT's search and fetch). Otherwise the content is
+   * one text block with the JSON of `structured`, followed by `extra`.
+   */
+  content?: ExtraContent[];
+  extra?: ExtraContent[];
+}
+
+export interface Tool<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  /** Written for the model: what it does, when to use it, what the arguments mean. */
+  description: string;
+  /**
+   * The scopes that make the tool available. With `anyOf`, one of them is enough (search and fetch read what the
+   * grant may read); otherwise every listed scope is needed.
+   */
+  scopes: { allOf: readonly Scope[] } | { anyOf: readonly Scope[] };
+  input: Input;
+  output: Output;
+  annotations: ToolAnnotations;
+  run(input: z.infer<Input>, context: ToolContext): Promise<ToolOutput<z.infer<Output>>>;
+}
+
+/** Declares a tool with its types inferred from its schemas. */
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(tool: Tool<Input, Output>): Tool<Input, Output> {
+  return tool;
+}
+
+/** Whether a grant with these scopes may see and call the tool. */
+export function toolAllowed(tool: Pick<Tool, 'scopes'>, scopes: readonly Scope[]): boolean {
+  return 'anyOf' in tool.scopes ? tool.scopes.anyOf.some((scope) => scopes.includes(scope)) : tool.scopes.allOf.every((scope) => scopes.includes(scope));
+}
+
+/** The scopes a step-up must add for the tool (all of allOf; for anyOf, every one that exists, so one consent suffices). */
+export function scopesToRequest(tool: Pick<Tool, 'scopes'>, enabled: readonly Scope[]): Scope[] {
+  const wanted = 'anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf;
+  return wanted.filter((scope) => enabled.includes(scope));
+}
