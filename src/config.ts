@@ -40,6 +40,24 @@ const envSchema = z.object({
   MCP_GATEWAY_POLICY_TTL_SECONDS: z.coerce.number().min(0).max(300).default(30),
   /** Seconds a rotated refresh token still works for the same client, so parallel refreshes do not revoke the grant; 0 = strict. */
   MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /**
+   * How /mcp answers requests: json (one JSON body; what Nextcloud's buffering PHP proxy passes on), sse (event
+   * streams, with progress and the standalone GET stream; needs a deployment that streams, such as HaRP), or auto
+   * (sse behind HaRP, json otherwise).
+   */
+  MCP_GATEWAY_RESPONSE_MODE: z.enum(['auto', 'json', 'sse']).default('auto'),
+  /** MCP sessions end after this long without a request. */
+  MCP_GATEWAY_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
+  /** MCP sessions kept open at once (the least recently used ends first). */
+  MCP_GATEWAY_MAX_SESSIONS: z.coerce.number().int().min(10).max(100_000).default(2000),
+  /** Browser origins allowed to call the MCP endpoints besides Nextcloud's own and loopback, comma-separated. */
+  MCP_GATEWAY_ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.literal('*'), httpUrl.transform((value) => new URL(value).origin)])))
+    .default([]),
+  /** Days the audit log of tool calls is kept. */
+  MCP_GATEWAY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Timeout for every call to Nextcloud, in milliseconds. */
   NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -97,6 +115,10 @@ function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[
     policyTtlMs: env.MCP_GATEWAY_POLICY_TTL_SECONDS * 1000,
     refreshReuseGraceSeconds: env.MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
+    responseMode: env.MCP_GATEWAY_RESPONSE_MODE === 'auto' ? (env.HP_SHARED_KEY ? 'sse' : 'json') : env.MCP_GATEWAY_RESPONSE_MODE,
+    sessions: { idleMs: env.MCP_GATEWAY_SESSION_IDLE_SECONDS * 1000, max: env.MCP_GATEWAY_MAX_SESSIONS, maxPerOwner: 20 },
+    allowedOrigins: env.MCP_GATEWAY_ALLOWED_ORIGINS,
+    auditRetentionDays: env.MCP_GATEWAY_AUDIT_RETENTION_DAYS,
   };
 }
 

@@ -11,6 +11,7 @@ import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
 import { noStore } from './http/no-store.js';
+import { auditRoutes } from './mcp/audit-routes.js';
 import { mcpRoutes } from './mcp/endpoint.js';
 import { adminConnectionRoutes } from './oauth/admin-connections.js';
 import { authorizeRoutes } from './oauth/authorize.js';
@@ -21,7 +22,10 @@ import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import type { PolicySource } from './policy/policy.js';
 import { PolicyUnavailableError, createPolicySource } from './policy/policy.js';
+import { auditStore } from './store/audit.js';
 import type { Db } from './store/database.js';
+import type { Tool } from './tools/tool.js';
+import { allTools } from './tools/index.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -32,6 +36,8 @@ export interface AppDeps {
   policy?: PolicySource;
   /** Tests serve client metadata documents from loopback hosts, which the default fetcher refuses. */
   clientDocuments?: ClientMetadataFetcher;
+  /** The tools offered (default: all of them). */
+  tools?: readonly Tool[];
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -70,7 +76,11 @@ export async function buildApp(deps: AppDeps) {
   const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });
 
   // Expired codes, refresh tokens and abandoned consent pages go once an hour.
-  const pruning = setInterval(() => oauth.store.prune(), 3600_000).unref();
+  const audit = auditStore(deps.db);
+  const pruning = setInterval(() => {
+    oauth.store.prune();
+    audit.prune(deps.config.auditRetentionDays);
+  }, 3600_000).unref();
   app.addHook('onClose', async () => clearInterval(pruning));
 
   await app.register(lifecycleRoutes, { ...deps, policy });
@@ -80,6 +90,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tokenRoutes, { oauth });
   await app.register(connectionRoutes, { oauth });
   await app.register(adminConnectionRoutes, { oauth });
-  await app.register(mcpRoutes, { config: deps.config, nextcloud: deps.nextcloud, oauth });
+  await app.register(auditRoutes, { oauth, audit });
+  await app.register(mcpRoutes, { config: deps.config, nextcloud: deps.nextcloud, oauth, audit, tools: deps.tools ?? allTools });
   return app;
 }

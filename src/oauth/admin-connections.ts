@@ -2,6 +2,7 @@
 // An ADMIN route: the proxy admits only Nextcloud admins, and the app checks the admin group again.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { signedInAdmin } from '../http/admin-only.js';
 import { html, sendPage } from '../http/html.js';
 import { groupConnections, when } from './connections.js';
 import type { OAuthContext } from './context.js';
@@ -9,13 +10,7 @@ import type { OAuthContext } from './context.js';
 const revokeForm = z.object({ user_id: z.string().min(1).max(255), client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
 export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
-  /** The signed-in admin, or null after answering 404 (what the proxy shows to everyone else). */
-  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
-    const userId = request.appApi.userId;
-    if (userId && (await oauth.nextcloud.as(userId).groups()).includes('admin')) return userId;
-    void reply.code(404).send({ error: 'not_found', message: 'This page is for Nextcloud administrators.' });
-    return null;
-  };
+  const admin = (request: FastifyRequest, reply: FastifyReply) => signedInAdmin(oauth.nextcloud, request, reply);
 
   const render = async (reply: FastifyReply, adminId: string, notice = '') => {
     const { urls, policy } = await oauth.current();

@@ -74,4 +74,24 @@ CREATE TABLE oauth_pending (
 );
 `,
   },
+  {
+    // Audit log of tool calls: who, through which client, which tool, on what (a path or id, never content),
+    // how it ended and how long it took.
+    id: '0003_audit',
+    sql: `
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  target TEXT,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'failed', 'refused')),
+  error_code TEXT,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_user ON audit_log (user_id, at);
+`,
+  },
 ];

@@ -133,7 +133,7 @@ describe('manifest', () => {
       expect(['/heartbeat', '/init', '/enabled'].some((lifecycle) => new RegExp(route.url).test(lifecycle))).toBe(false);
     }
     // Most specific first; the MCP and OAuth routes are PUBLIC and authenticate by themselves.
-    expect(manifest.routes.map((route) => route.access_level)).toEqual([2, 2, 1, 1, 0, 0, 0, 0]);
+    expect(manifest.routes.map((route) => route.access_level)).toEqual([2, 2, 1, 1, 0, 0, 0, 0, 0, 0]);
     expect(infoXml).toMatch(/<access_level>(PUBLIC|USER|ADMIN)<\/access_level>/);
   });
 

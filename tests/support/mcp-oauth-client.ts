@@ -39,9 +39,15 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
     readonly redirectUrl: string,
     private person: BrowserUser,
     private readonly scope?: string,
+    private readonly refresh = true,
   ) {}
 
-  static async create(browser: Browser, person: BrowserUser, options: { scope?: string } = {}): Promise<BrowserOAuthProvider> {
+  /**
+   * `refresh: false` registers without the refresh_token grant. The SDK (1.32) answers a 403 insufficient_scope
+   * by refreshing when it holds a refresh token, which cannot widen a grant, and then gives up; a client
+   * without one goes back to the authorization page with the wider scope, as the step-up flow intends.
+   */
+  static async create(browser: Browser, person: BrowserUser, options: { scope?: string; refresh?: boolean } = {}): Promise<BrowserOAuthProvider> {
     let provider: BrowserOAuthProvider | undefined;
     const server = http.createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -49,7 +55,7 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
       provider?.receive(url);
     });
     const base = await listen(server);
-    provider = new BrowserOAuthProvider(browser, server, `${base}/callback`, person, options.scope);
+    provider = new BrowserOAuthProvider(browser, server, `${base}/callback`, person, options.scope, options.refresh !== false);
     return provider;
   }
 
@@ -57,7 +63,7 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
     return {
       client_name: 'Test MCP client',
       redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: this.refresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
       ...(this.scope ? { scope: this.scope } : {}),

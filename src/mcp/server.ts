@@ -1,0 +1,154 @@
+// The MCP server behind every transport. It is built on the SDK's low-level Server rather than McpServer because
+// McpServer's tool registry is one list per server, while here the list depends on each request's grant: the
+// same session may carry a narrower or a wider token from one request to the next (step-up, or the admin
+// changing the ceiling), so tools/list and tools/call read the identity of the request they answer.
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult, ServerNotification, ServerRequest, Tool as ListedTool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import type { Nextcloud } from '../../lib/index.js';
+import type { McpIdentity } from '../oauth/bearer.js';
+import type { Policy } from '../policy/policy.js';
+import type { AuditStore } from '../store/audit.js';
+import type { Tool } from '../tools/tool.js';
+import { toolAllowed } from '../tools/tool.js';
+import { executeTool } from './execute.js';
+
+/** What the endpoint verified for one HTTP request, handed to the handlers through the SDK's authInfo. */
+export interface RequestGrant {
+  identity: McpIdentity;
+  policy: Policy;
+  webRoot: string;
+}
+
+export interface McpServerDeps {
+  name: string;
+  version: string;
+  nextcloud: Nextcloud;
+  tools: readonly Tool[];
+  audit: AuditStore;
+  log: FastifyBaseLogger;
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** The grant the endpoint attached to this message; absent only if a transport was wired without it. */
+function grantOf(extra: Extra): RequestGrant {
+  const grant = extra.authInfo?.extra?.grant as RequestGrant | undefined;
+  if (!grant) throw new McpError(ErrorCode.InternalError, 'The request carries no verified identity.');
+  return grant;
+}
+
+/** A call that takes longer than this reports progress (to a client that asked), so it is not taken for dead. */
+const HEARTBEAT_MS = 1000;
+
+const INSTRUCTIONS = `Tools act in Nextcloud as the user who connected this app, with that user's permissions: files, calendars and Talk conversations they can reach, nothing else.
+Paths are in the user's own file tree, e.g. /Documents/Report.md; shared items appear where the user sees them (often /Shared/...).
+Before replacing a file or changing an event, read it first and pass the etag you got, so nothing someone else changed is overwritten.`;
+
+/** JSON Schemas are derived once per tool list; servers are built per session (and per sessionless request). */
+const described = new WeakMap<readonly Tool[], ListedTool[]>();
+
+export function describeTools(tools: readonly Tool[]): ListedTool[] {
+  const known = described.get(tools);
+  if (known) return known;
+  const listed = tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' }) as ListedTool['inputSchema'],
+    outputSchema: z.toJSONSchema(tool.output, { target: 'draft-7', io: 'output' }) as ListedTool['outputSchema'],
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
+  described.set(tools, listed);
+  return listed;
+}
+
+export function createMcpServer(deps: McpServerDeps): Server {
+  const server = new Server({ name: deps.name, version: deps.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
+  const listed = new Map(describeTools(deps.tools).map((entry) => [entry.name, entry]));
+
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
+    const { identity } = grantOf(extra);
+    return { tools: deps.tools.filter((tool) => toolAllowed(tool, identity.scopes)).map((tool) => listed.get(tool.name)!) };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const grant = grantOf(extra);
+    const { identity } = grant;
+    const tool = byName.get(request.params.name);
+    // A tool outside the grant is answered with 403 before it gets here (step-up); one outside the admin's
+    // ceiling does not exist for this client at all.
+    if (!tool || !toolAllowed(tool, identity.scopes)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    const started = performance.now();
+    const targets: string[] = [];
+    const progress = progressReporter(extra);
+    const execution = await executeTool(tool, request.params.arguments, {
+      user: deps.nextcloud.as(identity.userId),
+      userId: identity.userId,
+      clientId: identity.clientId,
+      scopes: identity.scopes,
+      policy: grant.policy,
+      webRoot: grant.webRoot,
+      signal: extra.signal,
+      progress: progress.report,
+      audit: (target) => void targets.push(target),
+    }).finally(progress.stop);
+    const durationMs = performance.now() - started;
+    if (execution.internal) deps.log.error({ err: execution.internal, tool: tool.name, user: identity.userId }, 'tool failed');
+    else if (execution.outcome === 'error') deps.log.info({ tool: tool.name, user: identity.userId, code: execution.errorCode }, 'tool refused');
+    try {
+      deps.audit.record({
+        at: Date.now(),
+        userId: identity.userId,
+        clientId: identity.clientId,
+        tool: tool.name,
+        target: targets.length > 0 ? targets.join(' -> ') : null,
+        outcome: execution.outcome,
+        errorCode: execution.errorCode,
+        durationMs,
+      });
+    } catch (error) {
+      // The answer is not withheld because the log could not be written; the failure is logged instead.
+      deps.log.error({ err: error, tool: tool.name }, 'could not write the audit log');
+    }
+    return execution.result;
+  });
+  return server;
+}
+
+/**
+ * Progress for a client that sent a progress token: what the tool reports, and a heartbeat once a second while a
+ * call runs longer than that. Progress must grow with every notification, so reports that would not are dropped.
+ */
+function progressReporter(extra: Extra): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return { report: async () => {}, stop: () => {} };
+  let last = 0;
+  let lastSentAt = performance.now();
+  let stopped = false;
+  const started = lastSentAt;
+  const send = async (progress: number, total: number | undefined, message: string | undefined) => {
+    if (stopped || progress <= last) return;
+    last = progress;
+    lastSentAt = performance.now();
+    await extra
+      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+      .catch(() => undefined);
+  };
+  const heartbeat = setInterval(() => {
+    if (performance.now() - lastSentAt < HEARTBEAT_MS) return;
+    void send(last + 1, undefined, `working (${Math.round((performance.now() - started) / 1000)} s)`);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    report: (progress, total, message) => send(progress, total, message),
+    stop: () => {
+      stopped = true;
+      clearInterval(heartbeat);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Sessions are bounded in number (overall and per user and client) and in idle time, and a session id only works
+// for the user and client that opened it.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../../src/mcp/sessions.js';
+import { SessionRegistry, sessionOwner } from '../../../src/mcp/sessions.js';
+
+const registries: SessionRegistry[] = [];
+afterEach(async () => {
+  for (const registry of registries.splice(0)) await registry.closeAll();
+});
+
+async function session(id: string, owner: string, lastSeen = Date.now()): Promise<Session & { closed: () => boolean }> {
+  const server = new Server({ name: 't', version: '1' }, { capabilities: {} });
+  const [, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  let closed = false;
+  server.onclose = () => void (closed = true);
+  return { id, kind: 'streamable', owner, transport: serverSide, server, lastSeen, closed: () => closed };
+}
+
+function registry(limits: { max: number; maxPerOwner: number; idleMs: number }) {
+  const ended: string[] = [];
+  const created = new SessionRegistry(limits, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`));
+  registries.push(created);
+  return { sessions: created, ended };
+}
+
+describe('session registry', () => {
+  const alice = sessionOwner('alice', 'chatgpt');
+  const bob = sessionOwner('bob', 'chatgpt');
+
+  it("finds a session only for its owner and kind", async () => {
+    const { sessions } = registry({ max: 10, maxPerOwner: 5, idleMs: 60_000 });
+    sessions.add(await session('s1', alice));
+    expect(sessions.get('s1', alice, 'streamable')?.id).toBe('s1');
+    expect(sessions.get('s1', bob, 'streamable')).toBeUndefined();
+    expect(sessions.get('s1', sessionOwner('alice', 'claude'), 'streamable')).toBeUndefined();
+    expect(sessions.get('s1', alice, 'sse')).toBeUndefined();
+    expect(sessions.get('nope', alice, 'streamable')).toBeUndefined();
+  });
+
+  it("ends the owner's least recently used session when they open too many, then anyone's when full", async () => {
+    const { sessions, ended } = registry({ max: 4, maxPerOwner: 2, idleMs: 60_000 });
+    const first = await session('a1', alice, Date.now() - 3000);
+    sessions.add(first);
+    sessions.add(await session('a2', alice, Date.now() - 2000));
+    sessions.add(await session('a3', alice));
+    expect(ended).toEqual(['a1: the user opened too many sessions']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first.closed()).toBe(true);
+    expect(sessions.get('a1', alice, 'streamable')).toBeUndefined();
+    sessions.add(await session('b1', bob, Date.now() - 1000));
+    sessions.add(await session('b2', bob));
+    expect(sessions.size).toBe(4);
+    sessions.add(await session('c1', sessionOwner('carol', 'x')));
+    expect(sessions.size).toBe(4);
+    expect(ended[1]).toBe('a2: too many sessions are open');
+  });
+
+  it('ends idle sessions and releases them', async () => {
+    const { sessions, ended } = registry({ max: 10, maxPerOwner: 5, idleMs: 60_000 });
+    const idle = await session('old', alice, Date.now() - 120_000);
+    sessions.add(idle);
+    sessions.add(await session('fresh', alice));
+    expect(sessions.sweep()).toBe(1);
+    expect(ended).toEqual(['old: idle']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle.closed()).toBe(true);
+    expect(sessions.size).toBe(1);
+    // Using a session keeps it alive.
+    sessions.get('fresh', alice, 'streamable');
+    expect(sessions.sweep(Date.now() + 30_000)).toBe(0);
+  });
+});
