@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyKeys } from '../../../src/policy/policy.js';
+import { allTools } from '../../../src/tools/index.js';
 import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
@@ -16,7 +17,7 @@ const { navigationTarget, pkce, register, authorizePage, obtainCode, exchange, m
 const BOUND_MS = 300;
 
 beforeAll(async () => {
-  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2' } });
+  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2' }, sim: { dav: true } });
 });
 afterAll(() => d?.stop());
 afterEach(async () => {
@@ -45,6 +46,16 @@ async function whoami(accessToken: string) {
     await client.close();
   }
 }
+
+/** A connected SDK client with a bearer token, as a client that already went through OAuth. */
+async function connected(accessToken: string): Promise<Client> {
+  const client = new Client({ name: 'policy-test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  return client;
+}
+
+const toolNames = async (client: Client) => (await client.listTools()).tools.map((tool) => tool.name);
+const text = (result: Awaited<ReturnType<Client['callTool']>>) => (result.content as Array<{ text: string }>)[0]!.text;
 
 async function tokenFor(user: string, scope: string): Promise<string> {
   const tokens = await exchange(await obtainCode(user, scope));
@@ -119,6 +130,87 @@ describe('the admin settings form', () => {
     expect((await exchange(await obtainCode())).body.expires_in).toBe(300);
     await d.app.waitForOutput('admin settings hold invalid values');
     expect(d.app.output()).toContain('access_token_minutes');
+  });
+});
+
+describe('the policy applied to tools', () => {
+  const everything = 'files.read files.write calendar.read calendar.write talk.read talk.write';
+  const writeTools = allTools.filter((tool) => ('anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf).some((scope) => scope.endsWith('.write'))).map((tool) => tool.name);
+
+  it('a scope the admin turns off takes its tools out of tools/list, and calling them is refused', async () => {
+    const client = await connected(await tokenFor('alice', everything));
+    try {
+      expect(await toolNames(client)).toEqual(expect.arrayContaining(['talk_list_conversations', 'talk_send_message', 'calendar_list_events']));
+      // "standup" is an event and a Talk message; both are found while Talk is on.
+      expect(text(await client.callTool({ name: 'search', arguments: { query: 'standup' } }))).toContain('talk:');
+      expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': true, 'calendar.write': true, 'talk.read': false, 'talk.write': false }))).toBe(200);
+      await settle();
+      const names = await toolNames(client);
+      expect(names.filter((name) => name.startsWith('talk_'))).toEqual([]);
+      expect(names).toContain('calendar_list_events');
+      // Not a step-up (the admin's ceiling cannot be consented past): the tool does not exist for this client.
+      await expect(client.callTool({ name: 'talk_list_conversations', arguments: {} })).rejects.toThrow(/Unknown tool/);
+      const found = await client.callTool({ name: 'search', arguments: { query: 'standup' } });
+      expect(text(found)).not.toContain('talk:');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('read-only mode takes every write tool away at once', async () => {
+    expect(writeTools.length).toBeGreaterThanOrEqual(9);
+    const client = await connected(await tokenFor('alice', everything));
+    try {
+      expect(await toolNames(client)).toEqual(expect.arrayContaining(writeTools));
+      expect(await save(policyKeys.readOnly, true)).toBe(200);
+      await settle();
+      const names = await toolNames(client);
+      expect(names.filter((name) => writeTools.includes(name))).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(['files_list', 'calendar_list_events', 'talk_read_messages']));
+      for (const name of writeTools) await expect(client.callTool({ name, arguments: {} }), name).rejects.toThrow(/Unknown tool/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the folder allowlist confines listing, reading, search and fetch, whatever the spelling', async () => {
+    const client = await connected(await tokenFor('alice', 'files.read files.write'));
+    try {
+      expect(await save(policyKeys.folderAllowlist, '/Documents')).toBe(200);
+      await settle();
+      const root = (await client.callTool({ name: 'files_list', arguments: { path: '/' } })).structuredContent as { entries: Array<{ path: string }> };
+      expect(root.entries.map((entry) => entry.path)).toEqual(['/Documents']);
+      expect(text(await client.callTool({ name: 'files_read', arguments: { path: '/Documents/Notes.txt' } }))).toContain('Mad Hatter');
+      for (const spelling of ['/Plans/Roadmap.md', '/Documents/../Plans/Roadmap.md', '/Documents/%2e%2e/Plans/Roadmap.md', '//Plans//Roadmap.md', '/Documents./../Plans/Roadmap.md', '/plans/Roadmap.md', '/Plans/Roadmap.md'.normalize('NFD')]) {
+        const refused = await client.callTool({ name: 'files_read', arguments: { path: spelling } });
+        expect(refused.isError, spelling).toBe(true);
+        expect(text(refused)).not.toContain('Q4: launch');
+      }
+      const write = await client.callTool({ name: 'files_write_text', arguments: { path: '/Plans/Escape.md', content: 'x' } });
+      expect(write.isError).toBe(true);
+      expect(text(write)).toContain('/Documents');
+
+      const found = await client.callTool({ name: 'files_search', arguments: { nameContains: 'o' } });
+      const paths = ((found.structuredContent as { results?: Array<{ path: string }>; entries?: Array<{ path: string }> }).results ?? (found.structuredContent as { entries: Array<{ path: string }> }).entries).map((entry) => entry.path);
+      expect(paths.length).toBeGreaterThan(0);
+      expect(paths.every((found) => found.startsWith('/Documents/'))).toBe(true);
+
+      const chat = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Roadmap' } }))) as { results: Array<{ id: string; title: string }> };
+      expect(chat.results.filter((result) => result.title.includes('Roadmap'))).toEqual([]);
+      const notes = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Notes' } }))) as { results: Array<{ id: string; title: string }> };
+      const inside = notes.results.find((result) => result.title.includes('Notes.txt'))!;
+      expect(inside).toBeDefined();
+      const fetched = await client.callTool({ name: 'fetch', arguments: { id: inside.id } });
+      expect(text(fetched)).toContain('Mad Hatter');
+      // The same kind of id for a file outside the allowlist is refused by fetch.
+      const outsideId = inside.id.replace(/Documents\/Notes\.txt/, 'Plans/Roadmap.md');
+      expect(outsideId).not.toBe(inside.id);
+      const outside = await client.callTool({ name: 'fetch', arguments: { id: outsideId } });
+      expect(outside.isError).toBe(true);
+      expect(text(outside)).not.toContain('Q4: launch');
+    } finally {
+      await client.close();
+    }
   });
 });
 
