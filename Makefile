@@ -21,6 +21,7 @@ typecheck: deps
 
 bench: deps
 	node --import tsx bench/run.ts
+	node --import tsx bench/read-rss.ts
 
 deps: system-deps node_modules/.deps-stamp
 

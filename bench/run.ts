@@ -52,7 +52,7 @@ function rssOf(pid: number): string {
   return /VmRSS:\s+(\d+ kB)/.exec(status)?.[1] ?? 'unknown';
 }
 
-const sim = await startSimulator({ dav: false });
+const sim = await startSimulator({ dav: true });
 const app = await startAppProcess({ nextcloudUrl: sim.url, env: { LOG_LEVEL: 'warn' } });
 try {
   const registered = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
@@ -71,7 +71,27 @@ try {
   const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
   await measure('POST /mcp 401 challenge (proxy, no token)', () => fetch(`${proxy}/mcp`, { method: 'POST' }).then((response) => (response.status === 401 ? new Response('') : response)));
   await measure('POST /mcp tools/call whoami (proxy, token + OCS)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: call }));
+  // The same call inside a session: the server and transport already exist.
+  const init = await fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
+  await init.arrayBuffer();
+  const session = { ...bearer, 'mcp-session-id': init.headers.get('mcp-session-id')! };
+  // Within a session every request needs its own JSON-RPC id.
+  let id = 1;
+  const numbered = (name: string, args: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } });
+  await measure('POST /mcp tools/call whoami (in a session)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('whoami', {}) }));
+  await measure('POST /mcp tools/call files_list (session, PROPFIND)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('files_list', { path: '/Documents' }) }));
   console.log(`app RSS after load: ${rssOf(app.process.pid!)}`);
+  // Sessions are bounded: a flood of initialize requests keeps at most 20 per user and client.
+  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+  const SESSIONS = 1000;
+  // Distinct clients: one user and client keeps at most 20 sessions.
+  const owners = await Promise.all(Array.from({ length: 4 }, () => accessToken(proxy, cookie)));
+  for (let index = 0; index < SESSIONS; index++) {
+    const token = owners[index % owners.length]!;
+    const response = await fetch(`${proxy}/mcp`, { method: 'POST', headers: { ...bearer, authorization: `Bearer ${token}` }, body: initialize });
+    await response.arrayBuffer();
+  }
+  console.log(`app RSS after ${SESSIONS} initialize requests (4 clients, at most 20 sessions each kept): ${rssOf(app.process.pid!)}`);
 } finally {
   await app.stop();
   await sim.stop();
