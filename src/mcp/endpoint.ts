@@ -32,6 +32,8 @@ export interface McpDeps {
   tools: readonly Tool[];
 }
 
+const UNPARSABLE = Symbol('unparsable body');
+
 /** JSON-RPC error bodies for HTTP-level refusals (the id is unknown at this point). */
 function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -104,13 +106,26 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
 
   corsPreflight(app, ['/mcp', '/sse', '/messages']);
 
+  // Bodies are parsed without failing, so a client with a bad token gets the 401 that starts its OAuth flow, not
+  // a parse error; after authentication a bad body gets the JSON-RPC parse error, a wrong type the SDK's 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(null, UNPARSABLE);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const unparsable = (request: FastifyRequest, reply: FastifyReply) => request.body === UNPARSABLE && (rpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.'), true);
+
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
     config: { cors: true },
     handler: async (request, reply) => {
       const admitted = await admit(request, reply);
-      if (!admitted) return reply;
+      if (!admitted || unparsable(request, reply)) return reply;
       const owner = sessionOwner(admitted.identity.userId, admitted.identity.clientId);
       const sessionId = request.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {
@@ -180,7 +195,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
 
   app.post('/messages', { config: { cors: true } }, async (request, reply) => {
     const admitted = await admit(request, reply);
-    if (!admitted) return reply;
+    if (!admitted || unparsable(request, reply)) return reply;
     const sessionId = (request.query as { sessionId?: unknown }).sessionId;
     const session = typeof sessionId === 'string' ? sessions.get(sessionId, sessionOwner(admitted.identity.userId, admitted.identity.clientId), 'sse') : undefined;
     if (!session) return sessionNotFound(reply);

@@ -114,6 +114,16 @@ describe.each<ProxyKind>(['php', 'harp'])('MCP transports through the %s proxy',
     expect((await request(tokens.alice!, 'tools/list', {}, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' })).status).toBe(400);
   });
 
+  it('checks the token before it looks at the body', async () => {
+    const send = (body: string, headers: Record<string, string>) => fetch(deployment.connector, { method: 'POST', headers: { accept: 'application/json, text/event-stream', ...headers }, body });
+    expect((await send('{not json', { 'content-type': 'application/json' })).status).toBe(401);
+    expect((await send('hello', { 'content-type': 'text/plain' })).status).toBe(401);
+    const broken = await send('{not json', { 'content-type': 'application/json', authorization: `Bearer ${tokens.alice}` });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as Rpc).error?.code).toBe(-32700);
+    expect((await send('hello', { 'content-type': 'text/plain', authorization: `Bearer ${tokens.alice}` })).status).toBe(415);
+  });
+
   it(kind === 'php' ? 'offers no standalone stream behind the buffering PHP proxy' : 'offers the standalone event stream behind HaRP', async () => {
     const controller = new AbortController();
     const stream = await fetch(deployment.connector, { headers: { accept: 'text/event-stream', authorization: `Bearer ${tokens.alice}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }, signal: controller.signal });
