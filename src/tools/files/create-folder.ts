@@ -6,7 +6,7 @@ import { isNextcloudError } from '../../../lib/index.js';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
-import { WRITE_SCOPES, changing, ensureWritable, filesOf, parentOf, pathField, webUrlOf } from './shared.js';
+import { WRITE_SCOPES, changing, checkedTarget, ensureWritable, parentOf, pathField, webUrlOf } from './shared.js';
 
 const input = z.object({
   path: pathField('The folder to create, e.g. /Projects/2026'),
@@ -40,9 +40,7 @@ export const filesCreateFolder = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
     ensureWritable(context);
-    const files = filesOf(context);
-    const path = files.check(args.path, 'change');
-    context.audit(path);
+    const { files, path } = checkedTarget(context, args.path, 'change');
     if (path === '/') throw new ToolError('invalid_input', 'The home folder always exists; name a folder inside it, e.g. /Projects.');
     // Missing levels, deepest first, up to the first one that exists.
     const missing: string[] = [];

@@ -2,7 +2,7 @@
 // paging happen here, after the allowlist has filtered what may be shown.
 import { z } from 'zod';
 import { READS_ONLY, defineTool } from '../tool.js';
-import { READ_SCOPES, entrySchema, filesOf, limitField, offsetField, viewOf } from './shared.js';
+import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
 import type { EntryView } from './shared.js';
 
 const input = z.object({
@@ -44,9 +44,7 @@ export const filesList = defineTool({
   output,
   annotations: READS_ONLY,
   async run(args, context) {
-    const files = filesOf(context);
-    const path = files.check(args.path, 'look');
-    context.audit(path);
+    const { files, path } = checkedTarget(context, args.path, 'look');
     const entries = (await files.list(path)).map((entry) => viewOf(entry, context));
     const byKey = compare(args.sortBy);
     const direction = args.order === 'desc' ? -1 : 1;

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import type { FileEntry } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
-import { READS_ONLY, defineTool } from '../tool.js';
 import type { ExtraContent, ToolContext } from '../tool.js';
-import { ToolError } from '../tool.js';
-import { READ_SCOPES, filesOf, formatBytes, pathField, webUrlOf } from './shared.js';
+import { READS_ONLY, ToolError, defineTool } from '../tool.js';
+import type { ConfinedFiles } from './confined.js';
+import { READ_SCOPES, checkedTarget, formatBytes, pathField, webUrlOf } from './shared.js';
 
 export const DEFAULT_READ_BYTES = 100 * 1024;
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -105,9 +105,7 @@ export const filesRead = defineTool({
   output,
   annotations: READS_ONLY,
   async run(args, context) {
-    const files = filesOf(context);
-    const path = files.check(args.path, 'look');
-    context.audit(path);
+    const { files, path } = checkedTarget(context, args.path, 'look');
     const entry = await files.stat(path);
     if (entry.type === 'folder') throw new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
     const webUrl = webUrlOf(context, entry);
@@ -167,7 +165,7 @@ export const filesRead = defineTool({
 });
 
 /** Fetches bytes start..end (inclusive) as a range, holding at most `cap` bytes whatever the server sends. */
-async function readWindow(files: ReturnType<typeof filesOf>, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
+async function readWindow(files: ConfinedFiles, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
   const wanted = end - start + 1;
   let result;
   try {

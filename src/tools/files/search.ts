@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
-import { READ_SCOPES, entrySchema, filesOf, limitField, offsetField, viewOf } from './shared.js';
+import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
 
 const date = (what: string) =>
   z
@@ -45,9 +45,7 @@ export const filesSearch = defineTool({
   output,
   annotations: READS_ONLY,
   async run(args, context) {
-    const files = filesOf(context);
-    const under = files.check(args.under, 'look');
-    context.audit(under);
+    const { files, path: under } = checkedTarget(context, args.under, 'look');
     const after = args.modifiedAfter ? new Date(args.modifiedAfter) : undefined;
     const before = args.modifiedBefore ? new Date(args.modifiedBefore) : undefined;
     if (after && before && after >= before) throw new ToolError('invalid_input', 'modifiedAfter must be earlier than modifiedBefore.');

@@ -18,6 +18,14 @@ export function filesOf(context: ToolContext): ConfinedFiles {
   return confinedFiles(context.user.files, context.policy.folderAllowlist);
 }
 
+/** The files this request may see, and the path it names, checked against the allowlist and recorded for the audit log. */
+export function checkedTarget(context: ToolContext, path: string, purpose: 'look' | 'change'): { files: ConfinedFiles; path: string } {
+  const files = filesOf(context);
+  const checked = files.check(path, purpose);
+  context.audit(checked);
+  return { files, path: checked };
+}
+
 export const pathField = (what: string) =>
   z
     .string()

@@ -1,7 +1,7 @@
 // files_stat: one item's details, including the etag a later files_write_text needs.
 import { z } from 'zod';
 import { READS_ONLY, defineTool } from '../tool.js';
-import { READ_SCOPES, entrySchema, filesOf, pathField, viewOf, webUrlOf } from './shared.js';
+import { READ_SCOPES, checkedTarget, entrySchema, pathField, viewOf, webUrlOf } from './shared.js';
 
 const input = z.object({
   path: pathField('The file or folder to describe'),
@@ -21,9 +21,7 @@ export const filesStat = defineTool({
   output,
   annotations: READS_ONLY,
   async run(args, context) {
-    const files = filesOf(context);
-    const path = files.check(args.path, 'look');
-    context.audit(path);
+    const { files, path } = checkedTarget(context, args.path, 'look');
     const entry = await files.stat(path);
     return { structured: { ...viewOf(entry, context), webUrl: webUrlOf(context, entry) } };
   },
