@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isNextcloudError } from '../../lib/index.js';
 import type { Tool, ToolContext } from '../tools/tool.js';
-import { ToolError } from '../tools/tool.js';
+import { ToolError, isWriteTool } from '../tools/tool.js';
 
 export type CallOutcome = 'ok' | 'error' | 'failed';
 
@@ -27,6 +27,11 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 export async function executeTool(tool: Tool, args: unknown, context: ToolContext): Promise<Execution> {
+  // Read-only mode already takes the write scopes out of every grant; refusing here as well keeps a write tool from
+  // running with a policy that forbids it, whoever calls this.
+  if (context.policy.readOnly && isWriteTool(tool)) {
+    return { result: errorResult(`Refused: the administrator has made this connector read-only; ${tool.name} cannot change anything through it.`), outcome: 'error', errorCode: 'not_allowed' };
+  }
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) {
     return { result: errorResult(`Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}.`), outcome: 'error', errorCode: 'invalid_input' };

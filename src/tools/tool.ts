@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { NextcloudUserClient } from '../../lib/index.js';
 import type { Scope } from '../oauth/scopes.js';
+import { WRITE_SCOPES } from '../oauth/scopes.js';
 import type { Policy } from '../policy/policy.js';
 
 export interface ToolAnnotations {
@@ -85,13 +86,26 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject
   return tool;
 }
 
+/** Every scope the tool names, whether it needs all of them or any one. */
+export function scopesNamed(tool: Pick<Tool, 'scopes'>): readonly Scope[] {
+  return 'anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf;
+}
+
+/** A tool that needs a write scope changes something in Nextcloud. */
+export function isWriteTool(tool: Pick<Tool, 'scopes'>): boolean {
+  return scopesNamed(tool).some((scope) => WRITE_SCOPES.has(scope));
+}
+
 /** Whether a grant with these scopes may see and call the tool. */
 export function toolAllowed(tool: Pick<Tool, 'scopes'>, scopes: readonly Scope[]): boolean {
   return 'anyOf' in tool.scopes ? tool.scopes.anyOf.some((scope) => scopes.includes(scope)) : tool.scopes.allOf.every((scope) => scopes.includes(scope));
 }
 
-/** The scopes a step-up must add for the tool (all of allOf; for anyOf, every one that exists, so one consent suffices). */
+/**
+ * The scopes a step-up asks for, among those the admin enabled: all of an allOf tool's; for an anyOf tool one is
+ * enough, so the first, the one the tool most naturally needs. Empty when consent cannot make the tool available.
+ */
 export function scopesToRequest(tool: Pick<Tool, 'scopes'>, enabled: readonly Scope[]): Scope[] {
-  const wanted = 'anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf;
-  return wanted.filter((scope) => enabled.includes(scope));
+  const wanted = scopesNamed(tool).filter((scope) => enabled.includes(scope));
+  return 'anyOf' in tool.scopes ? wanted.slice(0, 1) : wanted;
 }

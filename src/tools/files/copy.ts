@@ -1,8 +1,8 @@
 // files_copy: COPY, server-side, so no bytes pass through the app whatever the size.
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { WRITE_SCOPES, ensureWritable, entrySchema, filesOf, pathField, targetPath, viewOf, webUrlOf } from './shared.js';
-import { transfer } from './transfer.js';
+import { WRITE_SCOPES, entrySchema, pathField } from './shared.js';
+import { transferAs } from './transfer.js';
 
 const input = z.object({
   from: pathField('The file or folder to copy'),
@@ -26,14 +26,6 @@ export const filesCopy = defineTool({
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
-    ensureWritable(context);
-    const files = filesOf(context);
-    const from = files.check(args.from, 'look');
-    const to = files.check(targetPath(from, args.to), 'change');
-    context.audit(from);
-    context.audit(to);
-    await transfer(files, context, 'copy', from, to, args.overwrite, () => files.copy(from, to, { overwrite: args.overwrite }));
-    const entry = await files.stat(to);
-    return { structured: { from, to, entry: viewOf(entry, context), webUrl: webUrlOf(context, entry) } };
+    return { structured: await transferAs(context, 'copy', args) };
   },
 });

@@ -6,7 +6,7 @@ import { isNextcloudError } from '../../../lib/index.js';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
-import { WRITE_SCOPES, changing, checkedTarget, ensureWritable, parentOf, pathField, webUrlOf } from './shared.js';
+import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
 
 const input = z.object({
   path: pathField('The folder to create, e.g. /Projects/2026'),
@@ -39,7 +39,6 @@ export const filesCreateFolder = defineTool({
   output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
-    ensureWritable(context);
     const { files, path } = checkedTarget(context, args.path, 'change');
     if (path === '/') throw new ToolError('invalid_input', 'The home folder always exists; name a folder inside it, e.g. /Projects.');
     // Missing levels, deepest first, up to the first one that exists.

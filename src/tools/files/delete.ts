@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
-import { WRITE_SCOPES, changing, checkedTarget, ensureWritable, pathField } from './shared.js';
+import { WRITE_SCOPES, changing, checkedTarget, pathField } from './shared.js';
 
 const input = z.object({
   path: pathField('The file or folder to delete (a folder goes with everything inside)'),
@@ -25,7 +25,6 @@ export const filesDelete = defineTool({
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
-    ensureWritable(context);
     const { files, path } = checkedTarget(context, args.path, 'change');
     if (path === '/') throw new ToolError('invalid_input', 'The home folder cannot be deleted; name a file or folder inside it.');
     const entry = await files.stat(path);

@@ -1,8 +1,8 @@
 // files_move: MOVE, which also renames. It keeps the file id, shares and versions, unlike a copy and delete.
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { WRITE_SCOPES, ensureWritable, filesOf, pathField, targetPath, viewOf, webUrlOf, entrySchema } from './shared.js';
-import { transfer } from './transfer.js';
+import { WRITE_SCOPES, entrySchema, pathField } from './shared.js';
+import { transferAs } from './transfer.js';
 
 const input = z.object({
   from: pathField('The file or folder to move or rename'),
@@ -26,14 +26,6 @@ export const filesMove = defineTool({
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async run(args, context) {
-    ensureWritable(context);
-    const files = filesOf(context);
-    const from = files.check(args.from, 'change');
-    const to = files.check(targetPath(from, args.to), 'change');
-    context.audit(from);
-    context.audit(to);
-    await transfer(files, context, 'move', from, to, args.overwrite, () => files.move(from, to, { overwrite: args.overwrite }));
-    const entry = await files.stat(to);
-    return { structured: { from, to, entry: viewOf(entry, context), webUrl: webUrlOf(context, entry) } };
+    return { structured: await transferAs(context, 'move', args) };
   },
 });

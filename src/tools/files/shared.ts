@@ -182,10 +182,6 @@ export async function changing<T>(files: ConfinedFiles, context: ToolContext, pa
   }
 }
 
-/** Admin read-only mode already withholds the write scopes; this keeps a stale grant from slipping through. */
-export function ensureWritable(context: ToolContext): void {
-  if (context.policy.readOnly) throw new ToolError('not_allowed', 'Refused: the administrator has made this connector read-only; files cannot be changed through it.');
-}
 
 /** The new path of a move or copy: a target ending in "/" names the folder to put the item into. */
 export function targetPath(from: string, to: string): string {

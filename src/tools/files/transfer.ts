@@ -1,19 +1,33 @@
-// What files_move and files_copy share: where the item lands, and the refusals of MOVE and COPY in words.
+// What files_move and files_copy share: checking both paths, where the item lands, the refusals of MOVE and COPY
+// in words, and the answer.
 import { isNextcloudError } from '../../../lib/index.js';
 import type { ToolContext } from '../tool.js';
 import { ToolError } from '../tool.js';
-import type { ConfinedFiles } from './confined.js';
-import { changing, parentOf } from './shared.js';
+import type { EntryView } from './shared.js';
+import { changing, filesOf, parentOf, targetPath, viewOf, webUrlOf } from './shared.js';
 
-export async function transfer(files: ConfinedFiles, context: ToolContext, verb: 'move' | 'copy', from: string, to: string, overwrite: boolean, run: () => Promise<void>): Promise<void> {
+export interface TransferArgs {
+  from: string;
+  to: string;
+  overwrite: boolean;
+}
+
+/** Moves or copies as the tools' arguments say; a copy only reads its source, a move changes it. */
+export async function transferAs(context: ToolContext, verb: 'move' | 'copy', args: TransferArgs): Promise<{ from: string; to: string; entry: EntryView; webUrl: string }> {
+  const files = filesOf(context);
+  const from = files.check(args.from, verb === 'move' ? 'change' : 'look');
+  const to = files.check(targetPath(from, args.to), 'change');
+  context.audit(from);
+  context.audit(to);
   if (from === to) throw new ToolError('invalid_input', `from and to are the same path (${from}); give the new path, including the name.`);
   if (to.startsWith(`${from}/`)) throw new ToolError('invalid_input', `${from} cannot be ${verb === 'move' ? 'moved' : 'copied'} into itself (${to}).`);
+  const options = { overwrite: args.overwrite };
   // A refused move may be about the source (cannot be removed there) or the target folder.
   const touched = verb === 'move' ? [from, parentOf(to)] : [parentOf(to)];
   try {
-    await changing(files, context, touched, `${verb === 'move' ? 'moving' : 'copying'} ${from} to ${to}`, run);
+    await changing(files, context, touched, `${verb === 'move' ? 'moving' : 'copying'} ${from} to ${to}`, () => (verb === 'move' ? files.move(from, to, options) : files.copy(from, to, options)));
   } catch (error) {
-    if (isNextcloudError(error, 'precondition_failed') && !overwrite) {
+    if (isNextcloudError(error, 'precondition_failed') && !args.overwrite) {
       throw new ToolError('conflict', `${to} already exists. Choose another name, or pass overwrite: true to replace it.`);
     }
     if (isNextcloudError(error, 'conflict') && error.status === 409) {
@@ -21,4 +35,7 @@ export async function transfer(files: ConfinedFiles, context: ToolContext, verb:
     }
     throw error;
   }
+  const entry = await files.stat(to);
+  return { from, to, entry: viewOf(entry, context), webUrl: webUrlOf(context, entry) };
 }
+

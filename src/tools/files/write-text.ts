@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
-import { WRITE_SCOPES, changing, checkedTarget, ensureWritable, parentOf, pathField, webUrlOf } from './shared.js';
+import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
 
 /** Larger content is better uploaded by the person than sent through a model's context. */
 export const MAX_WRITE_BYTES = 5 * 1024 * 1024;
@@ -42,7 +42,6 @@ export const filesWriteText = defineTool({
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
-    ensureWritable(context);
     if (args.createOnly && (args.etag || args.overwrite)) throw new ToolError('invalid_input', 'createOnly cannot be combined with etag or overwrite: createOnly never replaces a file.');
     const bytes = Buffer.from(args.content, 'utf8');
     if (bytes.length > MAX_WRITE_BYTES) throw new ToolError('too_large', `The content is ${bytes.length} bytes; at most ${MAX_WRITE_BYTES} can be written at once. Ask the person to upload large files in Nextcloud.`);
