@@ -22,6 +22,7 @@ export type { FileEntry, FileQuery, FilesClient, Permissions, ReadResult } from 
 export { normalizePath, parsePermissions } from './files.js';
 export type { SearchEntry, SearchProvider, SearchQuery, SearchResult } from './search.js';
 export type { TalkClient, TalkConversation, TalkMessage } from './talk.js';
+export { TALK_TOKEN } from './talk.js';
 export type { Capabilities, NextcloudUser } from './users.js';
 export type { KeyValueStore, SettingsForms } from './appapi.js';
 

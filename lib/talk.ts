@@ -112,9 +112,12 @@ async function explained<T>(http: HttpClient, token: string, action: 'read' | 'p
   }
 }
 
+/** What a conversation token looks like; anything else never reaches a Talk URL. */
+export const TALK_TOKEN = /^[a-z0-9]{4,30}$/;
+
 export function talkClient(http: HttpClient): TalkClient {
   const tokenPath = (token: string) => {
-    if (!/^[a-z0-9]{4,30}$/.test(token)) throw new TypeError(`"${token}" is not a Talk conversation token`);
+    if (!TALK_TOKEN.test(token)) throw new TypeError(`"${token}" is not a Talk conversation token`);
     return token;
   };
   return {

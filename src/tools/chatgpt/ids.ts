@@ -1,6 +1,8 @@
 // The ids `search` hands out and `fetch` takes back. They name a thing in the caller's own view of Nextcloud
 // (a path in their files, an event in a calendar of theirs, a conversation they are in), never a URL: `fetch`
 // resolves them again as whoever calls it, with every check, so an id is only as good as the caller's own access.
+import { TALK_TOKEN } from '../../../lib/index.js';
+import { webUrlOf } from '../files/shared.js';
 import { ToolError } from '../tool.js';
 
 export type ItemId =
@@ -22,8 +24,6 @@ export function formatId(item: ItemId): string {
   }
 }
 
-const TOKEN = /^[a-z0-9]{4,30}$/;
-
 export const invalidId = (id: string) => new ToolError('invalid_input', `"${id.slice(0, 200)}" is not an id this connector gave out; use an id from a search result.`);
 
 export function parseId(id: string): ItemId {
@@ -44,7 +44,7 @@ export function parseId(id: string): ItemId {
   if (kind === 'talk') {
     const slash = rest.indexOf('/');
     const [head, tail] = [rest.slice(0, slash), rest.slice(slash + 1)];
-    if (slash === -1 || !TOKEN.test(head) || !/^[1-9]\d{0,15}$/.test(tail)) throw invalid();
+    if (slash === -1 || !TALK_TOKEN.test(head) || !/^[1-9]\d{0,15}$/.test(tail)) throw invalid();
     return { kind, token: head, messageId: Number(tail) };
   }
   throw invalid();
@@ -54,8 +54,7 @@ export function parseId(id: string): ItemId {
 export function webLinks(webRoot: string) {
   const root = webRoot.replace(/\/+$/, '');
   return {
-    file: (fileId: number | null, path: string) =>
-      fileId !== null ? `${root}/index.php/f/${fileId}` : `${root}/index.php/apps/files/?dir=${encodeURIComponent(path.slice(0, path.lastIndexOf('/')) || '/')}`,
+    file: (fileId: number | null, path: string) => webUrlOf({ webRoot }, { fileId, path }),
     calendar: () => `${root}/index.php/apps/calendar`,
     talk: (token: string, messageId: number) => `${root}/index.php/call/${token}#message_${messageId}`,
   };

@@ -1,6 +1,7 @@
 // Shapes and wording shared by the Talk tools, so every tool names conversation types, times and authors alike.
 import { z } from 'zod';
 import type { TalkConversation, TalkMessage } from '../../../lib/index.js';
+import { TALK_TOKEN } from '../../../lib/index.js';
 
 /** Talk's room types (contract 3.2) as words a model can reason about instead of numbers. */
 const TYPE_WORDS: Record<number, string> = {
@@ -23,7 +24,7 @@ export function isoTime(seconds: number): string | null {
 
 export const tokenInput = z
   .string()
-  .regex(/^[a-z0-9]{4,30}$/, 'a Talk conversation token is 4 to 30 lowercase letters and digits')
+  .regex(TALK_TOKEN, 'a Talk conversation token is 4 to 30 lowercase letters and digits')
   .describe('The conversation token, as talk_list_conversations returns it (e.g. "apollo42x").');
 
 export function authorName(message: Pick<TalkMessage, 'actorType' | 'actorId' | 'actorDisplayName'>): string {
