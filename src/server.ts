@@ -70,7 +70,6 @@ export async function buildApp(deps: AppDeps) {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
 
   await app.register(formBody, { bodyLimit: 64 * 1024 });
-  app.decorateRequest('mcpIdentity', null);
 
   const policy = deps.policy ?? createPolicySource(deps.nextcloud, { ttlMs: deps.config.policyTtlMs, log: app.log });
   const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });

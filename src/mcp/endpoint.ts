@@ -14,6 +14,7 @@ import { corsHeaders, corsPreflight } from '../http/cors.js';
 import type { McpIdentity } from '../oauth/bearer.js';
 import { authenticateMcpRequest, requireScopes } from '../oauth/bearer.js';
 import type { OAuthContext } from '../oauth/context.js';
+import type { PublicEndpoints } from '../oauth/urls.js';
 import { nextcloudWebRoot } from '../oauth/urls.js';
 import type { AuditStore } from '../store/audit.js';
 import type { Tool } from '../tools/tool.js';
@@ -59,12 +60,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
    * Everything checked before a message reaches a transport. Returns the grant for the SDK's authInfo, or null
    * after answering.
    */
-  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<{ identity: McpIdentity; auth: AuthInfo } | null> => {
-    const identity = await authenticateMcpRequest(oauth, request, reply);
-    if (!identity) return null;
-    const { policy, urls } = await oauth.current();
+  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<{ identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints } | null> => {
+    const authenticated = await authenticateMcpRequest(oauth, request, reply);
+    if (!authenticated) return null;
+    const { identity, policy, urls } = authenticated;
     const origin = request.headers.origin;
-    if (origin !== undefined && !isAllowedOrigin(origin, [urls.base, ...urls.acceptedIssuers], config.allowedOrigins)) {
+    if (origin !== undefined && !isAllowedOrigin(origin, urls.acceptedIssuers, config.allowedOrigins)) {
       request.log.warn({ origin }, 'MCP request from a browser origin that is not allowed');
       rpcError(reply, 403, -32000, `Origin ${origin} is not allowed to call this MCP server.`);
       return null;
@@ -76,13 +77,12 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       // A scope the admin turned off cannot be consented to: the tool does not exist for this client at all.
       if (needed.length > 0) {
         deps.audit.record({ at: Date.now(), userId: identity.userId, clientId: identity.clientId, tool: tool.name, target: null, outcome: 'refused', errorCode: 'insufficient_scope', durationMs: 0 });
-        // For anyOf tools one scope is enough: ask for the first, the one the tool most naturally needs.
-        await requireScopes(oauth, identity, 'anyOf' in tool.scopes ? needed.slice(0, 1) : needed, reply);
+        await requireScopes(oauth, identity, needed, reply);
         return null;
       }
     }
     const grant: RequestGrant = { identity, policy, webRoot: nextcloudWebRoot(urls.base, config.appId) };
-    return { identity, auth: { token: '', clientId: identity.clientId, scopes: identity.scopes, expiresAt: identity.expiresAt, extra: { grant } } };
+    return { identity, urls, auth: { token: '', clientId: identity.clientId, scopes: identity.scopes, expiresAt: identity.expiresAt, extra: { grant } } };
   };
 
   /** Hands the raw request to a transport. Fastify's hooks do not run for a hijacked reply, so its headers are written here. */
@@ -171,7 +171,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   app.get('/sse', { config: { cors: true } }, async (request, reply) => {
     const admitted = await admit(request, reply);
     if (!admitted) return reply;
-    const { urls } = await oauth.current();
+    const { urls } = admitted;
     // The endpoint event must name the public path (the proxy's prefix included), not the app's own /messages.
     const transport = new SSEServerTransport(`${new URL(urls.base).pathname}/messages`, reply.raw);
     const server = newServer();

@@ -19,12 +19,6 @@ export interface McpIdentity {
   expiresAt: number;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    mcpIdentity: McpIdentity | null;
-  }
-}
-
 type Verdict = { ok: true; identity: McpIdentity } | { ok: false; error?: 'invalid_token'; description: string };
 
 const quoted = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
@@ -62,10 +56,14 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Awai
 }
 
 /**
- * Authenticates an MCP request. On failure it has already answered (401 with the challenge, or 503 when the
- * policy cannot be read) and returns null.
+ * Authenticates an MCP request: the identity, with the policy and URLs it was checked against. On failure it has
+ * already answered (401 with the challenge, or 503 when the policy cannot be read) and returns null.
  */
-export async function authenticateMcpRequest(oauth: OAuthContext, request: FastifyRequest, reply: FastifyReply): Promise<McpIdentity | null> {
+export async function authenticateMcpRequest(
+  oauth: OAuthContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<({ identity: McpIdentity } & Awaited<ReturnType<OAuthContext['current']>>) | null> {
   let current: Awaited<ReturnType<OAuthContext['current']>>;
   try {
     current = await oauth.current();
@@ -82,10 +80,7 @@ export async function authenticateMcpRequest(oauth: OAuthContext, request: Fasti
   if (!header) verdict = { ok: false, description: 'this endpoint needs an OAuth access token' };
   else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
   else verdict = await verify(oauth, match[1]!, current);
-  if (verdict.ok) {
-    request.mcpIdentity = verdict.identity;
-    return verdict.identity;
-  }
+  if (verdict.ok) return { identity: verdict.identity, ...current };
   request.log.info({ reason: verdict.description }, 'MCP request without a valid access token');
   // RFC 6750 §3: no error code when the request carried no credentials at all.
   const error = verdict.error ? { code: verdict.error, description: verdict.description } : undefined;
