@@ -121,34 +121,37 @@ export function createMcpServer(deps: McpServerDeps): Server {
 }
 
 /**
- * Progress for a client that sent a progress token: what the tool reports, and a heartbeat once a second while a
- * call runs longer than that. Progress must grow with every notification, so reports that would not are dropped.
+ * Progress for a client that sent a progress token: what the tool reports, and a heartbeat one period after the
+ * last report while the call runs on. Progress must grow with every notification, so reports that would not are
+ * dropped. The heartbeat is re-armed by every report (not a fixed interval that skips ticks), so a quiet call
+ * reports once per period, not every other period.
  */
-function progressReporter(extra: Extra): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
+export function progressReporter(extra: Pick<Extra, '_meta' | 'sendNotification'>): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
   const token = extra._meta?.progressToken;
   if (token === undefined) return { report: async () => {}, stop: () => {} };
   let last = 0;
-  let lastSentAt = performance.now();
   let stopped = false;
-  const started = lastSentAt;
+  let heartbeat: ReturnType<typeof setTimeout> | undefined;
+  const started = Date.now();
+  const arm = () => {
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => void send(last + 1, undefined, `working (${Math.round((Date.now() - started) / 1000)} s)`), HEARTBEAT_MS);
+    heartbeat.unref?.();
+  };
   const send = async (progress: number, total: number | undefined, message: string | undefined) => {
     if (stopped || progress <= last) return;
     last = progress;
-    lastSentAt = performance.now();
+    arm();
     await extra
       .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
       .catch(() => undefined);
   };
-  const heartbeat = setInterval(() => {
-    if (performance.now() - lastSentAt < HEARTBEAT_MS) return;
-    void send(last + 1, undefined, `working (${Math.round((performance.now() - started) / 1000)} s)`);
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  arm();
   return {
     report: (progress, total, message) => send(progress, total, message),
     stop: () => {
       stopped = true;
-      clearInterval(heartbeat);
+      clearTimeout(heartbeat);
     },
   };
 }

@@ -6,11 +6,11 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { NextcloudError, createNextcloud } from '../../../lib/index.js';
 import type { RequestGrant } from '../../../src/mcp/server.js';
-import { createMcpServer, describeTools } from '../../../src/mcp/server.js';
+import { createMcpServer, describeTools, progressReporter } from '../../../src/mcp/server.js';
 import type { Scope } from '../../../src/oauth/scopes.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import type { AuditStore } from '../../../src/store/audit.js';
@@ -177,19 +177,52 @@ describe('the MCP server', () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/Unknown tool/);
   });
 
-  it('reports progress on slow calls to a client that asked, always growing', async () => {
-    const seen: Array<{ progress: number; message?: string }> = [];
-    const result = await client.callTool({ name: 'slow_read', arguments: { ms: 2300 } }, undefined, { onprogress: (progress) => void seen.push(progress) });
-    expect(result.structuredContent).toEqual({ done: true });
-    expect(seen[0]).toMatchObject({ progress: 10, total: 100, message: 'started' });
-    expect(seen.length).toBeGreaterThanOrEqual(3);
-    expect(seen.some((entry) => entry.message?.startsWith('working'))).toBe(true);
-    for (let index = 1; index < seen.length; index++) expect(seen[index]!.progress).toBeGreaterThan(seen[index - 1]!.progress);
-    // Without a progress token nothing is sent, however long the call takes.
-    const stray: unknown[] = [];
-    client.setNotificationHandler(ProgressNotificationSchema, async (notification) => void stray.push(notification));
-    await client.callTool({ name: 'slow_read', arguments: { ms: 1300 } });
-    expect(stray).toEqual([]);
+  it('reports progress on slow calls to a client that asked: once per second of silence, always growing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const seen: Array<{ progress: number; message?: string }> = [];
+      const call = client.callTool({ name: 'slow_read', arguments: { ms: 3500 } }, undefined, { onprogress: (progress) => void seen.push(progress) });
+      await vi.advanceTimersByTimeAsync(3500);
+      const result = await call;
+      expect(result.structuredContent).toEqual({ done: true });
+      // The tool's own report, then a heartbeat after each second without one: at 1, 2 and 3 s.
+      expect(seen).toEqual([
+        { progress: 10, total: 100, message: 'started' },
+        { progress: 11, message: 'working (1 s)' },
+        { progress: 12, message: 'working (2 s)' },
+        { progress: 13, message: 'working (3 s)' },
+      ]);
+      // Without a progress token nothing is sent, however long the call takes.
+      const stray: unknown[] = [];
+      client.setNotificationHandler(ProgressNotificationSchema, async (notification) => void stray.push(notification));
+      const quiet = client.callTool({ name: 'slow_read', arguments: { ms: 2500 } });
+      await vi.advanceTimersByTimeAsync(2500);
+      await quiet;
+      expect(stray).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('re-arms the heartbeat on every report, so a report resets the second of silence', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sent: Array<{ progress: number; message?: string }> = [];
+      const reporter = progressReporter({ _meta: { progressToken: 't' }, sendNotification: async (notification) => void sent.push(notification.params as { progress: number }) });
+      await vi.advanceTimersByTimeAsync(900);
+      await reporter.report(5, 10, 'half');
+      await vi.advanceTimersByTimeAsync(900);
+      expect(sent.map((entry) => entry.progress)).toEqual([5]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(sent.map((entry) => entry.progress)).toEqual([5, 6]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(sent.map((entry) => entry.progress)).toEqual([5, 6, 7]);
+      reporter.stop();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(sent).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
