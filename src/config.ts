@@ -63,7 +63,7 @@ const envSchema = z.object({
   NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
-export type AppConfig = ReturnType<typeof toConfig>;
+export type AppConfig = ReturnType<typeof toConfig> & { /** Problems in the environment that did not stop the start-up. */ warnings?: string[] };
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -72,9 +72,32 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * AppAPI 32-34 hand an empty manifest `<default></default>` to the container as the literal string "Array", and
+ * replay stored deploy options on every update, so an install registered with an older manifest keeps passing it.
+ * No variable of ours has "Array" as a meaningful value: it means "not set".
+ */
+const APPAPI_EMPTY_DEFAULT = 'Array';
+
+/** What AppAPI sets itself in every container (contract: buildDeployEnvs); the rest are the manifest's own. */
+export const APPAPI_INJECTED_VARIABLES = ['APP_ID', 'APP_SECRET', 'APP_VERSION', 'APP_DISPLAY_NAME', 'APP_HOST', 'APP_PORT', 'NEXTCLOUD_URL', 'APP_PERSISTENT_STORAGE', 'AA_VERSION', 'HP_SHARED_KEY', 'HP_EXAPP_SOCK'] as const;
+
+/** The variables an admin sets: each is declared in appinfo/info.xml, as AppAPI passes only declared ones. */
+export const DECLARED_VARIABLES = Object.keys(envSchema.shape).filter((name) => !(APPAPI_INJECTED_VARIABLES as readonly string[]).includes(name));
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const ignored: string[] = [];
   // Empty strings are how AppAPI passes "not set" for declared variables; treat them as absent.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => {
+      if (value === undefined || value === '') return false;
+      if (value === APPAPI_EMPTY_DEFAULT && DECLARED_VARIABLES.includes(name)) {
+        ignored.push(name);
+        return false;
+      }
+      return true;
+    }),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
@@ -91,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     throw new ConfigError([`MCP_GATEWAY_TRUSTED_ISSUERS ${(error as Error).message}`]);
   }
-  return toConfig(parsed.data, trustedIssuers);
+  return { ...toConfig(parsed.data, trustedIssuers), warnings: ignored.map((name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`) };
 }
 
 function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[]) {

@@ -55,6 +55,29 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The user AppAPI sends in its own Basic credentials to a remote Docker Socket Proxy (HAProxy). */
+export const DSP_HAPROXY_USER = 'app_api_haproxy_user';
+
+/**
+ * Behind a remote Docker Socket Proxy over https, AppAPI moves the client's Authorization into
+ * X-Original-Authorization and sends the proxy's Basic credentials in Authorization. Once the AppAPI headers
+ * proved the request came through Nextcloud, the client's own header is put back where the routes read it, and
+ * the proxy's credentials never reach them.
+ */
+export function restoreClientAuthorization(headers: FastifyRequest['headers']): void {
+  const original = headers['x-original-authorization'];
+  delete headers['x-original-authorization'];
+  if (typeof original === 'string' && original !== '') {
+    headers.authorization = original;
+    return;
+  }
+  const authorization = headers.authorization;
+  if (authorization?.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    if (decoded.startsWith(`${DSP_HAPROXY_USER}:`)) delete headers.authorization;
+  }
+}
+
 export const appApiAuth = fp<{ appId: string; appSecret: string }>(
   (app, options, done) => {
     app.decorateRequest('appApi', null as unknown as AppApiCaller);
@@ -66,6 +89,7 @@ export const appApiAuth = fp<{ appId: string; appSecret: string }>(
         return reply.code(401).send({ error: result.code, message: result.message });
       }
       request.appApi = result;
+      restoreClientAuthorization(request.headers);
     });
     done();
   },

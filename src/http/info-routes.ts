@@ -1,5 +1,5 @@
-// Small routes that are reachable through Nextcloud's proxy today: a landing page (PUBLIC), the caller's own
-// Nextcloud identity (USER) and a status report for admins (ADMIN). They prove the whole chain works:
+// Small routes that are reachable through Nextcloud's proxy today: a landing page, the caller's own Nextcloud
+// identity (PUBLIC, checked here: 401 without a session) and a status report for admins (ADMIN). They prove the whole chain works:
 // browser session -> proxy -> this app -> Nextcloud as that user.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';

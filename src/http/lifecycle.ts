@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
-import { ADMIN_FORM_ID, adminSettingsForm } from '../settings/admin-form.js';
+import { ADMIN_FORM_ID, LEGACY_FORM_IDS, PERSONAL_FORM_ID, adminSettingsForm, personalSettingsEntry } from '../settings/admin-form.js';
 import { currentEndpoints } from '../oauth/urls.js';
 import type { PolicySource } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
@@ -41,11 +41,14 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
         // Enabling is when an admin expects changed settings to show; read them fresh.
         deps.policy.invalidate();
         const { urls } = await currentEndpoints(deps.policy, deps.config);
+        // A form left by an earlier release (same field ids) would break the whole admin settings page.
+        for (const legacy of LEGACY_FORM_IDS) await settings.unregisterForm(legacy);
         await settings.registerForm(adminSettingsForm(urls.resource, deps.config.policyTtlMs / 1000));
-        request.log.info('enabled: admin settings form registered');
+        await settings.registerForm(personalSettingsEntry(urls.resource, urls.connections));
+        request.log.info('enabled: admin settings form and personal entry registered');
       } else {
-        await settings.unregisterForm(ADMIN_FORM_ID);
-        request.log.info('disabled: admin settings form removed');
+        for (const formId of [ADMIN_FORM_ID, PERSONAL_FORM_ID, ...LEGACY_FORM_IDS]) await settings.unregisterForm(formId);
+        request.log.info('disabled: settings forms removed');
       }
       return { error: '' };
     } catch (error) {

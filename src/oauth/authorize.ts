@@ -15,8 +15,10 @@ import type { PublicEndpoints } from './urls.js';
 
 /** Codes live five minutes (RFC 9700 recommends at most ten). */
 const CODE_TTL_SECONDS = 300;
-/** A consent page may stay open this long before its answer is refused. */
+/** A consent page may stay open this long before its answer is refused; so long may a sign-in take, too. */
 const PENDING_TTL_SECONDS = 600;
+/** Pending requests of nobody yet: the authorization request kept while the person signs in. */
+const NOT_SIGNED_IN = '';
 
 const text = z.string().max(4096).optional();
 const authorizeQuery = z.object({
@@ -30,6 +32,12 @@ const authorizeQuery = z.object({
   resource: text,
   prompt: text,
 });
+/**
+ * Coming back from Nextcloud's login: an opaque id of the stored request. Nextcloud's two-factor step decodes the
+ * return URL a second time, which corrupts `+`, `%2B`, `%26`, `%23` in a client's state or challenge; base64url
+ * characters survive it.
+ */
+const resumeQuery = z.object({ resume: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/) });
 
 /** A request that passed every check; kept server-side while the consent page is open. */
 const approvedRequest = z.object({
@@ -124,7 +132,12 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     );
 
   app.get('/oauth/authorize', async (request: FastifyRequest, reply) => {
-    const query = authorizeQuery.safeParse(request.query);
+    const resumed = resumeQuery.safeParse(request.query);
+    const stored = resumed.success ? store.readPending(resumed.data.resume, NOT_SIGNED_IN) : undefined;
+    if (resumed.success && !stored) {
+      return errorPage(reply, 400, 'Sign-in link expired', 'Connecting the app took too long. Start connecting it again from the app.');
+    }
+    const query = authorizeQuery.safeParse(stored ? stored.request : request.query);
     if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
     const { policy, urls } = await oauth.current();
     let client: ClientRecord;
@@ -148,8 +161,8 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const userId = request.appApi.userId;
     if (!userId) {
       if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), urls.issuer, client.clientName);
-      const back = `${urls.authorize}?${new URLSearchParams(Object.entries(query.data).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString()}`;
-      return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(back), `Sign in to Nextcloud to connect ${client.clientName}.`);
+      const resume = stored?.id ?? store.insertPending(NOT_SIGNED_IN, query.data, PENDING_TTL_SECONDS);
+      return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(`${urls.authorize}?resume=${resume}`), `Sign in to Nextcloud to connect ${client.clientName}.`);
     }
     const eligible = await oauth.eligibility.check(userId, policy);
     if (!eligible.ok) {

@@ -45,6 +45,8 @@ export function redirectUriMatches(registered: string, requested: string): boole
 }
 
 const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+/** What discovery offers: client_secret_basic cannot pass Nextcloud's PHP proxy (see metadata.ts). */
+export const ADVERTISED_AUTH_METHODS = ['none', 'client_secret_post'] as const;
 
 /** RFC 7591 client metadata, as much of it as this server uses; other fields are kept but not trusted. */
 export const registrationSchema = z.looseObject({
@@ -86,8 +88,10 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
   if (metadata.response_types && metadata.response_types.some((type) => type !== 'code')) {
     throw new OAuthError('invalid_client_metadata', 'response_types may only hold "code"');
   }
-  // RFC 7591 would default to client_secret_basic; MCP clients that omit it are public clients in practice.
-  const method = metadata.token_endpoint_auth_method ?? 'none';
+  // RFC 7591 would default to client_secret_basic; MCP clients that omit it are public clients in practice. A
+  // client asking for client_secret_basic gets client_secret_post (RFC 7591 §3.2.1 lets the server choose): a
+  // Basic header would be taken by Nextcloud for a failed login before it reached this app.
+  const method = metadata.token_endpoint_auth_method === 'client_secret_basic' ? 'client_secret_post' : (metadata.token_endpoint_auth_method ?? 'none');
   const clientSecret = method === 'none' ? null : randomBytes(32).toString('base64url');
   const client = store.insertClient({
     clientId: `mcp-${randomUUID()}`,
@@ -97,7 +101,7 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
     grantTypes,
     tokenEndpointAuthMethod: method,
     secretHash: clientSecret && hashSecret(clientSecret),
-    metadata,
+    metadata: { ...metadata, token_endpoint_auth_method: method },
   });
   return { client, clientSecret };
 }

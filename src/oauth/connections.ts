@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { html, sendPage } from '../http/html.js';
 import type { GrantRecord } from '../store/oauth.js';
 import type { OAuthContext } from './context.js';
-import { describeScope } from './pages.js';
+import { describeScope, navigate } from './pages.js';
 
 const revokeForm = z.object({ client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
@@ -68,15 +68,20 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
     );
   };
 
+  /** A PUBLIC route (a USER one would show a logged-out person a 404): whoever is not signed in goes to the login. */
+  const toLogin = async (reply: FastifyReply) => {
+    const { urls } = await oauth.current();
+    return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(urls.connections), 'Sign in to Nextcloud to see the apps you connected.');
+  };
+
   app.get('/connections', async (request, reply) => {
-    // A USER route: the proxy hides it from anonymous visitors, but never trust that alone.
-    if (!request.appApi.userId) return reply.code(404).send({ error: 'not_found', message: 'Log in to Nextcloud first.' });
+    if (!request.appApi.userId) return toLogin(reply);
     return render(reply, request.appApi.userId);
   });
 
   app.post('/connections/revoke', async (request, reply) => {
     const userId = request.appApi.userId;
-    if (!userId) return reply.code(404).send({ error: 'not_found', message: 'Log in to Nextcloud first.' });
+    if (!userId) return toLogin(reply);
     const form = revokeForm.safeParse(request.body);
     if (!form.success || !oauth.forms.verify(form.data.form_token, 'revoke', form.data.client_id, userId)) {
       request.log.warn({ user: userId }, 'revocation refused: form token does not match');

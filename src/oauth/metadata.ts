@@ -3,7 +3,7 @@
 // <issuer>/.well-known/openid-configuration, which must carry the OIDC-required fields (contract §1.3, §8).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { corsPreflight } from '../http/cors.js';
-import { registerClient } from './clients.js';
+import { ADVERTISED_AUTH_METHODS, registerClient } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { OFFLINE_ACCESS } from './scopes.js';
@@ -51,8 +51,11 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      // Not client_secret_basic: Nextcloud core takes any Authorization: Basic for a login attempt before the
+      // proxy runs, answers 401 itself and counts a failed login for the caller's address. It is still accepted
+      // where it arrives (behind HaRP), but never offered.
+      token_endpoint_auth_methods_supported: [...ADVERTISED_AUTH_METHODS],
+      revocation_endpoint_auth_methods_supported: [...ADVERTISED_AUTH_METHODS],
       // offline_access only here (SEP-2207): Claude asks for it, and so gets a refresh token.
       scopes_supported: [...policy.enabledScopes, OFFLINE_ACCESS],
       client_id_metadata_document_supported: policy.clientMetadataDocuments,

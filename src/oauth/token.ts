@@ -34,7 +34,13 @@ export function authenticateClient(oauth: OAuthContext, request: FastifyRequest,
     const colon = decoded.indexOf(':');
     if (colon === -1) throw new OAuthError('invalid_client', 'The Basic authorization header is malformed.');
     // RFC 6749 §2.3.1: both parts are form-urlencoded inside the header.
-    const decode = (value: string) => decodeURIComponent(value.replaceAll('+', ' '));
+    const decode = (value: string) => {
+      try {
+        return decodeURIComponent(value.replaceAll('+', ' '));
+      } catch {
+        throw new OAuthError('invalid_client', 'The Basic authorization header is malformed (bad percent-encoding).');
+      }
+    };
     clientId = decode(decoded.slice(0, colon));
     secret = decode(decoded.slice(colon + 1));
     if (body.client_id !== undefined && body.client_id !== clientId) throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials.');

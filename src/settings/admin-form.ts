@@ -3,7 +3,32 @@
 import { DEFAULT_POLICY, policyKeys } from '../policy/policy.js';
 import { SCOPES } from '../oauth/scopes.js';
 
-export const ADMIN_FORM_ID = 'mcp_gateway_admin';
+/**
+ * Form ids must not contain `mcp_gateway_`: Nextcloud's settings page strips `<appid>_` from the id when it saves
+ * a field, and AppAPI then finds no form, stores nothing and still answers 200.
+ */
+export const ADMIN_FORM_ID = 'gateway_admin';
+export const PERSONAL_FORM_ID = 'gateway_personal';
+/**
+ * Ids earlier releases registered. Two forms with the same field ids break the whole admin settings page, so
+ * these are removed before the current form is registered. Values never lived under a form id (AppAPI keeps
+ * them under the field ids, which have not changed), so nothing is lost by the move.
+ */
+export const LEGACY_FORM_IDS = ['mcp_gateway_admin'] as const;
+
+/** Personal settings → Security: where people learn about the connector and find their connected apps. */
+export function personalSettingsEntry(connectorUrl: string, connectionsUrl: string) {
+  return {
+    id: PERSONAL_FORM_ID,
+    priority: 50,
+    section_type: 'personal',
+    section_id: 'security',
+    title: 'AI assistants (MCP Gateway)',
+    description: `You can connect ChatGPT, Claude or another MCP client to your Nextcloud with the connector URL ${connectorUrl}. Each app asks for your consent and acts as you, with only the permissions you allowed. Review and revoke connected apps at any time: ${connectionsUrl}`,
+    doc_url: connectionsUrl,
+    fields: [],
+  };
+}
 
 const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
   'files.read': 'Files: read (files.read)',

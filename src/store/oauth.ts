@@ -147,6 +147,8 @@ export interface OAuthStore {
   insertPending(userId: string, request: Record<string, unknown>, ttlSeconds: number): string;
   /** Removes and returns the pending request, only for the user it was made for. */
   takePending(id: string, userId: string): PendingRecord | undefined;
+  /** Returns the pending request without using it up ('' is the user of requests made before anyone signed in). */
+  readPending(id: string, userId: string): PendingRecord | undefined;
   /** Drops expired codes, refresh tokens and pending requests, and clients unused for a week; returns how many rows went. */
   prune(): number;
 
@@ -311,13 +313,16 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     },
     takePending(id, userId) {
       return db.transaction(() => {
-        const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
-          | { id: string; user_id: string; request: string; expires_at: number }
-          | undefined;
-        if (!row) return undefined;
-        db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
-        return { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
+        const record = this.readPending(id, userId);
+        if (record) db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
+        return record;
       }).immediate();
+    },
+    readPending(id, userId) {
+      const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
+        | { id: string; user_id: string; request: string; expires_at: number }
+        | undefined;
+      return row && { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
     },
     prune() {
       const at = now();

@@ -8,6 +8,7 @@ import type { Simulator } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import type { AppProcess } from '../support/app-process.js';
 import { startAppProcess } from '../support/app-process.js';
+import { ADMIN_FORM_ID } from '../../src/settings/admin-form.js';
 
 describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   let sim: Simulator;
@@ -32,7 +33,7 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   });
 
   it('registers its admin settings form on enable, with the connector URL', () => {
-    const form = sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin');
+    const form = sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID);
     expect(form).toMatchObject({ section_type: 'admin', section_id: 'declarative_settings' });
     expect(String(form?.description)).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
   });
@@ -51,8 +52,23 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     expect(await alice.json()).toEqual({ id: 'alice', displayName: 'Alice Liddell', email: 'alice@example.com', groups: ['staff'] });
     const bob = await fetch(proxied('api/v1/me'), { headers: { cookie: sim.sessionCookie('bob') } });
     expect(((await bob.json()) as { id: string }).id).toBe('bob');
-    expect((await fetch(proxied('api/v1/me'))).status).toBe(404);
+    // A PUBLIC route that checks the session itself: Nextcloud's 404 would hide why.
+    const anonymous = await fetch(proxied('api/v1/me'));
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: 'unauthorized' });
     expect(sim.state.impersonationLog.some((entry) => entry.appId === 'mcp_gateway' && entry.userId === 'bob')).toBe(true);
+  });
+
+  it("sends a logged-out person from Connected apps to Nextcloud's login and back", async () => {
+    for (const [method, suffix] of [['GET', 'connections'], ['POST', 'connections/revoke']] as const) {
+      const response = await fetch(proxied(suffix), { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=x&form_token=y' } : {}) });
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/index.php/apps/app_api/proxy/mcp_gateway/connections')}`);
+      expect(page).toContain('http-equiv="refresh"');
+    }
+    const signedIn = await fetch(proxied('connections'), { headers: { cookie: sim.sessionCookie('alice') } });
+    expect(await signedIn.text()).toContain('Connected apps');
   });
 
   it('reports its status to admins only', async () => {
@@ -76,7 +92,7 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
       expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
       // The settings form registered on the next enable shows the same URL.
       expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
-      expect(String(sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin')?.description)).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
+      expect(String(sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID)?.description)).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
       // A value that is not a URL is not trusted: the last good value stays in force, and the log says why.
       await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'javascript:alert(1)']);
       expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
@@ -103,10 +119,10 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
 
   it('unregisters its form on disable and registers it again on enable', async () => {
     expect(await sim.occ(['app_api:app:disable', 'mcp_gateway'])).toMatchObject({ code: 0 });
-    expect(sim.state.settingsForms.get('mcp_gateway')?.has('mcp_gateway_admin')).toBe(false);
+    expect(sim.state.settingsForms.get('mcp_gateway')?.has(ADMIN_FORM_ID)).toBe(false);
     expect((await fetch(proxied(''))).status).toBe(404);
     expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
-    expect(sim.state.settingsForms.get('mcp_gateway')?.has('mcp_gateway_admin')).toBe(true);
+    expect(sim.state.settingsForms.get('mcp_gateway')?.has(ADMIN_FORM_ID)).toBe(true);
   });
 
   it('never writes the secret, bearer tokens, cookies or OAuth codes into its log', async () => {
@@ -148,8 +164,15 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     expect(await landing.text()).toContain('connector-url');
   });
 
-  it('keeps USER routes from anonymous visitors (403 on HaRP) and acts as the session user', async () => {
-    expect((await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`)).status).toBe(403);
+  it('sends a logged-out person to the login instead of a 403 and a blacklist strike, and acts as the session user', async () => {
+    for (let attempt = 0; attempt < 12; attempt++) {
+      // More than HaRP's blacklist allows (10 failures): none of these counts as one.
+      expect((await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`)).status).toBe(401);
+    }
+    const connections = await fetch(`${sim.url}/exapps/mcp_gateway/connections`);
+    expect(connections.status).toBe(200);
+    // To the public base URL's Connected apps (the PHP-proxy form here: this deployment sets no HaRP base URL).
+    expect(await connections.text()).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/index.php/apps/app_api/proxy/mcp_gateway/connections')}`);
     const me = await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`, { headers: { cookie: sim.sessionCookie('carol') } });
     expect(((await me.json()) as { id: string }).id).toBe('carol');
   });

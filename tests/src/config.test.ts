@@ -23,6 +23,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, MCP_GATEWAY_PUBLIC_URL: '', HP_SHARED_KEY: '' }).listen.kind).toBe('tcp');
   });
 
+  it('treats "Array" (what AppAPI 32-34 pass for an empty manifest default) as not set, and says so', () => {
+    const config = loadConfig({ ...base, MCP_GATEWAY_PUBLIC_URL: 'Array', MCP_GATEWAY_PUBLIC_URL_ALIASES: 'Array', MCP_GATEWAY_TRUSTED_ISSUERS: 'Array', MCP_GATEWAY_ALLOWED_ORIGINS: 'Array' });
+    expect(config.publicBaseUrl).toBe('https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway');
+    expect(config.publicBaseAliases).toEqual([]);
+    expect(config.trustedIssuers).toEqual([]);
+    expect(config.allowedOrigins).toEqual([]);
+    expect(config.warnings).toHaveLength(4);
+    expect(config.warnings!.join('\n')).toContain('MCP_GATEWAY_TRUSTED_ISSUERS is "Array"');
+    // Only our own variables: anything else keeps its value.
+    expect(loadConfig({ ...base, APP_DISPLAY_NAME: 'Array' }).appDisplayName).toBe('Array');
+  });
+
   it('honours a public base URL override', () => {
     const config = loadConfig({ ...base, MCP_GATEWAY_PUBLIC_URL: 'https://cloud.example.com/exapps/mcp_gateway/' });
     expect(config.publicBaseUrl).toBe('https://cloud.example.com/exapps/mcp_gateway');

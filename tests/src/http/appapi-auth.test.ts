@@ -48,7 +48,7 @@ describe('appApiAuth plugin', () => {
   beforeAll(async () => {
     await app.register(appApiAuth, expected);
     app.get('/heartbeat', { config: { unauthenticated: true } }, async () => ({ status: 'ok' }));
-    app.get('/who', async (request) => ({ user: request.appApi.userId }));
+    app.get('/who', async (request) => ({ user: request.appApi.userId, authorization: request.headers.authorization ?? null, original: request.headers['x-original-authorization'] ?? null }));
     await app.ready();
   });
   afterAll(() => app.close());
@@ -71,6 +71,23 @@ describe('appApiAuth plugin', () => {
 
   it('hands the verified user to the route', async () => {
     const response = await app.inject({ url: '/who', headers: headers() });
-    expect(response.json()).toEqual({ user: 'alice' });
+    expect(response.json()).toEqual({ user: 'alice', authorization: null, original: null });
+  });
+
+  it("puts the client's Authorization back from X-Original-Authorization (remote Docker Socket Proxy over https)", async () => {
+    const proxyBasic = `Basic ${Buffer.from('app_api_haproxy_user:dsp-password').toString('base64')}`;
+    const moved = await app.inject({ url: '/who', headers: headers({ authorization: proxyBasic, 'x-original-authorization': 'Bearer client-token' }) });
+    expect(moved.json()).toEqual({ user: 'alice', authorization: 'Bearer client-token', original: null });
+    // The proxy's own credentials never reach a route, also when the client sent no Authorization at all.
+    const none = await app.inject({ url: '/who', headers: headers({ authorization: proxyBasic }) });
+    expect(none.json()).toEqual({ user: 'alice', authorization: null, original: null });
+    // A client's own Basic header (HaRP passes it on) is left alone.
+    const clientBasic = `Basic ${Buffer.from('mcp-client:secret').toString('base64')}`;
+    expect((await app.inject({ url: '/who', headers: headers({ authorization: clientBasic }) })).json()).toMatchObject({ authorization: clientBasic });
+  });
+
+  it('honours X-Original-Authorization only after AppAPI authentication passed', async () => {
+    const response = await app.inject({ url: '/who', headers: headers({ 'authorization-app-api': sign('alice', 'nope'), 'x-original-authorization': 'Bearer client-token' }) });
+    expect(response.statusCode).toBe(401);
   });
 });

@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyKeys } from '../../../src/policy/policy.js';
+import { ADMIN_FORM_ID } from '../../../src/settings/admin-form.js';
 import { allTools } from '../../../src/tools/index.js';
 import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';
@@ -67,7 +68,7 @@ const advertised = async () => ((await (await fetch(`${d.base}/.well-known/oauth
 
 describe('the admin settings form', () => {
   it('holds every policy setting, and only admins may save it', async () => {
-    const form = d.sim.state.settingsForms.get('mcp_gateway')?.get('mcp_gateway_admin') as unknown as { fields: Array<{ id: string }>; description: string };
+    const form = d.sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID) as unknown as { fields: Array<{ id: string }>; description: string };
     expect(form.fields.map((field) => field.id).sort()).toEqual(Object.values(policyKeys).sort());
     expect(form.description).toContain(d.connector);
     expect(await save(policyKeys.readOnly, true, 'alice')).toBe(403);
