@@ -11,7 +11,7 @@ NODE_MAJOR := $(shell $(NODE_BIN)/node -p 'process.versions.node.split(".")[0]')
 # downloading them.
 export npm_config_nodedir ?= $(abspath $(NODE_BIN)/..)
 
-DEBIAN_PACKAGES := php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject chromium
+DEBIAN_PACKAGES := php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject chromium openssl
 
 .PHONY: demo test deps system-deps build typecheck bench clean release
 
@@ -40,7 +40,7 @@ node_modules/.deps-stamp-node$(NODE_MAJOR): package.json package-lock.json
 
 # The simulator's WebDAV/CalDAV backend is SabreDAV on PHP; browser tests drive Debian's Chromium.
 system-deps:
-	@if ! php -r 'exit(is_file("/usr/share/php/Sabre/autoload.php") && extension_loaded("pdo_sqlite") && extension_loaded("xml") ? 0 : 1);' 2>/dev/null || [ ! -x /usr/bin/chromium ]; then \
+	@if ! php -r 'exit(is_file("/usr/share/php/Sabre/autoload.php") && extension_loaded("pdo_sqlite") && extension_loaded("xml") ? 0 : 1);' 2>/dev/null || [ ! -x /usr/bin/chromium ] || ! command -v openssl >/dev/null; then \
 		echo "Installing Debian packages: $(DEBIAN_PACKAGES)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
