@@ -62,20 +62,18 @@ export const DSP_HAPROXY_USER = 'app_api_haproxy_user';
  * Behind a remote Docker Socket Proxy over https, AppAPI moves the client's Authorization into
  * X-Original-Authorization and sends the proxy's Basic credentials in Authorization. Once the AppAPI headers
  * proved the request came through Nextcloud, the client's own header is put back where the routes read it, and
- * the proxy's credentials never reach them.
+ * the proxy's credentials never reach them. Without the proxy's credentials, X-Original-Authorization is whatever
+ * a client chose to send, and is dropped.
  */
 export function restoreClientAuthorization(headers: FastifyRequest['headers']): void {
   const original = headers['x-original-authorization'];
   delete headers['x-original-authorization'];
-  if (typeof original === 'string' && original !== '') {
-    headers.authorization = original;
-    return;
-  }
   const authorization = headers.authorization;
-  if (authorization?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    if (decoded.startsWith(`${DSP_HAPROXY_USER}:`)) delete headers.authorization;
-  }
+  if (!authorization?.toLowerCase().startsWith('basic ')) return;
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  if (!decoded.startsWith(`${DSP_HAPROXY_USER}:`)) return;
+  if (typeof original === 'string' && original !== '') headers.authorization = original;
+  else delete headers.authorization;
 }
 
 export const appApiAuth = fp<{ appId: string; appSecret: string }>(

@@ -133,7 +133,7 @@ describe('users, search and AppAPI', () => {
   it('returns the impersonated user and their groups', async () => {
     expect(await nextcloud.as('bob').currentUser()).toMatchObject({ id: 'bob', displayName: 'Bob Builder', email: 'bob@example.com', groups: ['staff'] });
     expect(await nextcloud.as('admin').groups()).toEqual(['admin']);
-    expect((await nextcloud.system().capabilities()).version.string).toBe('32.0.2');
+    expect((await nextcloud.system().capabilities()).version.string).toBe('35.0.0');
   });
 
   it('searches through unified search providers', async () => {

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appApiGeneration } from './appapi/generations.js';
 import { ManifestError, parseInfoXml, parseJsonInfo } from './appapi/manifest.js';
+import { phpRouteMatchesPath } from './proxy/routes-table.js';
 import type { Simulator } from './index.js';
 import { startSimulator } from './index.js';
 
@@ -81,7 +83,9 @@ describe('authentication of the app\'s calls', () => {
 
   it('offers capabilities without a user, Talk only with one', async () => {
     const system = await call('GET', '/ocs/v2.php/cloud/capabilities', signed(''));
-    expect(system.json.ocs.data.version.string).toBe('32.0.2');
+    // Nextcloud's version is the one AppAPI's release belongs to (default AppAPI 35.0.0).
+    expect(system.json.ocs.data.version.string).toBe('35.0.0');
+    expect(system.json.ocs.data.capabilities.app_api.version).toBe('35.0.0');
     expect(system.json.ocs.data.capabilities.spreed).toBeUndefined();
     const alice = await call('GET', '/ocs/v2.php/cloud/capabilities', signed('alice'));
     expect(alice.json.ocs.data.capabilities.spreed.features).toContain('chat-keep-notifications');
@@ -106,13 +110,20 @@ describe('config values, preferences and settings forms', () => {
     expect((await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed(''), { configKeys: ['tz'] })).status).toBe(500);
   });
 
-  it('registers, reads and deletes declarative settings forms, rejecting malformed ones', async () => {
+  it('registers, reads and deletes declarative settings forms; a malformed one is stored and breaks the settings page', async () => {
     const form = { id: 'f1', priority: 10, section_type: 'admin', section_id: 'declarative_settings', title: 'T', fields: [{ id: 'a', title: 'A', type: 'text', default: '' }] };
     expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: form })).json.ocs.meta.statuscode).toBe(100);
     expect((await call('GET', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.data).toMatchObject({ id: 'f1', storage_type: 'external' });
-    expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: { id: 'f2' } })).json.ocs.meta.statuscode).toBe(400);
+    // AppAPI checks nothing but the id; Nextcloud's DeclarativeManager refuses the scheme when a page loads it.
+    expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: { id: 'f2' } })).json.ocs.meta.statuscode).toBe(100);
+    expect(() => sim.settingsPage.render('admin', 'declarative_settings')).toThrow(/Invalid schema/);
+    expect((await call('DELETE', `${APPAPI}/api/v1/ui/settings?formId=f2`, signed(''))).json.ocs.meta.statuscode).toBe(100);
+    expect(sim.settingsPage.render('admin', 'declarative_settings').map((rendered) => rendered.id)).toEqual(['f1']);
+    // Without a string id the lookup by (app, form id) is a TypeError: 500.
+    expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: { title: 'no id' } })).status).toBe(500);
     expect((await call('DELETE', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.meta.statuscode).toBe(100);
     expect((await call('GET', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.meta.statuscode).toBe(404);
+    expect((await call('DELETE', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.meta.statuscode).toBe(404);
   });
 
   it('answers an out-of-range init progress with a server error', async () => {
@@ -123,17 +134,22 @@ describe('config values, preferences and settings forms', () => {
 describe('manifest', () => {
   const infoXml = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'appinfo', 'info.xml'), 'utf8');
 
-  it("parses the project's info.xml: anchored routes, explicit verbs, names as access levels, no lifecycle routes", () => {
-    const manifest = parseInfoXml(infoXml);
-    expect(manifest).toMatchObject({ id: 'mcp_gateway', name: 'MCP Gateway' });
-    expect(manifest.routes.length).toBeGreaterThan(0);
-    for (const route of manifest.routes) {
-      expect(route.url).toMatch(/^\^\/.*\$$/);
-      expect(route.verb).toMatch(/^(GET|POST|PUT|DELETE)(,(GET|POST|PUT|DELETE))*$/);
-      expect(['/heartbeat', '/init', '/enabled'].some((lifecycle) => new RegExp(route.url).test(lifecycle))).toBe(false);
+  it("parses the project's info.xml on every release: ^\\/?…$ routes, explicit verbs, names as access levels, no lifecycle routes", () => {
+    for (const version of ['32.0.5', '32.0.9', '32.0.10', '33.0.3', '34.0.3', '35.0.0']) {
+      const generation = appApiGeneration(version);
+      const manifest = parseInfoXml(infoXml, generation);
+      expect(manifest).toMatchObject({ id: 'mcp_gateway', name: 'MCP Gateway' });
+      expect(manifest.routeInsertFailure).toBeUndefined();
+      expect(manifest.routes.length).toBeGreaterThan(0);
+      for (const route of manifest.routes) {
+        // Routes with and without the leading slash, so that every release's matching (and HaRP's) finds them.
+        expect(route.url).toMatch(/^\^\\\/\?.*\$$/);
+        expect(route.verb).toMatch(/^(GET|POST|PUT|DELETE)(,(GET|POST|PUT|DELETE))*$/);
+        expect([0, 1, 2]).toContain(route.access_level);
+        for (const lifecycle of ['heartbeat', 'init', 'enabled']) expect(phpRouteMatchesPath(route.url, lifecycle, generation)).toBe(false);
+      }
+      expect(manifest.routes.find((route) => phpRouteMatchesPath(route.url, 'mcp', generation))?.access_level).toBe(0);
     }
-    // Most specific first; the MCP and OAuth routes are PUBLIC and authenticate by themselves.
-    expect(manifest.routes.map((route) => route.access_level)).toEqual([2, 2, 1, 1, 0, 0, 0, 0, 0, 0]);
     expect(infoXml).toMatch(/<access_level>(PUBLIC|USER|ADMIN)<\/access_level>/);
   });
 

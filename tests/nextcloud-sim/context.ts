@@ -1,5 +1,6 @@
 // Shared state and types of the Nextcloud simulator. Every route module receives the same SimContext.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppApiGeneration } from './appapi/generations.js';
 
 export interface SimUser {
   id: string;
@@ -10,6 +11,8 @@ export interface SimUser {
   enabled: boolean;
   language: string;
   locale: string;
+  /** Two-factor authentication is enabled (one provider, `totp`, whose code is TWO_FACTOR_CODE). */
+  twoFactor?: boolean;
 }
 
 export interface SimGroup {
@@ -27,6 +30,11 @@ export interface SimIdentity {
   appId: string | null;
   /** The AppAPI user part named a user that exists but is disabled. */
   disabledUser: boolean;
+  /**
+   * Set when the request's `Authorization: Basic` credentials were tried as a login and failed (Session::
+   * tryBasicAuthLogin): Nextcloud core then ends the request itself. 429 once the IP reached the throttler's maximum.
+   */
+  loginFailure?: { status: 401 | 429; message: string } | null;
 }
 
 export type AccessLevel = 0 | 1 | 2; // PUBLIC, USER, ADMIN
@@ -60,6 +68,12 @@ export interface ExApp {
   enabled: boolean;
   status: ExAppStatus;
   routes: ExAppRoute[];
+  /**
+   * HTTP Basic credentials AppAPI adds to every request to the ExApp (remote Docker Socket Proxy over https:
+   * `app_api_haproxy_user` and the daemon's haproxy password); the client's Authorization moves to
+   * X-Original-Authorization.
+   */
+  upstreamAuth?: { user: string; password: string };
 }
 
 export interface DeclarativeForm {
@@ -115,8 +129,8 @@ export interface TalkRoom {
 export interface SimState {
   users: Map<string, SimUser>;
   groups: Map<string, SimGroup>;
-  /** session id (cookie value) -> user id */
-  sessions: Map<string, { userId: string; requestToken: string; passphrase: string }>;
+  /** session id (cookie value) -> user id; a session waiting for its second factor is not logged in yet. */
+  sessions: Map<string, { userId: string; requestToken: string; passphrase: string; pendingTwoFactor?: boolean }>;
   apps: Map<string, ExApp>;
   /** appId -> key -> {value, sensitive} */
   appConfig: Map<string, Map<string, { value: string; sensitive: boolean }>>;
@@ -135,9 +149,11 @@ export interface SimContext {
   baseUrl(): string;
   /** The PHP SabreDAV backend (loopback only); requests carry X-Sim-User and X-Sim-Token. */
   dav: { origin: string; token: string };
-  /** AppAPI version this simulator reports (AA-VERSION, capabilities). */
+  /** AppAPI version this simulator reports (AA-VERSION, AA_VERSION, capabilities): info.xml's, e.g. 32.0.0 for 32.0.9. */
   appApiVersion: string;
-  /** Nextcloud server version string reported in capabilities. */
+  /** The AppAPI release played and how it differs from the others (appapi/generations.ts). */
+  generation: AppApiGeneration;
+  /** Nextcloud server version (status.php, capabilities): the release this AppAPI ships with. */
   serverVersion: { major: number; minor: number; micro: number; string: string };
 }
 

@@ -8,11 +8,14 @@ import path from 'node:path';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { appApiGeneration, DEFAULT_APPAPI_VERSION } from './appapi/generations.js';
+import type { AppApiGeneration } from './appapi/generations.js';
 import { AppApiLifecycle } from './appapi/lifecycle.js';
 import type { Daemon } from './appapi/lifecycle.js';
 import { runOcc } from './appapi/occ.js';
 import type { OccResult } from './appapi/occ.js';
 import type { AccessLevel, ExApp, ExAppRoute, SimContext, SimIdentity, SimState } from './context.js';
+import { answerLoginFailure, coreEntry } from './core-login.js';
 import { handleDav } from './dav-bridge.js';
 import { PASSPHRASE_COOKIE, SESSION_COOKIE, resolveIdentity } from './identity.js';
 import type { ResolvedIdentity } from './identity.js';
@@ -22,12 +25,18 @@ import { HARP_PATTERN, HarpBlacklist, handleHarp } from './proxy/harp.js';
 import { PHP_PROXY_PATTERN, handlePhpProxy } from './proxy/php-proxy.js';
 import { registerAppApiOcsRoutes } from './routes/appapi-ocs.js';
 import { registerLoginRoutes } from './routes/login.js';
-import { registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
+import { SettingsPage, registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
 import { registerProvisioningRoutes } from './routes/provisioning.js';
 import { createState } from './state.js';
 import { registerTalkRoutes, seedTalk } from './talk.js';
 import { Throttler } from './throttle.js';
 import { registerSearchRoutes } from './unified-search.js';
+
+export { appApiGeneration, DEFAULT_APPAPI_VERSION } from './appapi/generations.js';
+export type { AppApiGeneration } from './appapi/generations.js';
+export { deployEnvironment, parseEnvOptions } from './appapi/deploy-env.js';
+export type { DeployEnvironmentOptions } from './appapi/deploy-env.js';
+export { TWO_FACTOR_CODE } from './routes/login.js';
 
 export interface SimulatorOptions {
   host?: string;
@@ -38,6 +47,12 @@ export interface SimulatorOptions {
   logLevel?: string;
   /** false skips the PHP DAV backend (WebDAV/CalDAV then answer 503), for tests that only need proxies or OCS. */
   dav?: boolean;
+  /**
+   * The AppAPI release to play, e.g. '32.0.5', '32.0.9', '32.0.10', '33.0.3', '33.0.4', '34.0.3' (default
+   * '35.0.0'). Route matching, manifest parsing and deploy environments follow that release
+   * (appapi/generations.ts); the Nextcloud version reported is the same release.
+   */
+  appApiVersion?: string;
 }
 
 export interface Simulator {
@@ -46,12 +61,25 @@ export interface Simulator {
   ctx: SimContext;
   lifecycle: AppApiLifecycle;
   throttler: Throttler;
+  /** HaRP's per-IP blacklist (failures, bans). */
+  harpBlacklist: HarpBlacklist;
+  /** The AppAPI release played and what differs in it. */
+  generation: AppApiGeneration;
+  /** Nextcloud's settings pages: render a section, save a field as DeclarativeSection.vue does. */
+  settingsPage: SettingsPage;
   occ(args: string[]): Promise<OccResult>;
+  /**
+   * The environment AppAPI injects into the container of an app registered on a Docker daemon (Docker Socket
+   * Proxy or HaRP), including --env overrides; null for manual-install daemons (AppAPI injects nothing).
+   */
+  deployEnvironment(appId: string): Record<string, string> | null;
+  /** Turns two-factor authentication on or off for a user (the login then asks for TWO_FACTOR_CODE). */
+  setTwoFactor(userId: string, enabled: boolean): void;
   /** Registers an enabled ExApp directly (no lifecycle calls), for tests of the client library. */
   addExApp(app: { id: string; version: string; secret: string; routes?: Partial<ExAppRoute>[]; target?: ExApp['target'] }): ExApp;
   addDaemon(daemon: Daemon): void;
   setUserEnabled(userId: string, enabled: boolean): void;
-  /** A Cookie header value of a fresh browser session of this user (what the login form would set). */
+  /** A Cookie header value of a fresh browser session of this user (what the login form would set, second factor done). */
   sessionCookie(userId: string): string;
   stop(): Promise<void>;
 }
@@ -64,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nextcloud-sim-'));
   const php: PhpBackend =
     options.dav === false ? { origin: 'http://127.0.0.1:9', token: '', stop: async () => {} } : await startPhpBackend(path.join(dataDir, 'dav'));
+  const generation = appApiGeneration(options.appApiVersion ?? DEFAULT_APPAPI_VERSION);
   const state = createState();
   seedTalk(state, Math.floor(Date.now() / 1000));
   let baseUrl = '';
@@ -71,32 +100,51 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     state,
     baseUrl: () => baseUrl,
     dav: { origin: php.origin, token: php.token },
-    appApiVersion: '35.0.0',
-    serverVersion: { major: 32, minor: 0, micro: 2, string: '32.0.2' },
+    appApiVersion: generation.reportedVersion,
+    generation,
+    serverVersion: generation.server,
   };
   const throttler = new Throttler();
   const blacklist = new HarpBlacklist();
   const lifecycle = new AppApiLifecycle(ctx);
 
-  const identify = (request: http.IncomingMessage): ResolvedIdentity =>
-    resolveIdentity(state, request.headers, (request.url ?? '').split('?')[0]!, request.socket.remoteAddress ?? '', throttler);
+  const identify = (request: http.IncomingMessage, path: string, tryBasic: boolean): ResolvedIdentity =>
+    resolveIdentity(state, request.headers, path, request.socket.remoteAddress ?? '', throttler, {
+      tryBasic,
+      statusExemptWhileInitializing: generation.auth.statusExemptWhileInitializing,
+    });
+  /** Who each request routed to Fastify is (decided once, before routing). */
+  const identities = new WeakMap<http.IncomingMessage, ResolvedIdentity>();
 
   let fastifyHandler: http.RequestListener | undefined;
   // Proxies and DAV need every method and the raw body stream, so they bypass Fastify's router.
   const server = http.createServer((request, response) => {
     const url = request.url ?? '/';
+    const path = url.split('?')[0]!;
     const clientIp = request.socket.remoteAddress ?? '';
     const fail = (error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end(`Simulator error: ${(error as Error).message}`);
     };
+    if (HARP_PATTERN.test(url)) {
+      // HaRP is no Nextcloud: it asks Nextcloud (user-info, an index.php route) only where it needs a user.
+      const lookup = () => identify(request, '/index.php/apps/app_api/harp/user-info', true);
+      handleHarp(request, response, { ctx, blacklist, identity: lookup, clientIp }).catch(fail);
+      return;
+    }
+    // Nextcloud core: OC::handleLogin runs before any controller; a failed Basic login ends the request there.
+    const entry = coreEntry(path);
+    const identity = identify(request, path, entry !== 'none');
+    if (identity.loginFailure && (entry === 'index' || entry === 'ocs')) {
+      answerLoginFailure(request, response, identity.loginFailure, entry);
+      return;
+    }
     if (PHP_PROXY_PATTERN.test(url)) {
-      handlePhpProxy(request, response, { ctx, throttler, identity: identify(request), clientIp }).catch(fail);
-    } else if (HARP_PATTERN.test(url)) {
-      handleHarp(request, response, { ctx, blacklist, identity: identify(request), clientIp }).catch(fail);
+      handlePhpProxy(request, response, { ctx, throttler, identity, clientIp }).catch(fail);
     } else if (DAV_PATH.test(url)) {
-      handleDav(request, response, ctx, identify(request));
+      handleDav(request, response, ctx, identity);
     } else {
+      identities.set(request, identity);
       fastifyHandler!(request, response);
     }
   });
@@ -122,11 +170,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   app.decorateRequest('nc', null as unknown as SimIdentity);
   app.addHook('onRequest', async (request) => {
-    request.nc = identify(request.raw);
+    request.nc = identities.get(request.raw) ?? identify(request.raw, request.url.split('?')[0]!, false);
   });
   app.get('/.well-known/caldav', async (_request, reply) => reply.redirect('/remote.php/dav/', 301));
   app.get('/.well-known/carddav', async (_request, reply) => reply.redirect('/remote.php/dav/', 301));
-  app.get('/status.php', async () => ({ installed: true, maintenance: false, needsDbUpgrade: false, version: '32.0.2.1', versionstring: ctx.serverVersion.string, edition: '', productname: 'Nextcloud', extendedSupport: false }));
+  app.get('/status.php', async () => ({
+    installed: true,
+    maintenance: false,
+    needsDbUpgrade: false,
+    version: `${ctx.serverVersion.string}.1`,
+    versionstring: ctx.serverVersion.string,
+    edition: '',
+    productname: 'Nextcloud',
+    extendedSupport: false,
+  }));
   registerLoginRoutes(app, ctx);
   registerProvisioningRoutes(app, ctx);
   registerAppApiOcsRoutes(app, ctx, lifecycle);
@@ -138,13 +195,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const address = server.address() as { port: number };
   baseUrl = `http://${host}:${address.port}`;
 
+  const sessionCookie = (userId: string) => {
+    if (!state.users.has(userId)) throw new Error(`No simulated user ${userId}`);
+    const sessionId = randomBytes(24).toString('hex');
+    const passphrase = randomBytes(24).toString('hex');
+    state.sessions.set(sessionId, { userId, passphrase, requestToken: randomBytes(24).toString('base64url') });
+    return `${SESSION_COOKIE}=${sessionId}; ${PASSPHRASE_COOKIE}=${passphrase}`;
+  };
+
   return {
     url: baseUrl,
     state,
     ctx,
     lifecycle,
     throttler,
+    harpBlacklist: blacklist,
+    generation,
+    settingsPage: new SettingsPage(ctx, sessionCookie),
     occ: (args) => runOcc(ctx, lifecycle, args),
+    deployEnvironment: (appId) => lifecycle.deployEnvironment(appId),
+    setTwoFactor(userId, enabled) {
+      const user = state.users.get(userId);
+      if (!user) throw new Error(`No simulated user ${userId}`);
+      user.twoFactor = enabled;
+    },
     addExApp({ id, version, secret, routes = [], target }) {
       const exApp: ExApp = {
         id,
@@ -173,13 +247,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!user) throw new Error(`No simulated user ${userId}`);
       user.enabled = enabled;
     },
-    sessionCookie(userId) {
-      if (!state.users.has(userId)) throw new Error(`No simulated user ${userId}`);
-      const sessionId = randomBytes(24).toString('hex');
-      const passphrase = randomBytes(24).toString('hex');
-      state.sessions.set(sessionId, { userId, passphrase, requestToken: randomBytes(24).toString('base64url') });
-      return `${SESSION_COOKIE}=${sessionId}; ${PASSPHRASE_COOKIE}=${passphrase}`;
-    },
+    sessionCookie,
     async stop() {
       await app.close();
       await php.stop();

@@ -95,8 +95,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('in a browser', () => {
     try {
       const page = await browser.newPage();
       const target = '/index.php/apps/app_api/proxy/mcp_gateway/api/v1/me';
-      // Anonymous: the USER route is hidden (404), as Nextcloud's proxy does, instead of a login redirect.
-      expect((await page.goto(`${sim.url}${target}`))!.status()).toBe(404);
+      // Anonymous: the app's own answer (its route is PUBLIC and checks the session itself); a USER route would be
+      // Nextcloud's 404 here, not a login redirect.
+      expect((await page.goto(`${sim.url}${target}`))!.status()).toBe(401);
       await page.goto(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent(target)}`);
       await page.fill('#user', 'bob');
       await page.fill('#password', 'bob');

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { SimContext, SimIdentity, SimState } from './context.js';
+import { appApiGeneration } from './appapi/generations.js';
 import { createState } from './state.js';
 import { seedTalk } from './talk.js';
 
@@ -28,13 +29,15 @@ export interface TestResponse {
 export async function startOcsTestApp(register: (app: FastifyInstance, ctx: SimContext) => void, now = Math.floor(Date.now() / 1000)): Promise<OcsTestApp> {
   const state = createState();
   seedTalk(state, now);
+  const generation = appApiGeneration();
   const ctx: SimContext = {
     state,
     baseUrl: () => TEST_BASE_URL,
     // No PHP backend in these tests; nothing listens on the discard port.
     dav: { origin: 'http://127.0.0.1:9', token: '' },
-    appApiVersion: '35.0.0',
-    serverVersion: { major: 32, minor: 0, micro: 2, string: '32.0.2' },
+    appApiVersion: generation.reportedVersion,
+    generation,
+    serverVersion: generation.server,
   };
   const app = Fastify();
   await app.register(formbody);

@@ -8,7 +8,7 @@ import type { Simulator } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import type { AppProcess } from '../support/app-process.js';
 import { startAppProcess } from '../support/app-process.js';
-import { ADMIN_FORM_ID } from '../../src/settings/admin-form.js';
+import { ADMIN_FORM_ID, PERSONAL_FORM_ID } from '../../src/settings/admin-form.js';
 
 describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   let sim: Simulator;
@@ -36,6 +36,34 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     const form = sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID);
     expect(form).toMatchObject({ section_type: 'admin', section_id: 'declarative_settings' });
     expect(String(form?.description)).toContain(`${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`);
+  });
+
+  it('has settings the admin settings page can save, and a personal entry under Security', async () => {
+    // The page strips "mcp_gateway_" from a form id before saving: a form id holding it would never be saved.
+    expect(ADMIN_FORM_ID).not.toContain('mcp_gateway_');
+    const saved = await sim.settingsPage.save('admin', 'mcp_gateway', ADMIN_FORM_ID, 'eligible_groups', 'staff');
+    expect(saved.status).toBe(200);
+    try {
+      expect(sim.state.appConfig.get('mcp_gateway')?.get('eligible_groups')?.value).toBe('staff');
+      const [form] = sim.settingsPage.render('admin', 'declarative_settings').filter((rendered) => rendered.app === 'mcp_gateway');
+      expect(form?.fields.find((field) => field.id === 'eligible_groups')?.value).toBe('staff');
+    } finally {
+      sim.state.appConfig.get('mcp_gateway')?.delete('eligible_groups');
+    }
+    const personal = sim.settingsPage.render('personal', 'security', 'alice').filter((rendered) => rendered.app === 'mcp_gateway');
+    expect(personal).toHaveLength(1);
+    expect(personal[0]).toMatchObject({ id: PERSONAL_FORM_ID, fields: [], doc_url: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/connections` });
+    expect(String(personal[0]!.description)).toContain('/mcp');
+  });
+
+  it('removes the settings form of an earlier release on enable, so the admin settings page keeps working', async () => {
+    // What 0.1.0 left behind: a form with the same field ids, which breaks the whole page while it exists.
+    const current = sim.state.settingsForms.get('mcp_gateway')!.get(ADMIN_FORM_ID)!;
+    sim.state.settingsForms.get('mcp_gateway')!.set('mcp_gateway_admin', { ...current, id: 'mcp_gateway_admin' });
+    expect(() => sim.settingsPage.render('admin', 'declarative_settings')).toThrow();
+    expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
+    expect([...sim.state.settingsForms.get('mcp_gateway')!.keys()].sort()).toEqual([ADMIN_FORM_ID, PERSONAL_FORM_ID].sort());
+    expect(sim.settingsPage.render('admin', 'declarative_settings').some((form) => form.app === 'mcp_gateway')).toBe(true);
   });
 
   it('serves the landing page through the proxy with no-store and its own CSP', async () => {
@@ -80,7 +108,7 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
       app: { id: 'mcp_gateway', version: app.version, registeredVersion: app.version },
       connectorUrl: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`,
       publicBaseUrlSource: 'deployment',
-      nextcloud: { version: '32.0.2', error: null },
+      nextcloud: { version: sim.ctx.serverVersion.string, error: null },
     });
     expect(typeof status.initCompletedAt).toBe('string');
   });

@@ -25,6 +25,13 @@ export class HarpBlacklist {
   banned(ip: string): boolean {
     return this.recent(ip).length >= this.count;
   }
+  /** Failures recorded for this IP within the window. */
+  failuresFor(ip: string): number {
+    return this.recent(ip).length;
+  }
+  reset(ip: string): void {
+    this.failures.delete(ip);
+  }
   private recent(ip: string): number[] {
     const cutoff = Date.now() - this.windowMs;
     return (this.failures.get(ip) ?? []).filter((time) => time > cutoff);
@@ -34,7 +41,12 @@ export class HarpBlacklist {
 export interface HarpDeps {
   ctx: SimContext;
   blacklist: HarpBlacklist;
-  identity: ResolvedIdentity;
+  /**
+   * HaRP's user lookup (GET /index.php/apps/app_api/harp/user-info with the request's headers): Nextcloud runs
+   * its login there, so a failed Basic login is registered and answered 401, which HaRP takes as "no user".
+   * Called only where HaRP asks; a resolved identity is accepted too.
+   */
+  identity: ResolvedIdentity | (() => ResolvedIdentity);
   clientIp: string;
 }
 
@@ -53,23 +65,26 @@ export async function handleHarp(request: http.IncomingMessage, response: http.S
   const appId = decodeURIComponent(match[1]!);
   const targetPath = match[2] || '/';
   if (hasDotDotSegment(targetPath)) return drop();
-  if (LIFECYCLE_PATHS.has(targetPath)) return drop();
   const app = ctx.state.apps.get(appId);
   if (!app || !app.enabled) {
     blacklist.fail(clientIp);
     return plain(response, 404, '404 Not Found');
   }
+  if (LIFECYCLE_PATHS.has(targetPath)) return drop();
+  // HaRP asks Nextcloud who this is, before looking at the routes, whenever a session cookie or an
+  // Authorization header is present.
+  const cookies = parseCookies(request.headers.cookie);
+  const lookedUp = cookies.has(PASSPHRASE_COOKIE) || request.headers.authorization !== undefined;
+  const identity = lookedUp ? (typeof deps.identity === 'function' ? deps.identity() : deps.identity) : null;
+  // A 4xx from user-info (a failed login is 401) means no user: the request goes on anonymously.
+  const user = identity && !identity.loginFailure ? identity.user : null;
+  const level = !user ? 0 : isAdmin(user) ? 2 : 1;
   const route = matchHarpRoute(app.routes, targetPath);
   if (!route) {
     blacklist.fail(clientIp);
     return plain(response, 404, '404 Not Found');
   }
-  // HaRP asks Nextcloud who this is only when a session cookie or an Authorization header is present.
-  const cookies = parseCookies(request.headers.cookie);
-  const lookedUp = cookies.has(PASSPHRASE_COOKIE) || request.headers.authorization !== undefined;
-  const user = lookedUp ? deps.identity.user : null;
-  const level = !user ? 0 : isAdmin(user) ? 2 : 1;
-  if (route.access_level !== 0 && level < route.access_level) {
+  if (route.access_level !== 0 && !(level > 0 && route.access_level <= level)) {
     blacklist.fail(clientIp);
     return plain(response, 403, '403 Forbidden');
   }

@@ -14,7 +14,8 @@ import { appApiHeaders, readBody, requestExApp } from './upstream.js';
 
 export const PHP_PROXY_PATTERN = /^(?:\/index\.php)?\/apps\/app_api\/proxy\/([^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/;
 
-const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
+// The router's verbs; Symfony's matcher treats HEAD as GET, so HEAD reaches the GET action.
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
 const STRIPPED_REQUEST_HEADERS = new Set(['content-length', 'authorization-app-api', 'x-origin-ip', 'transfer-encoding', 'connection']);
 const STRIPPED_RESPONSE_HEADERS = new Set(['aa-version', 'ex-app-id', 'authorization-app-api', 'ex-app-version', 'aa-request-id', 'transfer-encoding', 'connection', 'keep-alive']);
 const MAX_REDIRECTS = 5;
@@ -49,9 +50,11 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
   const method = (request.method ?? 'GET').toUpperCase();
   if (!match) return notFound(response);
   if (!ALLOWED_METHODS.has(method)) {
-    response.writeHead(405, { 'content-type': 'text/plain' }).end('Method Not Allowed');
+    // base.php: MethodNotAllowedException -> http_response_code(405), nothing else.
+    response.writeHead(405).end();
     return;
   }
+  const generation = ctx.generation;
   const appId = decodeURIComponent(match[1]!);
   const rawPath = match[2] ?? '';
   // The router decodes the path; exotic encodings such as %2F are not preserved.
@@ -62,15 +65,18 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
     return notFound(response);
   }
   // POST, PUT and DELETE require a non-empty {path} (requirements other '.+').
-  if (method !== 'GET' && appPath === '') return notFound(response);
-  if (hasDotDotSegment(rawPath)) return notFound(response);
+  if (method !== 'GET' && method !== 'HEAD' && appPath === '') return notFound(response);
+  // From 32.0.10 / 33.0.4 only; older releases match and forward such a path.
+  if (generation.phpProxy.refusesDotDotSegments && hasDotDotSegment(rawPath)) return notFound(response);
   const app = ctx.state.apps.get(appId);
   if (!app || !app.enabled) return notFound(response);
-  const route = matchPhpProxyRoute(app.routes, appPath, method);
-  if (!route) return notFound(response);
   const user = identity.user;
-  if (route.access_level === 1 && !user) return notFound(response);
-  if (route.access_level === 2 && !isAdmin(user)) return notFound(response);
+  // passesExAppProxyRouteAccessLevelCheck: any level other than 0, 1, 2 never passes.
+  const passesAccess = (candidate: { access_level: number }) =>
+    candidate.access_level === 0 || (candidate.access_level === 1 && user !== null) || (candidate.access_level === 2 && isAdmin(user));
+  // The verb check sees the request's own method: HEAD fails it unless a route lists HEAD.
+  const route = matchPhpProxyRoute(app.routes, appPath, method, { generation, passesAccess });
+  if (!route) return notFound(response);
   const guarded = route.bruteforce_protection.length > 0;
   if (guarded && throttler.isBlocked(clientIp, 'app_api')) {
     response.writeHead(429, { 'content-type': 'text/plain' }).end('Too Many Requests');
@@ -90,13 +96,14 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
   }
   headers['accept-language'] ??= user?.language ?? 'en';
   headers['x-origin-ip'] = clientIp;
-  const body = method === 'GET' ? undefined : await readBody(request);
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request);
   if (body) headers['content-length'] = String(body.length);
 
   const query = rebuildQueryLikePhp(match[3] ?? '');
   let upstream: http.IncomingMessage;
   try {
-    upstream = await followRedirects(app, { method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
+    // ExAppGet forwards a HEAD request as GET.
+    upstream = await followRedirects(app, { method: method === 'HEAD' ? 'GET' : method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
   } catch (error) {
     response.writeHead(500, { 'content-type': 'text/plain' }).end(`Proxy error: ${(error as Error).message}`);
     return;
@@ -124,6 +131,11 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
   }
   Object.assign(outHeaders, appHeaders);
 
+  if (method === 'HEAD') {
+    upstream.resume();
+    response.writeHead(status, outHeaders).end();
+    return;
+  }
   // Nextcloud's client streams only GET and POST; PUT/DELETE responses and .html pages arrive buffered.
   if (isHtmlPath || method === 'PUT' || method === 'DELETE') {
     let buffered = await readBody(upstream);
@@ -181,7 +193,8 @@ function isSameTarget(app: Parameters<typeof requestExApp>[0], url: URL): boolea
 }
 
 function requestUrl(url: URL, method: string, headers: http.OutgoingHttpHeaders, body?: Buffer): Promise<http.IncomingMessage> {
-  const { host: _host, ...rest } = headers;
+  // Guzzle's RedirectMiddleware drops Authorization and Cookie when a redirect changes the host.
+  const { host: _host, authorization: _authorization, cookie: _cookie, ...rest } = headers;
   return new Promise((resolve, reject) => {
     const outgoing = (url.protocol === 'https:' ? https : http).request(url, { method, headers: rest }, resolve);
     outgoing.on('error', reject);

@@ -12,10 +12,27 @@ export interface UpstreamRequest {
   timeoutMs?: number;
 }
 
+/** The user AppAPI authenticates as at a Docker Socket Proxy's HAProxy (DockerActions::APP_API_HAPROXY_USER). */
+export const HAPROXY_USER = 'app_api_haproxy_user';
+
+/**
+ * AppAPIService::swapAuthorizationHeader plus Guzzle's `auth` option, for ExApps behind a remote Docker Socket
+ * Proxy over https: a client's Authorization is copied to X-Original-Authorization (replacing a client-sent one),
+ * and Authorization becomes AppAPI's Basic credentials for the proxy. Without a client Authorization, a
+ * client-sent X-Original-Authorization passes unchanged.
+ */
+export function withUpstreamAuth(headers: http.OutgoingHttpHeaders, auth: { user: string; password: string }): http.OutgoingHttpHeaders {
+  const result = { ...headers };
+  if (result.authorization !== undefined) result['x-original-authorization'] = result.authorization;
+  result.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+  return result;
+}
+
 export function requestExApp(app: ExApp, request: UpstreamRequest): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const target = 'socketPath' in app.target ? { socketPath: app.target.socketPath } : { host: app.target.host, port: app.target.port };
-    const outgoing = http.request({ ...target, method: request.method, path: request.path, headers: request.headers }, resolve);
+    const headers = app.upstreamAuth ? withUpstreamAuth(request.headers, app.upstreamAuth) : request.headers;
+    const outgoing = http.request({ ...target, method: request.method, path: request.path, headers }, resolve);
     outgoing.on('error', reject);
     if (request.timeoutMs) {
       outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(new Error(`ExApp ${app.id} did not answer within ${request.timeoutMs} ms`)));

@@ -11,9 +11,10 @@ const BASES = ['/ocs/v1.php/apps/app_api', '/ocs/v2.php/apps/app_api'];
 const statusBody = z.object({ progress: z.coerce.number().int(), error: z.string().optional().default('') });
 const configSet = z.object({ configKey: z.string().min(1), configValue: z.unknown(), sensitive: z.coerce.number().int().min(0).max(1).optional() });
 const keysBody = z.object({ configKeys: z.array(z.string()).min(1) });
-const formBody = z.object({
-  formScheme: z.looseObject({ id: z.string().min(1), section_type: z.enum(['admin', 'personal']), section_id: z.string().min(1), fields: z.array(z.looseObject({ id: z.string().min(1), type: z.string() })) }),
-});
+// OCSSettingsController::registerForm + SettingsService::registerForm check nothing but the form id (a string,
+// or the lookup by app and form id fails with a TypeError: 500). Whether the scheme is usable only shows when the
+// settings pages load it (routes/declarative-settings.ts).
+const formBody = z.object({ formScheme: z.looseObject({}) });
 const logBody = z.object({ level: z.coerce.number().int().min(0).max(4), message: z.string() });
 
 /** Parameters may come as JSON body or query (AppAPI reads both through IRequest). */
@@ -64,9 +65,11 @@ export function registerAppApiOcsRoutes(app: FastifyInstance, ctx: SimContext, l
       const target = exApp(request, reply);
       if (!target) return reply;
       const body = formBody.safeParse(params(request));
-      if (!body.success) return bad(request, reply, `Invalid formScheme: ${body.error.issues.map((issue) => issue.path.join('.') + ' ' + issue.message).join('; ')}`);
+      if (!body.success) return bad(request, reply, 'formScheme must be an object');
+      const formId = body.data.formScheme.id;
+      if (typeof formId !== 'string') return reply.code(500).send({ message: 'Internal Server Error' });
       const forms = state.settingsForms.get(target.id) ?? new Map<string, DeclarativeForm>();
-      forms.set(body.data.formScheme.id, { ...body.data.formScheme, storage_type: 'external' } as DeclarativeForm);
+      forms.set(formId, { ...body.data.formScheme, id: formId, storage_type: 'external' } as unknown as DeclarativeForm);
       state.settingsForms.set(target.id, forms);
       return sendOcs(request, reply, { data: [] });
     });

@@ -86,6 +86,13 @@ describe('appApiAuth plugin', () => {
     expect((await app.inject({ url: '/who', headers: headers({ authorization: clientBasic }) })).json()).toMatchObject({ authorization: clientBasic });
   });
 
+  it('ignores an X-Original-Authorization a client sent itself (no proxy credentials beside it)', async () => {
+    const forged = await app.inject({ url: '/who', headers: headers({ authorization: 'Bearer own-token', 'x-original-authorization': 'Bearer someone-elses' }) });
+    expect(forged.json()).toEqual({ user: 'alice', authorization: 'Bearer own-token', original: null });
+    const alone = await app.inject({ url: '/who', headers: headers({ 'x-original-authorization': 'Bearer someone-elses' }) });
+    expect(alone.json()).toEqual({ user: 'alice', authorization: null, original: null });
+  });
+
   it('honours X-Original-Authorization only after AppAPI authentication passed', async () => {
     const response = await app.inject({ url: '/who', headers: headers({ 'authorization-app-api': sign('alice', 'nope'), 'x-original-authorization': 'Bearer client-token' }) });
     expect(response.statusCode).toBe(401);

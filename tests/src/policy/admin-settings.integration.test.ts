@@ -28,14 +28,9 @@ afterEach(async () => {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, BOUND_MS));
 
-/** What Nextcloud's admin settings page sends when an admin changes a field of the app's form. */
+/** What Nextcloud's admin settings page does when an admin changes a field of the app's form. */
 async function save(fieldId: string, value: unknown, as = 'admin'): Promise<number> {
-  const response = await fetch(`${d.sim.url}/ocs/v2.php/settings/api/declarative/value?format=json`, {
-    method: 'POST',
-    headers: { cookie: d.sim.sessionCookie(as), 'ocs-apirequest': 'true', 'content-type': 'application/json' },
-    body: JSON.stringify({ app: 'mcp_gateway', formId: 'mcp_gateway_admin', fieldId, value }),
-  });
-  return response.status;
+  return (await d.sim.settingsPage.save(as, 'mcp_gateway', ADMIN_FORM_ID, fieldId, value)).status;
 }
 
 async function whoami(accessToken: string) {
