@@ -48,7 +48,13 @@ export async function startAppProcess(options: {
   env?: Record<string, string>;
   /** To restart an app that was registered before: the same secret, port and storage. */
   restart?: Pick<AppProcess, 'secret' | 'port' | 'storageDir'>;
+  /**
+   * Runs the production build (`node dist/src/main.js`, made by `npm run build`) with exactly this environment
+   * (and PATH), as a container started by AppAPI would, instead of the sources with the test defaults.
+   */
+  production?: { env: Record<string, string> };
 }): Promise<AppProcess> {
+  if (options.production) return startProductionBuild(options.production.env);
   const secret = options.restart?.secret ?? randomBytes(48).toString('base64url');
   const port = options.harpSocket ? undefined : (options.restart?.port ?? (await freePort()));
   const storageDir = options.restart?.storageDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-test-'));
@@ -66,12 +72,32 @@ export async function startAppProcess(options: {
     ...options.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return supervise(child, { secret, version: appVersion, port, socketPath: options.harpSocket, storageDir });
+}
+
+/** The compiled app as AppAPI's container runs it; listens where the environment says (TCP or HaRP's socket). */
+async function startProductionBuild(environment: Record<string, string>): Promise<AppProcess> {
+  const entry = path.join(root, 'dist', 'src', 'main.js');
+  if (!fs.existsSync(entry)) throw new Error('No production build: run `npm run build` first.');
+  const socketPath = environment.HP_SHARED_KEY ? (environment.HP_EXAPP_SOCK ?? '/tmp/exapp.sock') : undefined;
+  const child = spawn(process.execPath, [entry], { cwd: root, env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return supervise(child, {
+    secret: environment.APP_SECRET ?? '',
+    version: environment.APP_VERSION ?? '',
+    port: socketPath ? undefined : Number(environment.APP_PORT),
+    socketPath,
+    storageDir: environment.APP_PERSISTENT_STORAGE ?? '',
+  });
+}
+
+async function supervise(child: ChildProcess, where: { secret: string; version: string; port?: number; socketPath?: string; storageDir: string }): Promise<AppProcess> {
+  const { secret, port, storageDir } = where;
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 20_000;
   // Ready means what AppAPI checks: the heartbeat answers.
-  while (!(await heartbeatOk(port, options.harpSocket))) {
+  while (!(await heartbeatOk(port, where.socketPath))) {
     if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -81,9 +107,9 @@ export async function startAppProcess(options: {
   }
   return {
     secret,
-    version: appVersion,
+    version: where.version,
     port,
-    socketPath: options.harpSocket,
+    socketPath: where.socketPath,
     storageDir,
     output: () => output,
     async waitForOutput(text, timeoutMs = 5000) {

@@ -20,6 +20,13 @@ export interface BrowserUser {
   onConsent?: (page: Page) => Promise<void>;
   /** false: the person does not come back to the browser (the authorization URL is only recorded). */
   interactive?: boolean;
+  /** The code for Nextcloud's two-factor step, for a person who has it switched on. */
+  twoFactorCode?: string;
+  /**
+   * Appended to the client's random state: characters real clients put there (`+`, `%2B`, `&`, `#`) that a
+   * second decoding of the login's return URL would corrupt.
+   */
+  stateSuffix?: string;
 }
 
 export class BrowserOAuthProvider implements OAuthClientProvider {
@@ -75,7 +82,7 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    this.expectedState = randomBytes(16).toString('base64url');
+    this.expectedState = randomBytes(16).toString('base64url') + (this.person.stateSuffix ?? '');
     return this.expectedState;
   }
   clientInformation() {
@@ -121,6 +128,11 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
         await page.fill('#user', this.person.user);
         await page.fill('#password', this.person.password);
         await page.click('#submit-form');
+        if (this.person.twoFactorCode !== undefined) {
+          await page.waitForSelector('#challenge', { timeout: 15_000 });
+          await page.fill('#challenge', this.person.twoFactorCode);
+          await page.click('#submit-challenge');
+        }
       }
       // The consent page, or straight back to the client when consent was given before.
       const consent = page.waitForSelector('#approve', { timeout: 15_000 }).then(() => 'consent' as const);
