@@ -60,6 +60,7 @@ ${view.loopback ? html`<p class="warning" id="loopback-warning">This app runs on
 <p>It asks to:</p>
 <ul class="scopes">${boxes}</ul>
 <p class="hint">Untick what you do not want to allow.${view.refresh ? ' It stays connected until you revoke it.' : ''}</p>
+<p class="hint" id="data-notice">What ${view.clientName} reads with these permissions (file contents, events, messages) goes to the company that runs it, such as its AI provider.</p>
 <input type="hidden" name="pending" value="${view.pendingId}">
 <input type="hidden" name="form_token" value="${view.formToken}">
 <p class="buttons"><button type="submit" name="decision" value="approve" id="approve" class="primary">Allow</button>

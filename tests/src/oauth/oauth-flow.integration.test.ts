@@ -71,6 +71,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI).each(entrances)('OAuth 
         expect(await page.locator('#client-name').innerText()).toBe('Test MCP client');
         expect(await page.locator('#redirect-host').innerText()).toMatch(/^127\.0\.0\.1:\d+$/);
         expect(await page.locator('#loopback-warning').count()).toBe(1);
+        // The person learns where what the client reads goes, before allowing it.
+        expect(await page.locator('#data-notice').innerText()).toContain('Test MCP client reads');
         fs.mkdirSync(artifacts, { recursive: true });
         await page.screenshot({ path: path.join(artifacts, `consent-page-${kind}-${appApiVersion}.png`), fullPage: true });
       },
