@@ -6,10 +6,9 @@
 //
 // TypeScript run with tsx, like the other scripts, rather than a shell script: the test imports the same
 // functions, the manifest is checked with the XML parser the app already depends on, and the archive is written
-// by the small ustar writer below instead of the local `tar` (GNU or BSD, each with its own headers), so the
-// same tree gives the same archive (fixed order, owners, modes and times; compressed by Node's zlib, whose
-// output was the same on Node 20 and 24): a tarball built in CI and one built on a maintainer's laptop carry the
-// same signature. Only the signature itself goes to the `openssl` binary, exactly as the app store documents
+// with tar-stream, every header field set here, instead of by the local `tar` (GNU or BSD, each with its own
+// headers), so the same tree gives the same archive (fixed order, owners, modes and times; compressed by Node's
+// zlib): a tarball built in CI and one built on a maintainer's laptop carry the same signature. Only the signature itself goes to the `openssl` binary, exactly as the app store documents
 // it: `openssl dgst -sha512 -sign <key> <tarball> | openssl base64`.
 //
 //   make release                          build, check, and sign with ~/.nextcloud/certificates/mcp_gateway.key
@@ -27,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
+import tar from 'tar-stream';
 
 export const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -232,47 +232,27 @@ export function releaseFiles(root = repoRoot): string[] {
   return files.sort();
 }
 
-// ---- ustar, written by hand so the bytes depend on the files only -------------------------------------------
-
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
-}
-
-function tarHeader(name: string, type: 'file' | 'dir', size: number, mtime: number): Buffer {
-  if (Buffer.byteLength(name) > 100) throw new Error(`archive path too long for a plain ustar header: ${name}`);
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'utf8');
-  header.write(octal(type === 'dir' ? 0o755 : 0o644, 8), 100, 'ascii');
-  header.write(octal(0, 8), 108, 'ascii'); // uid
-  header.write(octal(0, 8), 116, 'ascii'); // gid
-  header.write(octal(size, 12), 124, 'ascii');
-  header.write(octal(mtime, 12), 136, 'ascii');
-  header.write('        ', 148, 'ascii'); // checksum, counted as spaces
-  header.write(type === 'dir' ? '5' : '0', 156, 'ascii');
-  header.write('ustar\0', 257, 'ascii');
-  header.write('00', 263, 'ascii');
-  header.write('root', 265, 'ascii'); // uname
-  header.write('root', 297, 'ascii'); // gname
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return header;
-}
-
-/** A gzip-compressed ustar archive of `entries` (paths ending in / are folders), the same bytes on every machine. */
-export function tarGz(entries: { name: string; data?: Buffer }[], mtime: number): Buffer {
-  const blocks: Buffer[] = [];
+/**
+ * A gzip-compressed ustar archive of `entries` (paths ending in / are folders), the same bytes on every machine:
+ * every header field is set here (owner root, fixed modes and time), nothing is read from the file system.
+ */
+export async function tarGz(entries: { name: string; data?: Buffer }[], mtime: number): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve, reject) => {
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
   for (const entry of entries) {
     const isDir = entry.name.endsWith('/');
-    const data = isDir ? Buffer.alloc(0) : (entry.data ?? Buffer.alloc(0));
-    blocks.push(tarHeader(entry.name, isDir ? 'dir' : 'file', data.length, mtime));
-    if (data.length) blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    const header = { name: entry.name, mtime: new Date(mtime * 1000), uid: 0, gid: 0, uname: 'root', gname: 'root' };
+    if (isDir) pack.entry({ ...header, type: 'directory', mode: 0o755 });
+    else pack.entry({ ...header, type: 'file', mode: 0o644 }, entry.data ?? Buffer.alloc(0));
   }
-  blocks.push(Buffer.alloc(1024)); // end of archive
-  let tar = Buffer.concat(blocks);
-  const record = 10240; // tar's default blocking, as GNU tar and Python's tarfile write it
-  if (tar.length % record) tar = Buffer.concat([tar, Buffer.alloc(record - (tar.length % record))]);
-  const gz = gzipSync(tar, { level: 9 });
+  pack.finalize();
+  await ended;
+  const gz = gzipSync(Buffer.concat(chunks), { level: 9 });
   gz[9] = 3; // OS = Unix in the gzip header, whatever zlib was built for
   return gz;
 }
@@ -302,7 +282,7 @@ export interface BuiltRelease {
 }
 
 /** Checks the manifest and writes `<outDir>/<id>-<version>.tar.gz`; throws with every problem found. */
-export function buildRelease(options: { root?: string; outDir?: string; mtime?: number } = {}): BuiltRelease {
+export async function buildRelease(options: { root?: string; outDir?: string; mtime?: number } = {}): Promise<BuiltRelease> {
   const root = options.root ?? repoRoot;
   const outDir = options.outDir ?? path.join(root, 'dist', 'release');
   const { manifest, errors, warnings } = checkRelease(root);
@@ -319,7 +299,7 @@ export function buildRelease(options: { root?: string; outDir?: string; mtime?: 
   const entries = [...[...dirs].map((name) => ({ name })), ...files.map((file) => ({ name: `${id}/${file}`, data: fs.readFileSync(path.join(root, file)) }))].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  const archive = tarGz(entries, mtime);
+  const archive = await tarGz(entries, mtime);
   if (archive.length > STORE.maxArchiveBytes) throw new Error(`The archive is ${archive.length} bytes; the store downloads at most ${STORE.maxArchiveBytes}`);
 
   fs.mkdirSync(outDir, { recursive: true });
@@ -374,13 +354,13 @@ export function uploadCommand(download: string, signature: string): string {
   return [`curl --fail-with-body -X POST ${STORE.uploadUrl} \\`, '  -H "Authorization: Token $APPSTORE_TOKEN" -H "Content-Type: application/json" \\', `  -d '${body}'`].join('\n');
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const outDir = outAt >= 0 ? path.resolve(args[outAt + 1] ?? '') : undefined;
   let built: BuiltRelease;
   try {
-    built = buildRelease({ outDir });
+    built = await buildRelease({ outDir });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;
@@ -424,5 +404,5 @@ function main(): number {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main();
+  process.exitCode = await main();
 }

@@ -40,8 +40,8 @@ afterAll(() => {
 });
 
 describe('the app-store archive', () => {
-  it('has one top folder, mcp_gateway/, with the manifest, changelog, licence, readme and screenshot', () => {
-    const built = buildRelease({ outDir: path.join(work, 'build') });
+  it('has one top folder, mcp_gateway/, with the manifest, changelog, licence, readme and screenshot', async () => {
+    const built = await buildRelease({ outDir: path.join(work, 'build') });
     expect(path.basename(built.tarball)).toBe(tarballName);
     expect(built.bytes).toBeLessThan(STORE.maxArchiveBytes);
 
@@ -72,8 +72,8 @@ describe('the app-store archive', () => {
     expect(execFileSync('tar', ['-xOzf', built.tarball, 'mcp_gateway/LICENSE']).equals(fs.readFileSync(path.join(root, 'LICENSE')))).toBe(true);
   });
 
-  it('extracts as AppAPI extracts it: one folder, whose appinfo/info.xml has the app id', () => {
-    const built = buildRelease({ outDir: path.join(work, 'php') });
+  it('extracts as AppAPI extracts it: one folder, whose appinfo/info.xml has the app id', async () => {
+    const built = await buildRelease({ outDir: path.join(work, 'php') });
     const target = path.join(work, 'php', 'extracted');
     fs.mkdirSync(target);
     // ExAppArchiveFetcher: extract, expect a single folder, read <folder>/appinfo/info.xml, compare the id.
@@ -88,9 +88,9 @@ describe('the app-store archive', () => {
     expect(php.stdout).toBe('1 mcp_gateway mcp_gateway');
   });
 
-  it('is the same, byte for byte, when built twice from the same tree', () => {
-    const first = buildRelease({ outDir: path.join(work, 'one'), mtime: 1_764_720_000 });
-    const second = buildRelease({ outDir: path.join(work, 'two'), mtime: 1_764_720_000 });
+  it('is the same, byte for byte, when built twice from the same tree', async () => {
+    const first = await buildRelease({ outDir: path.join(work, 'one'), mtime: 1_764_720_000 });
+    const second = await buildRelease({ outDir: path.join(work, 'two'), mtime: 1_764_720_000 });
     expect(second.sha256).toBe(first.sha256);
     expect(fs.readFileSync(second.tarball).equals(fs.readFileSync(first.tarball))).toBe(true);
   });
@@ -110,7 +110,7 @@ describe('the app-store archive', () => {
     expect(changelog).toMatch(/^## \[Unreleased\]/m);
   });
 
-  it('refuses a manifest whose image tag is not its version, or whose elements are out of the schema order', () => {
+  it('refuses a manifest whose image tag is not its version, or whose elements are out of the schema order', async () => {
     const copy = path.join(work, 'broken');
     for (const file of ['appinfo/info.xml', 'package.json', 'CHANGELOG.md', 'LICENSE', 'README.md', 'img/screenshot-consent.png']) {
       fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
@@ -124,7 +124,7 @@ describe('the app-store archive', () => {
     const { errors } = checkRelease(copy);
     expect(errors.join('\n')).toMatch(/<image-tag> "9\.9\.9" differs from <version>/);
     expect(errors.join('\n')).toMatch(/<documentation> comes after <website>/);
-    expect(() => buildRelease({ root: copy, outDir: path.join(copy, 'out') })).toThrow(/not ready for the app store/);
+    await expect(buildRelease({ root: copy, outDir: path.join(copy, 'out') })).rejects.toThrow(/not ready for the app store/);
   });
 });
 
