@@ -238,6 +238,15 @@ function startFrpcDouble(box: Sandbox): number {
   return pid;
 }
 
+/** A running frpc stand-in named by the pid file, as the entrypoint leaves it. */
+async function runningFrpc(box: Sandbox, pidFile: string): Promise<number> {
+  fs.mkdirSync(path.dirname(pidFile), { recursive: true });
+  const pid = startFrpcDouble(box);
+  fs.writeFileSync(pidFile, `${pid}\n`);
+  await waitFor('frpc to run', () => procStat(pid)?.comm === 'frpc' && alive(pid));
+  return pid;
+}
+
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
 
 // ---- entrypoint ---------------------------------------------------------------------------------------------
@@ -409,10 +418,7 @@ describe('docker/healthcheck.sh', () => {
   it('behind HaRP: passes when frpc runs and the heartbeat answers over the unix socket', { timeout: SLOW }, async () => {
     const box = sandbox();
     const env = harpEnv(box);
-    fs.mkdirSync(path.dirname(env.FRPC_PIDFILE ?? ''), { recursive: true });
-    const pid = startFrpcDouble(box);
-    fs.writeFileSync(env.FRPC_PIDFILE ?? '', `${pid}\n`);
-    await waitFor('frpc to run', () => procStat(pid)?.comm === 'frpc' && alive(pid));
+    const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
 
     const check = await healthcheck(env);
     expect(check.code, check.stderr).toBe(0);
@@ -425,10 +431,7 @@ describe('docker/healthcheck.sh', () => {
   it('behind HaRP: fails when the heartbeat fails although frpc runs', { timeout: SLOW }, async () => {
     const box = sandbox();
     const env = harpEnv(box, { STUB_CURL: 'fail' });
-    fs.mkdirSync(path.dirname(env.FRPC_PIDFILE ?? ''), { recursive: true });
-    const pid = startFrpcDouble(box);
-    fs.writeFileSync(env.FRPC_PIDFILE ?? '', `${pid}\n`);
-    await waitFor('frpc to run', () => procStat(pid)?.comm === 'frpc' && alive(pid));
+    const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
     expect((await healthcheck(env)).code).not.toBe(0);
   });
 
@@ -445,9 +448,7 @@ describe('docker/healthcheck.sh', () => {
     expect((await healthcheck(env)).code).not.toBe(0);
 
     // frpc that was started and is gone.
-    const pid = startFrpcDouble(box);
-    fs.writeFileSync(env.FRPC_PIDFILE ?? '', `${pid}\n`);
-    await waitFor('frpc to run', () => procStat(pid)?.comm === 'frpc' && alive(pid));
+    const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
     expect((await healthcheck(env)).code).toBe(0);
     process.kill(-pid, 'SIGKILL');
     await waitFor('frpc to be gone', () => !alive(pid));
@@ -498,10 +499,7 @@ describe('docker/healthcheck.sh', () => {
       const server = heartbeat(200);
       await new Promise<void>((resolve) => server.listen(socket, resolve));
       const env = realCurlEnv(box, harpEnv(box));
-      fs.mkdirSync(path.dirname(env.FRPC_PIDFILE ?? ''), { recursive: true });
-      const pid = startFrpcDouble(box);
-      fs.writeFileSync(env.FRPC_PIDFILE ?? '', `${pid}\n`);
-      await waitFor('frpc to run', () => procStat(pid)?.comm === 'frpc' && alive(pid));
+      const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
 
       const check = await healthcheck(env);
       expect(check.code, check.stderr).toBe(0);
