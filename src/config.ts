@@ -63,7 +63,7 @@ const envSchema = z.object({
   NEXTCLOUD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
-export type AppConfig = ReturnType<typeof toConfig> & { /** Problems in the environment that did not stop the start-up. */ warnings?: string[] };
+export type AppConfig = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -114,10 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     throw new ConfigError([`MCP_GATEWAY_TRUSTED_ISSUERS ${(error as Error).message}`]);
   }
-  return { ...toConfig(parsed.data, trustedIssuers), warnings: ignored.map((name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`) };
+  const warnings = ignored.map((name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`);
+  return toConfig(parsed.data, trustedIssuers, warnings);
 }
 
-function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[]) {
+function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[], warnings: string[]) {
   const defaultPublicBase = `${env.NEXTCLOUD_URL}${PHP_PROXY_PREFIX}/${env.APP_ID}`;
   return {
     appId: env.APP_ID,
@@ -142,6 +143,8 @@ function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[
     sessions: { idleMs: env.MCP_GATEWAY_SESSION_IDLE_SECONDS * 1000, max: env.MCP_GATEWAY_MAX_SESSIONS, maxPerOwner: 20 },
     allowedOrigins: env.MCP_GATEWAY_ALLOWED_ORIGINS,
     auditRetentionDays: env.MCP_GATEWAY_AUDIT_RETENTION_DAYS,
+    /** Problems in the environment that did not stop the start-up; logged once the logger exists. */
+    warnings,
   };
 }
 

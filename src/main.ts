@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   } else {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   }
-  for (const warning of config.warnings ?? []) app.log.warn(warning);
+  for (const warning of config.warnings) app.log.warn(warning);
   app.log.info({ connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl }, `${config.appDisplayName} ${config.appVersion} ready`);
 
   const shutdown = async (signal: string) => {

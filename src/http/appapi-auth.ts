@@ -3,6 +3,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { basicCredentials } from './basic-auth.js';
 
 export interface AppApiCaller {
   /** The Nextcloud user the request acts for; '' for AppAPI's own system calls and anonymous visitors. */
@@ -68,10 +69,7 @@ export const DSP_HAPROXY_USER = 'app_api_haproxy_user';
 export function restoreClientAuthorization(headers: FastifyRequest['headers']): void {
   const original = headers['x-original-authorization'];
   delete headers['x-original-authorization'];
-  const authorization = headers.authorization;
-  if (!authorization?.toLowerCase().startsWith('basic ')) return;
-  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-  if (!decoded.startsWith(`${DSP_HAPROXY_USER}:`)) return;
+  if (!basicCredentials(headers.authorization)?.startsWith(`${DSP_HAPROXY_USER}:`)) return;
   if (typeof original === 'string' && original !== '') headers.authorization = original;
   else delete headers.authorization;
 }

@@ -1,6 +1,6 @@
 // Small routes that are reachable through Nextcloud's proxy today: a landing page, the caller's own Nextcloud
-// identity (PUBLIC, checked here: 401 without a session) and a status report for admins (ADMIN). They prove the whole chain works:
-// browser session -> proxy -> this app -> Nextcloud as that user.
+// identity (PUBLIC, checked here: 401 without a session) and a status report for admins (ADMIN). They prove the
+// whole chain works: browser session -> proxy -> this app -> Nextcloud as that user.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import { isNextcloudError } from '../../lib/index.js';

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { secretsEqual } from '../http/appapi-auth.js';
+import { basicCredentials, isBasic } from '../http/basic-auth.js';
 import type { ClientRecord } from '../store/oauth.js';
 import { hashSecret } from '../store/oauth.js';
 import { matchResource, pkceChallenge } from './authorize.js';
@@ -28,9 +29,8 @@ const revokeRequest = z.object({ token: field, token_type_hint: field, client_id
 export function authenticateClient(oauth: OAuthContext, request: FastifyRequest, body: { client_id?: string; client_secret?: string }): ClientRecord {
   let clientId = body.client_id;
   let secret = body.client_secret;
-  const authorization = request.headers.authorization;
-  if (authorization?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+  const decoded = basicCredentials(request.headers.authorization);
+  if (decoded !== null) {
     const colon = decoded.indexOf(':');
     if (colon === -1) throw new OAuthError('invalid_client', 'The Basic authorization header is malformed.');
     // RFC 6749 §2.3.1: both parts are form-urlencoded inside the header.
@@ -63,7 +63,7 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
   const { store } = oauth;
 
   app.post('/oauth/token', { config: { cors: true } }, async (request, reply) => {
-    const basicUsed = request.headers.authorization?.toLowerCase().startsWith('basic ') ?? false;
+    const basicUsed = isBasic(request.headers.authorization);
     try {
       const body = tokenRequest.safeParse(request.body ?? {});
       if (!body.success) throw new OAuthError('invalid_request', 'The token request must be form-encoded, with each parameter once.');
@@ -153,7 +153,7 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
   });
 
   app.post('/oauth/revoke', { config: { cors: true } }, async (request, reply) => {
-    const basicUsed = request.headers.authorization?.toLowerCase().startsWith('basic ') ?? false;
+    const basicUsed = isBasic(request.headers.authorization);
     try {
       const body = revokeRequest.safeParse(request.body ?? {});
       if (!body.success) throw new OAuthError('invalid_request', 'The revocation request must be form-encoded, with each parameter once.');

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     expect(config.trustedIssuers).toEqual([]);
     expect(config.allowedOrigins).toEqual([]);
     expect(config.warnings).toHaveLength(4);
-    expect(config.warnings!.join('\n')).toContain('MCP_GATEWAY_TRUSTED_ISSUERS is "Array"');
+    expect(config.warnings.join('\n')).toContain('MCP_GATEWAY_TRUSTED_ISSUERS is "Array"');
     // Only our own variables: anything else keeps its value.
     expect(loadConfig({ ...base, APP_DISPLAY_NAME: 'Array' }).appDisplayName).toBe('Array');
   });
