@@ -41,9 +41,9 @@ const envSchema = z.object({
   /** Seconds a rotated refresh token still works for the same client, so parallel refreshes do not revoke the grant; 0 = strict. */
   MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /**
-   * How /mcp answers requests: json (one JSON body; what Nextcloud's buffering PHP proxy passes on), sse (event
-   * streams, with progress and the standalone GET stream; needs a deployment that streams, such as HaRP), or auto
-   * (sse behind HaRP, json otherwise).
+   * How the MCP endpoints answer: auto (decided per request: JSON behind Nextcloud's PHP proxy, which buffers whole
+   * responses; event streams, progress and the legacy SSE transport where the request came through HaRP) or json
+   * (JSON everywhere, no held-open response). The former value sse means auto: the PHP proxy can never stream.
    */
   MCP_GATEWAY_RESPONSE_MODE: z.enum(['auto', 'json', 'sse']).default('auto'),
   /** MCP sessions end after this long without a request. */
@@ -115,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError([`MCP_GATEWAY_TRUSTED_ISSUERS ${(error as Error).message}`]);
   }
   const warnings = ignored.map((name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`);
+  if (parsed.data.MCP_GATEWAY_RESPONSE_MODE === 'sse') {
+    warnings.push('MCP_GATEWAY_RESPONSE_MODE=sse is treated as auto: event streams are served where the request came through HaRP, never behind the PHP proxy, which buffers whole responses');
+  }
   return toConfig(parsed.data, trustedIssuers, warnings);
 }
 
@@ -139,8 +142,8 @@ function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[
     policyTtlMs: env.MCP_GATEWAY_POLICY_TTL_SECONDS * 1000,
     refreshReuseGraceSeconds: env.MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
-    responseMode: env.MCP_GATEWAY_RESPONSE_MODE === 'auto' ? (env.HP_SHARED_KEY ? 'sse' : 'json') : env.MCP_GATEWAY_RESPONSE_MODE,
-    sessions: { idleMs: env.MCP_GATEWAY_SESSION_IDLE_SECONDS * 1000, max: env.MCP_GATEWAY_MAX_SESSIONS, maxPerOwner: 20 },
+    responseMode: env.MCP_GATEWAY_RESPONSE_MODE === 'json' ? ('json' as const) : ('auto' as const),
+    sessions: { idleMs: env.MCP_GATEWAY_SESSION_IDLE_SECONDS * 1000, max: env.MCP_GATEWAY_MAX_SESSIONS, maxPerOwner: 20, maxPerUser: 50 },
     allowedOrigins: env.MCP_GATEWAY_ALLOWED_ORIGINS,
     auditRetentionDays: env.MCP_GATEWAY_AUDIT_RETENTION_DAYS,
     /** Problems in the environment that did not stop the start-up; logged once the logger exists. */

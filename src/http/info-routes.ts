@@ -19,15 +19,15 @@ export interface InfoDeps {
 }
 
 export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db, policy }: InfoDeps): Promise<void> {
-  app.get('/', async (_request, reply) => {
-    const { urls } = await currentEndpoints(policy, config);
+  app.get('/', async (request, reply) => {
+    const { urls } = await currentEndpoints(policy, config, request.headers);
     return sendPage(
       reply,
       config.appDisplayName,
       html`<h1>${config.appDisplayName} ${config.appVersion}</h1>
 <p>This Nextcloud offers its Files, Calendar and Talk to AI assistants through the Model Context Protocol.</p>
 <p>Connector URL for ChatGPT, Claude or any MCP client:</p>
-<p><code id="connector-url">${urls.resource}</code></p>
+<p><code id="connector-url">${urls.connector}</code></p>
 <p>Signed in to Nextcloud? See and revoke the apps you connected under <a href="${urls.base}/connections">Connected apps</a>.</p>`,
     );
   });
@@ -47,7 +47,7 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db, 
     if (!groups.includes('admin')) {
       return reply.code(403).send({ error: 'forbidden', message: `${userId} is not a Nextcloud administrator.` });
     }
-    const { policy: inForce, urls } = await currentEndpoints(policy, config);
+    const { policy: inForce, urls } = await currentEndpoints(policy, config, request.headers);
     let nextcloudVersion: string | null = null;
     let nextcloudError: string | null = null;
     try {
@@ -57,7 +57,7 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, db, 
     }
     return {
       app: { id: config.appId, version: config.appVersion, registeredVersion: request.appApi.registeredVersion },
-      connectorUrl: urls.resource,
+      connectorUrl: urls.connector,
       publicBaseUrl: urls.base,
       publicBaseUrlSource: inForce.publicBaseUrl ? 'admin setting' : 'deployment',
       nextcloud: { url: config.nextcloudUrl, version: nextcloudVersion, error: nextcloudError },

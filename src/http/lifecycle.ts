@@ -43,8 +43,8 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
         const { urls } = await currentEndpoints(deps.policy, deps.config);
         // A form left by an earlier release (same field ids) would break the whole admin settings page.
         for (const legacy of LEGACY_FORM_IDS) await settings.unregisterForm(legacy);
-        await settings.registerForm(adminSettingsForm(urls.resource, deps.config.policyTtlMs / 1000));
-        await settings.registerForm(personalSettingsEntry(urls.resource, urls.connections));
+        await settings.registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000));
+        await settings.registerForm(personalSettingsEntry(urls.connector, urls.connections));
         request.log.info('enabled: admin settings form and personal entry registered');
       } else {
         for (const formId of [ADMIN_FORM_ID, PERSONAL_FORM_ID, ...LEGACY_FORM_IDS]) await settings.unregisterForm(formId);

@@ -23,7 +23,7 @@ export async function auditRoutes(app: FastifyInstance, { oauth, audit }: { oaut
 
   app.get('/admin/audit', async (request, reply) => {
     if (!(await signedInAdmin(oauth.nextcloud, request, reply))) return reply;
-    const { urls } = await oauth.current();
+    const { urls } = await oauth.current(request);
     const query = auditQuerySchema.safeParse(request.query);
     const filters = query.success ? query.data : auditQuerySchema.parse({});
     const entries = audit.query(filters);

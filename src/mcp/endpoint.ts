@@ -1,12 +1,17 @@
-// The MCP endpoints: Streamable HTTP at /mcp and the legacy HTTP+SSE pair /sse + /messages. On every request the
-// token is checked first, then the Origin, then (for a tools/call) whether the grant covers the tool, answering
-// 403 insufficient_scope so the client can step up. Only then does a session's transport see the message.
+// The MCP endpoints: Streamable HTTP at /mcp, serving the 2026-07-28 revision (stateless, per-request envelope)
+// next to the 2025 revisions (sessions), and the legacy HTTP+SSE pair /sse + /messages. On every request the
+// token is checked first (for the resource of the entrance and URL the client called), then the Origin, then
+// (for tools/call, alone or in a batch) whether the grant covers the tool, answering 403 insufficient_scope so the
+// client can step up. Only then does a transport see the message.
+//
+// Nothing is held open behind Nextcloud's PHP proxy, which buffers whole responses: there every answer is one
+// JSON body, and the standalone GET stream, subscriptions/listen and the legacy SSE stream are refused.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
@@ -14,7 +19,8 @@ import { corsHeaders, corsPreflight } from '../http/cors.js';
 import type { McpIdentity } from '../oauth/bearer.js';
 import { authenticateMcpRequest, requireScopes } from '../oauth/bearer.js';
 import type { OAuthContext } from '../oauth/context.js';
-import type { PublicEndpoints } from '../oauth/urls.js';
+import type { Scope } from '../oauth/scopes.js';
+import type { McpPath, PublicEndpoints } from '../oauth/urls.js';
 import { nextcloudWebRoot } from '../oauth/urls.js';
 import type { AuditStore } from '../store/audit.js';
 import type { Tool } from '../tools/tool.js';
@@ -22,8 +28,8 @@ import { scopesToRequest, toolAllowed } from '../tools/tool.js';
 import { isAllowedOrigin } from './origin.js';
 import type { RequestGrant } from './server.js';
 import { createMcpServer } from './server.js';
-import type { Session } from './sessions.js';
-import { SessionRegistry, sessionOwner } from './sessions.js';
+import type { PendingExchange, Session } from './sessions.js';
+import { SessionRegistry, answerAbandoned, requestIds, sessionOwner } from './sessions.js';
 
 export interface McpDeps {
   config: AppConfig;
@@ -35,33 +41,58 @@ export interface McpDeps {
 
 const UNPARSABLE = Symbol('unparsable body');
 
+/** Open subscriptions/listen streams one user may hold (they are per request in 2026-07-28, so bounded here). */
+const LISTEN_STREAMS_PER_USER = 4;
+
 /** JSON-RPC error bodies for HTTP-level refusals (the id is unknown at this point). */
 function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** The tool a tools/call message names, if the body is one. */
-function calledTool(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const message = body as { method?: unknown; params?: { name?: unknown } };
-  return message.method === 'tools/call' && typeof message.params?.name === 'string' ? message.params.name : undefined;
+/** The JSON-RPC messages of a body: one message or a batch. */
+function messagesOf(body: unknown): Array<{ method?: unknown; params?: { name?: unknown } }> {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.filter((message): message is { method?: unknown } => typeof message === 'object' && message !== null);
 }
+
+/** The tools the tools/call messages of a body (alone or in a batch) name. */
+function calledTools(body: unknown): string[] {
+  return messagesOf(body).flatMap((message) => (message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : []));
+}
+
+const methodOf = (body: unknown) => (messagesOf(body).length === 1 && !Array.isArray(body) ? messagesOf(body)[0]!.method : undefined);
 
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {
   const { config, oauth } = deps;
   const tools = new Map(deps.tools.map((tool) => [tool.name, tool]));
   const sessions = new SessionRegistry(config.sessions, (session, reason) => app.log.info({ session: session.kind, reason }, 'MCP session ended'));
-  // Before the server waits for open connections to end: open streams would otherwise keep it waiting.
-  app.addHook('preClose', () => sessions.closeAll());
+  /** Every exchange handed to a transport and not answered yet, so none is left without an answer at shutdown. */
+  const inFlight = new Set<PendingExchange>();
+  const listening = new Map<string, number>();
 
   const newServer = () => createMcpServer({ name: config.appDisplayName, version: config.appVersion, nextcloud: deps.nextcloud, tools: deps.tools, audit: deps.audit, log: app.log });
+  const reportError = (error: Error) => app.log.warn({ err: error.message }, 'MCP request failed');
+  // One handler per answer mode: JSON only behind the PHP proxy; JSON that turns into an event stream when a call
+  // reports progress where streaming works.
+  const modern = {
+    json: createMcpHandler(newServer, { legacy: 'reject', responseMode: 'json', onerror: reportError }),
+    streaming: createMcpHandler(newServer, { legacy: 'reject', responseMode: 'auto', keepAliveMs: 5000, maxSubscriptions: config.sessions.max, onerror: reportError }),
+  };
+  const serveModern = { json: toNodeHandler(modern.json), streaming: toNodeHandler(modern.streaming) };
+
+  // Before the server waits for open connections to end: open streams and running calls would keep it waiting.
+  app.addHook('preClose', async () => {
+    for (const exchange of inFlight) answerAbandoned(exchange, 'The app is stopping; retry in a moment.');
+    inFlight.clear();
+    await Promise.all([sessions.closeAll(), modern.json.close(), modern.streaming.close()]);
+  });
 
   /**
    * Everything checked before a message reaches a transport. Returns the grant for the SDK's authInfo, or null
    * after answering.
    */
-  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<{ identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints } | null> => {
-    const authenticated = await authenticateMcpRequest(oauth, request, reply);
+  const admit = async (request: FastifyRequest, reply: FastifyReply, path: McpPath): Promise<{ identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints } | null> => {
+    const authenticated = await authenticateMcpRequest(oauth, request, reply, path);
     if (!authenticated) return null;
     const { identity, policy, urls } = authenticated;
     const origin = request.headers.origin;
@@ -70,14 +101,20 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       rpcError(reply, 403, -32000, `Origin ${origin} is not allowed to call this MCP server.`);
       return null;
     }
-    const toolName = request.method === 'POST' ? calledTool(request.body) : undefined;
-    const tool = toolName === undefined ? undefined : tools.get(toolName);
-    if (tool && !toolAllowed(tool, identity.scopes)) {
-      const needed = scopesToRequest(tool, policy.enabledScopes);
-      // A scope the admin turned off cannot be consented to: the tool does not exist for this client at all.
-      if (needed.length > 0) {
+    if (request.method === 'POST') {
+      // Every call outside the grant is refused and audited, whether it came alone or inside a batch.
+      const needed = new Set<Scope>();
+      for (const name of calledTools(request.body)) {
+        const tool = tools.get(name);
+        if (!tool || toolAllowed(tool, identity.scopes)) continue;
+        const scopes = scopesToRequest(tool, policy.enabledScopes);
+        // A scope the admin turned off cannot be consented to: the tool does not exist for this client at all.
+        if (scopes.length === 0) continue;
+        for (const scope of scopes) needed.add(scope);
         deps.audit.record({ at: Date.now(), userId: identity.userId, clientId: identity.clientId, tool: tool.name, target: null, outcome: 'refused', errorCode: 'insufficient_scope', durationMs: 0 });
-        await requireScopes(oauth, identity, needed, reply);
+      }
+      if (needed.size > 0) {
+        requireScopes(urls, path, identity, [...needed], reply);
         return null;
       }
     }
@@ -96,20 +133,42 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     return { req, res: reply.raw };
   };
 
+  /** Tracks an exchange until its response is finished; a session's own are answered if the session ends first. */
+  const track = (body: unknown, res: ServerResponse, session?: Session): PendingExchange => {
+    const exchange: PendingExchange = { ids: requestIds(body), res };
+    if (exchange.ids.length === 0) return exchange;
+    inFlight.add(exchange);
+    session?.pending.add(exchange);
+    res.once('close', () => {
+      inFlight.delete(exchange);
+      session?.pending.delete(exchange);
+    });
+    return exchange;
+  };
+
   const failed = (request: FastifyRequest, res: ServerResponse, error: unknown) => {
     request.log.error({ err: error }, 'MCP request failed');
+    if (res.writableEnded) return;
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error; see the app log.' }, id: null }));
   };
 
   const sessionNotFound = (reply: FastifyReply) => rpcError(reply, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
 
+  /** Behind the PHP proxy a held-open response pins a Nextcloud PHP worker and reaches the client only when it ends. */
+  const noStreamHere = (urls: PublicEndpoints, what: string, path: McpPath) =>
+    `${what} needs a connection that stays open, which Nextcloud's PHP proxy cannot hold. ${
+      urls.harpBase ? `Use ${urls.harpBase}/${path} (HaRP) for it, or` : 'This deployment has no HaRP, where it would work: use'
+    } ${urls.resource}, which answers every request in JSON.`;
+
   corsPreflight(app, ['/mcp', '/sse', '/messages']);
 
   // Bodies are parsed without failing, so a client with a bad token gets the 401 that starts its OAuth flow, not
-  // a parse error; after authentication a bad body gets the JSON-RPC parse error, a wrong type the SDK's 415.
+  // a parse error; after authentication a bad body gets the JSON-RPC parse error, a wrong type the SDK's 415. An
+  // empty body (a DELETE that still names a content type) is no body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {
@@ -119,45 +178,78 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const unparsable = (request: FastifyRequest, reply: FastifyReply) => request.body === UNPARSABLE && (rpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.'), true);
 
+  /** A 2026-07-28 request: one stateless exchange through the SDK's per-request handler. */
+  const serveModernRequest = async (request: FastifyRequest, reply: FastifyReply, admitted: { identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints }) => {
+    const { urls, identity } = admitted;
+    const listen = methodOf(request.body) === 'subscriptions/listen';
+    if (listen) {
+      if (!urls.streaming) return rpcError(reply, 200, -32601, noStreamHere(urls, 'subscriptions/listen', 'mcp'));
+      const open = listening.get(identity.userId) ?? 0;
+      if (open >= LISTEN_STREAMS_PER_USER) return rpcError(reply, 200, -32000, `${identity.userId} already holds ${open} open subscription streams; close one first.`);
+      listening.set(identity.userId, open + 1);
+      reply.raw.once('close', () => {
+        const left = (listening.get(identity.userId) ?? 1) - 1;
+        if (left > 0) listening.set(identity.userId, left);
+        else listening.delete(identity.userId);
+      });
+    }
+    const { req, res } = takeOver(request, reply, admitted.auth);
+    if (!listen) track(request.body, res);
+    await serveModern[urls.streaming ? 'streaming' : 'json'](req, res, request.body).catch((error: unknown) => failed(request, res, error));
+    return reply;
+  };
+
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
     config: { cors: true },
     handler: async (request, reply) => {
-      const admitted = await admit(request, reply);
+      const admitted = await admit(request, reply, 'mcp');
       if (!admitted || unparsable(request, reply)) return reply;
+      const { urls } = admitted;
+      if (request.method === 'POST' && !(await isLegacyRequest(await toWebRequest(request.raw, request.body), request.body))) {
+        return serveModernRequest(request, reply, admitted);
+      }
+
       const owner = sessionOwner(admitted.identity.userId, admitted.identity.clientId);
       const sessionId = request.headers['mcp-session-id'];
+      if (request.method === 'GET' && (!urls.streaming || typeof sessionId !== 'string')) {
+        // A standalone stream would hold a Nextcloud PHP worker for as long as the session lives; a sessionless
+        // GET has nothing to stream.
+        const message = urls.streaming ? 'A standalone event stream belongs to a session: send the Mcp-Session-Id header.' : noStreamHere(urls, 'The standalone event stream', 'mcp');
+        return rpcError(reply.header('allow', 'POST, DELETE'), 405, -32000, message);
+      }
       if (typeof sessionId === 'string') {
         const session = sessions.get(sessionId, owner, 'streamable');
         if (!session) return sessionNotFound(reply);
-        if (request.method === 'GET' && config.responseMode === 'json') {
-          // A standalone stream would hold a Nextcloud PHP worker for as long as the session lives.
-          return rpcError(reply.header('allow', 'POST, DELETE'), 405, -32000, 'This deployment answers in JSON and offers no standalone event stream.');
-        }
+        const inUse = requestIds(request.body).filter((id) => [...session.pending].some((exchange) => exchange.ids.includes(id)));
+        if (inUse.length > 0) return rpcError(reply, 409, -32600, `Request id ${JSON.stringify(inUse[0])} is still being answered in this session; use a new id.`);
         const { req, res } = takeOver(request, reply, admitted.auth);
-        await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, request.body).catch((error: unknown) => failed(request, res, error));
+        track(request.body, res, session);
+        await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, request.body).catch((error: unknown) => failed(request, res, error));
         return reply;
       }
       if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad request: send the Mcp-Session-Id header the server returned at initialize.');
 
       const server = newServer();
-      let transport: StreamableHTTPServerTransport;
+      let transport: NodeStreamableHTTPServerTransport;
       if (isInitializeRequest(request.body)) {
-        transport = new StreamableHTTPServerTransport({
+        transport = new NodeStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
-          enableJsonResponse: config.responseMode === 'json',
+          enableJsonResponse: !urls.streaming,
           keepAliveMs: 5000,
-          onsessioninitialized: (id) => sessions.add({ id, kind: 'streamable', owner, transport, server, lastSeen: Date.now() }),
-          onsessionclosed: (id) => sessions.forget(id),
+          onsessioninitialized: (id) =>
+            sessions.add({ id, kind: 'streamable', owner, userId: admitted.identity.userId, transport, server, lastSeen: Date.now(), pending: new Set() }),
+          onsessionclosed: (id) => sessions.close(id, 'the client ended it'),
         });
       } else {
-        // A message outside any session is answered on its own, the way the stateless protocol revision works; the
-        // server and transport live only for this request.
-        transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: config.responseMode === 'json' });
+        // A 2025 message outside any session is answered on its own; the server and transport live only for this
+        // request.
+        transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !urls.streaming });
         reply.raw.on('close', () => void server.close());
       }
       const { req, res } = takeOver(request, reply, admitted.auth);
+      track(request.body, res);
       try {
         await server.connect(transport);
         await transport.handleRequest(req, res, request.body);
@@ -169,20 +261,31 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   });
 
   app.get('/sse', { config: { cors: true } }, async (request, reply) => {
-    const admitted = await admit(request, reply);
+    const { urls: here } = await oauth.current(request);
+    // Refused before sign-in: no token would make this entrance able to stream.
+    if (!here.streaming) return rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
+    const admitted = await admit(request, reply, 'sse');
     if (!admitted) return reply;
     const { urls } = admitted;
-    // The endpoint event must name the public path (the proxy's prefix included), not the app's own /messages.
+    // The endpoint event must name the public path of this entrance (its prefix included), not the app's own /messages.
     const transport = new SSEServerTransport(`${new URL(urls.base).pathname}/messages`, reply.raw);
     const server = newServer();
-    const session: Session = { id: transport.sessionId, kind: 'sse', owner: sessionOwner(admitted.identity.userId, admitted.identity.clientId), transport, server, lastSeen: Date.now() };
+    const session: Session = {
+      id: transport.sessionId,
+      kind: 'sse',
+      owner: sessionOwner(admitted.identity.userId, admitted.identity.clientId),
+      userId: admitted.identity.userId,
+      transport,
+      server,
+      lastSeen: Date.now(),
+      pending: new Set(),
+    };
     const { res } = takeOver(request, reply, admitted.auth);
     // Proxies close streams that stay silent; a comment line every 15 s keeps this one open.
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     res.on('close', () => {
       clearInterval(keepAlive);
-      sessions.forget(session.id);
-      void server.close();
+      void sessions.close(session.id, 'the stream closed');
     });
     try {
       await server.connect(transport);
@@ -194,7 +297,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   });
 
   app.post('/messages', { config: { cors: true } }, async (request, reply) => {
-    const admitted = await admit(request, reply);
+    const admitted = await admit(request, reply, 'sse');
     if (!admitted || unparsable(request, reply)) return reply;
     const sessionId = (request.query as { sessionId?: unknown }).sessionId;
     const session = typeof sessionId === 'string' ? sessions.get(sessionId, sessionOwner(admitted.identity.userId, admitted.identity.clientId), 'sse') : undefined;

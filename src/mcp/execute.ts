@@ -1,6 +1,6 @@
 // Runs one tool call: validates the arguments, runs the tool as the user, checks what it produced against its
 // output schema, and turns refusals into tool results the model can act on (isError) instead of protocol errors.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { isNextcloudError } from '../../lib/index.js';
 import type { Tool, ToolContext } from '../tools/tool.js';

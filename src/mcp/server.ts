@@ -1,11 +1,10 @@
-// The MCP server behind every transport. It is built on the SDK's low-level Server rather than McpServer because
+// The MCP server behind every transport and protocol era (one instance per 2025 session, per sessionless 2025
+// request and per 2026-07-28 request). It is built on the SDK's low-level Server rather than McpServer because
 // McpServer's tool registry is one list per server, while here the list depends on each request's grant: the
 // same session may carry a narrower or a wider token from one request to the next (step-up, or the admin
 // changing the ceiling), so tools/list and tools/call read the identity of the request they answer.
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { CallToolResult, ServerNotification, ServerRequest, Tool as ListedTool } from '@modelcontextprotocol/sdk/types.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerContext, Tool as ListedTool } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
@@ -32,12 +31,10 @@ export interface McpServerDeps {
   log: FastifyBaseLogger;
 }
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
 /** The grant the endpoint attached to this message; absent only if a transport was wired without it. */
-function grantOf(extra: Extra): RequestGrant {
-  const grant = extra.authInfo?.extra?.grant as RequestGrant | undefined;
-  if (!grant) throw new McpError(ErrorCode.InternalError, 'The request carries no verified identity.');
+function grantOf(ctx: ServerContext): RequestGrant {
+  const grant = ctx.http?.authInfo?.extra?.grant as RequestGrant | undefined;
+  if (!grant) throw new ProtocolError(ProtocolErrorCode.InternalError, 'The request carries no verified identity.');
   return grant;
 }
 
@@ -71,21 +68,21 @@ export function createMcpServer(deps: McpServerDeps): Server {
   const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
   const listed = new Map(describeTools(deps.tools).map((entry) => [entry.name, entry]));
 
-  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
-    const { identity } = grantOf(extra);
+  server.setRequestHandler('tools/list', async (_request, ctx) => {
+    const { identity } = grantOf(ctx);
     return { tools: deps.tools.filter((tool) => toolAllowed(tool, identity.scopes)).map((tool) => listed.get(tool.name)!) };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const grant = grantOf(extra);
+  server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
+    const grant = grantOf(ctx);
     const { identity } = grant;
     const tool = byName.get(request.params.name);
     // A tool outside the grant is answered with 403 before it gets here (step-up); one outside the admin's
     // ceiling does not exist for this client at all.
-    if (!tool || !toolAllowed(tool, identity.scopes)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    if (!tool || !toolAllowed(tool, identity.scopes)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
     const started = performance.now();
     const targets: string[] = [];
-    const progress = progressReporter(extra);
+    const progress = progressReporter(ctx.mcpReq);
     const execution = await executeTool(tool, request.params.arguments, {
       user: deps.nextcloud.as(identity.userId),
       userId: identity.userId,
@@ -93,7 +90,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       scopes: identity.scopes,
       policy: grant.policy,
       webRoot: grant.webRoot,
-      signal: extra.signal,
+      signal: ctx.mcpReq.signal,
       progress: progress.report,
       audit: (target) => void targets.push(target),
     }).finally(progress.stop);
@@ -126,8 +123,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
  * dropped. The heartbeat is re-armed by every report (not a fixed interval that skips ticks), so a quiet call
  * reports once per period, not every other period.
  */
-export function progressReporter(extra: Pick<Extra, '_meta' | 'sendNotification'>): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
-  const token = extra._meta?.progressToken;
+export function progressReporter(request: Pick<ServerContext['mcpReq'], '_meta' | 'notify'>): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
+  const token = request._meta?.progressToken;
   if (token === undefined) return { report: async () => {}, stop: () => {} };
   let last = 0;
   let stopped = false;
@@ -142,8 +139,8 @@ export function progressReporter(extra: Pick<Extra, '_meta' | 'sendNotification'
     if (stopped || progress <= last) return;
     last = progress;
     arm();
-    await extra
-      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+    await request
+      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
       .catch(() => undefined);
   };
   arm();

@@ -13,7 +13,7 @@ export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { o
   const admin = (request: FastifyRequest, reply: FastifyReply) => signedInAdmin(oauth.nextcloud, request, reply);
 
   const render = async (reply: FastifyReply, adminId: string, notice = '') => {
-    const { urls, policy } = await oauth.current();
+    const { urls, policy } = await oauth.current(reply.request);
     const connections = groupConnections(oauth.store.allActiveGrants());
     const rows = connections.map(
       (connection) => html`<tr class="connection" data-user="${connection.userId}" data-client="${connection.clientId}">
@@ -31,7 +31,7 @@ export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { o
       html`<h1>Active connections</h1>
 ${notice ? html`<p id="notice">${notice}</p>` : ''}
 <p>Every app that may act for a user of this Nextcloud through MCP Gateway. Revoking ends the app's access at its next request.</p>
-<p class="small">Connector URL: <code>${urls.resource}</code>. Scopes in force: ${policy.enabledScopes.join(', ') || 'none'}${policy.readOnly ? ' (read-only mode)' : ''}.</p>
+<p class="small">Connector URL: <code>${urls.connector}</code>. Scopes in force: ${policy.enabledScopes.join(', ') || 'none'}${policy.readOnly ? ' (read-only mode)' : ''}.</p>
 ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html`<table><thead><tr><th>User</th><th>App</th><th>Scopes</th><th>Activity</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}`,
     );
   };

@@ -139,7 +139,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     }
     const query = authorizeQuery.safeParse(stored ? stored.request : request.query);
     if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
-    const { policy, urls } = await oauth.current();
+    const { policy, urls } = await oauth.current(request);
     let client: ClientRecord;
     let redirectUri: string;
     try {
@@ -209,7 +209,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const stored = pending && approvedRequest.safeParse(pending.request);
     if (!stored?.success) return errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
     const valid = stored.data;
-    const { policy, urls } = await oauth.current();
+    const { policy, urls } = await oauth.current(request);
     const client = store.getClient(valid.clientId);
     if (!client) return errorPage(reply, 400, 'This app cannot connect', 'The app is no longer registered. Start connecting it again.');
     if (form.data.decision === 'deny') {

@@ -7,6 +7,7 @@ import type { OAuthContext } from './context.js';
 import type { Scope } from './scopes.js';
 import { formatScopes, isScope } from './scopes.js';
 import { verifyAccessToken } from './tokens.js';
+import type { McpPath, PublicEndpoints } from './urls.js';
 
 export interface McpIdentity {
   userId: string;
@@ -31,15 +32,19 @@ function challenge(resourceMetadata: string, scopes: readonly string[], error?: 
   return `Bearer ${parts.join(', ')}`;
 }
 
-async function verify(oauth: OAuthContext, token: string, { policy, urls }: Awaited<ReturnType<OAuthContext['current']>>): Promise<Verdict> {
+type Current = Awaited<ReturnType<OAuthContext['current']>>;
+
+/** A token is accepted only at the resource it was issued for: this entrance's URL for this MCP path. */
+async function verify(oauth: OAuthContext, token: string, { policy, urls }: Current, path: McpPath): Promise<Verdict> {
   let identity: McpIdentity;
-  const external = oauth.external ? await oauth.external.verify(token, urls.acceptedResources) : null;
+  const audiences = urls.audiencesOf(path);
+  const external = oauth.external ? await oauth.external.verify(token, audiences) : null;
   if (external?.ok) {
     identity = { userId: external.userId, clientId: external.clientId ?? external.issuer, scopes: external.scopes, grantId: null, issuer: external.issuer, expiresAt: external.expiresAt };
   } else if (external && external.reason === 'invalid_token') {
     return { ok: false, error: 'invalid_token', description: external.description };
   } else {
-    const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources });
+    const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences });
     if (!check.ok) return { ok: false, error: 'invalid_token', description: check.description };
     const grant = oauth.store.getGrant(check.claims.grantId);
     // The grant lookup is what makes revocation immediate for tokens that have not expired yet.
@@ -56,17 +61,19 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Awai
 }
 
 /**
- * Authenticates an MCP request: the identity, with the policy and URLs it was checked against. On failure it has
- * already answered (401 with the challenge, or 503 when the policy cannot be read) and returns null.
+ * Authenticates a request to one MCP URL: the identity, with the policy and URLs it was checked against. On failure
+ * it has already answered (401 with the challenge naming this URL's resource metadata, or 503 when the policy
+ * cannot be read) and returns null.
  */
 export async function authenticateMcpRequest(
   oauth: OAuthContext,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<({ identity: McpIdentity } & Awaited<ReturnType<OAuthContext['current']>>) | null> {
-  let current: Awaited<ReturnType<OAuthContext['current']>>;
+  path: McpPath,
+): Promise<({ identity: McpIdentity } & Current) | null> {
+  let current: Current;
   try {
-    current = await oauth.current();
+    current = await oauth.current(request);
   } catch (error) {
     if (error instanceof PolicyUnavailableError) {
       reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: error.message });
@@ -79,14 +86,14 @@ export async function authenticateMcpRequest(
   let verdict: Verdict;
   if (!header) verdict = { ok: false, description: 'this endpoint needs an OAuth access token' };
   else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
-  else verdict = await verify(oauth, match[1]!, current);
+  else verdict = await verify(oauth, match[1]!, current, path);
   if (verdict.ok) return { identity: verdict.identity, ...current };
   request.log.info({ reason: verdict.description }, 'MCP request without a valid access token');
   // RFC 6750 §3: no error code when the request carried no credentials at all.
   const error = verdict.error ? { code: verdict.error, description: verdict.description } : undefined;
   reply
     .code(401)
-    .header('www-authenticate', challenge(current.urls.resourceMetadata, current.policy.enabledScopes, error))
+    .header('www-authenticate', challenge(current.urls.resourceMetadataOf(path), current.policy.enabledScopes, error))
     .send({ error: verdict.error ?? 'invalid_request', error_description: verdict.description });
   return null;
 }
@@ -95,15 +102,14 @@ export async function authenticateMcpRequest(
  * Answers 403 insufficient_scope when the identity lacks a scope, naming every scope needed (the granted ones
  * too), so the client can step up with one new authorization (contract §1.7). Returns whether the call may go on.
  */
-export async function requireScopes(oauth: OAuthContext, identity: McpIdentity, needed: readonly Scope[], reply: FastifyReply): Promise<boolean> {
+export function requireScopes(urls: PublicEndpoints, path: McpPath, identity: McpIdentity, needed: readonly Scope[], reply: FastifyReply): boolean {
   const missing = needed.filter((scope) => !identity.scopes.includes(scope));
   if (missing.length === 0) return true;
-  const { urls } = await oauth.current();
   const all = [...new Set([...identity.scopes, ...needed])];
   const description = `this needs ${formatScopes(missing)}, which the grant does not include`;
   reply
     .code(403)
-    .header('www-authenticate', challenge(urls.resourceMetadata, all, { code: 'insufficient_scope', description }))
+    .header('www-authenticate', challenge(urls.resourceMetadataOf(path), all, { code: 'insufficient_scope', description }))
     .send({ error: 'insufficient_scope', error_description: description });
   return false;
 }

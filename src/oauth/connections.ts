@@ -48,7 +48,7 @@ export function groupConnections(grants: GrantRecord[]): Connection[] {
 
 export async function connectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
   const render = async (reply: FastifyReply, userId: string, notice = '') => {
-    const { urls } = await oauth.current();
+    const { urls } = await oauth.current(reply.request);
     const connections = groupConnections(oauth.store.activeGrants(userId));
     const rows = connections.map(
       (connection) => html`<tr class="connection" data-client="${connection.clientId}">
@@ -70,7 +70,7 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
 
   /** A PUBLIC route (a USER one would show a logged-out person a 404): whoever is not signed in goes to the login. */
   const toLogin = async (reply: FastifyReply) => {
-    const { urls } = await oauth.current();
+    const { urls } = await oauth.current(reply.request);
     return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(urls.connections), 'Sign in to Nextcloud to see the apps you connected.');
   };
 

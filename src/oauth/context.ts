@@ -1,4 +1,5 @@
 // Everything the OAuth routes and the bearer check share, built once per app.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
@@ -30,8 +31,8 @@ export interface OAuthContext {
   /** Null unless the admin configured trusted external issuers. */
   external: ExternalVerifier | null;
   forms: FormTokens;
-  /** The policy in force and the public URLs it implies. */
-  current(): Promise<{ policy: Policy; urls: PublicEndpoints }>;
+  /** The policy in force and the public URLs of the entrance a request came through (default: the PHP proxy's). */
+  current(request?: { headers: IncomingHttpHeaders }): Promise<{ policy: Policy; urls: PublicEndpoints }>;
 }
 
 export async function createOAuthContext(deps: {
@@ -56,6 +57,6 @@ export async function createOAuthContext(deps: {
     documents: deps.documents ?? createClientMetadataFetcher(),
     external: config.trustedIssuers.length > 0 ? createExternalVerifier(config.trustedIssuers) : null,
     forms: formTokens(deps.db),
-    current: () => currentEndpoints(deps.policy, config),
+    current: (request) => currentEndpoints(deps.policy, config, request?.headers),
   };
 }

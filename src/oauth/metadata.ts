@@ -1,12 +1,14 @@
 // Discovery documents (RFC 9728 protected resource metadata, RFC 8414 / OpenID Connect discovery), the JWKS and
 // dynamic client registration. The issuer has a path (the proxy prefix), so clients reach the AS metadata at
 // <issuer>/.well-known/openid-configuration, which must carry the OIDC-required fields (contract §1.3, §8).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { corsPreflight } from '../http/cors.js';
 import { ADVERTISED_AUTH_METHODS, registerClient } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { OFFLINE_ACCESS } from './scopes.js';
+import type { McpPath } from './urls.js';
+import { MCP_PATHS } from './urls.js';
 
 /** Discovery is read by browser-based clients (the MCP Inspector) too. */
 const withCors = { config: { cors: true } };
@@ -15,6 +17,7 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
   corsPreflight(app, [
     '/.well-known/oauth-protected-resource',
     '/.well-known/oauth-protected-resource/mcp',
+    '/.well-known/oauth-protected-resource/sse',
     '/.well-known/oauth-authorization-server',
     '/.well-known/openid-configuration',
     '/oauth/jwks',
@@ -23,10 +26,11 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
     '/oauth/revoke',
   ]);
 
-  const protectedResource = async (_request: unknown, reply: FastifyReply) => {
-    const { policy, urls } = await oauth.current();
+  // One document per MCP URL of the entrance the request came through: its resource is the URL the client called.
+  const protectedResource = (path: McpPath) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { policy, urls } = await oauth.current(request);
     return reply.send({
-      resource: urls.resource,
+      resource: urls.resourceOf(path),
       // External providers first: organisations that configure one want clients to use it.
       authorization_servers: [...(oauth.external?.issuers ?? []), urls.issuer],
       scopes_supported: policy.enabledScopes,
@@ -35,11 +39,11 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
       resource_documentation: urls.base,
     });
   };
-  app.get('/.well-known/oauth-protected-resource', withCors, protectedResource);
-  app.get('/.well-known/oauth-protected-resource/mcp', withCors, protectedResource);
+  app.get('/.well-known/oauth-protected-resource', withCors, protectedResource('mcp'));
+  for (const path of MCP_PATHS) app.get(`/.well-known/oauth-protected-resource/${path}`, withCors, protectedResource(path));
 
-  const authorizationServer = async (_request: unknown, reply: FastifyReply) => {
-    const { policy, urls } = await oauth.current();
+  const authorizationServer = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { policy, urls } = await oauth.current(request);
     return reply.send({
       issuer: urls.issuer,
       authorization_endpoint: urls.authorize,
@@ -74,7 +78,7 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
 
   app.post('/oauth/register', { bodyLimit: 16 * 1024, config: { cors: true } }, async (request, reply) => {
     try {
-      const { policy } = await oauth.current();
+      const { policy } = await oauth.current(request);
       const { client, clientSecret } = registerClient(oauth.store, request.body, policy);
       request.log.info({ client: client.clientId, name: client.clientName, method: client.tokenEndpointAuthMethod }, 'client registered');
       return reply

@@ -69,7 +69,7 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
       if (!body.success) throw new OAuthError('invalid_request', 'The token request must be form-encoded, with each parameter once.');
       const params = body.data;
       const client = authenticateClient(oauth, request, params);
-      const { policy, urls } = await oauth.current();
+      const { policy, urls } = await oauth.current(request);
       const refreshTtl = client.grantTypes.includes('refresh_token') ? policy.refreshTokenSeconds : null;
 
       let grantOutcome: { grantId: string; userId: string; scopes: string[]; resource: string; refreshToken?: string };
@@ -163,7 +163,7 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
       let revoked = store.revokeRefreshToken(token, client.clientId);
       if (!revoked && token.split('.').length === 3) {
         // An access token of ours revokes its whole grant, expired or not, if it belongs to this client.
-        const { urls } = await oauth.current();
+        const { urls } = await oauth.current(request);
         const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources }, { ignoreExpiry: true });
         if (check.ok && check.claims.clientId === client.clientId) revoked = store.revokeGrant(check.claims.grantId, 'revoked by the client');
       }

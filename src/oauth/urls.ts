@@ -1,44 +1,115 @@
-// Every absolute URL the OAuth server and the MCP endpoint hand out. They derive from one public base URL (the
-// admin's setting, else the deployment's), because the app cannot see which prefix a client used.
+// Every absolute URL the OAuth server and the MCP endpoints hand out. A client reaches the app through one of two
+// entrances: Nextcloud's PHP proxy (every deployment) or HaRP (deployments whose daemon is HaRP). RFC 9728 wants
+// the protected resource a 401 points to to be the very URL the client called, so each entrance is its own
+// issuer and each of its MCP URLs (/mcp, and the legacy /sse) its own resource, with tokens accepted only there.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '../config.js';
 import { HARP_PREFIX, PHP_PROXY_PREFIX, connectorUrl } from '../config.js';
 import type { Policy, PolicySource } from '../policy/policy.js';
 
+/**
+ * Where a request came in. The PHP proxy always adds X-Origin-IP (replacing any the client sent); HaRP's browser
+ * path adds none. Without HaRP, a request without it reached the app directly (a manual install's own proxy).
+ */
+export type Entrance = 'php' | 'harp' | 'direct';
+
+/** The MCP URLs that are protected resources: Streamable HTTP and the legacy HTTP+SSE stream. */
+export type McpPath = 'mcp' | 'sse';
+export const MCP_PATHS: readonly McpPath[] = ['mcp', 'sse'];
+
 export interface PublicEndpoints {
+  entrance: Entrance;
   base: string;
-  /** The authorization server's issuer: the public base itself (contract §8 option a). */
+  /** This entrance's authorization server issuer: its public base itself (contract §8 option a). */
   issuer: string;
-  /** The MCP endpoint URL, which is also the protected resource identifier and the tokens' audience. */
+  /** The connector URL of this entrance (its /mcp). */
   resource: string;
-  resourceMetadata: string;
+  /** The connector URL shown to people (admin form, landing page): the configured base's, whatever the entrance. */
+  connector: string;
+  /** The protected resource identifier of one MCP URL of this entrance, and the tokens' audience there. */
+  resourceOf(path: McpPath): string;
+  /** Where that resource's metadata is served (absolute, for the 401's resource_metadata). */
+  resourceMetadataOf(path: McpPath): string;
+  /** The audiences a token presented at this entrance's MCP URL may carry (its base and its aliases). */
+  audiencesOf(path: McpPath): string[];
   authorize: string;
   token: string;
   register: string;
   revoke: string;
   jwks: string;
   connections: string;
-  /** The issuer and resource of the base and of each alias (a deployment reachable under two prefixes). */
+  /** Whether a response may stay open here: never behind the PHP proxy, which buffers whole responses. */
+  streaming: boolean;
+  /** The HaRP base of a HaRP deployment (where event streams work), else null. */
+  harpBase: string | null;
+  /** Every issuer and every resource of every entrance and alias: a grant made at one may be used at another. */
   acceptedIssuers: string[];
   acceptedResources: string[];
   /** Nextcloud's login page, coming back to `returnTo` (an absolute URL under the same host) afterwards. */
   loginUrl(returnTo: string): string;
 }
 
-export function publicEndpoints(base: string, aliases: readonly string[], appId: string): PublicEndpoints {
-  const bases = [base, ...aliases.filter((alias) => alias !== base)];
+export interface EntranceBases {
+  configured: string;
+  php: string;
+  harp: string;
+  phpAliases: string[];
+  harpAliases: string[];
+  /** Whether the deployment's daemon is HaRP, so that requests without X-Origin-IP came through it. */
+  harpDeployed: boolean;
+}
+
+const isHarpForm = (base: string, appId: string) => base.endsWith(`${HARP_PREFIX}/${appId}`);
+
+/**
+ * The public base of each entrance, from the configured one: a PHP-proxy or HaRP base names its sibling under the
+ * same Nextcloud; a base of neither form (an admin's own reverse proxy) stands for both.
+ */
+export function entranceBases(configured: string, aliases: readonly string[], appId: string, harpDeployed: boolean): EntranceBases {
+  const webRoot = nextcloudWebRoot(configured, appId);
+  const custom = !isHarpForm(configured, appId) && !configured.endsWith(`${PHP_PROXY_PREFIX}/${appId}`) && !configured.endsWith(`/apps/app_api/proxy/${appId}`);
+  const php = isHarpForm(configured, appId) ? `${webRoot}${PHP_PROXY_PREFIX}/${appId}` : configured;
+  const harp = custom || isHarpForm(configured, appId) ? configured : `${webRoot}${HARP_PREFIX}/${appId}`;
+  const others = aliases.filter((alias) => alias !== php && alias !== harp);
   return {
+    configured,
+    php,
+    harp,
+    phpAliases: others.filter((alias) => !isHarpForm(alias, appId)),
+    harpAliases: others.filter((alias) => isHarpForm(alias, appId)),
+    harpDeployed,
+  };
+}
+
+export function entranceOf(headers: IncomingHttpHeaders | undefined, harpDeployed: boolean): Entrance {
+  if (headers?.['x-origin-ip'] !== undefined) return 'php';
+  return harpDeployed ? 'harp' : 'direct';
+}
+
+export function publicEndpoints(bases: EntranceBases, entrance: Entrance, appId: string, jsonOnly = false): PublicEndpoints {
+  const own = entrance === 'harp' ? [bases.harp, ...bases.harpAliases] : [bases.php, ...bases.phpAliases];
+  const base = own[0]!;
+  const every = [...new Set([bases.php, ...bases.phpAliases, ...(bases.harpDeployed ? [bases.harp, ...bases.harpAliases] : [])])];
+  const resourceOf = (path: McpPath) => (path === 'mcp' ? connectorUrl(base) : `${base}/${path}`);
+  return {
+    entrance,
     base,
     issuer: base,
-    resource: connectorUrl(base),
-    resourceMetadata: `${base}/.well-known/oauth-protected-resource/mcp`,
+    resource: resourceOf('mcp'),
+    connector: connectorUrl(bases.configured),
+    resourceOf,
+    resourceMetadataOf: (path) => `${base}/.well-known/oauth-protected-resource/${path}`,
+    audiencesOf: (path) => own.map((candidate) => `${candidate}/${path}`),
     authorize: `${base}/oauth/authorize`,
     token: `${base}/oauth/token`,
     register: `${base}/oauth/register`,
     revoke: `${base}/oauth/revoke`,
     jwks: `${base}/oauth/jwks`,
     connections: `${base}/connections`,
-    acceptedIssuers: bases,
-    acceptedResources: bases.map(connectorUrl),
+    streaming: entrance !== 'php' && !jsonOnly,
+    harpBase: bases.harpDeployed ? bases.harp : null,
+    acceptedIssuers: every,
+    acceptedResources: every.flatMap((candidate) => MCP_PATHS.map((path) => `${candidate}/${path}`)),
     loginUrl(returnTo) {
       const target = new URL(returnTo);
       // Nextcloud's login only follows a redirect_url on its own host, given as an absolute path.
@@ -56,11 +127,16 @@ export function nextcloudWebRoot(base: string, appId: string): string {
   return new URL(base).origin;
 }
 
-/** The policy in force and the public URLs it implies: the admin's base URL setting wins over the deployment's. */
-export async function currentEndpoints(
-  policySource: PolicySource,
-  config: Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId'>,
-): Promise<{ policy: Policy; urls: PublicEndpoints }> {
+export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId' | 'listen' | 'responseMode'>;
+
+/**
+ * The policy in force and the public URLs of the entrance a request came through (without a request: the PHP
+ * proxy's, which every deployment has). The admin's base URL setting wins over the deployment's.
+ */
+export async function currentEndpoints(policySource: PolicySource, config: EndpointConfig, headers?: IncomingHttpHeaders): Promise<{ policy: Policy; urls: PublicEndpoints }> {
   const policy = await policySource.current();
-  return { policy, urls: publicEndpoints(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId) };
+  const harpDeployed = config.listen.kind === 'socket';
+  const bases = entranceBases(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId, harpDeployed);
+  const entrance = headers === undefined ? 'php' : entranceOf(headers, harpDeployed);
+  return { policy, urls: publicEndpoints(bases, entrance, config.appId, config.responseMode === 'json') };
 }

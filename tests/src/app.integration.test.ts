@@ -199,8 +199,8 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     }
     const connections = await fetch(`${sim.url}/exapps/mcp_gateway/connections`);
     expect(connections.status).toBe(200);
-    // To the public base URL's Connected apps (the PHP-proxy form here: this deployment sets no HaRP base URL).
-    expect(await connections.text()).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/index.php/apps/app_api/proxy/mcp_gateway/connections')}`);
+    // Back to Connected apps at the entrance the person used: HaRP's.
+    expect(await connections.text()).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/exapps/mcp_gateway/connections')}`);
     const me = await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`, { headers: { cookie: sim.sessionCookie('carol') } });
     expect(((await me.json()) as { id: string }).id).toBe('carol');
   });

@@ -1,6 +1,6 @@
 // Runs tools the way the MCP layer does (src/mcp/execute.ts), as a simulator user, without a transport in
 // between: for tests of what each tool does. Transport, scopes and OAuth are tested through the proxy elsewhere.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Nextcloud } from '../../lib/index.js';
 import { executeTool } from '../../src/mcp/execute.js';
 import { SCOPES } from '../../src/oauth/scopes.js';
@@ -45,7 +45,7 @@ export function toolHarness(nextcloud: Nextcloud, webRoot: string, defaults: { u
       const first = execution.result.content[0];
       return {
         result: execution.result,
-        structured: execution.result.structuredContent,
+        structured: execution.result.structuredContent as Record<string, unknown> | undefined,
         text: first?.type === 'text' ? first.text : '',
         isError: execution.result.isError === true,
         audited,

@@ -1,5 +1,6 @@
 // Which account a connection acts as and what its grant allows: the first thing to check when a tool is missing.
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 
 export const whoami = defineTool({
@@ -11,7 +12,7 @@ export const whoami = defineTool({
   output: z.object({
     userId: z.string(),
     displayName: z.string(),
-    email: z.string().nullable(),
+    email: z.string().optional(),
     scopes: z.array(z.string()),
     clientId: z.string(),
     readOnlyMode: z.boolean().describe('The administrator allows no changes through this connector.'),
@@ -21,15 +22,15 @@ export const whoami = defineTool({
   async run(_input, context) {
     const me = await context.user.currentUser();
     return {
-      structured: {
+      structured: withoutMissing({
         userId: me.id,
         displayName: me.displayName,
-        email: me.email ?? null,
+        email: me.email,
         scopes: [...context.scopes],
         clientId: context.clientId,
         readOnlyMode: context.policy.readOnly,
         folderAllowlist: context.policy.folderAllowlist,
-      },
+      }),
     };
   },
 });

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { CalendarClient, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
 import { ToolError } from '../tool.js';
 import type { IcalComponent, IcalTime, Occurrence } from './ical.js';
@@ -117,7 +118,7 @@ export function rewordStale(error: unknown): never {
 const timeFields = {
   start: z.string().describe('Start: ISO 8601 with UTC offset (e.g. 2026-05-04T09:30:00+02:00), or a date (YYYY-MM-DD) for all-day events.'),
   end: z.string().describe('End, in the same form as start. For all-day events the day after the last day (exclusive), as in iCalendar.'),
-  timeZone: z.string().nullable().describe('IANA time zone the times are given in (the zone the event was planned in unless another was asked for); null for all-day events.'),
+  timeZone: z.string().optional().describe('IANA time zone the times are given in (the zone the event was planned in unless another was asked for); absent for all-day events.'),
   allDay: z.boolean(),
 };
 
@@ -125,48 +126,48 @@ export const occurrenceSchema = z.object({
   id: z.string().describe('Event id for calendar_get_event, calendar_update_event and calendar_delete_event. For a recurring event it names the whole series.'),
   calendarId: z.string(),
   calendarName: z.string(),
-  etag: z.string().nullable().describe('Version of the event; calendar_update_event needs it.'),
-  uid: z.string().nullable(),
-  summary: z.string().nullable(),
-  location: z.string().nullable(),
-  description: z.string().nullable().describe('The beginning of the description; calendar_get_event has all of it.'),
+  etag: z.string().optional().describe('Version of the event; calendar_update_event needs it.'),
+  uid: z.string().optional(),
+  summary: z.string().optional(),
+  location: z.string().optional(),
+  description: z.string().optional().describe('The beginning of the description; calendar_get_event has all of it.'),
   ...timeFields,
   recurring: z.boolean().describe('Whether this is one occurrence of a repeating event.'),
-  occurrence: z.string().nullable().describe('For a repeating event: when this occurrence was due by its rule (ISO 8601), which tells occurrences apart.'),
-  status: z.string().nullable().describe('CONFIRMED, TENTATIVE or CANCELLED when the event says.'),
+  occurrence: z.string().optional().describe('For a repeating event: when this occurrence was due by its rule (ISO 8601), which tells occurrences apart.'),
+  status: z.string().optional().describe('CONFIRMED, TENTATIVE or CANCELLED when the event says.'),
 });
 export type OccurrenceOutput = z.infer<typeof occurrenceSchema>;
 
-const personSchema = z.object({ email: z.string(), name: z.string().nullable() });
+const personSchema = z.object({ email: z.string(), name: z.string().optional() });
 
 export const eventDetailsSchema = z.object({
   id: z.string().describe('Event id for calendar_update_event and calendar_delete_event.'),
   calendarId: z.string(),
   calendarName: z.string(),
   readOnly: z.boolean().describe('Whether the acting user may change or delete the event (false on calendars shared read-only).'),
-  etag: z.string().nullable().describe('Version of the event; pass it to calendar_update_event (and optionally calendar_delete_event).'),
-  uid: z.string().nullable(),
-  summary: z.string().nullable(),
-  description: z.string().nullable(),
-  location: z.string().nullable(),
+  etag: z.string().optional().describe('Version of the event; pass it to calendar_update_event (and optionally calendar_delete_event).'),
+  uid: z.string().optional(),
+  summary: z.string().optional(),
+  description: z.string().optional(),
+  location: z.string().optional(),
   ...timeFields,
-  status: z.string().nullable(),
-  visibility: z.string().nullable().describe('PUBLIC, PRIVATE or CONFIDENTIAL (iCalendar CLASS) when set.'),
+  status: z.string().optional(),
+  visibility: z.string().optional().describe('PUBLIC, PRIVATE or CONFIDENTIAL (iCalendar CLASS) when set.'),
   categories: z.array(z.string()),
-  url: z.string().nullable().describe('A link the event carries (iCalendar URL), if any.'),
-  organizer: personSchema.nullable(),
-  attendees: z.array(personSchema.extend({ role: z.string().nullable(), status: z.string().nullable().describe('NEEDS-ACTION, ACCEPTED, DECLINED or TENTATIVE.') })),
+  url: z.string().optional().describe('A link the event carries (iCalendar URL), if any.'),
+  organizer: personSchema.optional(),
+  attendees: z.array(personSchema.extend({ role: z.string().optional(), status: z.string().optional().describe('NEEDS-ACTION, ACCEPTED, DECLINED or TENTATIVE.') })),
   recurrence: z
     .object({
-      rule: z.string().nullable().describe('The iCalendar RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.'),
+      rule: z.string().optional().describe('The iCalendar RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.'),
       excludedDates: z.array(z.string()),
-      changedOccurrences: z.array(z.object({ occurrence: z.string(), start: z.string(), end: z.string(), summary: z.string().nullable(), status: z.string().nullable() })),
+      changedOccurrences: z.array(z.object({ occurrence: z.string(), start: z.string(), end: z.string(), summary: z.string().optional(), status: z.string().optional() })),
     })
-    .nullable()
-    .describe('How the event repeats; null for a single event. Changes through calendar_update_event apply to the whole series.'),
+    .optional()
+    .describe('How the event repeats; absent for a single event. Changes through calendar_update_event apply to the whole series.'),
   reminders: z.number().int().describe('How many reminders (VALARM) the event has.'),
-  created: z.string().nullable(),
-  lastModified: z.string().nullable(),
+  created: z.string().optional(),
+  lastModified: z.string().optional(),
 });
 export type EventDetails = z.infer<typeof eventDetailsSchema>;
 
@@ -186,13 +187,13 @@ function times(span: { start: number; end: number; allDay: boolean; startDate: s
  * A start or end for a line of text, read the way the structured fields give it: ISO 8601 with its UTC offset
  * followed by the IANA zone, so text and JSON never disagree; a date alone for all-day events.
  */
-export function timeText(time: string, times: { timeZone: string | null; allDay: boolean }): string {
+export function timeText(time: string, times: { timeZone?: string | null; allDay: boolean }): string {
   return times.allDay || !times.timeZone ? time : `${time} ${times.timeZone}`;
 }
 
 export function describeOccurrence(occurrence: Occurrence, base: { id: string; calendar: CalendarInfo; etag: string | null }, presentIn?: string): OccurrenceOutput {
   const event = occurrence.event;
-  return {
+  return withoutMissing({
     id: base.id,
     calendarId: base.calendar.id,
     calendarName: base.calendar.displayName,
@@ -205,7 +206,7 @@ export function describeOccurrence(occurrence: Occurrence, base: { id: string; c
     recurring: occurrence.recurring,
     occurrence: occurrence.recurrenceId === null ? null : occurrence.allDay ? isoInZone(occurrence.recurrenceId, presentIn ?? 'UTC').slice(0, 10) : isoInZone(occurrence.recurrenceId, presentIn ?? occurrence.zone ?? 'UTC'),
     status: textOf(event, 'status'),
-  };
+  });
 }
 
 function utcStamp(event: IcalComponent, name: string): string | null {
@@ -223,7 +224,7 @@ export function describeEvent(calendarObject: IcalComponent, base: { id: string;
   const organizer = event.getFirstProperty('organizer');
   const recurring = isRecurring(master, overrides);
   const rule = master?.getFirstPropertyValue('rrule');
-  return {
+  return withoutMissing({
     id: base.id,
     calendarId: base.calendar.id,
     calendarName: base.calendar.displayName,
@@ -238,15 +239,17 @@ export function describeEvent(calendarObject: IcalComponent, base: { id: string;
     visibility: textOf(event, 'class'),
     categories: event.getAllProperties('categories').flatMap((property) => property.getValues().map(String)),
     url: textOf(event, 'url'),
-    organizer: organizer ? { email: addressOf(organizer.getFirstValue()), name: param(organizer, 'cn') } : null,
-    attendees: event.getAllProperties('attendee').map((attendee) => ({
-      email: addressOf(attendee.getFirstValue()),
-      name: param(attendee, 'cn'),
-      role: param(attendee, 'role'),
-      status: param(attendee, 'partstat'),
-    })),
+    organizer: organizer ? withoutMissing({ email: addressOf(organizer.getFirstValue()), name: param(organizer, 'cn') }) : null,
+    attendees: event.getAllProperties('attendee').map((attendee) =>
+      withoutMissing({
+        email: addressOf(attendee.getFirstValue()),
+        name: param(attendee, 'cn'),
+        role: param(attendee, 'role'),
+        status: param(attendee, 'partstat'),
+      }),
+    ),
     recurrence: recurring
-      ? {
+      ? withoutMissing({
           rule: rule ? String(rule) : null,
           excludedDates: (master?.getAllProperties('exdate') ?? []).flatMap((property) =>
             property.getValues().map((value) => {
@@ -261,14 +264,14 @@ export function describeEvent(calendarObject: IcalComponent, base: { id: string;
             if (!changed || !due) return [];
             const occurrence = due.time.isDate ? isoDate(due.time) : isoInZone(instantOfTime(due.time, due.tzid, 'UTC'), span.zone ?? 'UTC');
             const when = times(changed, span.zone ?? undefined);
-            return [{ occurrence, start: when.start, end: when.end, summary: textOf(override, 'summary'), status: textOf(override, 'status') }];
+            return [withoutMissing({ occurrence, start: when.start, end: when.end, summary: textOf(override, 'summary'), status: textOf(override, 'status') })];
           }),
-        }
+        })
       : null,
     reminders: event.getAllSubcomponents('valarm').length,
     created: utcStamp(event, 'created'),
     lastModified: utcStamp(event, 'last-modified'),
-  };
+  });
 }
 
 export const auditCalendar = (context: ToolContext, calendar: CalendarInfo) => context.audit(calendarPath(calendar));

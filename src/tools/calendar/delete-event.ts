@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { defineTool } from '../tool.js';
 import { assertWritable, etagInput, eventIdInput, normaliseEtag, resolveEvent, rewordMissing, rewordStale } from './common.js';
 import { eventsOf, parseCalendar, textOf } from './ical.js';
@@ -17,7 +18,7 @@ export const deleteEvent = defineTool({
   output: z.object({
     deleted: z.literal(true),
     id: z.string(),
-    summary: z.string().nullable().describe('Title of the deleted event.'),
+    summary: z.string().optional().describe('Title of the deleted event.'),
     calendarId: z.string(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -36,6 +37,6 @@ export const deleteEvent = defineTool({
       // lib's own reading of the summary is enough for the answer.
     }
     await client.deleteEvent(target.url, input.etag ? normaliseEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
-    return { structured: { deleted: true as const, id: target.id, summary, calendarId: target.calendar.id } };
+    return { structured: withoutMissing({ deleted: true as const, id: target.id, summary, calendarId: target.calendar.id }) };
   },
 });

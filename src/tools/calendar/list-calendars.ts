@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { holdsEvents, ownerOf } from './common.js';
 
@@ -17,8 +18,8 @@ export const listCalendars = defineTool({
         id: z.string().describe('Calendar id for the other calendar tools.'),
         name: z.string().describe('Display name, as the Nextcloud Calendar app shows it.'),
         readOnly: z.boolean().describe('true when the calendar is shared with the user read-only: events cannot be created, changed or deleted there.'),
-        owner: z.string().nullable().describe('User id of the owner when the calendar is shared with the user by someone else; null for their own.'),
-        color: z.string().nullable(),
+        owner: z.string().optional().describe('User id of the owner when the calendar is shared with the user by someone else; absent for their own.'),
+        color: z.string().optional(),
         components: z.array(z.string()).describe('What the calendar holds: VEVENT (events), VTODO (tasks), VJOURNAL.'),
       }),
     ),
@@ -31,14 +32,14 @@ export const listCalendars = defineTool({
       structured: {
         calendars: calendars.map((calendar) => {
           const owner = ownerOf(calendar);
-          return {
+          return withoutMissing({
             id: calendar.id,
             name: calendar.displayName || calendar.id,
             readOnly: calendar.readOnly,
             owner: owner && owner !== context.userId ? owner : null,
             color: calendar.color,
             components: calendar.components,
-          };
+          });
         }),
       },
     };

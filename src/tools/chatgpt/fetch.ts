@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { FileEntry } from '../../../lib/index.js';
 import type { Scope } from '../../oauth/scopes.js';
+import { withoutMissing } from '../absent.js';
 import { confinedFiles } from '../files/confined.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
@@ -24,7 +25,7 @@ const MAX_LISTED = 200;
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-javascript|ecmascript|x-yaml|yaml|toml|sql|x-sh|x-shellscript|csv|rtf|x-tex|ld\+json|x-httpd-php)$|application\/[\w.+-]+\+(json|xml)$)/i;
 const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|xml|html?|css|js|ts|ya?ml|toml|ini|conf|log|ics|vcf|sql|sh|py|rb|php|java|c|h|cpp|go|rs|tex)$/i;
 
-type Item = { title: string; text: string; url: string; metadata: Record<string, string | number | boolean | null> };
+type Item = { title: string; text: string; url: string; metadata: Record<string, string | number | boolean> };
 
 const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
   file: { scope: 'files.read', what: 'files' },
@@ -52,7 +53,7 @@ async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   const entry = await files.stat(path);
   if (!files.visible(entry.path)) throw new ToolError('not_allowed', `Refused: ${entry.path} is outside the folders the administrator made available.`);
   const url = webLinks(context.webRoot).file(entry.fileId, entry.path);
-  const metadata = { source: 'files', path: entry.path, type: entry.type, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, owner: entry.ownerDisplayName ?? entry.ownerId };
+  const metadata = withoutMissing({ source: 'files', path: entry.path, type: entry.type, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, owner: entry.ownerDisplayName ?? entry.ownerId });
   if (entry.type === 'folder') {
     const children = await files.list(entry.path);
     const lines = children.slice(0, MAX_LISTED).map((child) => `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${humanSize(child.size)})` : ''}`);
@@ -76,7 +77,7 @@ async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   return { title: entry.name, text, url, metadata: { ...metadata, truncated: read.truncated } };
 }
 
-const person = (who: { email: string; name: string | null }) => (who.name ? `${who.name} <${who.email}>` : who.email);
+const person = (who: { email: string; name?: string }) => (who.name ? `${who.name} <${who.email}>` : who.email);
 
 function eventText(details: EventDetails): string {
   const lines = [
@@ -90,7 +91,7 @@ function eventText(details: EventDetails): string {
     lines.push(`Repeats: ${recurrence.rule ?? 'on single dates'}`);
     if (recurrence.excludedDates.length > 0) lines.push(`Except: ${recurrence.excludedDates.join(', ')}`);
     for (const changed of recurrence.changedOccurrences) {
-      const what = [changed.summary, changed.status].filter((part) => part !== null).join(', ');
+      const what = [changed.summary, changed.status].filter((part) => part !== undefined).join(', ');
       lines.push(`Changed: the one due ${changed.occurrence} is at ${timeText(changed.start, details)}${what ? ` (${what})` : ''}`);
     }
   }
@@ -121,16 +122,16 @@ async function fetchEvent(item: Extract<ItemId, { kind: 'event' }>, context: Too
     title: details.summary ?? '(no title)',
     text: eventText(details),
     url: webLinks(context.webRoot).calendar(),
-    metadata: {
+    metadata: withoutMissing({
       source: 'calendar',
       calendar: details.calendarName || details.calendarId,
       start: details.start,
       end: details.end,
       timeZone: details.timeZone,
       allDay: details.allDay,
-      recurring: details.recurrence !== null,
+      recurring: details.recurrence !== undefined,
       uid: details.uid,
-    },
+    }),
   };
 }
 
@@ -169,7 +170,7 @@ export const fetch = defineTool({
     title: z.string(),
     text: z.string(),
     url: z.string(),
-    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   }),
   annotations: READS_ONLY,
   async run(input, context) {

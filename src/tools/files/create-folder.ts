@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { FileEntry } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
@@ -17,7 +18,7 @@ const output = z.object({
   path: z.string(),
   created: z.boolean().describe('false when the folder existed already.'),
   createdFolders: z.array(z.string()).describe('Every folder this call created, top-most first.'),
-  fileId: z.number().nullable(),
+  fileId: z.number().optional(),
   webUrl: z.string().describe('Opens the folder in the Nextcloud web interface.'),
 });
 
@@ -47,7 +48,7 @@ export const filesCreateFolder = defineTool({
       const found = await existing(files, current);
       if (found) {
         if (found.type !== 'folder') throw new ToolError('conflict', `${found.path} is a file, so ${path} cannot be created there.`);
-        if (current === path) return { structured: { path, created: false, createdFolders: [], fileId: found.fileId, webUrl: webUrlOf(context, found) } };
+        if (current === path) return { structured: withoutMissing({ path, created: false, createdFolders: [], fileId: found.fileId, webUrl: webUrlOf(context, found) }) };
         break;
       }
       missing.unshift(current);
@@ -69,6 +70,6 @@ export const filesCreateFolder = defineTool({
       }
     }
     const entry = await files.stat(path);
-    return { structured: { path, created: created.includes(path), createdFolders: created, fileId: entry.fileId, webUrl: webUrlOf(context, entry) } };
+    return { structured: withoutMissing({ path, created: created.includes(path), createdFolders: created, fileId: entry.fileId, webUrl: webUrlOf(context, entry) }) };
   },
 });

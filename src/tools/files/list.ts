@@ -1,6 +1,7 @@
 // files_list: one folder, paged. Nextcloud answers a folder listing whole (PROPFIND Depth 1), so sorting and
 // paging happen here, after the allowlist has filtered what may be shown.
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
 import type { EntryView } from './shared.js';
@@ -23,7 +24,7 @@ const output = z.object({
   entries: z.array(entrySchema),
   total: z.number().describe('How many items the folder holds in all (that this connector may show).'),
   offset: z.number(),
-  nextOffset: z.number().nullable().describe('Pass as offset to get the next page; null when this was the last page.'),
+  nextOffset: z.number().optional().describe('Pass as offset to get the next page; absent when this was the last page.'),
 });
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -54,6 +55,6 @@ export const filesList = defineTool({
     });
     const page = entries.slice(args.offset, args.offset + args.limit);
     const next = args.offset + page.length;
-    return { structured: { path, entries: page, total: entries.length, offset: args.offset, nextOffset: next < entries.length ? next : null } };
+    return { structured: withoutMissing({ path, entries: page, total: entries.length, offset: args.offset, nextOffset: next < entries.length ? next : null }) };
   },
 });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { FileEntry } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import type { ExtraContent, ToolContext } from '../tool.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
@@ -31,16 +32,16 @@ const output = z.object({
   path: z.string(),
   name: z.string(),
   kind: z.enum(['text', 'binary']).describe('text: the content is in `text`. binary: not text (PDF, image, archive, ...); see `description` and webUrl.'),
-  contentType: z.string().nullable(),
-  size: z.number().nullable().describe('Size of the whole file in bytes.'),
-  modified: z.string().nullable(),
-  etag: z.string().nullable().describe('Version tag of what was read; pass it to files_write_text as etag to replace exactly this version.'),
+  contentType: z.string().optional(),
+  size: z.number().optional().describe('Size of the whole file in bytes.'),
+  modified: z.string().optional(),
+  etag: z.string().optional().describe('Version tag of what was read; pass it to files_write_text as etag to replace exactly this version.'),
   webUrl: z.string().describe('Opens the file in the Nextcloud web interface.'),
   text: z.string().optional().describe('The content, decoded as UTF-8 (text files only).'),
   offset: z.number().optional().describe('Byte position the text starts at.'),
   bytesRead: z.number().optional().describe('How many bytes of the file the text covers.'),
   truncated: z.boolean().optional().describe('True when the file goes on after the text.'),
-  nextOffset: z.number().nullable().optional().describe('Pass as offset to read on; null at the end of the file.'),
+  nextOffset: z.number().optional().describe('Pass as offset to read on; absent at the end of the file.'),
   description: z.string().optional().describe('What a binary file is, in words.'),
   note: z.string().optional(),
 });
@@ -109,11 +110,11 @@ export const filesRead = defineTool({
     const entry = await files.stat(path);
     if (entry.type === 'folder') throw new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
     const webUrl = webUrlOf(context, entry);
-    const base = { path: entry.path, name: entry.name, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, etag: entry.etag, webUrl };
+    const base = withoutMissing({ path: entry.path, name: entry.name, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, etag: entry.etag, webUrl });
     const type = (entry.contentType ?? '').split(';')[0]!.trim().toLowerCase();
     const declaredText = TEXT_TYPE.test(type);
     if (!declaredText && BINARY_TYPE.test(type)) return binary(entry, base);
-    if (entry.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false, nextOffset: null } };
+    if (entry.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false } };
     if (args.offset >= entry.size) {
       throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${entry.size} bytes.`);
     }
@@ -142,7 +143,7 @@ export const filesRead = defineTool({
     }
     const nextOffset = more ? args.offset + start + cut : null;
     return {
-      structured: {
+      structured: withoutMissing({
         ...base,
         etag: etag ?? base.etag,
         kind: 'text' as const,
@@ -152,7 +153,7 @@ export const filesRead = defineTool({
         truncated: more,
         nextOffset,
         ...(note.length > 0 ? { note: note.join(' ') } : {}),
-      },
+      }),
     };
 
     function binary(file: FileEntry, fields: typeof base) {

@@ -1,5 +1,6 @@
 // files_search: Nextcloud's file search (WebDAV SEARCH) over the user's files and the shares they received.
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
@@ -32,7 +33,7 @@ const input = z.object({
 const output = z.object({
   entries: z.array(entrySchema),
   offset: z.number(),
-  nextOffset: z.number().nullable().describe('Pass as offset for more results; null when there are no more.'),
+  nextOffset: z.number().optional().describe('Pass as offset for more results; absent when there are no more.'),
 });
 
 export const filesSearch = defineTool({
@@ -65,6 +66,6 @@ export const filesSearch = defineTool({
       offset: args.offset,
     });
     const page = found.slice(0, args.limit).map((entry) => viewOf(entry, context));
-    return { structured: { entries: page, offset: args.offset, nextOffset: found.length > args.limit ? args.offset + args.limit : null } };
+    return { structured: withoutMissing({ entries: page, offset: args.offset, nextOffset: found.length > args.limit ? args.offset + args.limit : null }) };
   },
 });

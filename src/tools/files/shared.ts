@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { FileEntry } from '../../../lib/index.js';
 import { isNextcloudError, normalizePath, reworded } from '../../../lib/index.js';
 import { relationTo } from '../../policy/folders.js';
+import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
 import { ToolError } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
@@ -42,15 +43,15 @@ export const entrySchema = z.object({
   path: z.string().describe('Full path in the user\'s files; pass it to the other file tools as it is.'),
   name: z.string(),
   type: z.enum(['file', 'folder']),
-  size: z.number().nullable().describe('Bytes (for folders, everything inside); null when the folder also holds items this connector may not show.'),
-  modified: z.string().nullable().describe('Last modification, ISO 8601.'),
-  contentType: z.string().nullable().describe('MIME type of a file; null for folders.'),
-  etag: z.string().nullable().describe('Version tag; pass it to files_write_text as etag to replace this exact version.'),
-  fileId: z.number().nullable(),
+  size: z.number().optional().describe('Bytes (for folders, everything inside); absent when the folder also holds items this connector may not show.'),
+  modified: z.string().optional().describe('Last modification, ISO 8601.'),
+  contentType: z.string().optional().describe('MIME type of a file; absent for folders.'),
+  etag: z.string().optional().describe('Version tag; pass it to files_write_text as etag to replace this exact version.'),
+  fileId: z.number().optional(),
   permissions: z.array(z.enum(PERMISSION_WORDS)).describe('What the user may do: write = change the content of a file, create = add items to a folder.'),
   sharedWithUser: z.boolean().describe('The item reached the user through someone else\'s share.'),
   sharedByUser: z.boolean().describe('The user shares this item with others.'),
-  owner: z.object({ id: z.string(), displayName: z.string().nullable() }).nullable().describe('The owner, when it is not the user.'),
+  owner: z.object({ id: z.string(), displayName: z.string().optional() }).optional().describe('The owner, when it is not the user.'),
   favorite: z.boolean(),
 });
 export type EntryView = z.infer<typeof entrySchema>;
@@ -78,7 +79,7 @@ export function viewOf(entry: FileEntry, context: Pick<ToolContext, 'userId' | '
   const received = isReceived(entry, context.userId);
   // A folder on the way to an allowed one counts everything inside it, the hidden folders included.
   const hidesSomething = context.policy.folderAllowlist.length > 0 && relationTo(entry.path, context.policy.folderAllowlist) === 'ancestor';
-  return {
+  return withoutMissing({
     path: entry.path,
     name: entry.name,
     type: entry.type,
@@ -90,15 +91,15 @@ export function viewOf(entry: FileEntry, context: Pick<ToolContext, 'userId' | '
     permissions: permissionWords(entry),
     sharedWithUser: received,
     sharedByUser: !received && entry.shareTypes.length > 0,
-    owner: entry.ownerId && entry.ownerId !== context.userId ? { id: entry.ownerId, displayName: entry.ownerDisplayName } : null,
+    owner: entry.ownerId && entry.ownerId !== context.userId ? withoutMissing({ id: entry.ownerId, displayName: entry.ownerDisplayName }) : null,
     favorite: entry.favorite,
-  };
+  });
 }
 
 /** Nextcloud's permalink of a file or folder (it opens the Files app there), or the folder view without an id. */
-export function webUrlOf(context: Pick<ToolContext, 'webRoot'>, entry: { path: string; fileId: number | null }): string {
+export function webUrlOf(context: Pick<ToolContext, 'webRoot'>, entry: { path: string; fileId?: number | null }): string {
   const root = context.webRoot.replace(/\/+$/, '');
-  if (entry.fileId !== null) return `${root}/index.php/f/${entry.fileId}`;
+  if (entry.fileId !== null && entry.fileId !== undefined) return `${root}/index.php/f/${entry.fileId}`;
   return `${root}/index.php/apps/files/?dir=${encodeURIComponent(parentOf(entry.path))}`;
 }
 

@@ -3,6 +3,7 @@
 // create-only (If-None-Match: *), so the check and the write are one atomic step on Nextcloud's side.
 import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
@@ -27,8 +28,8 @@ const output = z.object({
   path: z.string(),
   created: z.boolean().describe('true: a new file; false: an existing file was replaced.'),
   size: z.number().describe('Bytes written.'),
-  etag: z.string().nullable().describe('The new version tag; pass it for the next change.'),
-  fileId: z.number().nullable(),
+  etag: z.string().optional().describe('The new version tag; pass it for the next change.'),
+  fileId: z.number().optional(),
   webUrl: z.string().describe('Opens the file in the Nextcloud web interface.'),
 });
 
@@ -64,7 +65,7 @@ export const filesWriteText = defineTool({
           : `${path} already exists. To replace it, read it (files_read or files_stat) and pass its etag, so changes made since are not lost; or set overwrite: true if the person wants it replaced regardless.`,
       );
     }
-    return { structured: { path, created: written.created, size: bytes.length, etag: written.etag, fileId: written.fileId, webUrl: webUrlOf(context, { path, fileId: written.fileId }) } };
+    return { structured: withoutMissing({ path, created: written.created, size: bytes.length, etag: written.etag, fileId: written.fileId, webUrl: webUrlOf(context, { path, fileId: written.fileId }) }) };
   },
 });
 

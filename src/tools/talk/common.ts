@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { TalkConversation, TalkMessage } from '../../../lib/index.js';
 import { TALK_TOKEN } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 
 /** Talk's room types (contract 3.2) as words a model can reason about instead of numbers. */
 const TYPE_WORDS: Record<number, string> = {
@@ -40,13 +41,13 @@ export const messageOutput = z.object({
   authorType: z.string().describe('users, guests, bots, federated_users, ...'),
   time: z.string().describe('When it was posted, ISO 8601 UTC.'),
   text: z.string().describe('The text with mentions and shared objects written out.'),
-  replyTo: z.number().int().nullable().describe('Id of the message this one answers, if any.'),
+  replyTo: z.number().int().optional().describe('Id of the message this one answers, if any.'),
   system: z.string().optional().describe('Only on system messages (e.g. conversation_created): an event, not something a person wrote.'),
 });
 export type MessageOutput = z.infer<typeof messageOutput>;
 
 export function toMessageOutput(message: TalkMessage): MessageOutput {
-  return {
+  return withoutMissing({
     id: message.id,
     author: authorName(message),
     authorId: message.actorId,
@@ -55,7 +56,7 @@ export function toMessageOutput(message: TalkMessage): MessageOutput {
     text: message.text,
     replyTo: message.replyTo,
     ...(message.messageType === 'system' || message.systemMessage ? { system: message.systemMessage || 'system' } : {}),
-  };
+  });
 }
 
 export function isSystemMessage(message: TalkMessage): boolean {

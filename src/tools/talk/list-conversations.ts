@@ -1,5 +1,6 @@
 // The user's Talk conversations with what needs attention (unread, mentions) first in mind.
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { conversationType, isoTime } from './common.js';
 
@@ -23,7 +24,7 @@ export const listConversations = defineTool({
         description: z.string(),
         unreadMessages: z.number().int(),
         unreadMention: z.boolean().describe('The user was mentioned in an unread message.'),
-        lastActivity: z.string().nullable().describe('Time of the last message, ISO 8601 UTC.'),
+        lastActivity: z.string().optional().describe('Time of the last message, ISO 8601 UTC.'),
         canPost: z.boolean().describe('Whether the user may send messages here.'),
         readOnly: z.boolean().describe('The conversation is locked: nobody can post.'),
       }),
@@ -35,17 +36,19 @@ export const listConversations = defineTool({
     const conversations = rooms
       .filter((room) => !input.onlyUnread || room.unreadMessages > 0)
       .sort((a, b) => b.lastActivity - a.lastActivity)
-      .map((room) => ({
-        token: room.token,
-        name: room.displayName,
-        type: conversationType(room.type),
-        description: room.description,
-        unreadMessages: room.unreadMessages,
-        unreadMention: room.unreadMention,
-        lastActivity: isoTime(room.lastActivity),
-        canPost: room.canPost,
-        readOnly: room.readOnly,
-      }));
+      .map((room) =>
+        withoutMissing({
+          token: room.token,
+          name: room.displayName,
+          type: conversationType(room.type),
+          description: room.description,
+          unreadMessages: room.unreadMessages,
+          unreadMention: room.unreadMention,
+          lastActivity: isoTime(room.lastActivity),
+          canPost: room.canPost,
+          readOnly: room.readOnly,
+        }),
+      );
     return { structured: { conversations } };
   },
 });

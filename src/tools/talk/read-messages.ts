@@ -2,6 +2,7 @@
 // the person still sees as unread whatever they had not read themselves.
 import { z } from 'zod';
 import type { TalkMessage } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
 import { isSystemMessage, messageOutput, toMessageOutput, tokenInput } from './common.js';
 
@@ -26,7 +27,7 @@ export const readMessages = defineTool({
     token: z.string(),
     conversation: z.string().describe('The conversation name.'),
     messages: z.array(messageOutput).describe('Oldest first.'),
-    nextBefore: z.number().int().nullable().describe('Pass as before for the page of older messages; null when there are none.'),
+    nextBefore: z.number().int().optional().describe('Pass as before for the page of older messages; absent when there are none.'),
   }),
   annotations: READS_ONLY,
   async run(input, context) {
@@ -42,12 +43,12 @@ export const readMessages = defineTool({
       if (cursor === null) break;
     }
     return {
-      structured: {
+      structured: withoutMissing({
         token: input.token,
         conversation: conversation.displayName,
         messages: collected.reverse().map(toMessageOutput),
-        nextBefore: cursor ?? null,
-      },
+        nextBefore: cursor,
+      }),
     };
   },
 });

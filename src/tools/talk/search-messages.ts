@@ -1,5 +1,6 @@
 // Message search through Talk's unified search provider: Talk has no chat search endpoint of its own (contract 3.6).
 import { z } from 'zod';
+import { withoutMissing } from '../absent.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
 import { isoTime, tokenInput } from './common.js';
 
@@ -28,11 +29,11 @@ export const searchMessages = defineTool({
         messageId: z.number().int(),
         author: z.string(),
         authorId: z.string(),
-        time: z.string().nullable().describe('ISO 8601 UTC.'),
+        time: z.string().optional().describe('ISO 8601 UTC.'),
         excerpt: z.string().describe('The message text (cut to start near the match when long).'),
       }),
     ),
-    nextCursor: z.string().nullable().describe('Pass as cursor for more results; null when there are no more.'),
+    nextCursor: z.string().optional().describe('Pass as cursor for more results; absent when there are no more.'),
   }),
   annotations: READS_ONLY,
   async run(input, context) {
@@ -58,7 +59,7 @@ export const searchMessages = defineTool({
       const suffix = ` in ${conversationName}`;
       const author = conversationName && entry.title.endsWith(suffix) ? entry.title.slice(0, -suffix.length) : entry.title;
       return [
-        {
+        withoutMissing({
           conversation: token,
           conversationName,
           messageId,
@@ -66,11 +67,11 @@ export const searchMessages = defineTool({
           authorId: entry.attributes.actorId ?? '',
           time: isoTime(Number(entry.attributes.timestamp) || 0),
           excerpt: entry.subline,
-        },
+        }),
       ];
     });
     // Paginated providers keep handing out a cursor after the last page; a short page means the end (contract 5.2).
     const more = found.isPaginated && found.cursor !== null && found.entries.length >= input.limit;
-    return { structured: { results, nextCursor: more ? String(found.cursor) : null } };
+    return { structured: withoutMissing({ results, nextCursor: more ? String(found.cursor) : null }) };
   },
 });

@@ -2,6 +2,7 @@
 // and Talk's own 403 (the room changed in between) is worded the same way.
 import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
+import { withoutMissing } from '../absent.js';
 import { ToolError, defineTool } from '../tool.js';
 import { isoTime, postingRefusal, tokenInput } from './common.js';
 
@@ -24,9 +25,9 @@ export const sendMessage = defineTool({
     token: z.string(),
     conversation: z.string(),
     messageId: z.number().int(),
-    time: z.string().nullable(),
+    time: z.string().optional(),
     text: z.string(),
-    replyTo: z.number().int().nullable(),
+    replyTo: z.number().int().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(input, context) {
@@ -48,14 +49,14 @@ export const sendMessage = defineTool({
     }
     context.audit(`${input.token}#${sent.id}`);
     return {
-      structured: {
+      structured: withoutMissing({
         token: input.token,
         conversation: conversation.displayName,
         messageId: sent.id,
         time: isoTime(sent.timestamp),
         text: sent.text,
         replyTo: sent.replyTo,
-      },
+      }),
     };
   },
 });

@@ -1,10 +1,9 @@
 // The MCP server's own rules, with the SDK's client over an in-memory pair: tools/list and tools/call follow each
 // request's grant, arguments and results are checked against the schemas, refusals become tool errors, slow
 // calls report progress, and every call lands in the audit log.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -181,7 +180,7 @@ describe('the MCP server', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const seen: Array<{ progress: number; message?: string }> = [];
-      const call = client.callTool({ name: 'slow_read', arguments: { ms: 3500 } }, undefined, { onprogress: (progress) => void seen.push(progress) });
+      const call = client.callTool({ name: 'slow_read', arguments: { ms: 3500 } }, { onprogress: (progress) => void seen.push(progress) });
       await vi.advanceTimersByTimeAsync(3500);
       const result = await call;
       expect(result.structuredContent).toEqual({ done: true });
@@ -194,7 +193,7 @@ describe('the MCP server', () => {
       ]);
       // Without a progress token nothing is sent, however long the call takes.
       const stray: unknown[] = [];
-      client.setNotificationHandler(ProgressNotificationSchema, async (notification) => void stray.push(notification));
+      client.setNotificationHandler('notifications/progress', async (notification) => void stray.push(notification));
       const quiet = client.callTool({ name: 'slow_read', arguments: { ms: 2500 } });
       await vi.advanceTimersByTimeAsync(2500);
       await quiet;
@@ -208,7 +207,7 @@ describe('the MCP server', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const sent: Array<{ progress: number; message?: string }> = [];
-      const reporter = progressReporter({ _meta: { progressToken: 't' }, sendNotification: async (notification) => void sent.push(notification.params as { progress: number }) });
+      const reporter = progressReporter({ _meta: { progressToken: 't' }, notify: async (notification) => void sent.push(notification.params as { progress: number }) });
       await vi.advanceTimersByTimeAsync(900);
       await reporter.report(5, 10, 'half');
       await vi.advanceTimersByTimeAsync(900);

@@ -1,7 +1,6 @@
-// Sessions are bounded in number (overall and per user and client) and in idle time, and a session id only works
-// for the user and client that opened it.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+// Sessions are bounded in number (overall, per user and per user and client) and in idle time, a session id only
+// works for the user and client that opened it, and no single account can push other people's sessions out.
+import { InMemoryTransport, Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/mcp/sessions.js';
 import { SessionRegistry, sessionOwner } from '../../../src/mcp/sessions.js';
@@ -17,12 +16,12 @@ async function session(id: string, owner: string, lastSeen = Date.now()): Promis
   await server.connect(serverSide);
   let closed = false;
   server.onclose = () => void (closed = true);
-  return { id, kind: 'streamable', owner, transport: serverSide, server, lastSeen, closed: () => closed };
+  return { id, kind: 'streamable', owner, userId: owner.split('\u0000')[0]!, transport: serverSide, server, lastSeen, pending: new Set(), closed: () => closed };
 }
 
-function registry(limits: { max: number; maxPerOwner: number; idleMs: number }) {
+function registry(limits: { max: number; maxPerOwner: number; idleMs: number; maxPerUser?: number }) {
   const ended: string[] = [];
-  const created = new SessionRegistry(limits, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`));
+  const created = new SessionRegistry({ maxPerUser: 100, ...limits }, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`));
   registries.push(created);
   return { sessions: created, ended };
 }
@@ -41,22 +40,34 @@ describe('session registry', () => {
     expect(sessions.get('nope', alice, 'streamable')).toBeUndefined();
   });
 
-  it("ends the owner's least recently used session when they open too many, then anyone's when full", async () => {
-    const { sessions, ended } = registry({ max: 4, maxPerOwner: 2, idleMs: 60_000 });
+  it("ends the owner's least recently used session when one app of theirs opens too many", async () => {
+    const { sessions, ended } = registry({ max: 10, maxPerOwner: 2, idleMs: 60_000 });
     const first = await session('a1', alice, Date.now() - 3000);
     sessions.add(first);
     sessions.add(await session('a2', alice, Date.now() - 2000));
     sessions.add(await session('a3', alice));
-    expect(ended).toEqual(['a1: the user opened too many sessions']);
+    expect(ended).toEqual(['a1: the app opened too many sessions']);
     await new Promise((resolve) => setImmediate(resolve));
     expect(first.closed()).toBe(true);
     expect(sessions.get('a1', alice, 'streamable')).toBeUndefined();
-    sessions.add(await session('b1', bob, Date.now() - 1000));
-    sessions.add(await session('b2', bob));
-    expect(sessions.size).toBe(4);
-    sessions.add(await session('c1', sessionOwner('carol', 'x')));
-    expect(sessions.size).toBe(4);
-    expect(ended[1]).toBe('a2: too many sessions are open');
+  });
+
+  it("bounds a user across all their apps: registering more clients does not buy more sessions", async () => {
+    const { sessions, ended } = registry({ max: 100, maxPerOwner: 2, maxPerUser: 3, idleMs: 60_000 });
+    for (let index = 0; index < 6; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), Date.now() - 10_000 + index));
+    expect(sessions.size).toBe(3);
+    expect(ended).toEqual(['m0: the user opened too many sessions', 'm1: the user opened too many sessions', 'm2: the user opened too many sessions']);
+  });
+
+  it("when the pool is full, the heaviest holder gives one up, never a person with a single session", async () => {
+    const { sessions, ended } = registry({ max: 4, maxPerOwner: 5, maxPerUser: 3, idleMs: 60_000 });
+    // Alice's one session is the least recently used of all: plain LRU would end it.
+    sessions.add(await session('a1', alice, Date.now() - 60_000));
+    for (let index = 0; index < 3; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), Date.now() - 1000 + index));
+    sessions.add(await session('b1', bob));
+    expect(ended).toEqual(['m0: too many sessions are open']);
+    expect(sessions.get('a1', alice, 'streamable')?.id).toBe('a1');
+    expect(sessions.get('b1', bob, 'streamable')?.id).toBe('b1');
   });
 
   it('ends idle sessions and releases them', async () => {

@@ -3,20 +3,17 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { McpIdentity } from '../../../src/oauth/bearer.js';
 import { requireScopes } from '../../../src/oauth/bearer.js';
-import type { OAuthContext } from '../../../src/oauth/context.js';
-import { publicEndpoints } from '../../../src/oauth/urls.js';
-import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
+import { entranceBases, publicEndpoints } from '../../../src/oauth/urls.js';
 
 const base = 'https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway';
-// requireScopes reads only the public URLs from the context.
-const oauth = { current: async () => ({ policy: DEFAULT_POLICY, urls: publicEndpoints(base, [], 'mcp_gateway') }) } as unknown as OAuthContext;
+const urls = publicEndpoints(entranceBases(base, [], 'mcp_gateway', false), 'php', 'mcp_gateway');
 const identity: McpIdentity = { userId: 'alice', clientId: 'c1', scopes: ['files.read', 'talk.read'], grantId: 'g1', issuer: base, expiresAt: 0 };
 
-async function answer(needed: Parameters<typeof requireScopes>[2]) {
+async function answer(needed: Parameters<typeof requireScopes>[3]) {
   const app = Fastify();
   let allowed: boolean | undefined;
   app.get('/', async (_request, reply) => {
-    allowed = await requireScopes(oauth, identity, needed, reply);
+    allowed = requireScopes(urls, 'mcp', identity, needed, reply);
     return allowed ? reply.send({ ok: true }) : reply;
   });
   const response = await app.inject({ method: 'GET', url: '/' });

@@ -37,7 +37,7 @@ const seedDay = (offset: number) => new Date(Math.floor(Date.now() / DAY) * DAY 
 /** Wall-clock time of an ISO instant in a zone, e.g. "09:30". */
 const wallTime = (iso: string, timeZone: string) => new Date(iso).toLocaleTimeString('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
-type Occurrence = { id: string; summary: string; start: string; end: string; timeZone: string | null; allDay: boolean; recurring: boolean; occurrence: string | null; etag: string; calendarId: string };
+type Occurrence = { id: string; summary: string; start: string; end: string; timeZone?: string; allDay: boolean; recurring: boolean; occurrence?: string; etag: string; calendarId: string };
 const eventsOf = (structured: Record<string, unknown> | undefined) => (structured?.events ?? []) as Occurrence[];
 
 const BERLIN = `BEGIN:VTIMEZONE\r
@@ -118,7 +118,8 @@ describe('calendar_list_calendars', () => {
     expect(alice.isError).toBe(false);
     const own = alice.structured!.calendars as Array<Record<string, unknown>>;
     expect(own.map((calendar) => calendar.id).sort()).toEqual(['personal', 'team']);
-    expect(own.find((calendar) => calendar.id === 'team')).toMatchObject({ name: 'Team', readOnly: false, owner: null, color: '#e9322d', components: ['VEVENT'] });
+    expect(own.find((calendar) => calendar.id === 'team')).toMatchObject({ name: 'Team', readOnly: false, color: '#e9322d', components: ['VEVENT'] });
+    expect(own.find((calendar) => calendar.id === 'team')).not.toHaveProperty('owner');
     expect(alice.audited).toEqual(['/remote.php/dav/calendars/alice/']);
 
     const bob = await tools.call(listCalendars, {}, { user: 'bob' });
@@ -143,10 +144,12 @@ describe('calendar_list_events', () => {
     expect(new Set(standups.map((standup) => standup.occurrence)).size).toBe(3);
     expect(standups[0]!.start.slice(0, 10)).toBe(seedDay(1));
     const dentist = eventsOf(structured).find((event) => event.summary === 'Dentist appointment')!;
-    expect(dentist).toMatchObject({ id: 'personal/dentist.ics', timeZone: 'UTC', start: `${seedDay(3)}T14:00:00Z`, recurring: false, occurrence: null });
+    expect(dentist).toMatchObject({ id: 'personal/dentist.ics', timeZone: 'UTC', start: `${seedDay(3)}T14:00:00Z`, recurring: false });
+    expect(dentist).not.toHaveProperty('occurrence');
     expect(dentist.etag).toMatch(/^".+"$/);
     const kickoff = eventsOf(structured).find((event) => event.summary === 'Project kickoff')!;
-    expect(kickoff).toMatchObject({ allDay: true, start: seedDay(7), end: seedDay(8), timeZone: null });
+    expect(kickoff).toMatchObject({ allDay: true, start: seedDay(7), end: seedDay(8) });
+    expect(kickoff).not.toHaveProperty('timeZone');
     expect(audited).toEqual(['/remote.php/dav/calendars/alice/personal/']);
     // Sorted by time.
     const starts = eventsOf(structured).map((event) => new Date(event.start).getTime());
@@ -180,8 +183,9 @@ describe('calendar_list_events', () => {
     expect(listed.map((event) => [event.summary, event.start, event.end, event.timeZone])).toEqual([
       ['From Outlook', '2027-06-15T09:00:00+02:00', '2027-06-15T10:00:00+02:00', 'Europe/Berlin'],
       ['Bare zone', '2027-06-15T09:00:00-05:00', '2027-06-15T09:30:00-05:00', 'America/Chicago'],
-      ['Birthday', '2027-06-16', '2027-06-17', null],
+      ['Birthday', '2027-06-16', '2027-06-17', undefined],
     ]);
+    expect(listed[2]).not.toHaveProperty('timeZone');
     expect(listed[2]).toMatchObject({ allDay: true, recurring: true, occurrence: '2027-06-16' });
   });
 
@@ -257,7 +261,9 @@ describe('calendar_get_event', () => {
 
   it('reads an all-day event as dates and a single event without recurrence', async () => {
     const { structured } = await tools.call(getEvent, { id: 'personal/kickoff.ics' });
-    expect(structured).toMatchObject({ allDay: true, start: seedDay(7), end: seedDay(8), timeZone: null, recurrence: null, description: 'Kickoff of the new project, all day.' });
+    expect(structured).toMatchObject({ allDay: true, start: seedDay(7), end: seedDay(8), description: 'Kickoff of the new project, all day.' });
+    expect(structured).not.toHaveProperty('timeZone');
+    expect(structured).not.toHaveProperty('recurrence');
   });
 
   it('reports a missing event in words', async () => {
@@ -288,7 +294,8 @@ describe('calendar_create_event', () => {
 
   it('creates all-day events as dates and stores offset times in UTC without a zone', async () => {
     const allDay = await tools.call(createEvent, { calendarId: 'team', summary: 'Company holiday', start: '2027-04-01' });
-    expect(allDay.structured).toMatchObject({ calendarId: 'team', allDay: true, start: '2027-04-01', end: '2027-04-02', timeZone: null });
+    expect(allDay.structured).toMatchObject({ calendarId: 'team', allDay: true, start: '2027-04-01', end: '2027-04-02' });
+    expect(allDay.structured).not.toHaveProperty('timeZone');
     const raw = await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/team/${allDay.structured!.uid as string}.ics`);
     expect(raw.ics).toContain('DTSTART;VALUE=DATE:20270401');
     expect(raw.ics).not.toContain('VTIMEZONE');
@@ -378,14 +385,16 @@ describe('calendar_update_event', () => {
     const moved = await tools.call(updateEvent, { id, etag: created.structured!.etag, start: '2027-05-04T14:00' });
     expect(moved.structured).toMatchObject({ start: '2027-05-04T14:00:00+02:00', end: '2027-05-04T16:00:00+02:00', timeZone: 'Europe/Berlin', summary: 'Workshop', location: 'Lab' });
     const rezoned = await tools.call(updateEvent, { id, etag: moved.structured!.etag, timeZone: 'Europe/London', location: null });
-    expect(rezoned.structured).toMatchObject({ start: '2027-05-04T13:00:00+01:00', end: '2027-05-04T15:00:00+01:00', timeZone: 'Europe/London', location: null });
+    expect(rezoned.structured).toMatchObject({ start: '2027-05-04T13:00:00+01:00', end: '2027-05-04T15:00:00+01:00', timeZone: 'Europe/London' });
+    expect(rezoned.structured).not.toHaveProperty('location');
     const raw = (await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/${id}`)).ics;
     expect(raw).toContain('DTSTART;TZID=Europe/London:20270504T130000');
     expect(raw).toContain('TZID:Europe/London');
     expect(raw).toContain('SEQUENCE:2');
     expect(raw).not.toContain('LOCATION');
     const allDay = await tools.call(updateEvent, { id, etag: rezoned.structured!.etag, allDay: true });
-    expect(allDay.structured).toMatchObject({ allDay: true, start: '2027-05-04', end: '2027-05-05', timeZone: null });
+    expect(allDay.structured).toMatchObject({ allDay: true, start: '2027-05-04', end: '2027-05-05' });
+    expect(allDay.structured).not.toHaveProperty('timeZone');
   });
 
   it('refuses to move a series whose exceptions are tied to its times, and refuses empty or malformed changes', async () => {
