@@ -27,10 +27,16 @@ async function main(): Promise<void> {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   }
   for (const warning of config.warnings) app.log.warn(warning);
-  app.log.info({ connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl }, `${config.appDisplayName} ${config.appVersion} ready`);
+  app.log.info({ connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl, responseMode: config.responseMode }, `${config.appDisplayName} ${config.appVersion} ready`);
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    // Docker kills a container 10 s after SIGTERM. Closing answers every request in flight and ends open streams
+    // at once; a connection that still lingers after that is not worth waiting for.
+    setTimeout(() => {
+      app.log.warn('connections still open after 3 s; exiting anyway');
+      process.exit(0);
+    }, 3000).unref();
     await app.close();
     db.close();
     process.exit(0);

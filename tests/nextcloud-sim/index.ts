@@ -23,6 +23,7 @@ import { startPhpBackend } from './php-backend.js';
 import type { PhpBackend } from './php-backend.js';
 import { HARP_PATTERN, HarpBlacklist, handleHarp } from './proxy/harp.js';
 import { PHP_PROXY_PATTERN, handlePhpProxy } from './proxy/php-proxy.js';
+import { PhpWorkers } from './proxy/php-workers.js';
 import { registerAppApiOcsRoutes } from './routes/appapi-ocs.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { SettingsPage, registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
@@ -63,6 +64,16 @@ export interface Simulator {
   throttler: Throttler;
   /** HaRP's per-IP blacklist (failures, bans). */
   harpBlacklist: HarpBlacklist;
+  /**
+   * The PHP proxy's hold on PHP workers: `busyWorkers` counts proxied requests whose ExApp response has not
+   * ended yet, including those whose client has gone away.
+   */
+  phpProxy: { readonly busyWorkers: number };
+  /**
+   * Holds every request to Nextcloud matching `match` (before any routing) until `release()`: a Nextcloud that is
+   * slow to answer, so tests can keep a call in flight for as long as they need.
+   */
+  holdRequests(match: (method: string, path: string) => boolean): RequestHold;
   /** The AppAPI release played and what differs in it. */
   generation: AppApiGeneration;
   /** Nextcloud's settings pages: render a section, save a field as DeclarativeSection.vue does. */
@@ -86,6 +97,15 @@ export interface Simulator {
 
 const DAV_PATH = /^\/remote\.php\/dav(\/|$|\?)/;
 
+export interface RequestHold {
+  /** Requests held so far (released ones included). */
+  readonly held: number;
+  /** Resolves once a request is held (at once if one was). */
+  reached(): Promise<void>;
+  /** Lets every held request, and every later match, go on. */
+  release(): void;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const temporary = !options.dataDir;
@@ -106,6 +126,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const throttler = new Throttler();
   const blacklist = new HarpBlacklist();
+  const phpWorkers = new PhpWorkers();
   const lifecycle = new AppApiLifecycle(ctx);
 
   const identify = (request: http.IncomingMessage, path: string, tryBasic: boolean): ResolvedIdentity =>
@@ -116,9 +137,38 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   /** Who each request routed to Fastify is (decided once, before routing). */
   const identities = new WeakMap<http.IncomingMessage, ResolvedIdentity>();
 
+  const holds = new Set<{ match: (method: string, path: string) => boolean; gate: Promise<void>; onHeld: () => void }>();
+  const holdRequests = (match: (method: string, path: string) => boolean): RequestHold => {
+    let release = () => {};
+    let held = 0;
+    let onReached = () => {};
+    const reachedOnce = new Promise<void>((resolve) => (onReached = resolve));
+    const hold = { match, gate: new Promise<void>((resolve) => (release = resolve)), onHeld: () => (held++, onReached()) };
+    holds.add(hold);
+    return {
+      get held() {
+        return held;
+      },
+      reached: () => reachedOnce,
+      release() {
+        holds.delete(hold);
+        release();
+      },
+    };
+  };
+
   let fastifyHandler: http.RequestListener | undefined;
   // Proxies and DAV need every method and the raw body stream, so they bypass Fastify's router.
   const server = http.createServer((request, response) => {
+    const waiting = [...holds].filter((hold) => hold.match(request.method ?? 'GET', (request.url ?? '/').split('?')[0]!));
+    if (waiting.length > 0) {
+      for (const hold of waiting) hold.onHeld();
+      void Promise.all(waiting.map((hold) => hold.gate)).then(() => route(request, response));
+      return;
+    }
+    route(request, response);
+  });
+  function route(request: http.IncomingMessage, response: http.ServerResponse): void {
     const url = request.url ?? '/';
     const path = url.split('?')[0]!;
     const clientIp = request.socket.remoteAddress ?? '';
@@ -140,14 +190,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     if (PHP_PROXY_PATTERN.test(url)) {
-      handlePhpProxy(request, response, { ctx, throttler, identity, clientIp }).catch(fail);
+      handlePhpProxy(request, response, { ctx, throttler, workers: phpWorkers, identity, clientIp }).catch(fail);
     } else if (DAV_PATH.test(url)) {
       handleDav(request, response, ctx, identity);
     } else {
       identities.set(request, identity);
       fastifyHandler!(request, response);
     }
-  });
+  }
 
   const app: FastifyInstance = Fastify({
     logger: options.logLevel ? { level: options.logLevel } : false,
@@ -210,6 +260,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     lifecycle,
     throttler,
     harpBlacklist: blacklist,
+    phpProxy: phpWorkers,
+    holdRequests,
     generation,
     settingsPage: new SettingsPage(ctx, sessionCookie),
     occ: (args) => runOcc(ctx, lifecycle, args),

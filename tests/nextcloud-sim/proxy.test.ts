@@ -1,13 +1,18 @@
 // The simulator's two proxies against a purpose-built upstream ExApp that reports what it received.
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from './index.js';
 import { startSimulator } from './index.js';
 
 let sim: Simulator;
 let fixture: http.Server;
-let release: () => void = () => {};
+/** Responses of /stream the fixture keeps open until a test ends them. */
+const heldStreams = new Set<http.ServerResponse>();
+/** When the fixture ended its last /chunks response. */
+let chunksEndedAt = 0;
 const secret = 'fixture-secret-0123456789abcdef';
 
 function startFixture(): Promise<number> {
@@ -30,8 +35,18 @@ function startFixture(): Promise<number> {
     if (path === '/stream') {
       response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
       response.write('first;');
-      await new Promise<void>((resolve) => (release = resolve));
-      return response.end('second');
+      heldStreams.add(response);
+      response.on('close', () => heldStreams.delete(response));
+      return;
+    }
+    if (path === '/chunks') {
+      response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      for (const chunk of ['a;', 'b;']) {
+        response.write(chunk);
+        await sleep(150);
+      }
+      chunksEndedAt = Date.now();
+      return response.end('c');
     }
     response.writeHead(path === '/guarded' ? 401 : 200, { 'content-type': 'application/json; charset=utf-8' });
     response.end(JSON.stringify({ method: request.method, url, headers: request.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -52,13 +67,23 @@ beforeAll(async () => {
       { url: '^/user/.*$', verb: 'GET,POST', access_level: 1 },
       { url: '^/guarded$', verb: 'GET', access_level: 0, bruteforce_protection: [401] },
       { url: '^/excluded$', verb: 'GET', access_level: 0, headers_to_exclude: ['x-private'] },
+      { url: '^/chunks$', verb: 'GET,HEAD,POST,PUT,DELETE', access_level: 0 },
       { url: '^/.*$', verb: 'GET,POST,PUT,DELETE', access_level: 0 },
     ],
   });
 });
 
+/** Ends (or cuts off) every held /stream response, as an app ending or dropping its event streams. */
+function endHeldStreams(how: 'end' | 'close' = 'end'): void {
+  for (const response of heldStreams) {
+    heldStreams.delete(response);
+    if (how === 'end') response.end('second');
+    else response.destroy();
+  }
+}
+
 afterAll(async () => {
-  release();
+  endHeldStreams();
   await sim?.stop();
   fixture?.close();
 });
@@ -77,6 +102,24 @@ function rawGet(path: string): Promise<{ status: number } | 'dropped'> {
     request.on('error', () => resolve('dropped'));
   });
 }
+/** A request over a bare socket, noting when its first byte (status line included) arrives. */
+function rawExchange(method: string, path: string): Promise<{ firstByteAt: number; text: string }> {
+  const { port } = new URL(sim.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    });
+    let firstByteAt = 0;
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      firstByteAt ||= Date.now();
+      chunks.push(chunk);
+    });
+    socket.on('end', () => resolve({ firstByteAt, text: Buffer.concat(chunks).toString('utf8') }));
+    socket.on('error', reject);
+  });
+}
+const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, sleep(ms, 'timeout' as const)]);
 const userOf = (echo: Echo) => Buffer.from(echo.headers['authorization-app-api'] ?? '', 'base64').toString().split(':')[0];
 
 describe('PHP proxy', () => {
@@ -171,20 +214,49 @@ describe('PHP proxy', () => {
     expect(await (await fetch(php('page.html'))).text()).toMatch(/<script nonce="[^"]+">1<\/script>/);
   });
 
-  it('streams GET responses but buffers PUT responses', async () => {
-    const streamed = await fetch(php('stream'));
-    const reader = streamed.body!.getReader();
-    const first = await Promise.race([reader.read(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 3000))]);
-    expect(first).not.toBe('timeout');
-    expect(new TextDecoder().decode((first as { value: Uint8Array }).value)).toBe('first;');
-    release();
-    await reader.cancel();
+  it.each(['GET', 'POST', 'PUT', 'DELETE', 'HEAD'])('sends nothing of a %s response, not even its status line, before the app ended it', async (method) => {
+    const startedAt = Date.now();
+    const { firstByteAt, text } = await rawExchange(method, '/index.php/apps/app_api/proxy/fixture/chunks');
+    expect(chunksEndedAt).toBeGreaterThan(startedAt);
+    expect(firstByteAt).toBeGreaterThanOrEqual(chunksEndedAt);
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toMatch(/\r\ncache-control: no-store\r\n/i);
+    if (method === 'HEAD') expect(text).toMatch(/\r\n\r\n$/);
+    else expect(text).toMatch(/\r\ncontent-length: 5\r\n[\s\S]*\r\n\r\na;b;c$/i);
+  });
 
-    const putResponse = fetch(php('stream'), { method: 'PUT', body: '' });
-    const early = await Promise.race([putResponse.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 700))]);
-    expect(early).toBe('waiting');
-    release();
-    expect(await (await putResponse).text()).toBe('first;second');
+  it('keeps the client without headers and a PHP worker busy while the app holds its response open', async () => {
+    expect(sim.phpProxy.busyWorkers).toBe(0);
+    const answer = fetch(php('stream'));
+    await vi.waitFor(() => expect(sim.phpProxy.busyWorkers).toBe(1));
+    expect(await within(answer, 700)).toBe('timeout');
+    expect(sim.phpProxy.busyWorkers).toBe(1);
+    endHeldStreams();
+    const response = await answer;
+    expect(await response.text()).toBe('first;second');
+    expect(sim.phpProxy.busyWorkers).toBe(0);
+  });
+
+  it('keeps the worker busy after the client left, until the app ends its response', async () => {
+    const client = new AbortController();
+    const answer = fetch(php('stream'), { signal: client.signal }).catch(() => 'aborted');
+    await vi.waitFor(() => expect(sim.phpProxy.busyWorkers).toBe(1));
+    client.abort();
+    expect(await answer).toBe('aborted');
+    await sleep(300);
+    // PHP, blocked in curl, neither notices the client leaving nor hangs up on the app.
+    expect(sim.phpProxy.busyWorkers).toBe(1);
+    expect(heldStreams.size).toBe(1);
+    endHeldStreams();
+    await vi.waitFor(() => expect(sim.phpProxy.busyWorkers).toBe(0));
+  });
+
+  it('frees the worker and answers 500 when the app drops the connection mid-response', async () => {
+    const answer = fetch(php('stream'));
+    await vi.waitFor(() => expect(sim.phpProxy.busyWorkers).toBe(1));
+    endHeldStreams('close');
+    expect((await answer).status).toBe(500);
+    expect(sim.phpProxy.busyWorkers).toBe(0);
   });
 
   it('throttles an IP once a protected route answered its brute-force status ten times', async () => {
@@ -243,11 +315,14 @@ describe('HaRP path', () => {
     expect(await rawGet('/exapps/fixture/x/../y')).toBe('dropped');
   });
 
-  it('streams', async () => {
-    const reader = (await fetch(harp('stream'))).body!.getReader();
-    const first = await Promise.race([reader.read(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 3000))]);
-    expect(first).not.toBe('timeout');
-    release();
-    await reader.cancel();
+  it('streams: the first chunk arrives while the app still holds the response open', async () => {
+    const response = await within(fetch(harp('stream')), 3000);
+    if (response === 'timeout') throw new Error('no headers from HaRP within 3 s');
+    const first = await within(response.body!.getReader().read(), 3000);
+    if (first === 'timeout') throw new Error('no first chunk from HaRP within 3 s');
+    expect(new TextDecoder().decode(first.value)).toBe('first;');
+    expect(heldStreams.size).toBe(1);
+    expect(sim.phpProxy.busyWorkers).toBe(0);
+    endHeldStreams();
   });
 });

@@ -61,11 +61,11 @@ export function rawOAuth(deployment: () => Deployment) {
 
 
   /** Register, authorize as `user`, consent: the code the client would receive. */
-  async function obtainCode(user = 'alice', scope = 'files.read talk.read'): Promise<Flow> {
+  async function obtainCode(user = 'alice', scope = 'files.read talk.read', resource = deployment().connector): Promise<Flow> {
     const client = await register();
     const { verifier, challenge } = pkce();
     const state = randomBytes(8).toString('hex');
-    const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope, state, resource: deployment().connector }, user);
+    const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope, state, resource }, user);
     expect(consent.status).toBe(200);
     const back = navigationTarget((await submitConsent(consent.page, user)).page);
     const url = new URL(back!);

@@ -9,6 +9,7 @@ import type { ResolvedIdentity } from '../identity.js';
 import { isAdmin } from '../state.js';
 import type { Throttler } from '../throttle.js';
 import { rebuildQueryLikePhp } from './php-query.js';
+import type { PhpWorkers } from './php-workers.js';
 import { hasDotDotSegment, matchPhpProxyRoute } from './routes-table.js';
 import { appApiHeaders, readBody, requestExApp } from './upstream.js';
 
@@ -40,12 +41,13 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 export interface ProxyDeps {
   ctx: SimContext;
   throttler: Throttler;
+  workers: PhpWorkers;
   identity: ResolvedIdentity;
   clientIp: string;
 }
 
 export async function handlePhpProxy(request: http.IncomingMessage, response: http.ServerResponse, deps: ProxyDeps): Promise<void> {
-  const { ctx, throttler, identity, clientIp } = deps;
+  const { ctx, throttler, workers, identity, clientIp } = deps;
   const match = PHP_PROXY_PATTERN.exec(request.url ?? '');
   const method = (request.method ?? 'GET').toUpperCase();
   if (!match) return notFound(response);
@@ -101,9 +103,15 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
 
   const query = rebuildQueryLikePhp(match[3] ?? '');
   let upstream: http.IncomingMessage;
+  let upstreamBody: Buffer;
   try {
-    // ExAppGet forwards a HEAD request as GET.
-    upstream = await followRedirects(app, { method: method === 'HEAD' ? 'GET' : method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
+    // Guzzle's CurlHandler ignores `stream => true`: the whole response is downloaded before PHP sees any of it.
+    // The client's disconnect is not watched: the worker stays with curl until the ExApp ends the response.
+    [upstream, upstreamBody] = await workers.hold(async () => {
+      // ExAppGet forwards a HEAD request as GET.
+      const answer = await followRedirects(app, { method: method === 'HEAD' ? 'GET' : method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
+      return [answer, await readBody(answer)] as const;
+    });
   } catch (error) {
     response.writeHead(500, { 'content-type': 'text/plain' }).end(`Proxy error: ${(error as Error).message}`);
     return;
@@ -132,22 +140,12 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
   Object.assign(outHeaders, appHeaders);
 
   if (method === 'HEAD') {
-    upstream.resume();
     response.writeHead(status, outHeaders).end();
     return;
   }
-  // Nextcloud's client streams only GET and POST; PUT/DELETE responses and .html pages arrive buffered.
-  if (isHtmlPath || method === 'PUT' || method === 'DELETE') {
-    let buffered = await readBody(upstream);
-    if (isHtmlPath) buffered = Buffer.from(buffered.toString('utf8').replaceAll('<script', `<script nonce="${randomBytes(16).toString('base64')}"`));
-    delete outHeaders['content-length'];
-    response.writeHead(status, { ...outHeaders, 'content-length': String(buffered.length) }).end(buffered);
-    return;
-  }
-  response.writeHead(status, outHeaders);
-  response.flushHeaders();
-  upstream.pipe(response);
-  response.on('close', () => upstream.destroy());
+  const sent = isHtmlPath ? Buffer.from(upstreamBody.toString('utf8').replaceAll('<script', `<script nonce="${randomBytes(16).toString('base64')}"`)) : upstreamBody;
+  delete outHeaders['content-length'];
+  response.writeHead(status, { ...outHeaders, 'content-length': String(sent.length) }).end(sent);
 }
 
 /** Guzzle's default allow_redirects: follow up to 5 hops; 301-303 turn into GET without a body. */
@@ -165,7 +163,8 @@ async function followRedirects(
       upstream.destroy();
       throw new Error(`Will not follow more than ${MAX_REDIRECTS} redirects`);
     }
-    upstream.resume();
+    // curl reads a redirect's body before it follows the Location.
+    await readBody(upstream);
     const target = new URL(location, EXAPP_ORIGIN + current.path);
     const keepMethod = status === 307 || status === 308;
     const headers = { ...current.headers };

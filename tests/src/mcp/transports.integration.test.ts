@@ -11,23 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../support/browser.js';
 import type { Deployment, ProxyKind } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
-import { BrowserOAuthProvider } from '../../support/mcp-oauth-client.js';
+import { BrowserOAuthProvider, connectWithOAuth } from '../../support/mcp-oauth-client.js';
 import { rawOAuth } from '../../support/oauth-raw.js';
-
-type Rpc = { jsonrpc: '2.0'; id?: number; result?: Record<string, unknown>; error?: { code: number; message: string } };
-
-/** The JSON-RPC answer of a response in either form: one JSON body, or the message events of a stream. */
-async function answerOf(response: Response): Promise<Rpc> {
-  const body = await response.text();
-  if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(body) as Rpc;
-  const messages = body
-    .split('\n')
-    .filter((line) => line.startsWith('data: ') && line.length > 6)
-    .map((line) => JSON.parse(line.slice(6)) as Rpc);
-  const answer = messages.find((message) => message.id !== undefined);
-  if (!answer) throw new Error(`no answer in stream: ${body}`);
-  return answer;
-}
+import type { Rpc } from '../../support/rpc.js';
+import { answerOf } from '../../support/rpc.js';
 
 const textOf = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
@@ -144,6 +131,35 @@ describe.each<ProxyKind>(['php', 'harp'])('MCP transports through the %s proxy',
     expect(textOf(result)).toContain('/Shared/Plans');
   });
 
+  it('ends a session on DELETE that names a JSON content type and carries no body', async () => {
+    const init = await post(tokens.alice!, { id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const ended = await fetch(deployment.connector, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/json', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+    expect(ended.status).toBe(200);
+    expect((await request(tokens.alice!, 'tools/list', {}, { 'mcp-session-id': session })).status).toBe(404);
+  });
+
+  it('audits a refused tool call inside a JSON-RPC batch like the same call sent alone', async () => {
+    const refusals = async () => {
+      const response = await fetch(`${deployment.url('admin/api/v1/audit')}?user=alice`, { headers: { cookie: deployment.sim.sessionCookie('admin') } });
+      const { entries } = (await response.json()) as { entries: Array<{ tool: string; errorCode: string | null }> };
+      return entries.filter((entry) => entry.tool === 'files_create_folder' && entry.errorCode === 'insufficient_scope').length;
+    };
+    const before = await refusals();
+    const batch = await fetch(deployment.connector, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens.alice}`, 'mcp-protocol-version': '2025-03-26' },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 101, method: 'tools/list', params: {} },
+        { jsonrpc: '2.0', id: 102, method: 'tools/call', params: { name: 'files_create_folder', arguments: { path: '/Batch' } } },
+      ]),
+    });
+    expect(batch.status).toBe(403);
+    expect(batch.headers.get('www-authenticate')).toContain('scope="files.read files.write"');
+    expect(await refusals()).toBe(before + 1);
+  });
+
   it('records every call in the audit log, which only admins can read', async () => {
     const read = (user: string, query = '') => fetch(`${deployment.url('admin/api/v1/audit')}${query}`, { headers: { cookie: deployment.sim.sessionCookie(user) } });
     expect((await read('alice')).status).not.toBe(200);
@@ -217,13 +233,28 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI).each<ProxyKind>(['php',
     await client.close();
   });
 
-  it('serves the same tools over the legacy HTTP+SSE transport', async () => {
-    const client = new Client({ name: 'legacy-client', version: '1.0.0' });
-    await client.connect(new SSEClientTransport(new URL(deployment.url('sse')), { authProvider: provider }));
-    const me = (await client.callTool({ name: 'whoami', arguments: {} })) as CallToolResult;
-    expect(me.structuredContent).toMatchObject({ userId: 'alice' });
-    const listed = (await client.callTool({ name: 'files_list', arguments: { path: '/Documents' } })) as CallToolResult;
-    expect(textOf(listed)).toContain('From the assistant.md');
-    await client.close();
+  it.runIf(kind === 'harp')('serves the same tools over the legacy HTTP+SSE transport, signing in from a cold start for its own resource', async () => {
+    // A new client: tokens for the connector's /mcp are not accepted at /sse, which is a resource of its own.
+    const legacy = await BrowserOAuthProvider.create(browser, { user: 'alice', password: 'alice' });
+    try {
+      const connection = await connectWithOAuth(deployment.url('sse'), legacy, { transport: 'sse' });
+      expect(legacy.authorizationUrls[0]!.searchParams.get('resource')).toBe(deployment.url('sse'));
+      const me = await connection.callTool({ name: 'whoami', arguments: {} });
+      expect(me.structuredContent).toMatchObject({ userId: 'alice' });
+      const listed = await connection.callTool({ name: 'files_list', arguments: { path: '/Documents' } });
+      expect(textOf(listed)).toContain('From the assistant.md');
+      await connection.close();
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it.runIf(kind === 'php')('refuses the legacy HTTP+SSE stream behind the PHP proxy at once, saying what to use instead', async () => {
+    const response = await fetch(deployment.url('sse'), { headers: { accept: 'text/event-stream' } });
+    expect(response.status).toBe(405);
+    const { error } = (await response.json()) as { error: { message: string } };
+    expect(error.message).toContain("Nextcloud's PHP proxy cannot hold");
+    expect(error.message).toContain(`${deployment.connector}, which answers every request in JSON`);
+    await expect(new Client({ name: 'legacy-client', version: '1.0.0' }).connect(new SSEClientTransport(new URL(deployment.url('sse')), { authProvider: provider }))).rejects.toThrow(/405/);
   });
 });

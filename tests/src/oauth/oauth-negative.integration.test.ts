@@ -14,9 +14,9 @@ let d: Deployment;
 
 const { navigationTarget, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
 
-const ALIAS = 'https://cloud.example.com/exapps/mcp_gateway';
-
 describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
+  // The same entrance under another host name (and, for the PHP proxy, with pretty URLs: without index.php).
+  const ALIAS = kind === 'harp' ? 'https://cloud.example.com/exapps/mcp_gateway' : 'https://cloud.example.com/apps/app_api/proxy/mcp_gateway';
   beforeAll(async () => {
     d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' } });
   });
