@@ -30,7 +30,7 @@ async function measure(name: string, send: () => Promise<Response>): Promise<voi
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
-  console.log(`${name.padEnd(44)} ${String(Math.round(latencies.length / seconds)).padStart(6)} req/s   p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms`);
+  console.log(`${name.padEnd(54)} ${String(Math.round(latencies.length / seconds)).padStart(6)} req/s   p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms`);
 }
 
 /** An access token for `user`, obtained the way a client and the person's browser would (no shortcuts). */
@@ -70,7 +70,7 @@ try {
   const bearer = { authorization: `Bearer ${await accessToken(proxy, cookie)}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
   const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
   await measure('POST /mcp 401 challenge (proxy, no token)', () => fetch(`${proxy}/mcp`, { method: 'POST' }).then((response) => (response.status === 401 ? new Response('') : response)));
-  await measure('POST /mcp tools/call whoami (proxy, token + OCS)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: call }));
+  await measure('POST /mcp 2025 tools/call whoami (stateless, token + OCS)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: call }));
   // The same call inside a session: the server and transport already exist.
   const init = await fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
   await init.arrayBuffer();
@@ -78,20 +78,30 @@ try {
   // Within a session every request needs its own JSON-RPC id.
   let id = 1;
   const numbered = (name: string, args: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } });
-  await measure('POST /mcp tools/call whoami (in a session)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('whoami', {}) }));
-  await measure('POST /mcp tools/call files_list (session, PROPFIND)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('files_list', { path: '/Documents' }) }));
+  await measure('POST /mcp 2025 tools/call whoami (in a session)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('whoami', {}) }));
+  await measure('POST /mcp 2025 tools/call files_list (session, PROPFIND)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('files_list', { path: '/Documents' }) }));
+  // 2026-07-28: no session; every request carries its protocol revision, client and capabilities in _meta.
+  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+  const modern = (method: string, params: Record<string, unknown>, name?: string) => ({
+    method: 'POST',
+    headers: { ...bearer, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: { ...params, _meta: envelope } }),
+  });
+  await measure('POST /mcp 2026-07-28 tools/list (stateless)', () => fetch(`${proxy}/mcp`, modern('tools/list', {})));
+  await measure('POST /mcp 2026-07-28 tools/call whoami (stateless)', () => fetch(`${proxy}/mcp`, modern('tools/call', { name: 'whoami', arguments: {} }, 'whoami')));
+  await measure('POST /mcp 2026-07-28 tools/call files_list (PROPFIND)', () => fetch(`${proxy}/mcp`, modern('tools/call', { name: 'files_list', arguments: { path: '/Documents' } }, 'files_list')));
   console.log(`app RSS after load: ${rssOf(app.process.pid!)}`);
-  // Sessions are bounded: a flood of initialize requests keeps at most 20 per user and client.
+  // Sessions are bounded: a flood of initialize requests keeps at most 20 per user and client, 50 per user.
   const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
   const SESSIONS = 1000;
-  // Distinct clients: one user and client keeps at most 20 sessions.
+  // Distinct clients: one user and client keeps at most 20 sessions, one user across clients 50.
   const owners = await Promise.all(Array.from({ length: 4 }, () => accessToken(proxy, cookie)));
   for (let index = 0; index < SESSIONS; index++) {
     const token = owners[index % owners.length]!;
     const response = await fetch(`${proxy}/mcp`, { method: 'POST', headers: { ...bearer, authorization: `Bearer ${token}` }, body: initialize });
     await response.arrayBuffer();
   }
-  console.log(`app RSS after ${SESSIONS} initialize requests (4 clients, at most 20 sessions each kept): ${rssOf(app.process.pid!)}`);
+  console.log(`app RSS after ${SESSIONS} initialize requests (4 clients of one user: at most 50 sessions kept): ${rssOf(app.process.pid!)}`);
 } finally {
   await app.stop();
   await sim.stop();

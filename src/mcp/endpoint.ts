@@ -5,7 +5,7 @@
 // client can step up. Only then does a transport see the message.
 //
 // Nothing is held open behind Nextcloud's PHP proxy, which buffers whole responses: there every answer is one
-// JSON body, and the standalone GET stream, subscriptions/listen and the legacy SSE stream are refused.
+// JSON body, and the standalone GET stream and the legacy SSE stream are refused.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
@@ -41,9 +41,6 @@ export interface McpDeps {
 
 const UNPARSABLE = Symbol('unparsable body');
 
-/** Open subscriptions/listen streams one user may hold (they are per request in 2026-07-28, so bounded here). */
-const LISTEN_STREAMS_PER_USER = 4;
-
 /** JSON-RPC error bodies for HTTP-level refusals (the id is unknown at this point). */
 function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -60,15 +57,12 @@ function calledTools(body: unknown): string[] {
   return messagesOf(body).flatMap((message) => (message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : []));
 }
 
-const methodOf = (body: unknown) => (messagesOf(body).length === 1 && !Array.isArray(body) ? messagesOf(body)[0]!.method : undefined);
-
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {
   const { config, oauth } = deps;
   const tools = new Map(deps.tools.map((tool) => [tool.name, tool]));
   const sessions = new SessionRegistry(config.sessions, (session, reason) => app.log.info({ session: session.kind, reason }, 'MCP session ended'));
   /** Every exchange handed to a transport and not answered yet, so none is left without an answer at shutdown. */
   const inFlight = new Set<PendingExchange>();
-  const listening = new Map<string, number>();
 
   const newServer = () => createMcpServer({ name: config.appDisplayName, version: config.appVersion, nextcloud: deps.nextcloud, tools: deps.tools, audit: deps.audit, log: app.log });
   const reportError = (error: Error) => app.log.warn({ err: error.message }, 'MCP request failed');
@@ -178,24 +172,15 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const unparsable = (request: FastifyRequest, reply: FastifyReply) => request.body === UNPARSABLE && (rpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.'), true);
 
-  /** A 2026-07-28 request: one stateless exchange through the SDK's per-request handler. */
-  const serveModernRequest = async (request: FastifyRequest, reply: FastifyReply, admitted: { identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints }) => {
-    const { urls, identity } = admitted;
-    const listen = methodOf(request.body) === 'subscriptions/listen';
-    if (listen) {
-      if (!urls.streaming) return rpcError(reply, 200, -32601, noStreamHere(urls, 'subscriptions/listen', 'mcp'));
-      const open = listening.get(identity.userId) ?? 0;
-      if (open >= LISTEN_STREAMS_PER_USER) return rpcError(reply, 200, -32000, `${identity.userId} already holds ${open} open subscription streams; close one first.`);
-      listening.set(identity.userId, open + 1);
-      reply.raw.once('close', () => {
-        const left = (listening.get(identity.userId) ?? 1) - 1;
-        if (left > 0) listening.set(identity.userId, left);
-        else listening.delete(identity.userId);
-      });
-    }
+  /**
+   * A 2026-07-28 request: one stateless exchange through the SDK's per-request handler. subscriptions/listen holds
+   * nothing either: the server offers no change notifications, so the SDK acknowledges an empty subscription and
+   * completes the stream at once.
+   */
+  const serveModernRequest = async (request: FastifyRequest, reply: FastifyReply, admitted: { auth: AuthInfo; urls: PublicEndpoints }) => {
     const { req, res } = takeOver(request, reply, admitted.auth);
-    if (!listen) track(request.body, res);
-    await serveModern[urls.streaming ? 'streaming' : 'json'](req, res, request.body).catch((error: unknown) => failed(request, res, error));
+    track(request.body, res);
+    await serveModern[admitted.urls.streaming ? 'streaming' : 'json'](req, res, request.body).catch((error: unknown) => failed(request, res, error));
     return reply;
   };
 

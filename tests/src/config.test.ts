@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, APP_DISPLAY_NAME: 'Array' }).appDisplayName).toBe('Array');
   });
 
+  it('decides the answer mode per request unless JSON is forced; the former sse value means the same, with a warning', () => {
+    expect(loadConfig(base).responseMode).toBe('auto');
+    expect(loadConfig({ ...base, MCP_GATEWAY_RESPONSE_MODE: 'json' }).responseMode).toBe('json');
+    const former = loadConfig({ ...base, MCP_GATEWAY_RESPONSE_MODE: 'sse' });
+    expect(former.responseMode).toBe('auto');
+    expect(former.warnings.join('\n')).toContain('MCP_GATEWAY_RESPONSE_MODE=sse is treated as auto');
+  });
+
   it('honours a public base URL override', () => {
     const config = loadConfig({ ...base, MCP_GATEWAY_PUBLIC_URL: 'https://cloud.example.com/exapps/mcp_gateway/' });
     expect(config.publicBaseUrl).toBe('https://cloud.example.com/exapps/mcp_gateway');

@@ -114,6 +114,22 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
     await viaHarp.text();
   });
 
+  /** A 2026-07-28 subscriptions/listen request, with the per-request envelope the SDK v2 client sends. */
+  const listen = (url: string, token: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'listen-1',
+        method: 'subscriptions/listen',
+        params: {
+          notifications: { toolsListChanged: true },
+          _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} },
+        },
+      }),
+    });
+
   it('refuses every held-open response behind the PHP proxy, naming the HaRP URL that streams', async () => {
     const token = await tokenFor('php', `${bases.php}/mcp`);
     const init = await initialize(`${bases.php}/mcp`, token);
@@ -125,5 +141,19 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
     const legacy = await fetch(`${bases.php}/sse`, { headers: { accept: 'text/event-stream' } });
     expect(legacy.status).toBe(405);
     expect(((await legacy.json()) as { error: { message: string } }).error.message).toContain(`${bases.harp}/sse (HaRP)`);
+    // subscriptions/listen, the 2026-07-28 stream: with no change notifications on offer it is acknowledged empty
+    // and completes at once, through either proxy.
+    for (const [url, entranceToken] of [
+      [`${bases.php}/mcp`, token],
+      [`${bases.harp}/mcp`, await tokenFor('harp', `${bases.harp}/mcp`)],
+    ] as const) {
+      const subscription = await listen(url, entranceToken);
+      expect(subscription.status).toBe(200);
+      const events = await subscription.text();
+      expect(events).toContain('"method":"notifications/subscriptions/acknowledged","params":{"notifications":{}');
+      expect(events).toContain('"id":"listen-1","result":{"resultType":"complete"');
+    }
+    // Nothing the app answered holds a PHP worker.
+    expect(deployment.sim.phpProxy.busyWorkers).toBe(0);
   });
 });
