@@ -29,7 +29,7 @@ import { isAllowedOrigin } from './origin.js';
 import type { RequestGrant } from './server.js';
 import { createMcpServer } from './server.js';
 import type { PendingExchange, Session } from './sessions.js';
-import { SessionRegistry, answerAbandoned, requestIds, sessionOwner } from './sessions.js';
+import { SessionRegistry, answerAbandoned, requestIds, rpcMessages, sessionOwner } from './sessions.js';
 
 export interface McpDeps {
   config: AppConfig;
@@ -46,15 +46,9 @@ function rpcError(reply: FastifyReply, status: number, code: number, message: st
   return reply.code(status).send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** The JSON-RPC messages of a body: one message or a batch. */
-function messagesOf(body: unknown): Array<{ method?: unknown; params?: { name?: unknown } }> {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.filter((message): message is { method?: unknown } => typeof message === 'object' && message !== null);
-}
-
 /** The tools the tools/call messages of a body (alone or in a batch) name. */
 function calledTools(body: unknown): string[] {
-  return messagesOf(body).flatMap((message) => (message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : []));
+  return rpcMessages(body).flatMap((message) => (message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : []));
 }
 
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {

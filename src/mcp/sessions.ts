@@ -43,14 +43,14 @@ export function sessionOwner(userId: string, clientId: string): string {
   return `${userId}\u0000${clientId}`;
 }
 
+/** The JSON-RPC messages of a body: one message or a batch (anything else in it is no message). */
+export function rpcMessages(body: unknown): Array<{ id?: unknown; method?: unknown; params?: { name?: unknown } }> {
+  return (Array.isArray(body) ? body : [body]).filter((message): message is { method?: unknown } => typeof message === 'object' && message !== null);
+}
+
 /** The JSON-RPC request ids a message (or batch) carries; notifications and responses have none. */
 export function requestIds(body: unknown): RpcId[] {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.flatMap((message) => {
-    if (typeof message !== 'object' || message === null) return [];
-    const { id, method } = message as { id?: unknown; method?: unknown };
-    return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : [];
-  });
+  return rpcMessages(body).flatMap(({ id, method }) => (typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : []));
 }
 
 /**
