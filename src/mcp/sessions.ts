@@ -129,7 +129,11 @@ export class SessionRegistry {
 
   private heaviestHolder(): Session[] {
     const byUser = new Map<string, Session[]>();
-    for (const session of this.sessions.values()) byUser.set(session.userId, [...(byUser.get(session.userId) ?? []), session]);
+    for (const session of this.sessions.values()) {
+      const held = byUser.get(session.userId);
+      if (held) held.push(session);
+      else byUser.set(session.userId, [session]);
+    }
     return [...byUser.values()].reduce((heaviest, sessions) => (sessions.length > heaviest.length ? sessions : heaviest), [] as Session[]);
   }
 

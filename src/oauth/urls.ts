@@ -59,24 +59,38 @@ export interface EntranceBases {
   harpDeployed: boolean;
 }
 
-const isHarpForm = (base: string, appId: string) => base.endsWith(`${HARP_PREFIX}/${appId}`);
+/** Where the proxies put an app under Nextcloud (with and without index.php for the PHP proxy). */
+const PROXY_PREFIXES = [
+  { prefix: PHP_PROXY_PREFIX, form: 'php' },
+  { prefix: '/apps/app_api/proxy', form: 'php' },
+  { prefix: HARP_PREFIX, form: 'harp' },
+] as const;
+
+/** Which proxy a public base is the form of, and Nextcloud's web root before it; null for any other URL. */
+function proxyForm(base: string, appId: string): { form: 'php' | 'harp'; webRoot: string } | null {
+  for (const { prefix, form } of PROXY_PREFIXES) {
+    const suffix = `${prefix}/${appId}`;
+    if (base.endsWith(suffix)) return { form, webRoot: base.slice(0, -suffix.length) };
+  }
+  return null;
+}
 
 /**
  * The public base of each entrance, from the configured one: a PHP-proxy or HaRP base names its sibling under the
  * same Nextcloud; a base of neither form (an admin's own reverse proxy) stands for both.
  */
 export function entranceBases(configured: string, aliases: readonly string[], appId: string, harpDeployed: boolean): EntranceBases {
-  const webRoot = nextcloudWebRoot(configured, appId);
-  const custom = !isHarpForm(configured, appId) && !configured.endsWith(`${PHP_PROXY_PREFIX}/${appId}`) && !configured.endsWith(`/apps/app_api/proxy/${appId}`);
-  const php = isHarpForm(configured, appId) ? `${webRoot}${PHP_PROXY_PREFIX}/${appId}` : configured;
-  const harp = custom || isHarpForm(configured, appId) ? configured : `${webRoot}${HARP_PREFIX}/${appId}`;
+  const known = proxyForm(configured, appId);
+  const php = known?.form === 'harp' ? `${known.webRoot}${PHP_PROXY_PREFIX}/${appId}` : configured;
+  const harp = known?.form === 'php' ? `${known.webRoot}${HARP_PREFIX}/${appId}` : configured;
   const others = aliases.filter((alias) => alias !== php && alias !== harp);
+  const isHarpForm = (alias: string) => proxyForm(alias, appId)?.form === 'harp';
   return {
     configured,
     php,
     harp,
-    phpAliases: others.filter((alias) => !isHarpForm(alias, appId)),
-    harpAliases: others.filter((alias) => isHarpForm(alias, appId)),
+    phpAliases: others.filter((alias) => !isHarpForm(alias)),
+    harpAliases: others.filter(isHarpForm),
     harpDeployed,
   };
 }
@@ -90,7 +104,7 @@ export function publicEndpoints(bases: EntranceBases, entrance: Entrance, appId:
   const own = entrance === 'harp' ? [bases.harp, ...bases.harpAliases] : [bases.php, ...bases.phpAliases];
   const base = own[0]!;
   const every = [...new Set([bases.php, ...bases.phpAliases, ...(bases.harpDeployed ? [bases.harp, ...bases.harpAliases] : [])])];
-  const resourceOf = (path: McpPath) => (path === 'mcp' ? connectorUrl(base) : `${base}/${path}`);
+  const resourceOf = (path: McpPath) => `${base}/${path}`;
   return {
     entrance,
     base,
@@ -120,11 +134,7 @@ export function publicEndpoints(bases: EntranceBases, entrance: Entrance, appId:
 
 /** Nextcloud's own URL as the public sees it: the public base without the proxy's suffix. */
 export function nextcloudWebRoot(base: string, appId: string): string {
-  for (const prefix of [PHP_PROXY_PREFIX, '/apps/app_api/proxy', HARP_PREFIX]) {
-    const suffix = `${prefix}/${appId}`;
-    if (base.endsWith(suffix)) return base.slice(0, -suffix.length);
-  }
-  return new URL(base).origin;
+  return proxyForm(base, appId)?.webRoot ?? new URL(base).origin;
 }
 
 export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId' | 'listen' | 'responseMode'>;
