@@ -40,10 +40,10 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
       if (query.data.enabled === '1') {
         // Enabling is when an admin expects changed settings to show; read them fresh.
         deps.policy.invalidate();
-        const { urls } = await currentEndpoints(deps.policy, deps.config);
+        const { policy, urls } = await currentEndpoints(deps.policy, deps.config);
         // A form left by an earlier release (same field ids) would break the whole admin settings page.
         for (const legacy of LEGACY_FORM_IDS) await settings.unregisterForm(legacy);
-        await settings.registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000));
+        await settings.registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000, policy.redirectRules));
         await settings.registerForm(personalSettingsEntry(urls.connector, urls.connections));
         request.log.info('enabled: admin settings form and personal entry registered');
       } else {

@@ -5,10 +5,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
 import type { ClientRecord } from '../store/oauth.js';
-import { redirectUriMatches, resolveClient } from './clients.js';
+import { clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { consentPage, errorPage, navigate } from './pages.js';
+import { sourceOf } from './rate-limit.js';
 import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from './scopes.js';
 import type { Scope } from './scopes.js';
 import type { PublicEndpoints } from './urls.js';
@@ -90,6 +91,9 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     if (!client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) {
       throw new OAuthError('invalid_request', `The redirect_uri ${redirectUri.slice(0, 200)} is not one the client registered.`);
     }
+    // Registered under an earlier, wider policy is not enough: the rules in force decide.
+    const forbidden = redirectUriProblem(redirectUri, policy);
+    if (forbidden) throw new OAuthError('invalid_request', `This app may not be used here: ${forbidden}.`);
     return { client, redirectUri };
   };
 
@@ -123,13 +127,22 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     return navigate(reply, `Returning to ${client.clientName}`, clientRedirect(request.redirectUri, { code, state: request.state, iss: issuer }), `Access granted. Returning to ${client.clientName}…`);
   };
 
-  const refuse = (reply: FastifyReply, request: { redirectUri: string; state?: string }, error: OAuthError, issuer: string, clientName: string) =>
-    navigate(
-      reply,
-      `Returning to ${clientName}`,
-      clientRedirect(request.redirectUri, { error: error.code, error_description: error.description, state: request.state, iss: issuer }),
-      error.description,
-    );
+  /**
+   * Sends an error back to the client: at once when the redirect URI is trusted (or the person just answered the
+   * consent page, which named where it returns to); otherwise the error page, with a link the person may follow
+   * (RFC 9700 §4.11.2: anyone can register a redirect URI, and an automatic error redirect would make this server
+   * an open redirector for it).
+   */
+  const refuse = (
+    reply: FastifyReply,
+    request: { redirectUri: string; state?: string },
+    error: OAuthError,
+    { issuer, client, trusted }: { issuer: string; client: ClientRecord; trusted: boolean },
+  ) => {
+    const target = clientRedirect(request.redirectUri, { error: error.code, error_description: error.description, state: request.state, iss: issuer });
+    if (trusted) return navigate(reply, `Returning to ${client.clientName}`, target, error.description);
+    return errorPage(reply, 400, `${client.clientName} cannot connect`, error.description, { href: target, label: `Return to ${client.clientName} (${new URL(request.redirectUri).host})` });
+  };
 
   app.get('/oauth/authorize', async (request: FastifyRequest, reply) => {
     const resumed = resumeQuery.safeParse(request.query);
@@ -150,24 +163,29 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
       // RFC 6749 §4.1.2.1: never redirect to an unverified redirect URI.
       return errorPage(reply, 400, 'This app cannot connect', error.description);
     }
+    const userId = request.appApi.userId;
+    const answer = { issuer: urls.issuer, client, trusted: redirectTrusted(store, client, redirectUri, policy, userId) };
     let valid: ValidRequest;
     try {
       valid = validate(query.data, client, redirectUri, policy, urls);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      return refuse(reply, { redirectUri, state: query.data.state }, error, urls.issuer, client.clientName);
+      return refuse(reply, { redirectUri, state: query.data.state }, error, answer);
     }
 
-    const userId = request.appApi.userId;
     if (!userId) {
-      if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), urls.issuer, client.clientName);
+      if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
+      if (!stored && !oauth.limits.signIns.take(sourceOf(request))) {
+        request.log.warn({ source: sourceOf(request) }, 'authorization refused: too many sign-ins started from this address');
+        return errorPage(reply.header('retry-after', '60'), 429, 'Too many sign-ins', 'Too many sign-ins were started from your network. Wait a minute, then connect the app again.');
+      }
       const resume = stored?.id ?? store.insertPending(NOT_SIGNED_IN, query.data, PENDING_TTL_SECONDS);
       return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(`${urls.authorize}?resume=${resume}`), `Sign in to Nextcloud to connect ${client.clientName}.`);
     }
     const eligible = await oauth.eligibility.check(userId, policy);
     if (!eligible.ok) {
       request.log.info({ user: userId, client: client.clientId }, 'authorization refused: user not eligible');
-      return refuse(reply, valid, new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`), urls.issuer, client.clientName);
+      return refuse(reply, valid, new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`), answer);
     }
 
     // Consent is remembered per client, redirect URI and resource; asking for more than before asks again.
@@ -178,7 +196,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
       request.log.info({ user: userId, client: client.clientId }, 'authorization: consent already given');
       return issueCode(reply, userId, valid, client, valid.scopes as Scope[], urls.issuer);
     }
-    if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('consent_required', 'The user has not consented yet.'), urls.issuer, client.clientName);
+    if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('consent_required', 'The user has not consented yet.'), answer);
 
     const pendingId = store.insertPending(userId, valid, PENDING_TTL_SECONDS);
     const redirect = new URL(valid.redirectUri);
@@ -212,16 +230,21 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const { policy, urls } = await oauth.current(request);
     const client = store.getClient(valid.clientId);
     if (!client) return errorPage(reply, 400, 'This app cannot connect', 'The app is no longer registered. Start connecting it again.');
+    // The policy may have narrowed while the page was open.
+    const forbidden = clientKindProblem(client.kind, policy) ?? redirectUriProblem(valid.redirectUri, policy);
+    if (forbidden) return errorPage(reply, 400, 'This app cannot connect', forbidden);
+    // The person has just seen where the app returns to and chose to go on: sending the answer there is theirs.
+    const answer = { issuer: urls.issuer, client, trusted: true };
     if (form.data.decision === 'deny') {
       request.log.info({ user: userId, client: client.clientId }, 'consent denied');
-      return refuse(reply, valid, new OAuthError('access_denied', `${userId} denied access.`), urls.issuer, client.clientName);
+      return refuse(reply, valid, new OAuthError('access_denied', `${userId} denied access.`), answer);
     }
     const ticked = new Set(Array.isArray(form.data.scope) ? form.data.scope : form.data.scope ? [form.data.scope] : []);
     // The user may narrow what was asked, never widen it; the ceiling is applied again in case it changed.
     const scopes = valid.scopes.filter((scope): scope is Scope => ticked.has(scope) && isScope(scope) && policy.enabledScopes.includes(scope));
-    if (scopes.length === 0) return refuse(reply, valid, new OAuthError('access_denied', `${userId} allowed no scope.`), urls.issuer, client.clientName);
+    if (scopes.length === 0) return refuse(reply, valid, new OAuthError('access_denied', `${userId} allowed no scope.`), answer);
     const eligible = await oauth.eligibility.check(userId, policy);
-    if (!eligible.ok) return refuse(reply, valid, new OAuthError('access_denied', eligible.reason), urls.issuer, client.clientName);
+    if (!eligible.ok) return refuse(reply, valid, new OAuthError('access_denied', eligible.reason), answer);
     request.log.info({ user: userId, client: client.clientId, scopes }, 'consent given');
     return issueCode(reply, userId, valid, client, scopes, urls.issuer);
   });

@@ -3,6 +3,7 @@
 // passes on is only the verified identity; the client's token goes no further.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyUnavailableError } from '../policy/policy.js';
+import { grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
 import type { Scope } from './scopes.js';
 import { formatScopes, isScope } from './scopes.js';
@@ -50,6 +51,9 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Curr
     // The grant lookup is what makes revocation immediate for tokens that have not expired yet.
     if (!grant || grant.revokedAt !== null) return { ok: false, error: 'invalid_token', description: 'access was revoked; authorize again' };
     if (grant.userId !== check.claims.userId || grant.clientId !== check.claims.clientId) return { ok: false, error: 'invalid_token', description: 'the token does not match its grant' };
+    // The admin's client rules apply to tokens already issued, like the scope ceiling below.
+    const forbidden = grantPolicyProblem(grant, policy);
+    if (forbidden) return { ok: false, error: 'invalid_token', description: forbidden };
     oauth.store.touchGrant(grant.id);
     identity = { ...check.claims, scopes: check.claims.scopes.filter(isScope), grantId: grant.id, issuer: urls.issuer, expiresAt: check.expiresAt };
   }

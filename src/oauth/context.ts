@@ -15,6 +15,8 @@ import type { EligibilityChecker } from './eligibility.js';
 import { eligibilityChecker } from './eligibility.js';
 import type { ExternalVerifier } from './external-idp.js';
 import { createExternalVerifier } from './external-idp.js';
+import type { RateLimiter } from './rate-limit.js';
+import { rateLimiter } from './rate-limit.js';
 import type { SigningKeys } from './tokens.js';
 import { loadSigningKeys } from './tokens.js';
 import type { PublicEndpoints } from './urls.js';
@@ -31,8 +33,30 @@ export interface OAuthContext {
   /** Null unless the admin configured trusted external issuers. */
   external: ExternalVerifier | null;
   forms: FormTokens;
+  /** What one source address may make the server store without signing in. */
+  limits: AnonymousLimits;
   /** The policy in force and the public URLs of the entrance a request came through (default: the PHP proxy's). */
   current(request?: { headers: IncomingHttpHeaders }): Promise<{ policy: Policy; urls: PublicEndpoints }>;
+}
+
+export interface AnonymousLimits {
+  registrations: RateLimiter;
+  /** Authorization requests kept while a person signs in to Nextcloud. */
+  signIns: RateLimiter;
+  /** Registered clients that never obtained a grant; beyond this the oldest go. */
+  maxUnclaimedClients: number;
+}
+
+/**
+ * A flood from one address stops after a burst; ChatGPT and Claude, whose users all share a few addresses and which
+ * register a client on every fresh connection, stay well inside it.
+ */
+export function defaultAnonymousLimits(): AnonymousLimits {
+  return {
+    registrations: rateLimiter({ burst: 60, perMinute: 30 }),
+    signIns: rateLimiter({ burst: 120, perMinute: 60 }),
+    maxUnclaimedClients: 2000,
+  };
 }
 
 export async function createOAuthContext(deps: {
@@ -42,6 +66,7 @@ export async function createOAuthContext(deps: {
   policy: PolicySource;
   log: FastifyBaseLogger;
   documents?: ClientMetadataFetcher;
+  limits?: AnonymousLimits;
 }): Promise<OAuthContext> {
   const { config } = deps;
   const store = oauthStore(deps.db, { refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
@@ -57,6 +82,7 @@ export async function createOAuthContext(deps: {
     documents: deps.documents ?? createClientMetadataFetcher(),
     external: config.trustedIssuers.length > 0 ? createExternalVerifier(config.trustedIssuers) : null,
     forms: formTokens(deps.db),
+    limits: deps.limits ?? defaultAnonymousLimits(),
     current: (request) => currentEndpoints(deps.policy, config, request?.headers),
   };
 }

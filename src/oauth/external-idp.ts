@@ -29,6 +29,8 @@ function isIssuerUrl(value: string): boolean {
   return isSecureUrl(value) && !value.includes('?') && !value.includes('#');
 }
 
+const USER_CLAIM_RULE =
+  'is required: the name of the claim holding the Nextcloud user id, one users cannot change themselves (e.g. "sub" where the provider\'s subject is the Nextcloud user id, or a claim mapped from a directory attribute); "preferred_username" is editable by users in many providers';
 const secureUrl = z.string({ error: HTTPS_RULE }).refine(isSecureUrl, { error: HTTPS_RULE });
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
@@ -40,7 +42,11 @@ export const trustedIssuerSchema = z.strictObject({
     .union([nonEmpty('a non-empty string'), z.array(nonEmpty('a non-empty string')).min(1, { error: 'must not be an empty list' })], { error: 'must be a string or a list of strings' })
     .optional(),
   jwksUri: secureUrl.optional(),
-  userClaim: nonEmpty('the name of the claim holding the Nextcloud user id').default('preferred_username'),
+  // No default: the usual one, preferred_username, is a name many providers let users change themselves, and whoever
+  // sets it to another person's user id would act as that person here.
+  userClaim: z
+    .string({ error: USER_CLAIM_RULE })
+    .min(1, { error: USER_CLAIM_RULE }),
   scopeClaim: nonEmpty('the name of the claim holding the scopes').default('scope'),
   scopeMap: z.record(z.string(), z.array(scopeSchema), { error: 'must map provider scopes to lists of MCP Gateway scopes' }).default({}),
   algorithms: z.array(z.enum(ALGORITHMS, { error: `must list only ${ALGORITHMS.join(', ')}` })).min(1, { error: 'must list at least one algorithm' }).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
@@ -64,7 +70,7 @@ export function parseTrustedIssuers(json: string): TrustedIssuer[] {
   } catch (error) {
     throw new Error(`is not valid JSON (${(error as Error).message})`);
   }
-  if (!Array.isArray(value)) throw new Error('must be a JSON array of issuer objects, e.g. [{"issuer": "https://sso.example.com/realms/staff"}]');
+  if (!Array.isArray(value)) throw new Error('must be a JSON array of issuer objects, e.g. [{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub"}]');
   const problems: string[] = [];
   const issuers: TrustedIssuer[] = [];
   value.forEach((entry: unknown, index) => {

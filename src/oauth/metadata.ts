@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { corsPreflight } from '../http/cors.js';
 import { ADVERTISED_AUTH_METHODS, registerClient } from './clients.js';
+import { sourceOf } from './rate-limit.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { OFFLINE_ACCESS } from './scopes.js';
@@ -79,12 +80,19 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
   app.post('/oauth/register', { bodyLimit: 16 * 1024, config: { cors: true } }, async (request, reply) => {
     try {
       const { policy } = await oauth.current(request);
+      const source = sourceOf(request);
+      if (!oauth.limits.registrations.take(source)) {
+        request.log.warn({ source }, 'client registration refused: too many from this address');
+        reply.header('retry-after', String(oauth.limits.registrations.retryAfter(source)));
+        throw new OAuthError('temporarily_unavailable', 'Too many clients were registered from this address; try again in a minute.', 429);
+      }
       const { client, clientSecret } = registerClient(oauth.store, request.body, policy);
+      const evicted = oauth.store.capUnclaimedClients(oauth.limits.maxUnclaimedClients);
+      if (evicted > 0) request.log.warn({ evicted }, 'registered clients that never signed in were dropped to stay within the cap');
       request.log.info({ client: client.clientId, name: client.clientName, method: client.tokenEndpointAuthMethod }, 'client registered');
       return reply
         .code(201)
         .send({
-          ...client.metadata,
           client_id: client.clientId,
           client_id_issued_at: client.createdAt,
           client_name: client.clientName,

@@ -28,8 +28,10 @@ export function navigate(reply: FastifyReply, title: string, target: string, mes
   );
 }
 
-export function errorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-  return sendPage(reply.header('x-frame-options', 'DENY'), title, html`<h1>${title}</h1><p id="error">${message}</p>`, status);
+/** An error a person reads; `link` offers a way on that they choose to follow (never followed by itself). */
+export function errorPage(reply: FastifyReply, status: number, title: string, message: string, link?: { href: string; label: string }): FastifyReply {
+  const onward = link ? html`<p><a id="return" href="${link.href}" rel="noreferrer">${link.label}</a></p>` : '';
+  return sendPage(reply.header('x-frame-options', 'DENY'), title, html`<h1>${title}</h1><p id="error">${message}</p>${onward}`, status);
 }
 
 export interface ConsentView {

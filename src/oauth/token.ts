@@ -6,6 +6,7 @@ import { basicCredentials, isBasic } from '../http/basic-auth.js';
 import type { ClientRecord } from '../store/oauth.js';
 import { hashSecret } from '../store/oauth.js';
 import { matchResource, pkceChallenge } from './authorize.js';
+import { clientKindProblem, grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { isScope, splitScopeString } from './scopes.js';
@@ -70,6 +71,9 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
       const params = body.data;
       const client = authenticateClient(oauth, request, params);
       const { policy, urls } = await oauth.current(request);
+      // A kind of client the admin turned off gets nothing more, whenever it registered (revoking stays open to it).
+      const refused = clientKindProblem(client.kind, policy);
+      if (refused) throw new OAuthError('invalid_client', refused);
       const refreshTtl = client.grantTypes.includes('refresh_token') ? policy.refreshTokenSeconds : null;
 
       let grantOutcome: { grantId: string; userId: string; scopes: string[]; resource: string; refreshToken?: string };
@@ -95,6 +99,12 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
           } as const;
           throw new OAuthError('invalid_grant', reasons[redeemed.status]);
         }
+        // The policy may have narrowed between consent and this exchange.
+        const forbidden = grantPolicyProblem(redeemed.grant, policy);
+        if (forbidden) {
+          store.revokeGrant(redeemed.grant.id, forbidden);
+          throw new OAuthError('invalid_grant', `The authorization is no longer allowed: ${forbidden}`);
+        }
         grantOutcome = { grantId: redeemed.grant.id, userId: redeemed.grant.userId, scopes: redeemed.grant.scopes, resource: redeemed.grant.resource, refreshToken: redeemed.refreshToken };
       } else if (params.grant_type === 'refresh_token') {
         if (!params.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is missing.');
@@ -108,6 +118,9 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
             throw new OAuthError('invalid_target', `The refresh token is bound to ${holder.resource}.`);
           }
           if (asked.some((scope) => !holder.scopes.includes(scope))) throw new OAuthError('invalid_scope', 'A refresh may narrow the granted scopes, never widen them.');
+          // Refused without spending the token: if the admin widens the policy again, the client carries on.
+          const forbidden = grantPolicyProblem(holder, policy);
+          if (forbidden) throw new OAuthError('invalid_grant', `Access refused: ${forbidden}`);
           const eligible = await oauth.eligibility.check(holder.userId, policy);
           if (!eligible.ok) throw new OAuthError('invalid_grant', `Access refused: ${eligible.reason}.`);
         }

@@ -7,6 +7,14 @@ import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import type { Scope } from '../oauth/scopes.js';
 import { SCOPES, WRITE_SCOPES, isScope } from '../oauth/scopes.js';
+import type { RedirectRule } from './redirect-uris.js';
+import { DEFAULT_REDIRECT_URIS, FORMER_DEFAULT_REDIRECT_HOSTS, parseRedirectRule, redirectRulesSchema } from './redirect-uris.js';
+
+/** Keys earlier releases' forms wrote, still read while their successor was never saved. */
+export const formerPolicyKeys = {
+  /** The host-only form of redirect_uris. */
+  redirectHosts: 'redirect_hosts',
+} as const;
 
 /** The config keys the admin settings form writes. */
 export const policyKeys = {
@@ -17,13 +25,10 @@ export const policyKeys = {
   eligibleGroups: 'eligible_groups',
   dynamicRegistration: 'dynamic_registration',
   clientMetadataDocuments: 'client_metadata_documents',
-  redirectHosts: 'redirect_hosts',
+  redirectUris: 'redirect_uris',
   accessTokenMinutes: 'access_token_minutes',
   refreshTokenDays: 'refresh_token_days',
 } as const;
-
-/** Hosts whose redirect URIs are accepted by default: ChatGPT, Claude, and loopback clients (any port). */
-export const DEFAULT_REDIRECT_HOSTS = ['chatgpt.com', 'claude.ai', 'claude.com', 'loopback'] as const;
 
 /**
  * Lists arrive as the settings form stores them: a JSON array, a JSON object of checkbox states
@@ -63,11 +68,7 @@ const numberValue = (min: number, max: number) =>
     .transform(Number)
     .refine((value) => value >= min && value <= max, `must be between ${min} and ${max}`);
 
-const hostEntry = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^(loopback|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/, 'must be host names like chatgpt.com, or loopback');
+const defaultRedirectRules = (): RedirectRule[] => DEFAULT_REDIRECT_URIS.map((entry) => parseRedirectRule(entry) as RedirectRule);
 
 export interface Policy {
   /** The admin's override of the public base URL, or null for the deployment default. */
@@ -81,9 +82,12 @@ export interface Policy {
   folderAllowlist: string[];
   /** Groups whose members may connect; empty = every enabled user. */
   eligibleGroups: string[];
+  /** Off: no client registers itself, and clients that did earlier are refused too. */
   dynamicRegistration: boolean;
+  /** Off: clients identified by a metadata document URL are refused, those seen earlier included. */
   clientMetadataDocuments: boolean;
-  redirectHosts: string[];
+  /** Where a person may be sent back to; applies to every client, whenever it registered. */
+  redirectRules: RedirectRule[];
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
 }
@@ -97,7 +101,7 @@ export const DEFAULT_POLICY: Policy = {
   eligibleGroups: [],
   dynamicRegistration: true,
   clientMetadataDocuments: true,
-  redirectHosts: [...DEFAULT_REDIRECT_HOSTS],
+  redirectRules: defaultRedirectRules(),
   accessTokenSeconds: 15 * 60,
   refreshTokenSeconds: 30 * 24 * 3600,
 };
@@ -146,7 +150,7 @@ export function parsePolicy(values: Record<string, string>, previous: Policy = D
     return list.map((folder) => folder.replace(/\/+$/, '') || '/');
   });
   const groups = listValue.pipe(z.array(z.string().min(1).max(255)));
-  const hosts = listValue.pipe(z.array(hostEntry));
+  const redirects = listValue.pipe(redirectRulesSchema);
 
   const readOnly = read(policyKeys.readOnly, switchValue, previous.readOnly, DEFAULT_POLICY.readOnly);
   const ceiling = read(policyKeys.enabledScopes, scopes, previous.scopeCeiling, DEFAULT_POLICY.scopeCeiling);
@@ -159,13 +163,27 @@ export function parsePolicy(values: Record<string, string>, previous: Policy = D
     eligibleGroups: read(policyKeys.eligibleGroups, groups, previous.eligibleGroups, DEFAULT_POLICY.eligibleGroups),
     dynamicRegistration: read(policyKeys.dynamicRegistration, switchValue, previous.dynamicRegistration, DEFAULT_POLICY.dynamicRegistration),
     clientMetadataDocuments: read(policyKeys.clientMetadataDocuments, switchValue, previous.clientMetadataDocuments, DEFAULT_POLICY.clientMetadataDocuments),
-    redirectHosts: read(policyKeys.redirectHosts, hosts, previous.redirectHosts, DEFAULT_POLICY.redirectHosts),
+    redirectRules: read(policyKeys.redirectUris, redirects, previous.redirectRules, formerRedirectHosts(values[formerPolicyKeys.redirectHosts])),
     accessTokenSeconds: read(policyKeys.accessTokenMinutes, numberValue(1, 24 * 60).transform((minutes) => minutes * 60), previous.accessTokenSeconds, DEFAULT_POLICY.accessTokenSeconds),
     refreshTokenSeconds: read(policyKeys.refreshTokenDays, numberValue(1, 365).transform((days) => days * 24 * 3600), previous.refreshTokenSeconds, DEFAULT_POLICY.refreshTokenSeconds),
   };
-  // An empty redirect host list would lock every client out silently; an admin who wants that turns off registration.
-  if (policy.redirectHosts.length === 0) policy.redirectHosts = [...DEFAULT_REDIRECT_HOSTS];
+  // An empty list would lock every client out silently; an admin who wants that turns off both kinds of client.
+  if (policy.redirectRules.length === 0) policy.redirectRules = defaultRedirectRules();
   return { policy, problems };
+}
+
+/**
+ * The host list an admin saved before the setting named URIs still applies (hosts remain valid entries), unless it
+ * is the former default: that one stood for "ChatGPT, Claude and loopback", which the exact callbacks now say.
+ */
+function formerRedirectHosts(raw: string | undefined): RedirectRule[] {
+  if (raw === undefined) return defaultRedirectRules();
+  const parsed = listValue.pipe(redirectRulesSchema).safeParse(raw);
+  if (!parsed.success || parsed.data.length === 0) return defaultRedirectRules();
+  const entries = listValue.parse(raw).map((entry) => entry.toLowerCase());
+  const former = new Set<string>(FORMER_DEFAULT_REDIRECT_HOSTS);
+  if (entries.length === former.size && entries.every((entry) => former.has(entry))) return defaultRedirectRules();
+  return parsed.data;
 }
 
 export class PolicyUnavailableError extends Error {
@@ -193,7 +211,7 @@ export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: numbe
   const load = async (): Promise<Policy> => {
     const previous = cached?.policy ?? DEFAULT_POLICY;
     try {
-      const values = await nextcloud.system().config.get(Object.values(policyKeys));
+      const values = await nextcloud.system().config.get([...Object.values(policyKeys), ...Object.values(formerPolicyKeys)]);
       const { policy, problems } = parsePolicy(values, previous);
       const summary = JSON.stringify(problems);
       if (problems.length > 0 && summary !== lastProblems) {

@@ -1,6 +1,8 @@
 // The admin settings form this app registers with AppAPI's declarative settings on enable. Nextcloud stores
 // each field in the app's config under the field id, as a string; src/policy/policy.ts reads them back.
 import { DEFAULT_POLICY, policyKeys } from '../policy/policy.js';
+import type { RedirectRule } from '../policy/redirect-uris.js';
+import { formatRedirectRule } from '../policy/redirect-uris.js';
 import { SCOPES } from '../oauth/scopes.js';
 
 /**
@@ -39,7 +41,11 @@ const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
   'talk.write': 'Talk: send messages (talk.write)',
 };
 
-export function adminSettingsForm(connectorUrl: string, boundSeconds = 30) {
+/**
+ * `redirectRules` is what the form shows while the admin has not saved the field: the rules in force, which are a
+ * host list saved under the former field when there is one.
+ */
+export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules) {
   return {
     id: ADMIN_FORM_ID,
     priority: 10,
@@ -82,23 +88,24 @@ export function adminSettingsForm(connectorUrl: string, boundSeconds = 30) {
       {
         id: policyKeys.dynamicRegistration,
         title: 'Dynamic client registration',
-        label: 'Let MCP clients register themselves (needed by the MCP Inspector and older clients)',
+        label: 'Let MCP clients register themselves (needed by the MCP Inspector and older clients); turning this off also refuses clients that registered earlier',
         type: 'checkbox',
         default: DEFAULT_POLICY.dynamicRegistration,
       },
       {
         id: policyKeys.clientMetadataDocuments,
         title: 'Client ID metadata documents',
-        label: 'Accept clients identified by the URL of their metadata document (ChatGPT, Claude)',
+        label: 'Accept clients identified by the URL of their metadata document (ChatGPT, Claude); turning this off also refuses those connected earlier',
         type: 'checkbox',
         default: DEFAULT_POLICY.clientMetadataDocuments,
       },
       {
-        id: policyKeys.redirectHosts,
-        title: 'Allowed redirect hosts',
-        description: 'Comma-separated host names clients may return to after consent; "loopback" admits desktop and command-line clients on this computer.',
+        id: policyKeys.redirectUris,
+        title: 'Allowed redirect URIs',
+        description:
+          'Where clients may send a person back to after consent, separated by commas or spaces: exact URIs, prefixes ending in /* (followed by plain path segments only), host names (any https address on that host), or "loopback" for desktop and command-line clients on the person\'s own computer. Applies to clients that registered earlier too.',
         type: 'text',
-        default: DEFAULT_POLICY.redirectHosts.join(', '),
+        default: redirectRules.map(formatRedirectRule).join(', '),
       },
       {
         id: policyKeys.accessTokenMinutes,

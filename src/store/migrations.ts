@@ -94,4 +94,15 @@ CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_user ON audit_log (user_id, at);
 `,
   },
+  {
+    // A rotated refresh token remembers its successor (hash, and the token sealed under a key only the old token
+    // opens) so a retry within the grace window gets the same one. Grants by client, for the registration cap.
+    id: '0004_refresh_successor',
+    sql: `
+ALTER TABLE oauth_refresh_tokens ADD COLUMN successor_hash TEXT;
+ALTER TABLE oauth_refresh_tokens ADD COLUMN successor_sealed TEXT;
+CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
+CREATE INDEX oauth_clients_created ON oauth_clients (created_at);
+`,
+  },
 ];

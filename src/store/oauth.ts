@@ -1,7 +1,7 @@
 // Persistence of the OAuth server. Everything that must happen together (using a code and issuing its refresh
 // token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
 // either the old state or the new one, never a half-issued token.
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 
 /** Opaque one-time secrets (codes, refresh tokens): 256 random bits, URL-safe. */
@@ -16,8 +16,37 @@ export function hashSecret(secret: string): string {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/**
+ * A rotated refresh token keeps its successor sealed under a key derived from itself, so a client retrying the same
+ * refresh within the grace window gets the same successor back, while the store holds no usable token: only whoever
+ * presents the old token can open it.
+ */
+function successorKey(token: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', token, '', 'mcp_gateway refresh successor', 32));
+}
+
+function sealSuccessor(token: string, successor: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', successorKey(token), iv);
+  const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+function openSuccessor(token: string, sealed: string): string | null {
+  try {
+    const bytes = Buffer.from(sealed, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', successorKey(token), bytes.subarray(0, 12));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** How long a registered client without an active grant is kept. */
 const UNUSED_CLIENT_SECONDS = 7 * 24 * 3600;
+/** How long a registered client that never obtained a grant is kept (a sign-in takes minutes, not days). */
+const UNCLAIMED_CLIENT_SECONDS = 24 * 3600;
 
 export interface ClientRecord {
   clientId: string;
@@ -27,7 +56,6 @@ export interface ClientRecord {
   grantTypes: string[];
   tokenEndpointAuthMethod: string;
   secretHash: string | null;
-  metadata: Record<string, unknown>;
   createdAt: number;
 }
 
@@ -39,7 +67,6 @@ interface ClientRow {
   grant_types: string;
   token_endpoint_auth_method: string;
   secret_hash: string | null;
-  metadata: string;
   created_at: number;
 }
 
@@ -51,7 +78,6 @@ const toClient = (row: ClientRow): ClientRecord => ({
   grantTypes: JSON.parse(row.grant_types) as string[],
   tokenEndpointAuthMethod: row.token_endpoint_auth_method,
   secretHash: row.secret_hash,
-  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   createdAt: row.created_at,
 });
 
@@ -120,6 +146,11 @@ export interface PendingRecord {
 export interface OAuthStore {
   insertClient(client: Omit<ClientRecord, 'createdAt'>): ClientRecord;
   getClient(clientId: string): ClientRecord | undefined;
+  /**
+   * Keeps at most `max` registered clients that never obtained a grant, dropping the oldest beyond that; returns
+   * how many went. Registration is anonymous, so this is what bounds what strangers can make the server store.
+   */
+  capUnclaimedClients(max: number): number;
 
   createGrant(grant: { userId: string; clientId: string; clientName: string; scopes: string[]; resource: string; redirectUri: string }): GrantRecord;
   getGrant(id: string): GrantRecord | undefined;
@@ -157,7 +188,7 @@ export interface OAuthStore {
 }
 
 export interface OAuthStoreOptions {
-  /** How long a rotated refresh token still works for the client that rotated it (concurrent refreshes). */
+  /** How long a rotated refresh token still gives the same successor to the client that rotated it (concurrent refreshes). */
   refreshReuseGraceSeconds?: number;
 }
 
@@ -190,7 +221,7 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
         `INSERT INTO oauth_clients (client_id, kind, client_name, redirect_uris, grant_types, token_endpoint_auth_method, secret_hash, metadata, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, redirect_uris = excluded.redirect_uris,
-           grant_types = excluded.grant_types, token_endpoint_auth_method = excluded.token_endpoint_auth_method, metadata = excluded.metadata`,
+           grant_types = excluded.grant_types, token_endpoint_auth_method = excluded.token_endpoint_auth_method`,
       ).run(
         client.clientId,
         client.kind,
@@ -199,7 +230,8 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
         JSON.stringify(client.grantTypes),
         client.tokenEndpointAuthMethod,
         client.secretHash,
-        JSON.stringify(client.metadata),
+        // Kept for the column of earlier releases: nothing a client sends beyond the fields above is stored.
+        '{}',
         createdAt,
       );
       return { ...client, createdAt };
@@ -207,6 +239,16 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     getClient(clientId) {
       const row = db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as ClientRow | undefined;
       return row && toClient(row);
+    },
+    capUnclaimedClients(max) {
+      return db
+        .prepare(
+          `DELETE FROM oauth_clients WHERE client_id IN (
+             SELECT client_id FROM oauth_clients c WHERE kind = 'dynamic'
+               AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)
+             ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+        )
+        .run(max).changes;
     },
 
     createGrant(grant) {
@@ -274,22 +316,36 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
       return db.transaction((): RefreshRotation => {
         const hash = hashSecret(token);
         const row = db.prepare('SELECT * FROM oauth_refresh_tokens WHERE token_hash = ?').get(hash) as
-          | { grant_id: string; client_id: string; expires_at: number; used_at: number | null }
+          | { grant_id: string; client_id: string; expires_at: number; used_at: number | null; successor_hash: string | null; successor_sealed: string | null }
           | undefined;
         if (!row) return { status: 'unknown' };
         if (row.client_id !== clientId) return { status: 'wrong_client' };
         const grant = getGrant(row.grant_id);
         if (!grant || grant.revokedAt !== null) return { status: 'revoked' };
-        // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold the
-        // family; revoke all of it. The same client presenting it again within a few seconds is a client whose
-        // parallel requests all refreshed at once (SDKs refresh on each 401), so that gets a token of its own.
-        if (row.used_at !== null && now() - row.used_at > refreshReuseGrace) {
+        const reused = (): RefreshRotation => {
           revokeGrant(row.grant_id, 'refresh token reused');
           return { status: 'reused' };
+        };
+        if (row.used_at !== null) {
+          // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold the
+          // family; all of it is revoked. The one exception is the same client retrying within a few seconds (SDKs
+          // refresh on every 401, in parallel): it gets the successor it was already given, as long as that has not
+          // been used itself, so a retry never starts a second chain.
+          if (now() - row.used_at > refreshReuseGrace || !row.successor_hash || !row.successor_sealed) return reused();
+          const successor = db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(row.successor_hash) as { used_at: number | null } | undefined;
+          const sameToken = openSuccessor(token, row.successor_sealed);
+          if (!successor || successor.used_at !== null || !sameToken || hashSecret(sameToken) !== row.successor_hash) return reused();
+          return { status: 'ok', grant, refreshToken: sameToken };
         }
         if (row.expires_at < now()) return { status: 'expired' };
-        if (row.used_at === null) db.prepare('UPDATE oauth_refresh_tokens SET used_at = ? WHERE token_hash = ?').run(now(), hash);
-        return { status: 'ok', grant, refreshToken: issueRefresh(grant.id, clientId, refreshTtlSeconds) };
+        const successor = issueRefresh(grant.id, clientId, refreshTtlSeconds);
+        db.prepare('UPDATE oauth_refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ? WHERE token_hash = ?').run(
+          now(),
+          hashSecret(successor),
+          sealSuccessor(token, successor),
+          hash,
+        );
+        return { status: 'ok', grant, refreshToken: successor };
       }).immediate();
     },
     refreshTokenGrant(token, clientId) {
@@ -332,13 +388,19 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
         removed += db.prepare('DELETE FROM oauth_codes WHERE expires_at < ?').run(at - 86_400).changes;
         removed += db.prepare('DELETE FROM oauth_refresh_tokens WHERE expires_at < ?').run(at).changes;
         // Clients register on every fresh connection (Claude does): one that holds no active grant a week after
-        // registering is gone for good, and its row goes too.
+        // registering is gone for good, and its row goes too. One that never got a grant in a day never will.
         removed += db
           .prepare(
             `DELETE FROM oauth_clients WHERE created_at < ?
                AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.client_id AND g.revoked_at IS NULL)`,
           )
           .run(at - UNUSED_CLIENT_SECONDS).changes;
+        removed += db
+          .prepare(
+            `DELETE FROM oauth_clients WHERE created_at < ? AND kind = 'dynamic'
+               AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.client_id)`,
+          )
+          .run(at - UNCLAIMED_CLIENT_SECONDS).changes;
         return removed;
       })();
     },

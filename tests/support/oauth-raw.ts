@@ -22,6 +22,12 @@ export function rawOAuth(deployment: () => Deployment) {
     return match ? decode(match[1]!) : null;
   }
 
+  /** The link an error page offers back to the client (never followed by itself), or null. */
+  function returnLink(page: string): string | null {
+    const match = /<a id="return" href="([^"]+)"/.exec(page);
+    return match ? decode(match[1]!) : null;
+  }
+
   function field(page: string, name: string): string {
     const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(page);
     if (!match) throw new Error(`no ${name} field in:\n${page}`);
@@ -102,5 +108,5 @@ export function rawOAuth(deployment: () => Deployment) {
     });
   }
 
-  return { navigationTarget, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued };
+  return { navigationTarget, returnLink, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued };
 }

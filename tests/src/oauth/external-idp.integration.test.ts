@@ -23,7 +23,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
           accounts: { alice: { preferred_username: 'alice' }, 'u-2002': { preferred_username: 'bob' } },
         });
         untrusted = await startTestIdp({ resources: { [connector]: { format: 'jwt', scope: 'files.read' } }, accounts: { alice: { preferred_username: 'alice' } } });
-        return { MCP_GATEWAY_POLICY_TTL_SECONDS: '0', MCP_GATEWAY_TRUSTED_ISSUERS: JSON.stringify([{ issuer: idp.issuer, scopeMap: { nextcloud: ['calendar.read', 'talk.read'] } }]) };
+        return { MCP_GATEWAY_POLICY_TTL_SECONDS: '0', MCP_GATEWAY_TRUSTED_ISSUERS: JSON.stringify([{ issuer: idp.issuer, userClaim: 'preferred_username', scopeMap: { nextcloud: ['calendar.read', 'talk.read'] } }]) };
       },
     });
   });

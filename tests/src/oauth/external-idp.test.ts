@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 function trusted(overrides: Partial<Record<keyof TrustedIssuer, unknown>> = {}): TrustedIssuer {
-  return trustedIssuerSchema.parse({ issuer: idp.issuer, scopeMap: { nextcloud: ['calendar.read'] }, ...overrides });
+  return trustedIssuerSchema.parse({ issuer: idp.issuer, userClaim: 'preferred_username', scopeMap: { nextcloud: ['calendar.read'] }, ...overrides });
 }
 
 function expectInvalid(verdict: ExternalVerdict, description: RegExp, token?: string): void {
@@ -106,12 +106,12 @@ describe('JWT access tokens from a trusted provider', () => {
     expect(await verifier.verify('not.a.jwt', RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
     expect(await verifier.verify(new UnsecuredJWT({ aud: RESOURCE }).encode(), RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
     // Trusting the other provider too makes its token acceptable: the verdict above was about trust, not shape.
-    const both = createExternalVerifier([trusted(), trustedIssuerSchema.parse({ issuer: untrusted.issuer })]);
+    const both = createExternalVerifier([trusted(), trustedIssuerSchema.parse({ issuer: untrusted.issuer, userClaim: 'preferred_username' })]);
     expect(await both.verify(tokens.untrusted!, RESOURCES)).toMatchObject({ ok: true, userId: 'alice', issuer: untrusted.issuer });
   });
 
   it('compares the issuer byte for byte: a trailing slash is another issuer', async () => {
-    const verifier = createExternalVerifier([trustedIssuerSchema.parse({ issuer: `${idp.issuer}/` })]);
+    const verifier = createExternalVerifier([trustedIssuerSchema.parse({ issuer: `${idp.issuer}/`, userClaim: 'preferred_username' })]);
     expect(await verifier.verify(tokens.alice!, RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
   });
 
@@ -178,7 +178,7 @@ describe('tokens of a provider that cannot be reached', () => {
     const issuer = await listen(server);
     await close(server);
     const token = await tokenClaiming(issuer);
-    const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer })]).verify(token, RESOURCES);
+    const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })]).verify(token, RESOURCES);
     expectInvalid(verdict, new RegExp(`could not reach the identity provider ${issuer}.*ECONNREFUSED`), token);
   });
 
@@ -190,7 +190,7 @@ describe('tokens of a provider that cannot be reached', () => {
     try {
       const token = await tokenClaiming(issuer);
       const started = Date.now();
-      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, jwksUri: `${issuer}/jwks` })], { timeoutMs: 300 }).verify(token, RESOURCES);
+      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username', jwksUri: `${issuer}/jwks` })], { timeoutMs: 300 }).verify(token, RESOURCES);
       expectInvalid(verdict, /could not reach the identity provider .*no answer within the timeout/, token);
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
@@ -215,7 +215,7 @@ describe('tokens of a provider that cannot be reached', () => {
     const issuer = await listen(server);
     try {
       const token = await tokenClaiming(issuer);
-      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer })], { timeoutMs: 5000 }).verify(token, RESOURCES);
+      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })], { timeoutMs: 5000 }).verify(token, RESOURCES);
       expectInvalid(verdict, /answered more than 262144 bytes/, token);
       expect(sent).toBeLessThan(10 * 1024 * 1024);
     } finally {
@@ -243,7 +243,7 @@ describe('token shapes other providers produce (own key, served as the provider\
   }
 
   const verify = async (token: string, overrides: Record<string, unknown> = {}) =>
-    createExternalVerifier([trustedIssuerSchema.parse({ issuer: ISSUER, jwksUri: `${ISSUER}/keys`, ...overrides })], { fetch: keyFetch }).verify(token, RESOURCES);
+    createExternalVerifier([trustedIssuerSchema.parse({ issuer: ISSUER, userClaim: 'preferred_username', jwksUri: `${ISSUER}/keys`, ...overrides })], { fetch: keyFetch }).verify(token, RESOURCES);
 
   it('accepts typ at+jwt, application/at+jwt, JWT or none; refuses other types', async () => {
     for (const typ of ['at+jwt', 'application/at+jwt', 'JWT', undefined]) expect(await verify(await sign({}, typ))).toMatchObject({ ok: true, userId: 'alice' });
@@ -352,10 +352,10 @@ describe('parseTrustedIssuers', () => {
   it('reads nothing from an empty value and applies the defaults', () => {
     expect(parseTrustedIssuers('')).toEqual([]);
     expect(parseTrustedIssuers('  ')).toEqual([]);
-    expect(parseTrustedIssuers('[{"issuer": "https://sso.example.com/realms/staff", "scopeMap": {"nextcloud": ["files.read"]}}]')).toEqual([
+    expect(parseTrustedIssuers('[{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub", "scopeMap": {"nextcloud": ["files.read"]}}]')).toEqual([
       {
         issuer: 'https://sso.example.com/realms/staff',
-        userClaim: 'preferred_username',
+        userClaim: 'sub',
         scopeClaim: 'scope',
         scopeMap: { nextcloud: ['files.read'] },
         algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
@@ -365,8 +365,8 @@ describe('parseTrustedIssuers', () => {
   });
 
   it('allows plain http only on loopback hosts', () => {
-    for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:8080']) expect(parseTrustedIssuers(JSON.stringify([{ issuer }]))).toHaveLength(1);
-    expect(problem('[{"issuer": "http://sso.example.com"}]')).toBe(
+    for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:8080']) expect(parseTrustedIssuers(JSON.stringify([{ issuer, userClaim: 'sub' }]))).toHaveLength(1);
+    expect(problem('[{"issuer": "http://sso.example.com", "userClaim": "sub"}]')).toBe(
       'has invalid entries: entry 1 ("http://sso.example.com"): field "issuer" must be an https URL (http only for 127.0.0.1, localhost or ::1), without query or fragment',
     );
   });
@@ -377,14 +377,21 @@ describe('parseTrustedIssuers', () => {
     expect(problem('[{}]')).toMatch(/entry 1: field "issuer" is required/);
     expect(problem('["https://sso.example.com"]')).toMatch(/entry 1: must be an object/);
     const message = problem(
-      '[{"issuer": "https://a.example"}, {"issuer": "https://b.example", "userclaim": "uid", "scopeMap": {"staff": ["files.read", "files.delete"]}, "algorithms": ["HS256"], "clockToleranceSeconds": -5}]',
+      '[{"issuer": "https://a.example", "userClaim": "sub"}, {"issuer": "https://b.example", "userclaim": "uid", "scopeMap": {"staff": ["files.read", "files.delete"]}, "algorithms": ["HS256"], "clockToleranceSeconds": -5}]',
     );
     expect(message).not.toMatch(/entry 1/);
     expect(message).toContain('entry 2 ("https://b.example"): has unknown field "userclaim"');
     expect(message).toContain('field "scopeMap.staff.1" must be one of files.read, files.write');
     expect(message).toContain('field "algorithms.0" must list only RS256');
     expect(message).toContain('field "clockToleranceSeconds" must not be negative');
-    expect(problem('[{"issuer": "https://a.example"}, {"issuer": "https://a.example"}]')).toMatch(/entry 2 \("https:\/\/a.example"\): the issuer is listed twice/);
+    expect(problem('[{"issuer": "https://a.example", "userClaim": "sub"}, {"issuer": "https://a.example", "userClaim": "sub"}]')).toMatch(/entry 2 \("https:\/\/a.example"\): the issuer is listed twice/);
+  });
+
+  it('makes the admin name the claim that holds the user id, warning about one users can edit', () => {
+    const message = problem('[{"issuer": "https://a.example", "scopeMap": {"nextcloud": ["files.read"]}}]');
+    expect(message).toContain('entry 1 ("https://a.example"): field "userClaim" is required');
+    expect(message).toContain('"preferred_username" is editable by users in many providers');
+    expect(problem('[{"issuer": "https://a.example", "userClaim": ""}]')).toContain('field "userClaim" is required');
   });
 
   it('checks the introspection settings without repeating the secret', () => {

@@ -12,7 +12,7 @@ import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
 let d: Deployment;
 
-const { navigationTarget, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
+const { navigationTarget, returnLink, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
 
 describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   // The same entrance under another host name (and, for the PHP proxy, with pretty URLs: without index.php).
@@ -121,7 +121,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect(otherPort.page).toContain('id="approve"');
     });
 
-    it('redirects with an error for missing PKCE, plain PKCE, a wrong resource or an unknown scope', async () => {
+    it('answers missing PKCE, plain PKCE, a wrong resource or an unknown scope with an error for the client, redirected once the person has consented', async () => {
       const cases: Array<[Record<string, string | undefined>, string]> = [
         [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
         [{ code_challenge_method: 'plain' }, 'invalid_request'],
@@ -130,15 +130,25 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         [{ scope: 'admin.everything' }, 'invalid_scope'],
         [{ response_type: 'token' }, 'unsupported_response_type'],
       ];
-      for (const [change, error] of cases) {
-        const { page } = await authorizePage({ ...base(), ...change }, 'alice');
-        const target = new URL(navigationTarget(page)!);
+      const expectError = (href: string | null, error: string) => {
+        const target = new URL(href!);
         expect(`${target.origin}${target.pathname}`).toBe(redirectUri);
         expect(target.searchParams.get('error')).toBe(error);
         expect(target.searchParams.get('state')).toBe('s1');
         expect(target.searchParams.get('iss')).toBe(d.base);
         expect(target.searchParams.get('code')).toBeNull();
+      };
+      // A client of its own, registered a moment ago by anyone: nothing vouches for its redirect URI yet, so the
+      // error is shown with a link back (RFC 9700 §4.11.2), never followed by itself.
+      const own = (await register()).body.client_id!;
+      for (const [change, error] of cases) {
+        const { status, page } = await authorizePage({ ...base(), client_id: own, ...change }, 'alice');
+        expect(status).toBe(400);
+        expect(navigationTarget(page)).toBeNull();
+        expectError(returnLink(page), error);
       }
+      await submitConsent((await authorizePage({ ...base(), client_id: own }, 'alice')).page, 'alice');
+      for (const [change, error] of cases) expectError(navigationTarget((await authorizePage({ ...base(), client_id: own, ...change }, 'alice')).page), error);
     });
 
     it('refuses a consent form that was not issued to the submitting user, or with a forged token', async () => {
@@ -327,7 +337,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         // Nor may bob authorize anew.
         const client = (await register()).body.client_id!;
         const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'bob');
-        expect(new URL(navigationTarget(page)!).searchParams.get('error')).toBe('access_denied');
+        expect(new URL(returnLink(page)!).searchParams.get('error')).toBe('access_denied');
         // carol (interns) still may.
         expect((await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'carol')).page).toContain('id="approve"');
       } finally {

@@ -14,7 +14,7 @@ import { deploy } from '../../support/deployment.js';
 import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
 let d: Deployment;
-const { navigationTarget, pkce, register, authorizePage, obtainCode, exchange, mcp } = rawOAuth(() => d);
+const { navigationTarget, returnLink, pkce, register, authorizePage, obtainCode, exchange, mcp } = rawOAuth(() => d);
 const BOUND_MS = 300;
 
 beforeAll(async () => {
@@ -79,7 +79,9 @@ describe('the admin settings form', () => {
     expect(await advertised()).toEqual(['files.read', 'files.write']);
     const client = (await register()).body.client_id!;
     const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'talk.read' }, 'alice');
-    expect(new URL(navigationTarget(page)!).searchParams.get('error')).toBe('invalid_scope');
+    // A client alice never consented to: the error is shown, with a link back she may follow.
+    expect(navigationTarget(page)).toBeNull();
+    expect(new URL(returnLink(page)!).searchParams.get('error')).toBe('invalid_scope');
   });
 
   it('read-only mode removes every write scope at once, and switching it off brings them back', async () => {
@@ -103,8 +105,8 @@ describe('the admin settings form', () => {
     expect((await mcp(token)).status).toBe(200);
   });
 
-  it('client policy: registration can be turned off, and redirect hosts narrowed', async () => {
-    expect(await save(policyKeys.redirectHosts, 'claude.ai')).toBe(200);
+  it('client policy: registration can be turned off, and redirect URIs narrowed (a host admits any https path on it)', async () => {
+    expect(await save(policyKeys.redirectUris, 'claude.ai')).toBe(200);
     await settle();
     expect((await register({ redirect_uris: ['https://chatgpt.com/connector/oauth/x1'] })).body.error).toBe('invalid_redirect_uri');
     expect((await register({ redirect_uris: ['http://127.0.0.1:5000/cb'] })).body.error).toBe('invalid_redirect_uri');

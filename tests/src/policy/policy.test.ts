@@ -43,7 +43,7 @@ describe('parsePolicy', () => {
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects, Shared' }).problems).toHaveLength(1);
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/../Private' }).problems).toHaveLength(1);
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/, /Shared/Handbook' }).policy.folderAllowlist).toEqual(['/Projects', '/Shared/Handbook']);
-    expect(parsePolicy({ [policyKeys.redirectHosts]: 'https://evil.example/' }).problems).toHaveLength(1);
-    expect(parsePolicy({ [policyKeys.redirectHosts]: 'chatgpt.com loopback' }).policy.redirectHosts).toEqual(['chatgpt.com', 'loopback']);
+    expect(parsePolicy({ [policyKeys.redirectUris]: 'evil, http://evil.example/cb' }).problems).toHaveLength(1);
+    expect(parsePolicy({ [policyKeys.redirectUris]: 'chatgpt.com loopback' }).policy.redirectRules).toEqual([{ kind: 'host', host: 'chatgpt.com' }, { kind: 'loopback' }]);
   });
 });

@@ -10,7 +10,7 @@ import { hashSecret, oauthStore } from '../../../src/store/oauth.js';
 let dir: string;
 let db: Db;
 let store: OAuthStore;
-const client = (clientId: string) => ({ clientId, kind: 'dynamic' as const, clientName: clientId, redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none', secretHash: null, metadata: {} });
+const client = (clientId: string) => ({ clientId, kind: 'dynamic' as const, clientName: clientId, redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none', secretHash: null });
 const grantFor = (clientId: string, userId = 'alice') => store.createGrant({ userId, clientId, clientName: clientId, scopes: ['files.read'], resource: 'https://nc/mcp', redirectUri: 'http://127.0.0.1/cb' });
 const age = (table: string, column: string, seconds: number) => db.prepare(`UPDATE ${table} SET ${column} = ${column} - ?`).run(seconds);
 
@@ -68,5 +68,38 @@ describe('OAuth store', () => {
     age('oauth_refresh_tokens', 'used_at', 11);
     expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('reused');
     expect(store.getGrant(grant.id)?.revokedAt).not.toBeNull();
+  });
+
+  it('gives a retry within the grace the very successor it gave before, so parallel refreshes never fork the family', () => {
+    store.insertClient(client('c1'));
+    const grant = grantFor('c1');
+    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
+    const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    const answers = [1, 2, 3].map(() => store.rotateRefreshToken(first, 'c1', 3600));
+    const successors = answers.map((answer) => (answer.status === 'ok' ? answer.refreshToken : answer.status));
+    expect(new Set(successors).size).toBe(1);
+    expect(successors[0]).not.toBe(first);
+    expect(db.prepare('SELECT COUNT(*) FROM oauth_refresh_tokens').pluck().get()).toBe(2);
+    // The successor is kept sealed: the store holds nothing that works as a token.
+    expect(JSON.stringify(db.prepare('SELECT * FROM oauth_refresh_tokens').all())).not.toContain(successors[0]!);
+    // Once the successor itself was used, the old token coming back is reuse, even within the grace.
+    const next = store.rotateRefreshToken(successors[0]!, 'c1', 3600);
+    expect(next.status).toBe('ok');
+    expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('reused');
+    expect(store.getGrant(grant.id)?.revokedAt).not.toBeNull();
+  });
+
+  it('keeps at most so many clients that never obtained a grant, dropping the oldest, and prunes them after a day', () => {
+    for (const id of ['u1', 'u2', 'u3', 'u4', 'claimed']) {
+      store.insertClient(client(id));
+      age('oauth_clients', 'created_at', 10);
+    }
+    grantFor('claimed');
+    expect(store.capUnclaimedClients(2)).toBe(2);
+    expect(['u1', 'u2', 'u3', 'u4', 'claimed'].filter((id) => store.getClient(id))).toEqual(['u3', 'u4', 'claimed']);
+    age('oauth_clients', 'created_at', 25 * 3600);
+    expect(store.prune()).toBe(2);
+    expect(store.getClient('claimed')).toBeDefined();
   });
 });
