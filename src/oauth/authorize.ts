@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
 import type { ClientRecord } from '../store/oauth.js';
-import { clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
+import { clientKindOf, clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { consentPage, errorPage, navigate } from './pages.js';
@@ -80,9 +80,15 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
   const { store, forms } = oauth;
 
   /** Checks that decide whether redirecting to the client is safe at all; failures get an error page. */
-  const identifyClient = async (query: z.infer<typeof authorizeQuery>, policy: Policy): Promise<{ client: ClientRecord; redirectUri: string }> => {
+  const identifyClient = async (query: z.infer<typeof authorizeQuery>, policy: Policy, source: string): Promise<{ client: ClientRecord; redirectUri: string }> => {
     if (!query.client_id) throw new OAuthError('invalid_request', 'The request names no client_id.');
+    // A metadata document seen for the first time is fetched and stored: for anyone, like a registration.
+    const firstSight = clientKindOf(query.client_id) === 'document' && !store.getClient(query.client_id);
+    if (firstSight && !oauth.limits.registrations.take(source)) {
+      throw new OAuthError('temporarily_unavailable', 'Too many new apps were connected from your network; try again in a minute.', 429);
+    }
     const client = await resolveClient(store, oauth.documents, query.client_id, policy);
+    if (firstSight) store.capUnclaimedClients(oauth.limits.maxUnclaimedClients);
     let redirectUri = query.redirect_uri;
     if (!redirectUri) {
       if (client.redirectUris.length !== 1) throw new OAuthError('invalid_request', 'The request names no redirect_uri, and the client registered more than one.');
@@ -156,12 +162,12 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     let client: ClientRecord;
     let redirectUri: string;
     try {
-      ({ client, redirectUri } = await identifyClient(query.data, policy));
+      ({ client, redirectUri } = await identifyClient(query.data, policy, sourceOf(request)));
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       request.log.info({ reason: error.code }, 'authorization request refused before the client was identified');
       // RFC 6749 §4.1.2.1: never redirect to an unverified redirect URI.
-      return errorPage(reply, 400, 'This app cannot connect', error.description);
+      return errorPage(reply, error.status === 429 ? 429 : 400, 'This app cannot connect', error.description);
     }
     const userId = request.appApi.userId;
     const answer = { issuer: urls.issuer, client, trusted: redirectTrusted(store, client, redirectUri, policy, userId) };

@@ -45,7 +45,7 @@ function openSuccessor(token: string, sealed: string): string | null {
 
 /** How long a registered client without an active grant is kept. */
 const UNUSED_CLIENT_SECONDS = 7 * 24 * 3600;
-/** How long a registered client that never obtained a grant is kept (a sign-in takes minutes, not days). */
+/** How long a client that never obtained a grant is kept (a sign-in takes minutes, not days). */
 const UNCLAIMED_CLIENT_SECONDS = 24 * 3600;
 
 export interface ClientRecord {
@@ -147,8 +147,8 @@ export interface OAuthStore {
   insertClient(client: Omit<ClientRecord, 'createdAt'>): ClientRecord;
   getClient(clientId: string): ClientRecord | undefined;
   /**
-   * Keeps at most `max` registered clients that never obtained a grant, dropping the oldest beyond that; returns
-   * how many went. Registration is anonymous, so this is what bounds what strangers can make the server store.
+   * Keeps at most `max` clients (registered, or metadata documents seen) that never obtained a grant, dropping the
+   * oldest beyond that; returns how many went. Both happen anonymously, so this bounds what strangers can store.
    */
   capUnclaimedClients(max: number): number;
 
@@ -244,8 +244,8 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
       return db
         .prepare(
           `DELETE FROM oauth_clients WHERE client_id IN (
-             SELECT client_id FROM oauth_clients c WHERE kind = 'dynamic'
-               AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)
+             SELECT client_id FROM oauth_clients c
+             WHERE NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)
              ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
         )
         .run(max).changes;
@@ -397,7 +397,7 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
           .run(at - UNUSED_CLIENT_SECONDS).changes;
         removed += db
           .prepare(
-            `DELETE FROM oauth_clients WHERE created_at < ? AND kind = 'dynamic'
+            `DELETE FROM oauth_clients WHERE created_at < ?
                AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.client_id)`,
           )
           .run(at - UNCLAIMED_CLIENT_SECONDS).changes;

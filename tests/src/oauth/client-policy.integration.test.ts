@@ -95,9 +95,9 @@ function pkce() {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-async function authorize(params: Record<string, string>, user: string) {
+async function authorize(params: Record<string, string>, user: string, source?: string) {
   const query = new URLSearchParams({ response_type: 'code', code_challenge_method: 'S256', scope: 'files.read', state: 'st-1', ...params });
-  return app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy(user) });
+  return app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy(user, source) });
 }
 
 /** Authorizes and consents: the code the client receives. */
@@ -287,5 +287,19 @@ describe('registration limits', () => {
     expect(limited.json().error).toBe('temporarily_unavailable');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await register({ redirect_uris: [LOOPBACK] }, '203.0.113.51')).statusCode).toBe(201);
+  });
+
+  it('counts a metadata document seen for the first time like a registration, and keeps no more unclaimed clients than the cap', async () => {
+    const source = '203.0.113.60';
+    const statuses: number[] = [];
+    for (let index = 0; index < 62; index++) {
+      const clientId = serveDocument(`flood-${index}.json`, [LOOPBACK]);
+      statuses.push((await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode);
+    }
+    // Anonymous: each one is sent to Nextcloud's login (200), until the address has used its budget.
+    expect(statuses.slice(0, 60).every((status) => status === 200)).toBe(true);
+    expect(statuses.slice(60)).toEqual([429, 429]);
+    // A document already known costs nothing.
+    expect((await authorize({ client_id: `${documentBase}/flood-0.json`, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode).toBe(200);
   });
 });
