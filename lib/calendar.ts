@@ -2,11 +2,11 @@
 // the calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
 // (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
 import { createDAVClient } from 'tsdav';
-import { NextcloudError, codeForStatus, explain, reworded } from './errors.js';
+import { InvalidArgumentError, NextcloudError, codeForStatus, explain, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
-import { errorFromResponse, readBody } from './http.js';
+import { answerKind, errorFromResponse, readBody, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
-import { NS, child, children, parseMultistatus, text } from './dav-xml.js';
+import { NS, child, children, parseMultistatus, readMultistatus, text } from './dav-xml.js';
 
 export interface CalendarInfo {
   /** Absolute URL of the calendar collection. */
@@ -47,6 +47,15 @@ export interface CalendarClient {
   createEvent(calendar: string | CalendarInfo, ics: string, options?: { fileName?: string }): Promise<{ url: string; etag: string | null }>;
   updateEvent(url: string, ics: string, etag: string): Promise<{ etag: string | null }>;
   deleteEvent(url: string, etag?: string): Promise<void>;
+}
+
+/** A URL path segment as text; one with a stray % (written by another client) stays as it is. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function basicUtc(date: Date): string {
@@ -102,22 +111,50 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
   const nextcloudRoot = new URL(`${http.baseUrl}/`).href;
   const pinnedFetch = ((input: string | URL | Request, init?: RequestInit) => {
     const target = new URL(input instanceof Request ? input.url : String(input));
-    if (!target.href.startsWith(nextcloudRoot)) return Promise.reject(new TypeError(`CalDAV request to ${target.origin}${target.pathname} refused: it is outside ${nextcloudRoot}`));
+    if (!target.href.startsWith(nextcloudRoot)) return Promise.reject(new InvalidArgumentError(`CalDAV request to ${target.origin}${target.pathname} refused: it is outside ${nextcloudRoot}`));
     // During discovery every request also shares one deadline: tsdav tries up to four URLs one after the other,
     // and each on its own timeout would let a silent Nextcloud hold a call for four times as long.
     const signal = discoveryDeadline && init?.signal ? AbortSignal.any([discoveryDeadline, init.signal]) : (discoveryDeadline ?? init?.signal);
-    return http.fetch(input, signal ? { ...init, signal } : init).then((response) => {
-      if (response.status >= 400 && target.href.startsWith(davRoot)) refusedWith = response.status;
+    const discovering = discoveryDeadline !== undefined;
+    return http.fetch(input, signal ? { ...init, signal } : init).then(async (response) => {
+      if (!target.href.startsWith(davRoot)) return response;
+      if (response.status >= 400) refusedWith = response.status;
+      // tsdav reads a page or a cut-off answer as "no principal found"; what was actually wrong is kept for the message.
+      else if (discovering && response.status < 300) oddAnswer ??= await discoveryProblem(response, (init?.method ?? 'GET').toUpperCase(), target.pathname);
       return response;
+    }, (error: unknown) => {
+      // tsdav may swallow a failed request and go on guessing; the failure is what discovery ends with.
+      if (discovering && error instanceof NextcloudError) unreachable ??= error;
+      throw error;
     });
   }) as typeof fetch;
+  /** What is wrong with a DAV answer during discovery (a copy is read, tsdav reads the original), or undefined. */
+  const discoveryProblem = async (response: Response, method: string, path: string): Promise<string | undefined> => {
+    if (method !== 'PROPFIND' && method !== 'REPORT') return undefined;
+    let xml: string;
+    try {
+      xml = await response.clone().text();
+    } catch {
+      return undefined;
+    }
+    try {
+      parseMultistatus(xml, { method, path, status: response.status });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return response.status === 207 ? undefined : unexpectedAnswer(method, path, `${answerKind(response)} instead of a WebDAV multistatus (207)`).message;
+  };
   // The last error status of the DAV endpoint itself (not of tsdav's guesses at .well-known or the site root):
   // tsdav swallows it and ends discovery with a vague "cannot find principalUrl".
   const davRoot = `${nextcloudRoot}remote.php/dav/`;
   let refusedWith: number | undefined;
+  let oddAnswer: string | undefined;
+  let unreachable: NextcloudError | undefined;
   let discoveryDeadline: AbortSignal | undefined;
   const dav = () => {
     refusedWith = undefined;
+    oddAnswer = undefined;
+    unreachable = undefined;
     discoveryDeadline = AbortSignal.timeout(timeoutMs);
     const discovery = createDAVClient({
       serverUrl: `${http.baseUrl}/remote.php/dav/`,
@@ -138,13 +175,16 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     client ??= dav().catch((error: unknown) => {
       client = undefined;
       if (error instanceof NextcloudError) throw error;
+      if (unreachable) throw unreachable;
       const name = (error as Error | undefined)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
+        http.reachability.timedOut(timeoutMs);
         throw new NextcloudError({ code: 'timeout', method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} did not finish in time.`, cause: error });
       }
       // tsdav reports a refused login only as a missing principal URL; the status Nextcloud answered says why.
       const code = refusedWith === undefined ? 'protocol' : codeForStatus(refusedWith);
-      throw new NextcloudError({ code, status: refusedWith, method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${explain(code)}.`, cause: error });
+      const why = refusedWith === undefined && oddAnswer ? oddAnswer : `${explain(code)}.`;
+      throw new NextcloudError({ code, status: refusedWith, method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${why}`, cause: error });
     });
     return client;
   };
@@ -152,7 +192,14 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     homeUrl ??= getClient().then(
       (c) => {
         const url = (c as unknown as { account?: { homeUrl?: string } }).account?.homeUrl;
-        return url ?? `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
+        if (url === undefined) return `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
+        // Every later request goes below this URL with the app secret attached; only this Nextcloud's calendars will do.
+        const resolved = new URL(url, http.baseUrl).href;
+        if (!resolved.startsWith(calendarsRoot)) {
+          homeUrl = undefined;
+          throw unexpectedAnswer('PROPFIND', '/remote.php/dav/', `a calendar home outside ${calendarsRoot} (${resolved.slice(0, 200)})`);
+        }
+        return resolved;
       },
       (error: unknown) => {
         // A failed discovery (timeout, Nextcloud down) is retried by the next call, not remembered.
@@ -166,13 +213,14 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
   // calendars; anything else (another host, a path outside CalDAV) is refused before a byte is sent.
   const calendarsRoot = `${http.baseUrl}/remote.php/dav/calendars/`;
   const ownUrl = (url: string) => {
+    wellFormed(url, `The calendar URL "${printable(url)}"`);
     let resolved: string;
     try {
       resolved = new URL(url, http.baseUrl).href;
     } catch {
-      throw new TypeError(`"${url}" is not a URL`);
+      throw new InvalidArgumentError(`"${url}" is not a URL`);
     }
-    if (!resolved.startsWith(calendarsRoot)) throw new TypeError(`"${url}" is not a calendar URL of this Nextcloud`);
+    if (!resolved.startsWith(calendarsRoot)) throw new InvalidArgumentError(`"${url}" is not a calendar URL of this Nextcloud`);
     return resolved;
   };
   const calendarUrl = async (calendar: string | CalendarInfo) => {
@@ -181,13 +229,29 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const url = ownUrl(calendar);
       return url.endsWith('/') ? url : `${url}/`;
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(calendar)) throw new TypeError(`"${calendar}" is not a calendar id`);
+    if (!/^[A-Za-z0-9._-]+$/.test(calendar)) throw new InvalidArgumentError(`"${printable(calendar)}" is not a calendar id`);
     return new URL(`${calendar}/`, await home()).toString();
   };
   const request = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
     const response = await http.fetch(url, { method, headers: { ...http.authHeaders(), ...init.headers }, body: init.body });
     if (!response.ok) throw await errorFromResponse(response, method, new URL(url).pathname, http.userId);
     return response;
+  };
+
+  /** An href of a multistatus answer as a URL; one that is none is Nextcloud's fault, not a crash of the caller. */
+  const hrefUrl = (href: string, method: string, url: string): string => {
+    try {
+      return new URL(href, http.baseUrl).toString();
+    } catch (error) {
+      throw unexpectedAnswer(method, new URL(url).pathname, `an entry whose href is not a URL (${href.slice(0, 200)})`, 207, error);
+    }
+  };
+
+  /** A change is done only when CalDAV says so; a 200 page from something in between is not. */
+  const expectStatus = async (response: Response, method: string, url: string, statuses: number[], meaning: string) => {
+    if (statuses.includes(response.status)) return;
+    await response.body?.cancel().catch(() => undefined);
+    throw unexpectedAnswer(method, new URL(url).pathname, `${answerKind(response)} instead of ${meaning}`, response.status);
   };
 
   /** A refused event write is nearly always a calendar shared read-only; name the calendar. */
@@ -203,17 +267,17 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     return reworded(error, `${hint} (${error.method} ${error.status}).`);
   };
 
-  const toCalendar = (href: string, props: XmlNode): CalendarInfo | null => {
+  const toCalendar = (href: string, props: XmlNode, listUrl: string): CalendarInfo | null => {
     const types = child(props, NS.dav, 'resourcetype');
     if (!child(types, NS.cal, 'calendar')) return null;
     if (text(child(props, NS.ncc, 'deleted-at'))) return null;
     const privileges = children(child(props, NS.dav, 'current-user-privilege-set'), NS.dav, 'privilege').flatMap((privilege) => Object.keys(privilege.children));
     const writable = privileges.some((name) => ['{DAV:}write', '{DAV:}write-content', '{DAV:}bind', '{DAV:}all'].includes(name));
     const readOnlyFlag = text(child(props, NS.oc, 'read-only'));
-    const url = new URL(href, http.baseUrl).toString();
+    const url = hrefUrl(href, 'PROPFIND', listUrl);
     return {
       url,
-      id: decodeURIComponent(url.replace(/\/$/, '').split('/').at(-1) ?? ''),
+      id: decodedSegment(url.replace(/\/$/, '').split('/').at(-1) ?? ''),
       displayName: text(child(props, NS.dav, 'displayname')) ?? '',
       readOnly: readOnlyFlag === '1' || readOnlyFlag === 'true' || (privileges.length > 0 && !writable),
       components: children(child(props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp').map((comp) => comp.attributes.name ?? '').filter(Boolean),
@@ -226,8 +290,8 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     async calendars() {
       const url = await home();
       const response = await request('PROPFIND', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
-      return parseMultistatus(await readBody(response, 'PROPFIND', new URL(url).pathname))
-        .map((entry) => toCalendar(entry.href, entry.props))
+      return (await readMultistatus(response, 'PROPFIND', new URL(url).pathname))
+        .map((entry) => toCalendar(entry.href, entry.props, url))
         .filter((calendar): calendar is CalendarInfo => calendar !== null);
     },
 
@@ -240,9 +304,9 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
 <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:comp-filter></c:comp-filter></c:filter>
 </c:calendar-query>`;
       const response = await request('REPORT', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body });
-      return parseMultistatus(await readBody(response, 'REPORT', new URL(url).pathname)).flatMap((entry) => {
+      return (await readMultistatus(response, 'REPORT', new URL(url).pathname)).flatMap((entry) => {
         const ics = text(child(entry.props, NS.cal, 'calendar-data'));
-        return ics ? parseEvents(ics, new URL(entry.href, http.baseUrl).toString(), text(child(entry.props, NS.dav, 'getetag')) ?? null) : [];
+        return ics ? parseEvents(ics, hrefUrl(entry.href, 'REPORT', url), text(child(entry.props, NS.dav, 'getetag')) ?? null) : [];
       });
     },
 
@@ -250,7 +314,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const url = ownUrl(eventUrl);
       const response = await request('GET', url, { headers: { Accept: 'text/calendar' } });
       const [event] = parseEvents(await readBody(response, 'GET', new URL(url).pathname), url, response.headers.get('etag'));
-      if (!event) throw new NextcloudError({ code: 'protocol', method: 'GET', path: new URL(url).pathname, message: `${url} holds no VEVENT.` });
+      if (!event) throw unexpectedAnswer('GET', new URL(url).pathname, `${answerKind(response)} that holds no event (VEVENT)`, response.status);
       return event;
     },
 
@@ -258,10 +322,11 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const c = await getClient();
       const base = await calendarUrl(calendar);
       const fileName = options.fileName ?? `${crypto.randomUUID()}.ics`;
-      if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.')) throw new TypeError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
+      if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.')) throw new InvalidArgumentError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
       const response = await c.createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders() });
       const url = new URL(fileName, base).toString();
       if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
+      await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
       // Nextcloud omits the ETag when it changed the data on the way in; read it back then.
       const etag = response.headers.get('etag') ?? (await this.getEvent(url)).etag;
       return { url, etag };
@@ -272,6 +337,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const c = await getClient();
       const response = await c.updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders() });
       if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
+      await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
       return { etag: response.headers.get('etag') };
     },
 
@@ -280,6 +346,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const c = await getClient();
       const response = await c.deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders() });
       if (!response.ok) throw writeError(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId), url);
+      await expectStatus(response, 'DELETE', url, [204], 'a deletion (204)');
     },
   };
 }

@@ -1,6 +1,9 @@
 // Multistatus parsing by namespace URI. Servers pick prefixes freely (d:, oc:, x1: ...), so prefixes are
 // resolved through the xmlns declarations in scope and every element is addressed as {namespace}local.
-import { XMLParser } from 'fast-xml-parser';
+// Parsing is strict: the lenient parser reads a cut-off answer as a shorter listing and an HTML page as an empty
+// one, so an answer is validated first and must be a DAV:multistatus as a whole.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { answerKind, readBody, unexpectedAnswer } from './http.js';
 
 export const NS = {
   dav: 'DAV:',
@@ -84,9 +87,29 @@ export interface DavResponse {
   props: XmlNode;
 }
 
-export function parseMultistatus(xml: string): DavResponse[] {
-  const root = child(parseXml(xml), NS.dav, 'multistatus');
-  return children(root, NS.dav, 'response').map((response) => {
+/** The DAV:multistatus element of a body, or what is wrong with the body. */
+function multistatusRoot(xml: string): { root: XmlNode } | { problem: string } {
+  if (xml.trim() === '') return { problem: 'an empty body instead of a WebDAV multistatus' };
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) return { problem: `XML that is malformed or cut off (line ${valid.err.line}: ${valid.err.msg})` };
+  const document = parseXml(xml);
+  const root = child(document, NS.dav, 'multistatus');
+  if (root) return { root };
+  const found = Object.keys(document.children)[0]?.replace(/^\{[^}]*\}/, '');
+  return { problem: `${found ? `a <${found}> document` : 'XML without a root element'} instead of a WebDAV multistatus` };
+}
+
+/** The request an answer belongs to, for the message of a protocol error. */
+export interface DavRequest {
+  method: string;
+  path: string;
+  status?: number;
+}
+
+export function parseMultistatus(xml: string, request: DavRequest = { method: 'WebDAV request', path: '' }): DavResponse[] {
+  const parsed = multistatusRoot(xml);
+  if ('problem' in parsed) throw unexpectedAnswer(request.method, request.path, parsed.problem, request.status);
+  return children(parsed.root, NS.dav, 'response').map((response) => {
     const props: XmlNode = { children: {}, attributes: {} };
     for (const propstat of children(response, NS.dav, 'propstat')) {
       const status = text(child(propstat, NS.dav, 'status')) ?? '';
@@ -95,6 +118,20 @@ export function parseMultistatus(xml: string): DavResponse[] {
     }
     return { href: text(child(response, NS.dav, 'href')) ?? '', props };
   });
+}
+
+/**
+ * Reads the answer to PROPFIND, REPORT or SEARCH, which is 207 Multi-Status with an XML body. Anything else that
+ * got past the status check (a 200 login page, a proxy's page) is a protocol error, not an empty result.
+ */
+export async function readMultistatus(response: Response, method: string, path: string): Promise<DavResponse[]> {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const xml = !type || type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml');
+  if (response.status !== 207 || !xml) {
+    await response.body?.cancel().catch(() => undefined);
+    throw unexpectedAnswer(method, path, `${answerKind(response)} instead of a WebDAV multistatus${response.status === 207 ? '' : ' (207)'}`, response.status);
+  }
+  return parseMultistatus(await readBody(response, method, path), { method, path, status: response.status });
 }
 
 export function escapeXml(value: string): string {

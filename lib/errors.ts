@@ -62,6 +62,39 @@ export function reworded(error: NextcloudError, message: string): NextcloudError
   });
 }
 
+/**
+ * A call refused before anything was sent, because an argument cannot be right (a path with ".." or with broken
+ * Unicode, a malformed token or URL). The message is meant for whoever supplied the argument. It is a TypeError for
+ * callers that catch those, but callers should test for this class: a TypeError of any other origin is a bug.
+ */
+export class InvalidArgumentError extends TypeError {
+  override readonly name = 'InvalidArgumentError';
+  readonly code = 'invalid_input';
+}
+
+export function isInvalidArgumentError(error: unknown): error is InvalidArgumentError {
+  return error instanceof InvalidArgumentError;
+}
+
+// A UTF-16 surrogate that is not half of a pair: with the u flag, paired surrogates are one code point and do not match.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** String.prototype.isWellFormed, for targets whose library types predate it. */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/** The string with each lone surrogate replaced by U+FFFD, safe to put into a message. */
+export function printable(value: string): string {
+  return value.replace(/\p{Cs}/gu, '\uFFFD');
+}
+
+/** Refuses a string that is not well-formed Unicode (a lone surrogate), which no URL or XML body can carry. */
+export function wellFormed(value: string, what: string): string {
+  if (!isWellFormedText(value)) throw new InvalidArgumentError(`${what} contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text.`);
+  return value;
+}
+
 export function isNextcloudError(error: unknown, code?: NextcloudErrorCode): error is NextcloudError {
   return error instanceof NextcloudError && (code === undefined || error.code === code);
 }

@@ -5,11 +5,11 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createClient, getPatcher } from 'webdav';
 import type { WebDAVClient } from 'webdav';
-import { NextcloudError, isNextcloudError, reworded } from './errors.js';
+import { InvalidArgumentError, NextcloudError, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
-import { errorFromResponse, humanPath, readBody } from './http.js';
+import { answerKind, errorFromResponse, humanPath, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
-import { NS, child, children, escapeXml, parseMultistatus, text } from './dav-xml.js';
+import { NS, child, children, escapeXml, readMultistatus, text } from './dav-xml.js';
 
 export interface Permissions {
   read: boolean;
@@ -112,8 +112,10 @@ export interface FilesClient {
 
 /** Normalises a user path and refuses dot segments, so no spelling can leave the user's tree. */
 export function normalizePath(path: string): string {
+  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws) and names no file.
+  wellFormed(path, `The path "${printable(path)}"`);
   const segments = path.replaceAll('\\', '/').split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.some((segment) => segment === '..')) throw new TypeError(`The path "${path}" may not contain "..".`);
+  if (segments.some((segment) => segment === '..')) throw new InvalidArgumentError(`The path "${path}" may not contain "..".`);
   return `/${segments.join('/')}`;
 }
 
@@ -191,11 +193,17 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
 
   /** Runs one webdav operation under the call timeout and turns every failure into a NextcloudError. */
   const run = async <T>(method: string, path: string, action: (signal: AbortSignal) => Promise<T>, options: { signal?: AbortSignal; limit?: Deadline } = {}): Promise<T> => {
+    // WebDAV goes through webdav's own transport, not http.fetch, so it reports to the shared reachability here.
+    http.reachability.check(method, path);
     const limit = options.limit ?? deadline(timeoutMs, options.signal);
     try {
-      return await action(limit.signal);
+      const result = await action(limit.signal);
+      http.reachability.answered();
+      return result;
     } catch (error) {
       limit.stop();
+      if (limit.timedOut()) http.reachability.timedOut(timeoutMs);
+      else if ((error as { response?: unknown }).response) http.reachability.answered();
       if (options.signal?.aborted && !limit.timedOut()) throw error;
       throw await toNextcloudError(error, method, path, limit.timedOut());
     }
@@ -205,15 +213,27 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
    * webdav's customRequest: PROPFIND with Nextcloud's properties, GET with Range, PUT with preconditions and
    * SEARCH need bodies and headers (and answer headers) that its convenience methods do not expose.
    */
-  const custom = (method: string, path: string, options: { headers?: Record<string, string>; data?: string | Uint8Array; url?: string; signal?: AbortSignal; limit?: Deadline } = {}): Promise<Response> =>
-    run(
+  const custom = async (
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; data?: string | Uint8Array; url?: string; signal?: AbortSignal; limit?: Deadline; expect?: { statuses: number[]; meaning: string } } = {},
+  ): Promise<Response> => {
+    const requestPath = options.url ? new URL(options.url).pathname : davPath(path);
+    const response = await run(
       method,
-      options.url ? new URL(options.url).pathname : davPath(path),
+      requestPath,
       async (signal) =>
         // webdav hands back the Response of the fetch it used (Node's, see installRedirectGuard).
         (await client.customRequest(options.url ? '' : normalizePath(path), { method, headers: options.headers, data: options.data, signal, url: options.url })) as unknown as Response,
       options,
     );
+    // A change is done only when Nextcloud says so in WebDAV's terms; a 200 page from something in between is not.
+    if (options.expect && !options.expect.statuses.includes(response.status)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw unexpectedAnswer(method, requestPath, `${answerKind(response)} instead of ${options.expect.meaning}`, response.status);
+    }
+    return response;
+  };
 
   const toNextcloudError = async (error: unknown, method: string, path: string, timedOut: boolean): Promise<NextcloudError> => {
     if (isNextcloudError(error)) return error;
@@ -245,8 +265,13 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     }
   };
 
-  const toEntry = (href: string, props: XmlNode): FileEntry => {
-    const decoded = decodeURIComponent(new URL(href, http.baseUrl).pathname).normalize('NFC');
+  const toEntry = (href: string, props: XmlNode, method: string, requestPath: string): FileEntry => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(new URL(href, http.baseUrl).pathname).normalize('NFC');
+    } catch (error) {
+      throw unexpectedAnswer(method, requestPath, `an entry whose href is not a valid URL path (${href.slice(0, 200)})`, 207, error);
+    }
     // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
     const prefix = decodeURIComponent(new URL(http.baseUrl).pathname.replace(/\/+$/, '') + davRoot);
     const relative = decoded.startsWith(prefix) ? decoded.slice(prefix.length) : decoded;
@@ -276,7 +301,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     };
   };
 
-  const multistatus = async (response: Response, method: string, path: string) => parseMultistatus(await readBody(response, method, path)).map((entry) => toEntry(entry.href, entry.props));
+  const multistatus = async (response: Response, method: string, path: string) => (await readMultistatus(response, method, path)).map((entry) => toEntry(entry.href, entry.props, method, path));
 
   const propfind = async (path: string, depth: '0' | '1') => {
     const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY });
@@ -301,7 +326,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     async read(path, options = {}) {
       const range = options.range;
       if (range && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
-        throw new TypeError(`The byte range ${range.start}-${range.end} is not a valid range.`);
+        throw new InvalidArgumentError(`The byte range ${range.start}-${range.end} is not a valid range.`);
       }
       const headers: Record<string, string> = {};
       if (range) headers.Range = `bytes=${range.start}-${range.end}`;
@@ -373,7 +398,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       // customRequest, not putFileContents: the new ETag and file id are in the answer's headers.
       // webdav sends only strings, Buffers and ArrayBuffers as they are; any other Uint8Array would go out as JSON.
       const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      const response = await custom('PUT', path, { headers, data: body });
+      const response = await custom('PUT', path, { headers, data: body, expect: { statuses: [201, 204], meaning: 'a stored file (201 or 204)' } });
       return {
         etag: response.headers.get('oc-etag') ?? response.headers.get('etag'),
         fileId: parseOcFileId(response.headers.get('oc-fileid')),
@@ -382,28 +407,32 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     },
 
     async mkdir(path) {
-      await run('MKCOL', davPath(path), (signal) => client.createDirectory(normalizePath(path), { signal }));
+      await custom('MKCOL', path, { expect: { statuses: [201], meaning: 'a created folder (201)' } });
     },
 
     async move(from, to, options = {}) {
       normalizePath(to);
-      await transfer('MOVE', from, to, () => run('MOVE', davPath(from), (signal) => client.moveFile(normalizePath(from), normalizePath(to), { overwrite: options.overwrite !== false, signal })));
+      const moved = { statuses: [201, 204], meaning: 'a completed move (201 or 204)' };
+      await transfer('MOVE', from, to, () => custom('MOVE', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' }, expect: moved }));
     },
 
     async copy(from, to, options = {}) {
       // customRequest: webdav's copyFile has no Overwrite option.
-      await transfer('COPY', from, to, () => custom('COPY', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' } }));
+      const copied = { statuses: [201, 204], meaning: 'a completed copy (201 or 204)' };
+      await transfer('COPY', from, to, () => custom('COPY', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' }, expect: copied }));
     },
 
     async delete(path) {
-      if (normalizePath(path) === '/') throw new TypeError('Refusing to delete the home folder.');
+      if (normalizePath(path) === '/') throw new InvalidArgumentError('Refusing to delete the home folder.');
       // A plain DELETE: Nextcloud moves the node to the trash bin (never X-NC-Skip-Trashbin).
-      await run('DELETE', davPath(path), (signal) => client.deleteFile(normalizePath(path), { signal }));
+      await custom('DELETE', path, { expect: { statuses: [204], meaning: 'a deletion (204)' } });
     },
 
     async search(query) {
       // SEARCH goes to the DAV root, outside the client's files base URL; customRequest takes a full URL.
       const url = `${http.baseUrl}/remote.php/dav/`;
+      if (query.nameContains !== undefined) wellFormed(query.nameContains, 'The name to search for');
+      if (query.mimeType !== undefined) wellFormed(query.mimeType, 'The MIME type to search for');
       const response = await custom('SEARCH', '/', { url, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, data: searchBody(userId, query) });
       const entries = await multistatus(response, 'SEARCH', '/remote.php/dav/');
       // Only when the term held LIKE wildcards can the server's matches be wider than "name contains".

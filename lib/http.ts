@@ -1,5 +1,6 @@
 // One place that talks HTTP to Nextcloud: AppAPI headers for the acting user, a timeout on every call, and
 // every non-success answer turned into a NextcloudError.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextcloudErrorCode } from './errors.js';
 import { NextcloudError, codeForStatus, explain } from './errors.js';
 
@@ -25,9 +26,51 @@ export interface RequestOptions {
   accept?: number[];
 }
 
+/** One unit of work (e.g. one incoming request), by when it began. */
+const units = new AsyncLocalStorage<{ startedAt: number }>();
+
+/**
+ * Runs `work` as one unit: once a call to Nextcloud got no answer in time after the unit began, the unit's later
+ * calls fail at once instead of each waiting out another full timeout, until Nextcloud answers anything again.
+ * Calls outside any unit always go out.
+ */
+export function withSingleTimeout<T>(work: () => T): T {
+  return units.run({ startedAt: performance.now() }, work);
+}
+
+/** What the clients of one Nextcloud have learned about reaching it, shared by every user's client. */
+export class Reachability {
+  private lastTimeout: { at: number; ms: number } | null = null;
+  private lastAnswerAt = 0;
+
+  answered(): void {
+    this.lastAnswerAt = performance.now();
+  }
+
+  timedOut(ms: number): void {
+    this.lastTimeout = { at: performance.now(), ms };
+  }
+
+  /** Refuses to send when this unit already waited for Nextcloud in vain and nothing has answered since. */
+  check(method: string, path: string): void {
+    const unit = units.getStore();
+    const last = this.lastTimeout;
+    if (!unit || !last || last.at < unit.startedAt || this.lastAnswerAt >= last.at) return;
+    // Which request timed out is left unsaid: it may have been another user's.
+    throw new NextcloudError({
+      code: 'unavailable',
+      method,
+      path,
+      message: `Nextcloud is not answering: a request got no answer within ${last.ms} ms a moment ago, so ${method} ${humanPath(path)} was not sent. Try again shortly.`,
+    });
+  }
+}
+
 export interface HttpClient {
   readonly baseUrl: string;
   readonly userId: string;
+  /** Shared with the other clients of the same Nextcloud; for requests made without `fetch` (WebDAV). */
+  readonly reachability: Reachability;
   /** Headers that authenticate as this user; for libraries that make their own requests. */
   authHeaders(): Record<string, string>;
   /** A fetch that adds the timeout and maps network failures, for libraries that take a fetch function. */
@@ -37,7 +80,7 @@ export interface HttpClient {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-export function createHttpClient(options: NextcloudClientOptions, userId: string): HttpClient {
+export function createHttpClient(options: NextcloudClientOptions, userId: string, reachability = new Reachability()): HttpClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -55,10 +98,14 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     const method = (init.method ?? 'GET').toUpperCase();
     const path = new URL(String(input instanceof Request ? input.url : input)).pathname;
+    reachability.check(method, path);
     try {
-      return await fetchImpl(input, { ...init, signal });
+      const response = await fetchImpl(input, { ...init, signal });
+      reachability.answered();
+      return response;
     } catch (error) {
       if (timeout.aborted) {
+        reachability.timedOut(timeoutMs);
         throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${path} within ${timeoutMs} ms.`, method, path, cause: error });
       }
       if (init.signal?.aborted) throw error;
@@ -75,6 +122,7 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
   return {
     baseUrl,
     userId,
+    reachability,
     authHeaders,
     // Redirects are not followed unless a caller asks: fetch keeps custom headers across hosts, and
     // AUTHORIZATION-APP-API must go to NEXTCLOUD_URL only. (tsdav's discovery reads its redirects itself.)
@@ -119,6 +167,27 @@ export async function readBody(response: Response, method: string, path: string)
       cause: error,
     });
   }
+}
+
+/** What came back, in a few words for a message: "200 with text/html". */
+export function answerKind(response: Response): string {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim();
+  return `${response.status} with ${type || 'no content type'}`;
+}
+
+/**
+ * An answer that is not what the request asks for (a login page, a proxy's error page, a cut-off body): never read
+ * as an empty or partial result. `what` says what was wrong, e.g. "200 with text/html instead of a WebDAV multistatus".
+ */
+export function unexpectedAnswer(method: string, path: string, what: string, status?: number, cause?: unknown): NextcloudError {
+  return new NextcloudError({
+    code: 'protocol',
+    status,
+    method,
+    path,
+    message: `Nextcloud answered ${method}${path ? ` ${humanPath(path)}` : ''} in an unexpected way: ${what}. If this persists, check that NEXTCLOUD_URL reaches Nextcloud itself, not a login page or another proxy.`,
+    cause,
+  });
 }
 
 /** Reads Nextcloud's own explanation from a sabre XML error or an OCS envelope. */

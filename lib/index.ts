@@ -6,16 +6,18 @@ import { calendarClient } from './calendar.js';
 import type { FilesClient } from './files.js';
 import { filesClient } from './files.js';
 import type { NextcloudClientOptions } from './http.js';
-import { createHttpClient } from './http.js';
+import { Reachability, createHttpClient } from './http.js';
+import { InvalidArgumentError, isWellFormedText, printable } from './errors.js';
 import type { SearchProvider, SearchQuery, SearchResult } from './search.js';
 import { search, searchProviders } from './search.js';
 import type { TalkClient } from './talk.js';
 import { talkClient } from './talk.js';
 import type { Capabilities, NextcloudUser } from './users.js';
-import { capabilities, currentUser, groupsOf } from './users.js';
+import { allUserIds, appApiAcceptsUser, capabilities, currentUser, groupsOf } from './users.js';
 
 export type { NextcloudClientOptions } from './http.js';
-export { NextcloudError, isNextcloudError, nextcloudErrorCodes, reworded } from './errors.js';
+export { InvalidArgumentError, NextcloudError, isInvalidArgumentError, isNextcloudError, isWellFormedText, nextcloudErrorCodes, printable, reworded } from './errors.js';
+export { withSingleTimeout } from './http.js';
 export type { NextcloudErrorCode } from './errors.js';
 export type { CalendarClient, CalendarEvent, CalendarInfo } from './calendar.js';
 export type { FileEntry, FileQuery, FilesClient, Permissions, ReadResult } from './files.js';
@@ -30,6 +32,8 @@ export interface NextcloudUserClient {
   readonly userId: string;
   currentUser(): Promise<NextcloudUser>;
   groups(): Promise<string[]>;
+  /** Whether AppAPI accepts acting as this user at all: the account exists, enabled or not. */
+  appApiAccepts(): Promise<boolean>;
   capabilities(): Promise<Capabilities>;
   searchProviders(): Promise<SearchProvider[]>;
   search(providerId: string, query: SearchQuery): Promise<SearchResult>;
@@ -43,6 +47,8 @@ export interface NextcloudUserClient {
 export interface NextcloudSystemClient {
   setInitProgress(progress: number, error?: string, options?: { timeoutMs?: number }): Promise<void>;
   capabilities(): Promise<Capabilities>;
+  /** Every account id Nextcloud knows (AppAPI's user list; not paged, for rare checks). */
+  userIds(): Promise<string[]>;
   /** This app's config values (admin settings land here). */
   config: KeyValueStore;
   settings: SettingsForms;
@@ -63,12 +69,15 @@ export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
   // WebDAV and CalDAV clients. Callers ask for the same few users again and again, once per tool call, so the
   // most recently used ones are kept instead of being rebuilt and rediscovered every time.
   const recent = new Map<string, NextcloudUserClient>();
+  // One Nextcloud, one view of whether it answers, whichever user a call is made for.
+  const reachability = new Reachability();
   const userClient = (userId: string): NextcloudUserClient => {
-    const http = createHttpClient(options, userId);
+    const http = createHttpClient(options, userId, reachability);
     return {
       userId,
       currentUser: () => currentUser(http),
       groups: () => groupsOf(http, userId),
+      appApiAccepts: () => appApiAcceptsUser(http),
       capabilities: () => capabilities(http),
       searchProviders: () => searchProviders(http),
       search: (providerId, query) => search(http, providerId, query),
@@ -80,9 +89,9 @@ export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
   };
   return {
     as(userId) {
-      if (!userId) throw new TypeError('Acting as a user needs a user id; use system() for the app itself.');
+      if (!userId) throw new InvalidArgumentError('Acting as a user needs a user id; use system() for the app itself.');
       // The id goes into "<user>:<secret>" and into DAV paths; Nextcloud user ids never hold these characters.
-      if (/[:/\\\u0000-\u001f]/.test(userId)) throw new TypeError(`"${userId}" is not a Nextcloud user id.`);
+      if (/[:/\\\u0000-\u001f]/.test(userId) || !isWellFormedText(userId)) throw new InvalidArgumentError(`"${printable(userId)}" is not a Nextcloud user id.`);
       const known = recent.get(userId);
       if (known) {
         recent.delete(userId);
@@ -95,10 +104,11 @@ export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
       return created;
     },
     system() {
-      const http = createHttpClient(options, '');
+      const http = createHttpClient(options, '', reachability);
       return {
         setInitProgress: (progress, error, callOptions) => setInitProgress(http, progress, error, callOptions),
         capabilities: () => capabilities(http),
+        userIds: () => allUserIds(http),
         config: keyValueStore(http, 'config'),
         settings: settingsForms(http),
         log: (level, message) => logToNextcloud(http, level, message),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { NextcloudErrorCode } from './errors.js';
 import { NextcloudError, codeForStatus, explain } from './errors.js';
 import type { HttpClient, RequestOptions } from './http.js';
-import { readBody } from './http.js';
+import { answerKind, readBody, unexpectedAnswer } from './http.js';
 
 const envelope = z.object({
   ocs: z.object({
@@ -39,12 +39,17 @@ export async function ocsRequest<T extends z.ZodType>(
     throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} answered ${response.status} without the data it should carry.` });
   }
   const text = await readBody(response, method, path);
-  let parsed: z.infer<typeof envelope>;
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  let json: unknown;
   try {
-    parsed = envelope.parse(JSON.parse(text));
-  } catch {
-    throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} did not answer with an OCS JSON envelope.` });
+    json = JSON.parse(text);
+  } catch (error) {
+    const what = type === 'application/json' ? `${answerKind(response)} whose body is not JSON (malformed or cut off)` : `${answerKind(response)} instead of an OCS JSON envelope`;
+    throw unexpectedAnswer(method, path, what, response.status, error);
   }
+  const wrapped = envelope.safeParse(json);
+  if (!wrapped.success) throw unexpectedAnswer(method, path, `${answerKind(response)} whose JSON is not an OCS envelope`, response.status);
+  const parsed = wrapped.data;
   const { statuscode, message } = parsed.ocs.meta;
   if (!isOcsSuccess(path, statuscode)) {
     const code = codeForOcsStatus(statuscode);
@@ -59,13 +64,8 @@ export async function ocsRequest<T extends z.ZodType>(
   }
   const data = schema.safeParse(parsed.ocs.data);
   if (!data.success) {
-    throw new NextcloudError({
-      code: 'protocol',
-      status: response.status,
-      method,
-      path,
-      message: `${method} ${path} answered data of an unexpected shape: ${data.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
-    });
+    const issues = data.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
+    throw unexpectedAnswer(method, path, `data of an unexpected shape (${issues})`, response.status);
   }
   return { data: data.data, response };
 }

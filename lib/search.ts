@@ -1,5 +1,6 @@
 // Nextcloud's unified search: the providers the user can query, and one provider's page of results.
 import { z } from 'zod';
+import { wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
 import { ocsRequest, phpMap } from './ocs.js';
 
@@ -45,6 +46,8 @@ export async function searchProviders(http: HttpClient): Promise<SearchProvider[
 }
 
 export async function search(http: HttpClient, providerId: string, query: SearchQuery): Promise<SearchResult> {
+  wellFormed(providerId, 'The search provider id');
+  wellFormed(query.term, 'The search term');
   const { data } = await ocsRequest(http, 'GET', `/ocs/v2.php/search/providers/${encodeURIComponent(providerId)}/search`, resultSchema, {
     query: { term: query.term, limit: query.limit, cursor: query.cursor ?? undefined, ...query.filters },
   });

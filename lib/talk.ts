@@ -2,7 +2,7 @@
 // clears notifications, so an assistant looking at a chat leaves it exactly as the person left it.
 import { z } from 'zod';
 import type { HttpClient } from './http.js';
-import { isNextcloudError, reworded } from './errors.js';
+import { InvalidArgumentError, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
 import { ocsRequest, phpMap } from './ocs.js';
 
 const SPREED = '/ocs/v2.php/apps/spreed';
@@ -117,7 +117,7 @@ export const TALK_TOKEN = /^[a-z0-9]{4,30}$/;
 
 export function talkClient(http: HttpClient): TalkClient {
   const tokenPath = (token: string) => {
-    if (!TALK_TOKEN.test(token)) throw new TypeError(`"${token}" is not a Talk conversation token`);
+    if (!TALK_TOKEN.test(token)) throw new InvalidArgumentError(`"${printable(token)}" is not a Talk conversation token`);
     return token;
   };
   return {
@@ -143,6 +143,7 @@ export function talkClient(http: HttpClient): TalkClient {
       return { messages: data, nextLastKnownMessageId: response.status === 304 || !lastGiven ? null : Number(lastGiven) };
     },
     async send(token, message, options = {}) {
+      wellFormed(message, 'The message');
       const json: Record<string, unknown> = { message };
       if (options.replyTo !== undefined) json.replyTo = options.replyTo;
       if (options.referenceId !== undefined) json.referenceId = options.referenceId;

@@ -1,5 +1,6 @@
 // The acting user's own account, groups and the server's capabilities (provisioning_api, capabilities).
 import { z } from 'zod';
+import { isNextcloudError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { ocsRequest } from './ocs.js';
 
@@ -59,4 +60,27 @@ export async function groupsOf(http: HttpClient, userId: string): Promise<string
 
 export async function capabilities(http: HttpClient): Promise<Capabilities> {
   return (await ocsRequest(http, 'GET', '/ocs/v2.php/cloud/capabilities', capabilitiesSchema)).data;
+}
+
+/**
+ * Every account id Nextcloud knows, from AppAPI's user list (works without a user; AppAPI asks every user backend).
+ * Meant for rare checks, as the list is not paged.
+ */
+export async function allUserIds(http: HttpClient): Promise<string[]> {
+  return (await ocsRequest(http, 'GET', '/ocs/v1.php/apps/app_api/api/v1/users', z.array(z.coerce.string()))).data;
+}
+
+/**
+ * Whether AppAPI accepts acting as this user. AppAPI only checks that the account exists (not that it is enabled),
+ * and its own endpoints need no enabled session, so a disabled account is accepted here while Nextcloud's other
+ * endpoints answer "not logged in". False when AppAPI refused the user (unknown to every user backend that answered).
+ */
+export async function appApiAcceptsUser(http: HttpClient): Promise<boolean> {
+  try {
+    await ocsRequest(http, 'GET', '/ocs/v1.php/apps/app_api/ex-app/state', z.unknown());
+    return true;
+  } catch (error) {
+    if (isNextcloudError(error, 'unauthorized')) return false;
+    throw error;
+  }
 }

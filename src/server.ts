@@ -3,7 +3,7 @@ import formBody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { Nextcloud } from '../lib/index.js';
-import { isNextcloudError } from '../lib/index.js';
+import { isInvalidArgumentError, isNextcloudError } from '../lib/index.js';
 import type { AppConfig } from './config.js';
 import { appApiAuth } from './http/appapi-auth.js';
 import { cors } from './http/cors.js';
@@ -11,6 +11,8 @@ import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
 import { noStore } from './http/no-store.js';
+import type { ServerTimeouts } from './http/timeouts.js';
+import { serverTimeoutOptions } from './http/timeouts.js';
 import { auditRoutes } from './mcp/audit-routes.js';
 import { mcpRoutes } from './mcp/endpoint.js';
 import { adminConnectionRoutes } from './oauth/admin-connections.js';
@@ -18,6 +20,7 @@ import { authorizeRoutes } from './oauth/authorize.js';
 import { connectionRoutes } from './oauth/connections.js';
 import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js';
 import { createOAuthContext } from './oauth/context.js';
+import { AccountCheckUnavailableError } from './oauth/eligibility.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import type { PolicySource } from './policy/policy.js';
@@ -38,6 +41,8 @@ export interface AppDeps {
   clientDocuments?: ClientMetadataFetcher;
   /** The tools offered (default: all of them). */
   tools?: readonly Tool[];
+  /** Tests shorten the limits on receiving a request, so a stalled upload is cut off within the test. */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -47,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
     requestIdHeader: 'aa-request-id',
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
+    ...serverTimeoutOptions(deps.timeouts),
   });
   await app.register(noStore);
   await app.register(cors);
@@ -56,7 +62,23 @@ export async function buildApp(deps: AppDeps) {
     if (isNextcloudError(error)) {
       request.log.warn({ code: error.code, status: error.status }, 'Nextcloud refused a call');
       const status = error.code === 'timeout' ? 504 : 502;
+      // Nextcloud being slow or away passes; say when to try again.
+      if (error.code === 'timeout' || error.code === 'unavailable' || error.code === 'rate_limited') reply.header('retry-after', '5');
       return reply.code(status).send({ error: error.code, message: error.message });
+    }
+    if (isInvalidArgumentError(error)) {
+      // An argument no Nextcloud could accept (a user id, a path) reached lib: the caller's mistake, not ours.
+      request.log.info({ err: error.message }, 'request refused: invalid argument');
+      return reply.code(400).send({ error: 'bad_request', message: error.message });
+    }
+    if (error instanceof AccountCheckUnavailableError) {
+      // Reaches here from routes that do not answer it themselves (token refresh, authorization): "retry", never a
+      // refusal such as invalid_grant, which would make the client drop a grant that is still good.
+      request.log.warn({ err: error.message }, 'account could not be checked with Nextcloud');
+      return reply
+        .code(503)
+        .header('retry-after', String(error.retryAfterSeconds))
+        .send({ error: 'temporarily_unavailable', error_description: error.message, message: error.message });
     }
     if (error instanceof PolicyUnavailableError) {
       request.log.warn({ err: error.message }, 'policy unavailable');
@@ -71,7 +93,10 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(formBody, { bodyLimit: 64 * 1024 });
 
-  const policy = deps.policy ?? createPolicySource(deps.nextcloud, { ttlMs: deps.config.policyTtlMs, log: app.log });
+  // A reload of the policy may hold a request up for a small part of one Nextcloud timeout, so a request that then
+  // calls Nextcloud itself still waits about one timeout at most.
+  const staleAfterMs = Math.min(1000, deps.config.nextcloudTimeoutMs / 10);
+  const policy = deps.policy ?? createPolicySource(deps.nextcloud, { ttlMs: deps.config.policyTtlMs, log: app.log, staleAfterMs });
   const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });
 
   // Expired codes, refresh tokens and abandoned consent pages go once an hour.

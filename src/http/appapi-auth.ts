@@ -4,6 +4,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { basicCredentials } from './basic-auth.js';
+import { isValidHost } from './host.js';
 
 export interface AppApiCaller {
   /** The Nextcloud user the request acts for; '' for AppAPI's own system calls and anonymous visitors. */
@@ -78,6 +79,8 @@ export const appApiAuth = fp<{ appId: string; appSecret: string }>(
   (app, options, done) => {
     app.decorateRequest('appApi', null as unknown as AppApiCaller);
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      // Checked here because every request, the heartbeat included, passes this gate before any route runs.
+      if (!isValidHost(request.headers.host)) return reply.code(400).send({ error: 'bad_request', message: 'The Host header is not a valid host[:port].' });
       if (request.routeOptions.config?.unauthenticated) return;
       const result = verifyAppApiHeaders(request.headers, options);
       if ('code' in result) {

@@ -14,6 +14,7 @@ import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelco
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
+import { withSingleTimeout } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
 import { corsHeaders, corsPreflight } from '../http/cors.js';
 import type { McpIdentity } from '../oauth/bearer.js';
@@ -40,6 +41,20 @@ export interface McpDeps {
 }
 
 const UNPARSABLE = Symbol('unparsable body');
+/** Far beyond any JSON-RPC message; deep enough nesting would overflow the stack of whatever walks the value next. */
+const MAX_JSON_DEPTH = 64;
+
+/** Whether arrays and objects nest deeper than `max` levels, found without recursion. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
 
 /** JSON-RPC error bodies for HTTP-level refusals (the id is unknown at this point). */
 function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
@@ -151,20 +166,28 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
 
   corsPreflight(app, ['/mcp', '/sse', '/messages']);
 
+  // Each MCP request waits for an unreachable Nextcloud at most once: after the policy, the account check or a tool's
+  // first call timed out, its later Nextcloud calls fail at once with a message instead of each waiting again.
+  app.addHook('onRequest', (_request, _reply, done) => withSingleTimeout(done));
+
   // Bodies are parsed without failing, so a client with a bad token gets the 401 that starts its OAuth flow, not
   // a parse error; after authentication a bad body gets the JSON-RPC parse error, a wrong type the SDK's 415. An
   // empty body (a DELETE that still names a content type) is no body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      parsed = JSON.parse(body as string);
     } catch {
-      done(null, UNPARSABLE);
+      return done(null, UNPARSABLE);
     }
+    // The SDK serialises bodies again with the recursive JSON.stringify, which a few thousand levels overflow.
+    done(null, nestedDeeperThan(parsed, MAX_JSON_DEPTH) ? UNPARSABLE : parsed);
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  const unparsable = (request: FastifyRequest, reply: FastifyReply) => request.body === UNPARSABLE && (rpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.'), true);
+  const unparsable = (request: FastifyRequest, reply: FastifyReply) =>
+    request.body === UNPARSABLE && (rpcError(reply, 400, -32700, `Parse error: the body is not valid JSON, or nests deeper than ${MAX_JSON_DEPTH} levels.`), true);
 
   /**
    * A 2026-07-28 request: one stateless exchange through the SDK's per-request handler. subscriptions/listen holds
@@ -201,11 +224,13 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       if (typeof sessionId === 'string') {
         const session = sessions.get(sessionId, owner, 'streamable');
         if (!session) return sessionNotFound(reply);
-        const inUse = requestIds(request.body).filter((id) => [...session.pending].some((exchange) => exchange.ids.includes(id)));
+        // Only a POST carries messages; a body on GET or DELETE is ignored, as the transport ignores it.
+        const body = request.method === 'POST' ? request.body : undefined;
+        const inUse = requestIds(body).filter((id) => [...session.pending].some((exchange) => exchange.ids.includes(id)));
         if (inUse.length > 0) return rpcError(reply, 409, -32600, `Request id ${JSON.stringify(inUse[0])} is still being answered in this session; use a new id.`);
         const { req, res } = takeOver(request, reply, admitted.auth);
-        track(request.body, res, session);
-        await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, request.body).catch((error: unknown) => failed(request, res, error));
+        track(body, res, session);
+        await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, body).catch((error: unknown) => failed(request, res, error));
         return reply;
       }
       if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad request: send the Mcp-Session-Id header the server returned at initialize.');

@@ -2,7 +2,7 @@
 // output schema, and turns refusals into tool results the model can act on (isError) instead of protocol errors.
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { isNextcloudError } from '../../lib/index.js';
+import { isInvalidArgumentError, isNextcloudError } from '../../lib/index.js';
 import type { Tool, ToolContext } from '../tools/tool.js';
 import { ToolError, isWriteTool } from '../tools/tool.js';
 
@@ -46,11 +46,12 @@ export async function executeTool(tool: Tool, args: unknown, context: ToolContex
     const content = output.content ?? [{ type: 'text' as const, text: JSON.stringify(structuredContent) }, ...(output.extra ?? [])];
     return { result: { content, structuredContent }, outcome: 'ok', errorCode: null };
   } catch (error) {
+    // Classified by where the error comes from, never by its JavaScript type: a TypeError from a bug is a bug.
     if (error instanceof ToolError) return { result: errorResult(error.message), outcome: 'error', errorCode: error.code };
     if (isNextcloudError(error)) return { result: errorResult(error.message), outcome: 'error', errorCode: error.code };
     if (context.signal.aborted) return { result: errorResult('The call was cancelled.'), outcome: 'error', errorCode: 'cancelled' };
-    // lib's own argument checks (a malformed path or token) throw TypeError with a message meant for the caller.
-    if (error instanceof TypeError && !(error.cause instanceof Error)) return { result: errorResult(error.message), outcome: 'error', errorCode: 'invalid_input' };
+    // lib refused an argument before sending anything (a malformed path, token or URL); the message is for the caller.
+    if (isInvalidArgumentError(error)) return { result: errorResult(error.message), outcome: 'error', errorCode: 'invalid_input' };
     return { result: errorResult(`${tool.name} failed unexpectedly; the app log has details.`), outcome: 'failed', errorCode: 'internal', internal: error };
   }
 }

@@ -12,6 +12,7 @@ import { consentPage, errorPage, navigate } from './pages.js';
 import { sourceOf } from './rate-limit.js';
 import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from './scopes.js';
 import type { Scope } from './scopes.js';
+import { temporaryFailure } from './unavailable.js';
 import type { PublicEndpoints } from './urls.js';
 
 /** Codes live five minutes (RFC 9700 recommends at most ten). */
@@ -78,6 +79,15 @@ function clientRedirect(redirectUri: string, params: Record<string, string | und
 
 export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
   const { store, forms } = oauth;
+
+  // A person is in the middle of connecting: when Nextcloud cannot be asked, say so on a page and keep everything
+  // (the stored request, the consent page) for another try; nothing goes back to the client.
+  app.setErrorHandler((error, request, reply) => {
+    const failure = temporaryFailure(error);
+    if (!failure) throw error;
+    request.log.warn({ err: failure.message }, 'authorization paused: Nextcloud could not be asked');
+    return errorPage(reply.header('retry-after', String(failure.retryAfterSeconds)), 503, 'Nextcloud is not answering right now', `${failure.message} Reload this page in a moment to continue.`);
+  });
 
   /** Checks that decide whether redirecting to the client is safe at all; failures get an error page. */
   const identifyClient = async (query: z.infer<typeof authorizeQuery>, policy: Policy, source: string): Promise<{ client: ClientRecord; redirectUri: string }> => {
@@ -229,11 +239,16 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
       request.log.warn({ user: userId }, 'consent refused: form token does not match');
       return errorPage(reply, 403, 'Consent not accepted', 'This consent form was not issued to you. Start connecting the app again.');
     }
-    const pending = store.takePending(form.data.pending, userId);
+    // Read, and used up only once every check passed: a check that could not be made leaves the page answerable.
+    const pending = store.readPending(form.data.pending, userId);
     const stored = pending && approvedRequest.safeParse(pending.request);
-    if (!stored?.success) return errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
+    const expired = () => errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
+    if (!stored?.success) return expired();
     const valid = stored.data;
     const { policy, urls } = await oauth.current(request);
+    // Asked before the page is used up (a denial needs no answer from Nextcloud).
+    const eligible = form.data.decision === 'deny' ? null : await oauth.eligibility.check(userId, policy);
+    if (!store.takePending(form.data.pending, userId)) return expired();
     const client = store.getClient(valid.clientId);
     if (!client) return errorPage(reply, 400, 'This app cannot connect', 'The app is no longer registered. Start connecting it again.');
     // The policy may have narrowed while the page was open.
@@ -241,7 +256,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     if (forbidden) return errorPage(reply, 400, 'This app cannot connect', forbidden);
     // The person has just seen where the app returns to and chose to go on: sending the answer there is theirs.
     const answer = { issuer: urls.issuer, client, trusted: true };
-    if (form.data.decision === 'deny') {
+    if (!eligible) {
       request.log.info({ user: userId, client: client.clientId }, 'consent denied');
       return refuse(reply, valid, new OAuthError('access_denied', `${userId} denied access.`), answer);
     }
@@ -249,7 +264,6 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     // The user may narrow what was asked, never widen it; the ceiling is applied again in case it changed.
     const scopes = valid.scopes.filter((scope): scope is Scope => ticked.has(scope) && isScope(scope) && policy.enabledScopes.includes(scope));
     if (scopes.length === 0) return refuse(reply, valid, new OAuthError('access_denied', `${userId} allowed no scope.`), answer);
-    const eligible = await oauth.eligibility.check(userId, policy);
     if (!eligible.ok) return refuse(reply, valid, new OAuthError('access_denied', eligible.reason), answer);
     request.log.info({ user: userId, client: client.clientId, scopes }, 'consent given');
     return issueCode(reply, userId, valid, client, scopes, urls.issuer);

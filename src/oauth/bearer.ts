@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyUnavailableError } from '../policy/policy.js';
 import { grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
+import { AccountCheckUnavailableError } from './eligibility.js';
 import type { Scope } from './scopes.js';
 import { formatScopes, isScope } from './scopes.js';
 import { verifyAccessToken } from './tokens.js';
@@ -65,9 +66,22 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Curr
 }
 
 /**
+ * "Try again shortly" for an MCP client: 503 with Retry-After and a JSON-RPC error it can show, never the 401 that
+ * would make it discard a valid token. The id is the request's own when the body is a single request.
+ */
+function temporarilyUnavailable(request: FastifyRequest, reply: FastifyReply, message: string, retryAfterSeconds: number): void {
+  request.log.warn({ reason: message }, 'MCP request answered 503: Nextcloud could not be asked');
+  const id = (request.body as { id?: unknown } | undefined)?.id;
+  void reply
+    .code(503)
+    .header('retry-after', String(retryAfterSeconds))
+    .send({ jsonrpc: '2.0', error: { code: -32000, message }, id: typeof id === 'string' || typeof id === 'number' ? id : null });
+}
+
+/**
  * Authenticates a request to one MCP URL: the identity, with the policy and URLs it was checked against. On failure
  * it has already answered (401 with the challenge naming this URL's resource metadata, or 503 when the policy
- * cannot be read) and returns null.
+ * or the account cannot be checked with Nextcloud right now) and returns null.
  */
 export async function authenticateMcpRequest(
   oauth: OAuthContext,
@@ -80,7 +94,7 @@ export async function authenticateMcpRequest(
     current = await oauth.current(request);
   } catch (error) {
     if (error instanceof PolicyUnavailableError) {
-      reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: error.message });
+      temporarilyUnavailable(request, reply, error.message, 5);
       return null;
     }
     throw error;
@@ -90,7 +104,15 @@ export async function authenticateMcpRequest(
   let verdict: Verdict;
   if (!header) verdict = { ok: false, description: 'this endpoint needs an OAuth access token' };
   else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
-  else verdict = await verify(oauth, match[1]!, current, path);
+  else {
+    try {
+      verdict = await verify(oauth, match[1]!, current, path);
+    } catch (error) {
+      if (!(error instanceof AccountCheckUnavailableError)) throw error;
+      temporarilyUnavailable(request, reply, error.message, error.retryAfterSeconds);
+      return null;
+    }
+  }
   if (verdict.ok) return { identity: verdict.identity, ...current };
   request.log.info({ reason: verdict.description }, 'MCP request without a valid access token');
   // RFC 6750 §3: no error code when the request carried no credentials at all.

@@ -11,6 +11,7 @@ import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { isScope, splitScopeString } from './scopes.js';
 import { signAccessToken, verifyAccessToken } from './tokens.js';
+import { temporaryFailure } from './unavailable.js';
 
 const field = z.string().max(4096).optional();
 const tokenRequest = z.object({
@@ -62,6 +63,20 @@ function sendTokenError(reply: FastifyReply, error: OAuthError, basicUsed: boole
 
 export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
   const { store } = oauth;
+
+  // Nextcloud not answering (the account or the policy could not be checked) is "try again", never invalid_grant,
+  // which would make the client drop a grant that is still good. Every check that may need Nextcloud runs before a
+  // code or refresh token is spent, so the retry finds them unused.
+  app.setErrorHandler((error, request, reply) => {
+    const failure = temporaryFailure(error);
+    if (!failure) throw error;
+    request.log.warn({ err: failure.message }, 'token request answered 503: Nextcloud could not be asked');
+    return reply
+      .code(503)
+      .header('retry-after', String(failure.retryAfterSeconds))
+      .header('pragma', 'no-cache')
+      .send(new OAuthError('temporarily_unavailable', failure.message).toJSON());
+  });
 
   app.post('/oauth/token', { config: { cors: true } }, async (request, reply) => {
     const basicUsed = isBasic(request.headers.authorization);

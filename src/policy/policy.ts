@@ -193,6 +193,9 @@ export class PolicyUnavailableError extends Error {
   }
 }
 
+/** How long a request waits for a reload of the policy before it is served the copy it replaces. */
+const STALE_AFTER_MS = 1000;
+
 export interface PolicySource {
   /** The policy in force, at most `ttlMs` old. */
   current(): Promise<Policy>;
@@ -202,9 +205,10 @@ export interface PolicySource {
 
 /**
  * Reads the policy from AppAPI's config values. Concurrent callers share one read; when Nextcloud cannot be
- * reached the last good policy stays in force (before the first successful read, current() rejects).
+ * reached, or takes longer than `staleAfterMs`, the last good policy stays in force (before the first successful
+ * read, current() waits for it, and rejects when it fails).
  */
-export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: number; log: FastifyBaseLogger }): PolicySource {
+export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: number; log: FastifyBaseLogger; staleAfterMs?: number }): PolicySource {
   let cached: { policy: Policy; at: number } | undefined;
   let pending: Promise<Policy> | undefined;
   let lastProblems = '';
@@ -236,7 +240,16 @@ export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: numbe
       pending ??= load().finally(() => {
         pending = undefined;
       });
-      return pending;
+      if (!cached) return pending;
+      // With a copy at hand, a slow or unreachable Nextcloud costs a request a moment, not a full timeout: the copy
+      // is served and the reload goes on for the requests after it.
+      const stale = cached.policy;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const patience = new Promise<Policy>((resolve) => {
+        timer = setTimeout(() => resolve(stale), options.staleAfterMs ?? STALE_AFTER_MS);
+        timer.unref?.();
+      });
+      return Promise.race([pending, patience]).finally(() => clearTimeout(timer));
     },
     invalidate() {
       cached = undefined;

@@ -3,6 +3,7 @@
 // lists, checks, runs and audits tools; a tool module knows nothing about transports, tokens or sessions.
 import type { z } from 'zod';
 import type { NextcloudUserClient } from '../../lib/index.js';
+import { isWellFormedText } from '../../lib/index.js';
 import type { Scope } from '../oauth/scopes.js';
 import { WRITE_SCOPES } from '../oauth/scopes.js';
 import type { Policy } from '../policy/policy.js';
@@ -13,6 +14,15 @@ export interface ToolAnnotations {
   idempotentHint: boolean;
   openWorldHint: boolean;
 }
+
+/**
+ * For `.refine(...WELL_FORMED)` on text a tool sends on: a lone UTF-16 surrogate survives no URL, header or body
+ * to Nextcloud unchanged, so it is refused with the argument's name instead of failing (or being altered) later.
+ */
+export const WELL_FORMED = [isWellFormedText, 'contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text'] as const;
+
+/** What an etag looks like (HTTP allows only visible ASCII in one); anything else could not be sent as a header. */
+export const ETAG_TEXT = /^[\x20-\x7e]+$/;
 
 /** A tool that only reads the user's own Nextcloud: the annotations of most tools. */
 export const READS_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

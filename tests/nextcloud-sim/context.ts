@@ -13,6 +13,12 @@ export interface SimUser {
   locale: string;
   /** Two-factor authentication is enabled (one provider, `totp`, whose code is TWO_FACTOR_CODE). */
   twoFactor?: boolean;
+  /**
+   * The user backend holding this account (e.g. LDAP) cannot be reached: Nextcloud cannot load the account to log it
+   * in (AppAPI impersonation, sessions, Basic all fail as for an unknown user), while it still exists, is enabled and
+   * is listed.
+   */
+  backendDown?: boolean;
 }
 
 export interface SimGroup {

@@ -50,7 +50,8 @@ export function verifyAppApi(state: SimState, headers: IncomingHttpHeaders, path
   }
   if (!header(headers, 'ex-app-version')) return { ok: false, reason: 'no_version' };
   const userId = decoded.slice(0, colon);
-  if (userId && !state.users.has(userId)) return { ok: false, reason: 'unknown_user' };
+  // IUserManager::get returns null both for an unknown account and for one whose backend cannot be asked.
+  if (userId && (!state.users.has(userId) || state.users.get(userId)!.backendDown)) return { ok: false, reason: 'unknown_user' };
   return { ok: true, app, userId };
 }
 
@@ -123,7 +124,7 @@ export function resolveIdentity(
   if (session && !session.pendingTwoFactor && cookies.get(PASSPHRASE_COOKIE) === session.passphrase) {
     const user = state.users.get(session.userId);
     // A logged-in session skips handleLogin altogether: Basic is not even looked at.
-    if (user?.enabled) return { ...failedAppApi, user, via: 'session' };
+    if (user?.enabled && !user.backendDown) return { ...failedAppApi, user, via: 'session' };
   }
   if (options.tryBasic === false) return failedAppApi;
   const credentials = basicCredentials(header(headers, 'authorization'));
@@ -136,8 +137,8 @@ export function resolveIdentity(
   // no failure, the request goes on anonymously.
   if (named?.twoFactor || (!state.users.has(credentials.login) && byEmail.length > 1)) return failedAppApi;
   const byId = state.users.get(credentials.login);
-  let user = byId && equalStrings(credentials.password, byId.password) ? byId : undefined;
-  if (!user && EMAIL.test(credentials.login) && byEmail.length === 1 && equalStrings(credentials.password, byEmail[0]!.password)) user = byEmail[0];
+  let user = byId && !byId.backendDown && equalStrings(credentials.password, byId.password) ? byId : undefined;
+  if (!user && EMAIL.test(credentials.login) && byEmail.length === 1 && !byEmail[0]!.backendDown && equalStrings(credentials.password, byEmail[0]!.password)) user = byEmail[0];
   if (!user) {
     throttler.registerAttempt(ip, 'login');
     return { ...failedAppApi, loginFailure: { status: 401, message: '' } };

@@ -90,6 +90,11 @@ export interface Simulator {
   addExApp(app: { id: string; version: string; secret: string; routes?: Partial<ExAppRoute>[]; target?: ExApp['target'] }): ExApp;
   addDaemon(daemon: Daemon): void;
   setUserEnabled(userId: string, enabled: boolean): void;
+  /**
+   * Takes the user backend holding this account down or up again (an LDAP outage): every request as the user is then
+   * refused as not logged in (401), while the account still exists, stays enabled and is listed.
+   */
+  setUserBackendDown(userId: string, down: boolean): void;
   /** A Cookie header value of a fresh browser session of this user (what the login form would set, second factor done). */
   sessionCookie(userId: string): string;
   stop(): Promise<void>;
@@ -298,6 +303,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const user = state.users.get(userId);
       if (!user) throw new Error(`No simulated user ${userId}`);
       user.enabled = enabled;
+    },
+    setUserBackendDown(userId, down) {
+      const user = state.users.get(userId);
+      if (!user) throw new Error(`No simulated user ${userId}`);
+      user.backendDown = down;
     },
     sessionCookie,
     async stop() {

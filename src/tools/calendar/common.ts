@@ -10,25 +10,26 @@ import type { CalendarClient, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
-import { ToolError } from '../tool.js';
+import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
 import type { IcalComponent, IcalTime, Occurrence } from './ical.js';
 import { addressOf, canonicalZone, eventsOf, instantOfTime, isRecurring, isoDate, isoInZone, param, propTime, spanOf, textOf } from './ical.js';
 
 export const TIME_ZONE_HINT = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
 
-export const calendarIdInput = z.string().trim().min(1).max(255);
+export const calendarIdInput = z.string().trim().min(1).max(255).refine(...WELL_FORMED);
 export const eventIdInput = z
   .string()
   .trim()
   .min(3)
   .max(1024)
+  .refine(...WELL_FORMED)
   .describe('The event id as calendar_list_events or calendar_create_event returned it: "<calendar id>/<object name>", e.g. "personal/standup.ics".');
 export const timeZoneInput = z
   .string()
   .trim()
   .max(64)
   .refine((value) => canonicalZone(value) !== null, { message: `is not a time zone Nextcloud knows; use ${TIME_ZONE_HINT}` });
-export const etagInput = z.string().trim().min(1).max(200);
+export const etagInput = z.string().trim().min(1).max(200).regex(ETAG_TEXT, 'is not an etag as the calendar tools return it (visible ASCII only)');
 
 /** "W/\"abc\"", "\"abc\"" or abc (as a model may copy it without quotes) -> the header form Nextcloud compares. */
 export function normaliseEtag(etag: string): string {

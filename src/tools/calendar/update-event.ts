@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../tool.js';
+import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { TIME_ZONE_HINT, assertWritable, describeEvent, etagInput, eventDetailsSchema, eventIdInput, normaliseEtag, resolveEvent, rewordMissing, rewordStale, staleEvent, timeZoneInput } from './common.js';
 import type { IcalComponent } from './ical.js';
 import { eventsOf, parseCalendar, spanOf, textOf } from './ical.js';
@@ -19,14 +19,14 @@ export const updateEvent = defineTool({
   input: z.object({
     id: eventIdInput,
     etag: etagInput.describe('The etag the event had when you read it (calendar_get_event or calendar_list_events).'),
-    summary: z.string().trim().min(1).max(1000).optional().describe('New title.'),
+    summary: z.string().trim().min(1).max(1000).refine(...WELL_FORMED).optional().describe('New title.'),
     start: z.string().trim().max(40).optional().describe('New start, ISO 8601: 2026-05-04T09:30 (read in timeZone, else in the event\'s own zone), 2026-05-04T09:30:00+02:00, or a date for all-day events.'),
     end: z.string().trim().max(40).optional().describe('New end, same form as start; for all-day events the day after the last day.'),
     duration: z.string().trim().max(40).optional().describe('New length instead of end, ISO 8601 (PT45M, PT2H, P1D).'),
     allDay: z.boolean().optional().describe('true makes it an all-day event (start then a date), false gives it times (start then a date-time).'),
     timeZone: timeZoneInput.optional().describe(`Zone to plan the event in, ${TIME_ZONE_HINT}. Alone it keeps the event at the same moment and expresses it in this zone.`),
-    location: z.string().trim().max(1000).nullable().optional().describe('New location; null or an empty string removes it.'),
-    description: z.string().max(20_000).nullable().optional().describe('New description (replaces the old one entirely); null or an empty string removes it.'),
+    location: z.string().trim().max(1000).refine(...WELL_FORMED).nullable().optional().describe('New location; null or an empty string removes it.'),
+    description: z.string().max(20_000).refine(...WELL_FORMED).nullable().optional().describe('New description (replaces the old one entirely); null or an empty string removes it.'),
   }),
   output: eventDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -7,7 +7,7 @@ import type { Scope } from '../../oauth/scopes.js';
 import { withoutMissing } from '../absent.js';
 import { confinedFiles } from '../files/confined.js';
 import type { ToolContext } from '../tool.js';
-import { READS_ONLY, ToolError, defineTool } from '../tool.js';
+import { READS_ONLY, ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import type { EventDetails } from '../calendar/common.js';
 import { describeEvent, resolveEvent, timeText } from '../calendar/common.js';
 import type { IcalComponent } from '../calendar/ical.js';
@@ -163,7 +163,7 @@ export const fetch = defineTool({
   description: 'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, or a Talk message with the messages before it.',
   scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
   input: z.object({
-    id: z.string().min(1).max(4096).describe('An id from a search result, unchanged.'),
+    id: z.string().min(1).max(4096).refine(...WELL_FORMED).describe('An id from a search result, unchanged.'),
   }),
   output: z.object({
     id: z.string(),

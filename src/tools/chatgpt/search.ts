@@ -6,7 +6,7 @@ import { isNextcloudError } from '../../../lib/index.js';
 import type { Scope } from '../../oauth/scopes.js';
 import { confinedFiles } from '../files/confined.js';
 import type { ToolContext } from '../tool.js';
-import { READS_ONLY, defineTool } from '../tool.js';
+import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { describeOccurrence, eventIdFor, holdsEvents, timeText } from '../calendar/common.js';
 import type { Occurrence } from '../calendar/ical.js';
 import { occurrencesIn, parseCalendar, textOf } from '../calendar/ical.js';
@@ -112,15 +112,21 @@ function sources(context: ToolContext): Source[] {
   return [files, events, talk].filter((source) => context.scopes.includes(source.scope));
 }
 
+/** Failures that mean Nextcloud could not answer properly, not that the source does not exist for this user. */
+const OUTAGE: ReadonlySet<string> = new Set(['protocol', 'timeout', 'unavailable', 'rate_limited']);
+
 /**
- * Runs every source; one that Nextcloud cannot answer (Talk or the calendar app disabled) is left out instead
- * of failing the whole search, unless none could answer.
+ * Runs every source; one that does not exist for the user (Talk or the calendar app disabled) is left out instead of
+ * failing the whole search, unless none could answer. A source Nextcloud failed to answer fails the search: results
+ * without it would read as "nothing there" when the person's data was simply not searched.
  */
 async function runAll(active: Source[], term: string): Promise<Hit[][]> {
   const settled = await Promise.allSettled(active.map((source) => source.find(term)));
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
   const unexpected = failures.find((reason) => !isNextcloudError(reason));
   if (unexpected !== undefined) throw unexpected;
+  const outage = failures.find((reason) => isNextcloudError(reason) && OUTAGE.has(reason.code));
+  if (outage !== undefined) throw outage;
   if (failures.length > 0 && failures.length === settled.length) throw failures[0];
   return settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
 }
@@ -154,7 +160,7 @@ export const search = defineTool({
     'and Talk chat messages, as far as this connection may read them. Returns up to 20 results with ids; read one with fetch.',
   scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
   input: z.object({
-    query: z.string().trim().min(1).max(500).describe('What to look for: a name, a word or a short phrase, e.g. "roadmap" or "budget".'),
+    query: z.string().trim().min(1).max(500).refine(...WELL_FORMED).describe('What to look for: a name, a word or a short phrase, e.g. "roadmap" or "budget".'),
   }),
   output: z.object({ results: z.array(resultSchema) }),
   annotations: READS_ONLY,

@@ -2,7 +2,7 @@
 // paging happen here, after the allowlist has filtered what may be shown.
 import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
-import { READS_ONLY, defineTool } from '../tool.js';
+import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
 import type { EntryView } from './shared.js';
 
@@ -10,6 +10,7 @@ const input = z.object({
   path: z
     .string()
     .max(4096)
+    .refine(...WELL_FORMED)
     .default('/')
     .describe('The folder to list, e.g. / for the home folder or /Documents. Items shared with the user usually appear under /Shared/.'),
   sortBy: z.enum(['name', 'modified', 'size']).default('name').describe('Sort key: name (default), modified (last change) or size.'),

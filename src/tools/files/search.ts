@@ -1,7 +1,7 @@
 // files_search: Nextcloud's file search (WebDAV SEARCH) over the user's files and the shares they received.
 import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
-import { READS_ONLY, defineTool } from '../tool.js';
+import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import { READ_SCOPES, checkedTarget, entrySchema, limitField, offsetField, viewOf } from './shared.js';
 
@@ -13,7 +13,7 @@ const date = (what: string) =>
     .describe(`${what}, as an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (UTC unless an offset is given).`);
 
 const input = z.object({
-  nameContains: z.string().min(1).max(255).optional().describe('Part of the file or folder name, case-insensitive, e.g. "report" finds "Annual Report 2026.pdf". Not a full-text search of contents.'),
+  nameContains: z.string().min(1).max(255).refine(...WELL_FORMED).optional().describe('Part of the file or folder name, case-insensitive, e.g. "report" finds "Annual Report 2026.pdf". Not a full-text search of contents.'),
   type: z.enum(['file', 'folder']).optional().describe('Only files, or only folders (default: both).'),
   mimeType: z
     .string()
@@ -22,7 +22,7 @@ const input = z.object({
     .describe('A MIME type (application/pdf, text/markdown) or a whole family: image, video, audio, text (also written image/ or image/*).'),
   modifiedAfter: date('Only items changed after this moment'),
   modifiedBefore: date('Only items changed before this moment'),
-  under: z.string().max(4096).default('/').describe('Search only inside this folder and its subfolders (default: all of the user\'s files, / ).'),
+  under: z.string().max(4096).refine(...WELL_FORMED).default('/').describe('Search only inside this folder and its subfolders (default: all of the user\'s files, / ).'),
   favorite: z.boolean().optional().describe('true: only items the user marked as favourite.'),
   sortBy: z.enum(['name', 'modified', 'size']).default('modified').describe('Sort key: modified (default), name or size.'),
   order: z.enum(['asc', 'desc']).optional().describe('asc or desc; default desc (newest, largest first) except for name (A-Z).'),

@@ -7,7 +7,7 @@ import { isNextcloudError, normalizePath, reworded } from '../../../lib/index.js
 import { relationTo } from '../../policy/folders.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
-import { ToolError } from '../tool.js';
+import { ToolError, WELL_FORMED } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
 import { confinedFiles } from './confined.js';
 
@@ -32,6 +32,7 @@ export const pathField = (what: string) =>
     .string()
     .min(1, 'give a path such as /Documents/Notes.txt')
     .max(4096)
+    .refine(...WELL_FORMED)
     .describe(`${what}. A path in the user's own Nextcloud files, starting at their home folder, e.g. /Documents/Notes.txt; items shared with the user appear where they see them, often under /Shared/.`);
 
 export const limitField = (fallback: number, max: number) => z.number().int().min(1).max(max).default(fallback).describe(`How many entries to return at most (1-${max}, default ${fallback}).`);

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
-import { defineTool } from '../tool.js';
+import { ETAG_TEXT, WELL_FORMED, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
 
@@ -13,11 +13,12 @@ export const MAX_WRITE_BYTES = 5 * 1024 * 1024;
 
 const input = z.object({
   path: pathField('The file to create or replace, including its name and extension, e.g. /Documents/Minutes.md'),
-  content: z.string().describe('The complete new text of the file (UTF-8). It replaces everything in the file; to change part of a file, read it, edit, and write all of it back.'),
+  content: z.string().refine(...WELL_FORMED).describe('The complete new text of the file (UTF-8). It replaces everything in the file; to change part of a file, read it, edit, and write all of it back.'),
   etag: z
     .string()
     .min(1)
     .max(200)
+    .regex(ETAG_TEXT, 'is not an etag as files_read, files_stat or files_list return it (visible ASCII only)')
     .optional()
     .describe('To replace an existing file: its etag from files_read, files_stat or files_list. The write is refused if the file changed since then, so nobody else\'s edits are lost.'),
   overwrite: z.boolean().default(false).describe('true replaces an existing file whatever its current version (no etag check). Only when the person clearly wants it replaced regardless; prefer etag.'),

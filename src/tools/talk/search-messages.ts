@@ -1,7 +1,7 @@
 // Message search through Talk's unified search provider: Talk has no chat search endpoint of its own (contract 3.6).
 import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
-import { READS_ONLY, ToolError, defineTool } from '../tool.js';
+import { READS_ONLY, ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { isoTime, tokenInput } from './common.js';
 
 /** Unified search clamps larger limits to this on current servers (contract 5.2). */
@@ -16,10 +16,10 @@ export const searchMessages = defineTool({
     'For more results call again with cursor = nextCursor.',
   scopes: { allOf: ['talk.read'] },
   input: z.object({
-    term: z.string().trim().min(1).max(200).describe('Text to look for in messages, e.g. "invoice".'),
+    term: z.string().trim().min(1).max(200).refine(...WELL_FORMED).describe('Text to look for in messages, e.g. "invoice".'),
     conversation: tokenInput.optional().describe('Limit the search to this conversation token; leave out to search every conversation.'),
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10).describe(`How many results at most (1-${MAX_LIMIT}, default 10).`),
-    cursor: z.string().max(100).optional().describe('The nextCursor of the previous call, unchanged; leave out for the first page.'),
+    cursor: z.string().max(100).refine(...WELL_FORMED).optional().describe('The nextCursor of the previous call, unchanged; leave out for the first page.'),
   }),
   output: z.object({
     results: z.array(

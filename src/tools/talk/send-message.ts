@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
-import { ToolError, defineTool } from '../tool.js';
+import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { isoTime, postingRefusal, tokenInput } from './common.js';
 
 /** config.chat.max-length of a default Talk; longer messages are refused by Talk with 413. */
@@ -18,7 +18,7 @@ export const sendMessage = defineTool({
   scopes: { allOf: ['talk.write'] },
   input: z.object({
     token: tokenInput,
-    message: z.string().min(1).max(MAX_LENGTH).refine((text) => text.trim() !== '', 'the message is empty').describe('The text to post (Markdown is rendered by Talk).'),
+    message: z.string().min(1).max(MAX_LENGTH).refine(...WELL_FORMED).refine((text) => text.trim() !== '', 'the message is empty').describe('The text to post (Markdown is rendered by Talk).'),
     replyTo: z.number().int().positive().optional().describe('Id of a message in the same conversation to reply to.'),
   }),
   output: z.object({

@@ -98,7 +98,9 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
       { client_id: client.body.client_id, redirect_uri: 'http://127.0.0.1:4999/callback', response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', state: 's', resource: `${deployment.sim.url}/somewhere/else/mcp` },
       'alice',
     );
-    const target = new URL(oauth.harp.navigationTarget(page.page)!);
+    // A client registered a moment ago: the error is shown with a link back, not redirected by itself.
+    expect(oauth.harp.navigationTarget(page.page)).toBeNull();
+    const target = new URL(oauth.harp.returnLink(page.page)!);
     expect(target.searchParams.get('error')).toBe('invalid_target');
     // Issued at HaRP's endpoints for the PHP proxy's /mcp: valid there, not at HaRP.
     const crossed = await tokenFor('harp', `${bases.php}/mcp`);

@@ -303,3 +303,37 @@ describe('registration limits', () => {
     expect((await authorize({ client_id: `${documentBase}/flood-0.json`, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode).toBe(200);
   });
 });
+
+describe('when Nextcloud cannot confirm the account', () => {
+  it('pauses authorization on a page, keeps the consent page answerable, and refreshes later with the same token', async () => {
+    const clientId = (await register({ redirect_uris: [LOOPBACK] })).json().client_id as string;
+    const tokens = await connect(clientId, LOOPBACK);
+    const { challenge } = pkce();
+    const consent = await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: challenge, prompt: 'consent' }, 'alice');
+    const form = new URLSearchParams({
+      pending: /name="pending" value="([^"]+)"/.exec(consent.body)![1]!,
+      form_token: /name="form_token" value="([^"]+)"/.exec(consent.body)![1]!,
+      decision: 'approve',
+      scope: 'files.read',
+    }).toString();
+    const submit = () => app.inject({ method: 'POST', url: '/oauth/authorize', headers: { ...viaProxy('alice'), 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    fixture.sim.setUserBackendDown('alice', true);
+    try {
+      const paused = await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: challenge }, 'alice');
+      expect(paused.statusCode).toBe(503);
+      expect(paused.headers['content-type']).toContain('text/html');
+      expect(automaticTarget(paused.body)).toBeNull();
+      expect(paused.body).not.toContain('access_denied');
+      const notYet = await submit();
+      expect(notYet.statusCode).toBe(503);
+      expect(automaticTarget(notYet.body)).toBeNull();
+      const refresh = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+      expect(refresh).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    } finally {
+      fixture.sim.setUserBackendDown('alice', false);
+    }
+    const answered = automaticTarget((await submit()).body)!;
+    expect(answered.searchParams.get('code')).toBeTruthy();
+    expect((await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).status).toBe(200);
+  });
+});

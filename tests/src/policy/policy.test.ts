@@ -1,5 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, parsePolicy, policyKeys } from '../../../src/policy/policy.js';
+import type { Nextcloud } from '../../../lib/index.js';
+import { DEFAULT_POLICY, createPolicySource, parsePolicy, policyKeys } from '../../../src/policy/policy.js';
 
 describe('parsePolicy', () => {
   it('takes the defaults for absent keys', () => {
@@ -45,5 +47,31 @@ describe('parsePolicy', () => {
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/, /Shared/Handbook' }).policy.folderAllowlist).toEqual(['/Projects', '/Shared/Handbook']);
     expect(parsePolicy({ [policyKeys.redirectUris]: 'evil, http://evil.example/cb' }).problems).toHaveLength(1);
     expect(parsePolicy({ [policyKeys.redirectUris]: 'chatgpt.com loopback' }).policy.redirectRules).toEqual([{ kind: 'host', host: 'chatgpt.com' }, { kind: 'loopback' }]);
+  });
+});
+
+describe('createPolicySource', () => {
+  const silent = { warn: () => undefined, error: () => undefined } as unknown as FastifyBaseLogger;
+  /** A Nextcloud whose config answers come from `answer`, one call at a time. */
+  const nextcloudAnswering = (answer: () => Promise<Record<string, string>>) => ({ system: () => ({ config: { get: answer } }) }) as unknown as Nextcloud;
+
+  it('serves the last good policy when a reload does not answer, without waiting out the Nextcloud timeout', async () => {
+    let calls = 0;
+    const source = createPolicySource(
+      nextcloudAnswering(() => (++calls === 1 ? Promise.resolve({ [policyKeys.readOnly]: '1' }) : new Promise(() => undefined))),
+      { ttlMs: 0, log: silent, staleAfterMs: 10 },
+    );
+    expect((await source.current()).readOnly).toBe(true);
+    // The reload hangs (a blackholed Nextcloud); the request gets the copy instead of hanging with it.
+    expect((await source.current()).readOnly).toBe(true);
+    expect(calls).toBe(2);
+  });
+
+  it('takes a reload that answers in time', async () => {
+    let value = '1';
+    const source = createPolicySource(nextcloudAnswering(async () => ({ [policyKeys.readOnly]: value })), { ttlMs: 0, log: silent, staleAfterMs: 1000 });
+    expect((await source.current()).readOnly).toBe(true);
+    value = '0';
+    expect((await source.current()).readOnly).toBe(false);
   });
 });

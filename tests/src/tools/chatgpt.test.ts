@@ -2,10 +2,12 @@
 // searched and fetched, the folder allowlist, and ids that only resolve within the caller's own access.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../../lib/index.js';
+import { createNextcloud } from '../../../lib/index.js';
 import { listEvents } from '../../../src/tools/calendar/list-events.js';
 import { chatgptTools, fetch, search } from '../../../src/tools/chatgpt/index.js';
 import { toolAllowed } from '../../../src/tools/tool.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
+import { startFaultProxy } from '../../support/fault-proxy.js';
 import { startLibFixture } from '../../support/lib-fixture.js';
 import type { ToolCall, ToolHarness } from '../../support/tool-harness.js';
 import { toolHarness } from '../../support/tool-harness.js';
@@ -13,11 +15,12 @@ import { toolHarness } from '../../support/tool-harness.js';
 const WEB_ROOT = 'https://cloud.example.com/';
 
 let sim: Simulator;
+let secret: string;
 let nextcloud: Nextcloud;
 let tools: ToolHarness;
 
 beforeAll(async () => {
-  ({ sim, nextcloud } = await startLibFixture());
+  ({ sim, secret, nextcloud } = await startLibFixture());
   tools = toolHarness(nextcloud, WEB_ROOT);
 });
 afterAll(() => sim?.stop());
@@ -232,5 +235,21 @@ describe('ids resolve as the caller', () => {
     const missing = await tools.call(fetch, { id: 'talk:apollo42x/999999' });
     expect(missing.isError).toBe(true);
     expect(missing.text).toBe("There is no message 999999 in Talk conversation 'Project Apollo'.");
+  });
+});
+
+describe('a source Nextcloud answers badly', () => {
+  it('fails the search instead of answering without that source', async () => {
+    const proxy = await startFaultProxy(sim.url);
+    try {
+      // Only Talk's search provider answers with a page; files and events answer as usual.
+      proxy.set('html', (_method, path) => path.includes('/search/providers/talk-message/'));
+      const viaProxy = createNextcloud({ baseUrl: proxy.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 5000 });
+      const call = await toolHarness(viaProxy, WEB_ROOT).call(search, { query: 'budget' });
+      expect(call.isError).toBe(true);
+      expect(call.text).toMatch(/Nextcloud answered GET \/ocs\/v2\.php\/search\/providers\/talk-message\/search in an unexpected way: 200 with text\/html/);
+    } finally {
+      await proxy.close();
+    }
   });
 });
