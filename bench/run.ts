@@ -1,108 +1,115 @@
-// Prints latency and throughput of the app's request paths (AppAPI auth, proxy, OAuth-protected MCP calls)
-// and the app's memory.
-// Figures, not assertions: run with `make bench` and compare before/after a change on the same machine.
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+// `make bench`: the performance figures of the README's Performance section, measured side by side in one run
+// against the Nextcloud simulator. Figures, not assertions: compare runs on the same machine.
+//
+//   tool rows     tools/call p50/p99 of four tools vs the same Nextcloud requests sent straight to the simulator
+//   auth          token check + grant + account eligibility + policy, in process, µs per call
+//   whoami rate   calls/s at concurrency 8 and the app's CPU time per call
+//   big folder    every page of files_list over 10,000 entries vs one raw PROPFIND, and the app's RSS peak
+//   live heap     heap left behind per call in one MCP session (JSON answers)
+//
+// Knobs: BENCH_TOOL_CALLS (400), BENCH_TOOL_CONCURRENCY (1), BENCH_WHOAMI_CALLS (3000), BENCH_HEAP_CALLS (2000),
+// BENCH_HEAP_CONCURRENCY (4), BENCH_BIG_FOLDER_ENTRIES (10000), BENCH_BIG_FOLDER_PAGE_SIZE (200, the largest; 50 is
+// files_list's default), BENCH_BIG_FOLDER_SECONDS (60: a longer listing is stopped and extrapolated),
+// BENCH_LOG_LEVEL (info, the app's default).
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { jsonInfo } from '../scripts/json-info.js';
-import { startSimulator } from '../tests/nextcloud-sim/index.js';
-import { startAppProcess } from '../tests/support/app-process.js';
+import { fileURLToPath } from 'node:url';
+import type { BigFolder } from './big-folder.js';
+import { folderPropfind, measureBigFolder, PAGE_SIZE, printBigFolder } from './big-folder.js';
+import type { InProcessResult } from './in-process.js';
+import { BIG_FOLDER, BIG_FOLDER_ENTRIES, startEnvironment } from './support/environment.js';
+import { USER, openSession } from './support/mcp.js';
+import { machine } from './support/proc.js';
+import type { RecordedRequest } from './support/recording-proxy.js';
+import type { ToolRow } from './tool-rows.js';
+import { TOOL_CASES, measureToolRow, printToolRows, recordSequence } from './tool-rows.js';
+import type { WhoamiRate } from './whoami-rate.js';
+import { measureWhoamiRate, printWhoamiRate } from './whoami-rate.js';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const TOOL_CALLS = Number(process.env.BENCH_TOOL_CALLS ?? 400);
+const TOOL_CONCURRENCY = Number(process.env.BENCH_TOOL_CONCURRENCY ?? 1);
+const WHOAMI_CALLS = Number(process.env.BENCH_WHOAMI_CALLS ?? 3000);
+const WHOAMI_CONCURRENCY = 8;
+const BIG_FOLDER_SECONDS = Number(process.env.BENCH_BIG_FOLDER_SECONDS ?? 60);
 
-async function measure(name: string, send: () => Promise<Response>): Promise<void> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS) {
-        next++;
-        const t0 = performance.now();
-        const response = await send();
-        await response.arrayBuffer();
-        if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
-  console.log(`${name.padEnd(54)} ${String(Math.round(latencies.length / seconds)).padStart(6)} req/s   p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms`);
-}
+const here = path.dirname(fileURLToPath(import.meta.url));
+const host = machine();
+const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
+console.log(`MCP Gateway bench — ${host.line}`);
+// Other work on the machine inflates every figure, the direct baselines too: compare runs on a quiet machine.
+console.log(`load average at start: ${load()}`);
+const began = performance.now();
+const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;
 
-/** An access token for `user`, obtained the way a client and the person's browser would (no shortcuts). */
-async function accessToken(base: string, cookie: string): Promise<string> {
-  const redirectUri = 'http://127.0.0.1:4999/callback';
-  const registered = (await (await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'bench', redirect_uris: [redirectUri] }) })).json()) as { client_id: string };
-  const verifier = randomBytes(32).toString('base64url');
-  const query = new URLSearchParams({ client_id: registered.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', scope: 'files.read' });
-  const consent = await (await fetch(`${base}/oauth/authorize?${query}`, { headers: { cookie } })).text();
-  const form = new URLSearchParams({ pending: /name="pending" value="([^"]+)"/.exec(consent)![1]!, form_token: /name="form_token" value="([^"]+)"/.exec(consent)![1]!, decision: 'approve', scope: 'files.read' });
-  const back = await (await fetch(`${base}/oauth/authorize`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form })).text();
-  const code = new URL(/content="0;url=([^"]+)"/.exec(back)![1]!.replaceAll('&amp;', '&')).searchParams.get('code')!;
-  const tokens = (await (await fetch(`${base}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: registered.client_id }) })).json()) as { access_token: string };
-  return tokens.access_token;
-}
-
-function rssOf(pid: number): string {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return /VmRSS:\s+(\d+ kB)/.exec(status)?.[1] ?? 'unknown';
-}
-
-const sim = await startSimulator({ dav: true });
-const app = await startAppProcess({ nextcloudUrl: sim.url, env: { LOG_LEVEL: 'warn' } });
-try {
-  const registered = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
-  if (registered.code !== 0) throw new Error(registered.output);
-  const cookie = sim.sessionCookie('alice');
-  const direct = `http://127.0.0.1:${app.port}`;
-  const proxy = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;
-  const signed = { 'ex-app-id': 'mcp_gateway', 'ex-app-version': app.version, 'authorization-app-api': Buffer.from(`alice:${app.secret}`).toString('base64') };
-  console.log(`node ${process.version}, ${REQUESTS} requests per row, concurrency ${CONCURRENCY}`);
-  console.log(`app RSS after start: ${rssOf(app.process.pid!)}`);
-  await measure('GET /heartbeat (direct, no auth)', () => fetch(`${direct}/heartbeat`));
-  await measure('GET / (direct, AppAPI auth)', () => fetch(`${direct}/`, { headers: signed }));
-  await measure('GET / (through the simulated PHP proxy)', () => fetch(`${proxy}/`));
-  await measure('GET /api/v1/me (proxy + OCS call as alice)', () => fetch(`${proxy}/api/v1/me`, { headers: { cookie } }));
-  const bearer = { authorization: `Bearer ${await accessToken(proxy, cookie)}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
-  const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-  await measure('POST /mcp 401 challenge (proxy, no token)', () => fetch(`${proxy}/mcp`, { method: 'POST' }).then((response) => (response.status === 401 ? new Response('') : response)));
-  await measure('POST /mcp 2025 tools/call whoami (stateless, token + OCS)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: call }));
-  // The same call inside a session: the server and transport already exist.
-  const init = await fetch(`${proxy}/mcp`, { method: 'POST', headers: bearer, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
-  await init.arrayBuffer();
-  const session = { ...bearer, 'mcp-session-id': init.headers.get('mcp-session-id')! };
-  // Within a session every request needs its own JSON-RPC id.
-  let id = 1;
-  const numbered = (name: string, args: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } });
-  await measure('POST /mcp 2025 tools/call whoami (in a session)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('whoami', {}) }));
-  await measure('POST /mcp 2025 tools/call files_list (session, PROPFIND)', () => fetch(`${proxy}/mcp`, { method: 'POST', headers: session, body: numbered('files_list', { path: '/Documents' }) }));
-  // 2026-07-28: no session; every request carries its protocol revision, client and capabilities in _meta.
-  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
-  const modern = (method: string, params: Record<string, unknown>, name?: string) => ({
-    method: 'POST',
-    headers: { ...bearer, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
-    body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: { ...params, _meta: envelope } }),
+/** Runs bench/in-process.ts in its own process with --expose-gc and answers what it printed as its result. */
+function inProcessFigures(simUrl: string, secret: string, version: string): Promise<InProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, 'in-process.ts')], {
+      cwd: path.join(here, '..'),
+      env: { ...process.env, BENCH_SIM_URL: simUrl, BENCH_APP_SECRET: secret, BENCH_APP_VERSION: version },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = output.split('\n').find((candidate) => candidate.startsWith('BENCH_RESULT '));
+      if (code !== 0 || !line) return reject(new Error(`bench/in-process.ts exited with ${code}:\n${output}`));
+      resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as InProcessResult);
+    });
   });
-  await measure('POST /mcp 2026-07-28 tools/list (stateless)', () => fetch(`${proxy}/mcp`, modern('tools/list', {})));
-  await measure('POST /mcp 2026-07-28 tools/call whoami (stateless)', () => fetch(`${proxy}/mcp`, modern('tools/call', { name: 'whoami', arguments: {} }, 'whoami')));
-  await measure('POST /mcp 2026-07-28 tools/call files_list (PROPFIND)', () => fetch(`${proxy}/mcp`, modern('tools/call', { name: 'files_list', arguments: { path: '/Documents' } }, 'files_list')));
-  console.log(`app RSS after load: ${rssOf(app.process.pid!)}`);
-  // Sessions are bounded: a flood of initialize requests keeps at most 20 per user and client, 50 per user.
-  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
-  const SESSIONS = 1000;
-  // Distinct clients: one user and client keeps at most 20 sessions, one user across clients 50.
-  const owners = await Promise.all(Array.from({ length: 4 }, () => accessToken(proxy, cookie)));
-  for (let index = 0; index < SESSIONS; index++) {
-    const token = owners[index % owners.length]!;
-    const response = await fetch(`${proxy}/mcp`, { method: 'POST', headers: { ...bearer, authorization: `Bearer ${token}` }, body: initialize });
-    await response.arrayBuffer();
-  }
-  console.log(`app RSS after ${SESSIONS} initialize requests (4 clients of one user: at most 50 sessions kept): ${rssOf(app.process.pid!)}`);
-} finally {
-  await app.stop();
-  await sim.stop();
 }
+
+const kb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / 1024).toFixed(1)} KB`;
+
+const sequences = new Map<string, RecordedRequest[]>();
+let bigPropfind: RecordedRequest | undefined;
+const environment = await startEnvironment(async (app, token, capture) => {
+  const session = await openSession(app, USER, token);
+  for (const tool of TOOL_CASES) sequences.set(tool.name, await recordSequence(() => session.call(tool.name, tool.args), capture));
+  // The folder's Depth 1 PROPFIND as the app sends it: from the first listing (the app may answer later pages from
+  // what it read then, checking only the folder's etag), or from a second one.
+  const listBig = () => session.call('files_list', { path: BIG_FOLDER, limit: PAGE_SIZE });
+  bigPropfind = folderPropfind([...(await capture(listBig)), ...(await capture(listBig))]);
+});
+
+const rows: ToolRow[] = [];
+let rate: WhoamiRate;
+let big: BigFolder;
+let inProcess: InProcessResult;
+try {
+  console.log(`set-up done after ${elapsed()} (simulator, ${BIG_FOLDER_ENTRIES.toLocaleString('en')} files, app, recordings)`);
+  const { app, sim, direct, token } = environment;
+  const session = await openSession(direct, USER, token);
+  for (const tool of TOOL_CASES) rows.push(await measureToolRow(session, sim.url, tool, sequences.get(tool.name)!, TOOL_CALLS, TOOL_CONCURRENCY));
+  printToolRows(rows, TOOL_CALLS, TOOL_CONCURRENCY);
+  rate = await measureWhoamiRate(session, app.process.pid!, WHOAMI_CALLS, WHOAMI_CONCURRENCY);
+  printWhoamiRate(rate);
+  big = await measureBigFolder(session, sim.url, app.process.pid!, BIG_FOLDER, bigPropfind!, BIG_FOLDER_SECONDS);
+  printBigFolder(big);
+  await session.close();
+  inProcess = await inProcessFigures(sim.url, direct.secret, direct.version);
+  console.log(`\ntoken check + grant + eligibility + policy (authenticateMcpRequest, in process, warm): ${inProcess.authMicros.toFixed(1)} µs per call (median of ${inProcess.authIterations / 200} batches of 200)`);
+  console.log(`\nlive heap per call, one MCP session, JSON answers (heapUsed after a full GC, ${inProcess.heap[0]?.calls} calls each; without compiled code in parentheses):`);
+  console.log(`  ${inProcess.heap.map((entry) => `${entry.tool} ${kb(entry.bytesPerCall)} (${kb(entry.dataBytesPerCall)})`).join(', ')}`);
+} finally {
+  await environment.stop();
+}
+console.log(`\ndone after ${elapsed()}; load average at the end: ${load()}`);
+
+// The README's Performance table, in the same form, so a run's figures can be pasted over it.
+console.log(`\nMeasured on ${host.cpu} (${host.cores} cores), Node ${host.node}:\n`);
+console.log('| figure | result | goal |');
+console.log('|---|---|---|');
+const atConcurrency = TOOL_CONCURRENCY === 1 ? '' : ` at concurrency ${TOOL_CONCURRENCY}`;
+console.log(
+  `| \`tools/call\` p50 / p99 vs the same backend requests sent directly (requests per call)${atConcurrency} | ${rows.map((row) => `${row.tool} ${(row.tool50 / row.direct50).toFixed(2)}× / ${(row.tool99 / row.direct99).toFixed(2)}× (${row.requests})`).join(', ')} | ≤ 1.10× / ≤ 1.25× |`,
+);
+console.log(`| token check + policy, in process | ${inProcess!.authMicros.toFixed(0)} µs | < 100 µs |`);
+console.log(`| \`whoami\` calls/s at concurrency ${WHOAMI_CONCURRENCY} against a fast backend | ${Math.round(rate!.perSecond).toLocaleString('en')}/s, ${rate!.cpuMsPerCall.toFixed(2)} ms app CPU per call | ≥ 1,000/s |`);
+const extrapolated = big!.pages < big!.allPages ? `, extrapolated from ${big!.pages} of ${big!.allPages} pages` : '';
+console.log(`| ${big!.total.toLocaleString('en')}-entry folder: every page of \`files_list\` vs one raw PROPFIND | ${(big!.listMs / big!.propfindMs).toFixed(1)}× (app memory peaks +${(big!.rssPeak - big!.rssBefore).toFixed(0)} MB${extrapolated}) | < 1.5× |`);
+console.log(`| live heap per call in one MCP session | ${inProcess!.heap.map((entry) => `${kb(entry.bytesPerCall)} per ${entry.tool}`).join(', ')} | 0 |`);

@@ -1,8 +1,10 @@
-// Calendars of the acting user over CalDAV. tsdav discovers the calendar home and handles calendar objects;
-// the calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
+// Calendars of the acting user over CalDAV. Nextcloud's calendar home is /remote.php/dav/calendars/<user id>/
+// (contract 2.2), so it is addressed directly; tsdav's discovery (current-user-principal, then calendar-home-set)
+// runs only when that address answers 404 or not as a calendar home does. tsdav writes the calendar objects; the
+// calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
 // (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
-import { createDAVClient } from 'tsdav';
-import { InvalidArgumentError, NextcloudError, codeForStatus, explain, printable, reworded, wellFormed } from './errors.js';
+import { createAccount, createCalendarObject, deleteCalendarObject, updateCalendarObject } from 'tsdav';
+import { InvalidArgumentError, NextcloudError, codeForStatus, explain, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
 import { answerKind, errorFromResponse, readBody, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
@@ -41,6 +43,7 @@ const LIST_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 <oc:owner-principal/><oc:read-only/><ncc:deleted-at/><x1:calendar-color/></d:prop></d:propfind>`;
 
 export interface CalendarClient {
+  /** The user's calendars; within `listTtlMs` of the last reading the same list again (copied), without a request. */
   calendars(): Promise<CalendarInfo[]>;
   events(calendar: string | CalendarInfo, range: { start: Date; end: Date; expand?: boolean }): Promise<CalendarEvent[]>;
   getEvent(url: string): Promise<CalendarEvent>;
@@ -103,8 +106,17 @@ export function parseEvents(ics: string, url: string, etag: string | null): Cale
   return events;
 }
 
-export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarClient {
-  let homeUrl: Promise<string> | undefined;
+export interface CalendarClientOptions {
+  /**
+   * How long (ms) calendars() answers with the list it read last instead of asking again; 0 (the default) asks every
+   * time. The list belongs to this client, so to one user; a calendar request Nextcloud refuses with 404 or 403
+   * drops it at once (a calendar gone, a share changed).
+   */
+  listTtlMs?: number;
+}
+
+export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: CalendarClientOptions = {}): CalendarClient {
+  const listTtlMs = Math.max(0, options.listTtlMs ?? 0);
   // tsdav's discovery starts at the host's /.well-known/caldav (outside Nextcloud when it is installed under a
   // path), follows a redirect to any host, and falls back to the host root; each of those requests would carry
   // the app secret, which lets its holder act as every user. So tsdav may only reach this Nextcloud.
@@ -156,24 +168,17 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     oddAnswer = undefined;
     unreachable = undefined;
     discoveryDeadline = AbortSignal.timeout(timeoutMs);
-    const discovery = createDAVClient({
-      serverUrl: `${http.baseUrl}/remote.php/dav/`,
-      credentials: {},
-      authMethod: 'Custom',
-      authFunction: async () => http.authHeaders(),
-      defaultAccountType: 'caldav',
-      fetch: pinnedFetch,
-    });
+    const discovery = createAccount({ account: { serverUrl: `${http.baseUrl}/remote.php/dav/`, accountType: 'caldav' }, headers: http.authHeaders(), fetch: pinnedFetch });
     const done = () => {
       discoveryDeadline = undefined;
     };
     discovery.then(done, done);
     return discovery;
   };
-  let client: ReturnType<typeof dav> | undefined;
-  const getClient = async () => {
-    client ??= dav().catch((error: unknown) => {
-      client = undefined;
+  let account: ReturnType<typeof dav> | undefined;
+  const discoveredAccount = async () => {
+    account ??= dav().catch((error: unknown) => {
+      account = undefined;
       if (error instanceof NextcloudError) throw error;
       if (unreachable) throw unreachable;
       const name = (error as Error | undefined)?.name;
@@ -186,32 +191,38 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       const why = refusedWith === undefined && oddAnswer ? oddAnswer : `${explain(code)}.`;
       throw new NextcloudError({ code, status: refusedWith, method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${why}`, cause: error });
     });
-    return client;
+    return account;
   };
-  const home = () => {
-    homeUrl ??= getClient().then(
-      (c) => {
-        const url = (c as unknown as { account?: { homeUrl?: string } }).account?.homeUrl;
-        if (url === undefined) return `${http.baseUrl}/remote.php/dav/calendars/${encodeURIComponent(http.userId)}/`;
+  // Every request carries the app secret, so a URL handed in by a caller must point into this Nextcloud's
+  // calendars; anything else (another host, a path outside CalDAV) is refused before a byte is sent.
+  const calendarsRoot = `${http.baseUrl}/remote.php/dav/calendars/`;
+  // The home by the contract: the user id (the UID AppAPI acts as) as one percent-encoded path segment.
+  const directHome = `${calendarsRoot}${encodeURIComponent(http.userId)}/`;
+  /** Where the calendars are: the direct address until discovery, asked only when that one failed, names another. */
+  let homeUrl = directHome;
+  /** Whether a listing of homeUrl has succeeded: from then on a failure there is Nextcloud's, not a wrong address. */
+  let homeConfirmed = false;
+  let discoveredHome: Promise<string> | undefined;
+  const discoverHome = () => {
+    discoveredHome ??= discoveredAccount().then(
+      ({ homeUrl: url }) => {
+        if (url === undefined) return directHome;
         // Every later request goes below this URL with the app secret attached; only this Nextcloud's calendars will do.
         const resolved = new URL(url, http.baseUrl).href;
         if (!resolved.startsWith(calendarsRoot)) {
-          homeUrl = undefined;
+          discoveredHome = undefined;
           throw unexpectedAnswer('PROPFIND', '/remote.php/dav/', `a calendar home outside ${calendarsRoot} (${resolved.slice(0, 200)})`);
         }
         return resolved;
       },
       (error: unknown) => {
         // A failed discovery (timeout, Nextcloud down) is retried by the next call, not remembered.
-        homeUrl = undefined;
+        discoveredHome = undefined;
         throw error;
       },
     );
-    return homeUrl;
+    return discoveredHome;
   };
-  // Every request carries the app secret, so a URL handed in by a caller must point into this Nextcloud's
-  // calendars; anything else (another host, a path outside CalDAV) is refused before a byte is sent.
-  const calendarsRoot = `${http.baseUrl}/remote.php/dav/calendars/`;
   const ownUrl = (url: string) => {
     wellFormed(url, `The calendar URL "${printable(url)}"`);
     let resolved: string;
@@ -230,11 +241,21 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
       return url.endsWith('/') ? url : `${url}/`;
     }
     if (!/^[A-Za-z0-9._-]+$/.test(calendar)) throw new InvalidArgumentError(`"${printable(calendar)}" is not a calendar id`);
-    return new URL(`${calendar}/`, await home()).toString();
+    return new URL(`${calendar}/`, homeUrl).toString();
   };
+
+  // The calendar list last read, while it is fresh (listTtlMs). A listing in flight is shared by the calls that
+  // arrive meanwhile; a failed one is not kept.
+  let listed: { at: number; list: Promise<CalendarInfo[]> } | undefined;
+  /** A 404 or 403 on a calendar means the list may be out of date: a calendar gone, a share withdrawn or changed. */
+  const listMayBeStale = <E>(error: E): E => {
+    if (isNextcloudError(error, 'not_found') || isNextcloudError(error, 'forbidden')) listed = undefined;
+    return error;
+  };
+
   const request = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
     const response = await http.fetch(url, { method, headers: { ...http.authHeaders(), ...init.headers }, body: init.body });
-    if (!response.ok) throw await errorFromResponse(response, method, new URL(url).pathname, http.userId);
+    if (!response.ok) throw listMayBeStale(await errorFromResponse(response, method, new URL(url).pathname, http.userId));
     return response;
   };
 
@@ -286,13 +307,44 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     };
   };
 
+  const listAt = async (url: string): Promise<CalendarInfo[]> => {
+    const response = await request('PROPFIND', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
+    return (await readMultistatus(response, 'PROPFIND', new URL(url).pathname))
+      .map((entry) => toCalendar(entry.href, entry.props, url))
+      .filter((calendar): calendar is CalendarInfo => calendar !== null);
+  };
+  const readList = async (): Promise<CalendarInfo[]> => {
+    const url = homeUrl;
+    try {
+      const list = await listAt(url);
+      homeConfirmed = true;
+      return list;
+    } catch (error) {
+      // Only an address that was never confirmed is questioned, and only when it is missing or answers like no
+      // calendar home does; a refusal, a timeout or an outage is the answer.
+      if (homeConfirmed || !(isNextcloudError(error, 'not_found') || isNextcloudError(error, 'protocol'))) throw error;
+      const found = await discoverHome();
+      if (found === url) throw error;
+      homeUrl = found;
+      const list = await listAt(found);
+      homeConfirmed = true;
+      return list;
+    }
+  };
+  const copied = (list: CalendarInfo[]) => list.map((calendar) => ({ ...calendar, components: [...calendar.components] }));
+
   return {
     async calendars() {
-      const url = await home();
-      const response = await request('PROPFIND', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
-      return (await readMultistatus(response, 'PROPFIND', new URL(url).pathname))
-        .map((entry) => toCalendar(entry.href, entry.props, url))
-        .filter((calendar): calendar is CalendarInfo => calendar !== null);
+      const now = performance.now();
+      if (listed && now - listed.at < listTtlMs) return copied(await listed.list);
+      const entry = { at: now, list: readList() };
+      if (listTtlMs > 0) {
+        listed = entry;
+        entry.list.catch(() => {
+          if (listed === entry) listed = undefined;
+        });
+      }
+      return copied(await entry.list);
     },
 
     async events(calendar, range) {
@@ -319,13 +371,12 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
     },
 
     async createEvent(calendar, ics, options = {}) {
-      const c = await getClient();
       const base = await calendarUrl(calendar);
       const fileName = options.fileName ?? `${crypto.randomUUID()}.ics`;
       if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.')) throw new InvalidArgumentError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
-      const response = await c.createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders() });
+      const response = await createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders(), fetch: http.fetch });
       const url = new URL(fileName, base).toString();
-      if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
+      if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
       // Nextcloud omits the ETag when it changed the data on the way in; read it back then.
       const etag = response.headers.get('etag') ?? (await this.getEvent(url)).etag;
@@ -334,18 +385,16 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000): CalendarCl
 
     async updateEvent(eventUrl, ics, etag) {
       const url = ownUrl(eventUrl);
-      const c = await getClient();
-      const response = await c.updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders() });
-      if (!response.ok) throw writeError(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId), url);
+      const response = await updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders(), fetch: http.fetch });
+      if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
       return { etag: response.headers.get('etag') };
     },
 
     async deleteEvent(eventUrl, etag) {
       const url = ownUrl(eventUrl);
-      const c = await getClient();
-      const response = await c.deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders() });
-      if (!response.ok) throw writeError(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId), url);
+      const response = await deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders(), fetch: http.fetch });
+      if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'DELETE', url, [204], 'a deletion (204)');
     },
   };

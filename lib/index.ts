@@ -60,14 +60,22 @@ export interface Nextcloud {
   system(): NextcloudSystemClient;
 }
 
+export interface NextcloudOptions extends NextcloudClientOptions {
+  /**
+   * How long (ms) a user's calendar list is reused before it is read again; 0 (the default) reads it on every call.
+   * Each user's client keeps its own list, so one user's calendars never answer another's call.
+   */
+  calendarListTtlMs?: number;
+}
+
 /** How many users' clients a Nextcloud keeps (see `as`). */
 const RECENT_USERS = 256;
 
-export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
+export function createNextcloud(options: NextcloudOptions): Nextcloud {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // A user's client remembers what it discovered (the CalDAV home, found with three requests) and holds its
-  // WebDAV and CalDAV clients. Callers ask for the same few users again and again, once per tool call, so the
-  // most recently used ones are kept instead of being rebuilt and rediscovered every time.
+  // A user's client remembers what it learned (where the CalDAV home is, the calendar list for a while) and holds
+  // its WebDAV and CalDAV clients. Callers ask for the same few users again and again, once per tool call, so the
+  // most recently used ones are kept instead of being rebuilt every time; this also bounds the cached calendar lists.
   const recent = new Map<string, NextcloudUserClient>();
   // One Nextcloud, one view of whether it answers, whichever user a call is made for.
   const reachability = new Reachability();
@@ -83,7 +91,7 @@ export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
       search: (providerId, query) => search(http, providerId, query),
       preferences: keyValueStore(http, 'preference'),
       files: filesClient(http, timeoutMs),
-      calendar: calendarClient(http, timeoutMs),
+      calendar: calendarClient(http, timeoutMs, { listTtlMs: options.calendarListTtlMs }),
       talk: talkClient(http),
     };
   };
@@ -117,6 +125,6 @@ export function createNextcloud(options: NextcloudClientOptions): Nextcloud {
   };
 }
 
-export function nextcloudAs(options: NextcloudClientOptions, userId: string): NextcloudUserClient {
+export function nextcloudAs(options: NextcloudOptions, userId: string): NextcloudUserClient {
   return createNextcloud(options).as(userId);
 }

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     appSecret: config.appSecret,
     aaVersion: config.aaVersion,
     timeoutMs: config.nextcloudTimeoutMs,
+    // A calendar added or shared in Nextcloud shows up within the same time as a changed admin policy.
+    calendarListTtlMs: config.policyTtlMs,
   });
   const app = await buildApp({ config, nextcloud, db });
 

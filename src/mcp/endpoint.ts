@@ -7,10 +7,10 @@
 // Nothing is held open behind Nextcloud's PHP proxy, which buffers whole responses: there every answer is one
 // JSON body, and the standalone GET stream and the legacy SSE stream are refused.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
@@ -54,6 +54,29 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
     for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
   }
   return false;
+}
+
+/** A header as a web Request would give it: repeated values joined, as Headers.get() joins them. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Whether a POST to /mcp is 2025 traffic (sessions) rather than 2026-07-28: the SDK's
+ * `isLegacyRequest(toWebRequest(request, body), body)`, decided from the only things it reads (the parsed body and
+ * the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers) without building a web Request and serialising the
+ * body again for it. A POST without a body is the SDK's "no JSON body", which it leaves to the 2025 transport.
+ */
+export function isLegacyPost(headers: IncomingHttpHeaders, body: unknown): boolean {
+  if (body === undefined) return true;
+  const outcome = classifyInboundRequest({
+    httpMethod: 'POST',
+    protocolVersionHeader: headerValue(headers['mcp-protocol-version']),
+    mcpMethodHeader: headerValue(headers['mcp-method']),
+    mcpNameHeader: headerValue(headers['mcp-name']),
+    body,
+  });
+  return outcome.kind === 'legacy';
 }
 
 /** JSON-RPC error bodies for HTTP-level refusals (the id is unknown at this point). */
@@ -209,7 +232,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       const admitted = await admit(request, reply, 'mcp');
       if (!admitted || unparsable(request, reply)) return reply;
       const { urls } = admitted;
-      if (request.method === 'POST' && !(await isLegacyRequest(await toWebRequest(request.raw, request.body), request.body))) {
+      if (request.method === 'POST' && !isLegacyPost(request.headers, request.body)) {
         return serveModernRequest(request, reply, admitted);
       }
 

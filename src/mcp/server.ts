@@ -88,6 +88,7 @@ export function createMcpServer(deps: McpServerDeps): Server {
       userId: identity.userId,
       clientId: identity.clientId,
       scopes: identity.scopes,
+      ...(identity.account ? { account: identity.account } : {}),
       policy: grant.policy,
       webRoot: grant.webRoot,
       signal: ctx.mcpReq.signal,

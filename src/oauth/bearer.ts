@@ -5,10 +5,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyUnavailableError } from '../policy/policy.js';
 import { grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
+import type { AccountFacts } from './eligibility.js';
 import { AccountCheckUnavailableError } from './eligibility.js';
 import type { Scope } from './scopes.js';
 import { formatScopes, isScope } from './scopes.js';
-import { verifyAccessToken } from './tokens.js';
+import type { SigningKeys } from './tokens.js';
+import { VerifiedAccessTokens } from './tokens.js';
 import type { McpPath, PublicEndpoints } from './urls.js';
 
 export interface McpIdentity {
@@ -20,6 +22,21 @@ export interface McpIdentity {
   grantId: string | null;
   issuer: string;
   expiresAt: number;
+  /** The account as the eligibility check of this request saw it (at most the policy TTL old). */
+  account?: AccountFacts;
+}
+
+/** One cache of verified tokens per signing key, i.e. per app. */
+const verified = new WeakMap<SigningKeys, VerifiedAccessTokens>();
+
+/** The verified access tokens of the app that signs with `keys`. */
+export function verifiedAccessTokens(keys: SigningKeys): VerifiedAccessTokens {
+  let tokens = verified.get(keys);
+  if (!tokens) {
+    tokens = new VerifiedAccessTokens(keys);
+    verified.set(keys, tokens);
+  }
+  return tokens;
 }
 
 type Verdict = { ok: true; identity: McpIdentity } | { ok: false; error?: 'invalid_token'; description: string };
@@ -46,7 +63,7 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Curr
   } else if (external && external.reason === 'invalid_token') {
     return { ok: false, error: 'invalid_token', description: external.description };
   } else {
-    const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences });
+    const check = await verifiedAccessTokens(oauth.keys).verify(token, { issuers: urls.acceptedIssuers, audiences });
     if (!check.ok) return { ok: false, error: 'invalid_token', description: check.description };
     const grant = oauth.store.getGrant(check.claims.grantId);
     // The grant lookup is what makes revocation immediate for tokens that have not expired yet.
@@ -60,6 +77,8 @@ async function verify(oauth: OAuthContext, token: string, { policy, urls }: Curr
   }
   const eligible = await oauth.eligibility.check(identity.userId, policy);
   if (!eligible.ok) return { ok: false, error: 'invalid_token', description: eligible.reason };
+  // What the check just read about the account, so a tool need not ask Nextcloud again (whoami).
+  identity.account = oauth.eligibility.known(identity.userId);
   // The ceiling applies on every request, so a scope the admin turns off vanishes from tokens already issued.
   identity.scopes = identity.scopes.filter((scope) => policy.enabledScopes.includes(scope));
   return { ok: true, identity };

@@ -31,12 +31,22 @@ export class AccountCheckUnavailableError extends Error {
   }
 }
 
+/** What Nextcloud said about an active account when it was last asked. */
+export interface AccountFacts {
+  id: string;
+  displayName: string;
+  email: string | null;
+  groups: readonly string[];
+}
+
 export interface EligibilityChecker {
   /** Throws AccountCheckUnavailableError when Nextcloud gave no usable answer. */
   check(userId: string, policy: Policy): Promise<Eligibility>;
+  /** The facts the checks currently go by for an active account, without asking Nextcloud; undefined if none. */
+  known(userId: string): AccountFacts | undefined;
 }
 
-type Account = { state: 'active'; displayName: string; groups: string[]; at: number; retryAfter?: number } | { state: 'disabled' | 'gone'; at: number; retryAfter?: number };
+type Account = { state: 'active'; facts: AccountFacts; at: number; retryAfter?: number } | { state: 'disabled' | 'gone'; at: number; retryAfter?: number };
 
 /** No answer: `reachable` when Nextcloud answered but the answer proves nothing (a 401 for an existing account). */
 type Unknown = { state: 'unknown'; reason: string; reachable: boolean; cause?: unknown };
@@ -55,7 +65,7 @@ const DEFAULT_STALE_MS = 15 * 60_000;
 const REFUSED = new Set(['unauthorized', 'forbidden', 'not_found']);
 
 export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: number; staleMs?: number; now?: () => number }): EligibilityChecker {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const accounts = new Map<string, Account>();
   const pending = new Map<string, Promise<Account | Unknown>>();
@@ -102,7 +112,8 @@ export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: numbe
   const lookup = async (userId: string): Promise<Account | Unknown> => {
     try {
       const user = await nextcloud.as(userId).currentUser();
-      return { state: 'active', displayName: user.displayName, groups: user.groups, at: now() };
+      const facts: AccountFacts = Object.freeze({ id: user.id, displayName: user.displayName, email: user.email, groups: Object.freeze([...user.groups]) });
+      return { state: 'active', facts, at: now() };
     } catch (error) {
       // An id no Nextcloud account can have ("a/b", control characters) is an explicit answer: there is none.
       if (isInvalidArgumentError(error)) return { state: 'gone', at: now() };
@@ -148,10 +159,14 @@ export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: numbe
     async check(userId, policy) {
       const found = await account(userId);
       if (found.state !== 'active') return { ok: false, reason: `the Nextcloud account ${userId} ${found.state === 'disabled' ? 'is disabled' : 'does not exist'}` };
-      if (policy.eligibleGroups.length > 0 && !found.groups.some((group) => policy.eligibleGroups.includes(group))) {
+      if (policy.eligibleGroups.length > 0 && !found.facts.groups.some((group) => policy.eligibleGroups.includes(group))) {
         return { ok: false, reason: `${userId} is not in a group the administrator allowed to use this connector` };
       }
-      return { ok: true, displayName: found.displayName };
+      return { ok: true, displayName: found.facts.displayName };
+    },
+    known(userId) {
+      const found = accounts.get(userId);
+      return found?.state === 'active' ? found.facts : undefined;
     },
   };
 }

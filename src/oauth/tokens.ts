@@ -1,5 +1,7 @@
 // Access tokens are JWTs (RFC 9068 profile) signed with a key the app generates on first use and keeps in its
-// store. They are short-lived; revocation still applies at once because every check also looks up the grant.
+// store. They are short-lived; revocation still applies at once because every check also looks up the grant, so a
+// token's verified signature may be remembered until it expires.
+import { createHash } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import type { OAuthStore } from '../store/oauth.js';
@@ -58,12 +60,21 @@ export type AccessTokenCheck =
   | { ok: true; claims: AccessTokenClaims; expiresAt: number }
   | { ok: false; description: string };
 
+export interface ExpectedAudience {
+  issuers: string[];
+  audiences: string[];
+}
+
 /** Checks signature, type, issuer, audience and expiry; the grant lookup is the caller's. */
 export async function verifyAccessToken(
   keys: SigningKeys,
   token: string,
-  expected: { issuers: string[]; audiences: string[] },
-  options: { ignoreExpiry?: boolean } = {},
+  expected: ExpectedAudience,
+  options: {
+    ignoreExpiry?: boolean;
+    /** The time expiry is checked against (ms since the epoch); default: now. */
+    now?: number;
+  } = {},
 ): Promise<AccessTokenCheck> {
   try {
     const { payload } = await jwtVerify(token, keys.publicKey, {
@@ -72,6 +83,7 @@ export async function verifyAccessToken(
       issuer: expected.issuers,
       audience: expected.audiences,
       requiredClaims: ['sub', 'exp', 'gid', 'client_id'],
+      ...(options.now === undefined ? {} : { currentDate: new Date(options.now) }),
       // Revocation (RFC 7009) accepts expired tokens of ours: the grant they name is what gets revoked.
       ...(options.ignoreExpiry ? { clockTolerance: 10 * 365 * 24 * 3600 } : {}),
     });
@@ -86,8 +98,57 @@ export async function verifyAccessToken(
   }
 }
 
+const EXPIRED = 'the access token has expired';
+
+/**
+ * Access tokens already verified (signature, type, issuer, audience), kept until they expire, so the ES256
+ * signature is checked once per token rather than on every request. Only the token's own check is kept: the grant
+ * lookup (revocation), the admin's client rules, the account check and the scope ceiling stay with the caller and
+ * run on every request. An entry is keyed by a hash of the token together with the issuers and audiences it was
+ * checked against (a token good at one URL is not thereby good at another), is never used at or past the token's
+ * exp, and the least recently used go first beyond `max`. Refusals are not kept.
+ */
+export class VerifiedAccessTokens {
+  private readonly entries = new Map<string, { claims: AccessTokenClaims; expiresAt: number }>();
+  private readonly max: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly keys: SigningKeys,
+    options: { max?: number; now?: () => number } = {},
+  ) {
+    this.max = options.max ?? 10_000;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  /** Tokens held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async verify(token: string, expected: ExpectedAudience): Promise<AccessTokenCheck> {
+    const now = this.now();
+    const key = createHash('sha256').update(JSON.stringify([token, expected.issuers, expected.audiences])).digest('base64url');
+    const known = this.entries.get(key);
+    if (known) {
+      this.entries.delete(key);
+      // As jose decides it: a token is expired from its exp second on.
+      if (known.expiresAt <= Math.floor(now / 1000)) return { ok: false, description: EXPIRED };
+      this.entries.set(key, known);
+      return { ok: true, claims: known.claims, expiresAt: known.expiresAt };
+    }
+    const check = await verifyAccessToken(this.keys, token, expected, { now });
+    if (!check.ok) return check;
+    // Frozen: every request holding this token shares the claims.
+    const claims = Object.freeze({ ...check.claims, scopes: Object.freeze([...check.claims.scopes]) as string[] });
+    this.entries.set(key, { claims, expiresAt: check.expiresAt });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return { ok: true, claims, expiresAt: check.expiresAt };
+  }
+}
+
 function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'the access token has expired';
+  if (error instanceof joseErrors.JWTExpired) return EXPIRED;
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'the access token was issued for another resource';
     if (error.claim === 'iss') return 'the access token was issued by another server';

@@ -2,6 +2,7 @@
 // token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
 // either the old state or the new one, never a half-issued token.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /** Opaque one-time secrets (codes, refresh tokens): 256 random bits, URL-safe. */
@@ -196,8 +197,13 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
   const refreshReuseGrace = options.refreshReuseGraceSeconds ?? 10;
   const touched = new Map<string, number>();
 
+  // The grant lookup runs on every MCP request (it is what makes revocation immediate), so its statement, and the
+  // one that records a use, are prepared once, on first use, and reused.
+  let selectGrant: Database.Statement<[string], GrantRow> | undefined;
+  let updateLastUsed: Database.Statement<[number, string]> | undefined;
   const getGrant = (id: string) => {
-    const row = db.prepare('SELECT * FROM oauth_grants WHERE id = ?').get(id) as GrantRow | undefined;
+    selectGrant ??= db.prepare<[string], GrantRow>('SELECT * FROM oauth_grants WHERE id = ?');
+    const row = selectGrant.get(id);
     return row && toGrant(row);
   };
   const revokeGrant = (id: string, reason: string) =>
@@ -277,7 +283,8 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
       if ((touched.get(id) ?? 0) > at - 60) return;
       touched.set(id, at);
       if (touched.size > 10_000) touched.clear();
-      db.prepare('UPDATE oauth_grants SET last_used_at = ? WHERE id = ?').run(at, id);
+      updateLastUsed ??= db.prepare<[number, string]>('UPDATE oauth_grants SET last_used_at = ? WHERE id = ?');
+      updateLastUsed.run(at, id);
     },
 
     insertCode(code) {

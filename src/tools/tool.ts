@@ -45,6 +45,11 @@ export interface ToolContext {
   clientId: string;
   /** The scopes this request's grant carries (already within the admin's ceiling). */
   scopes: readonly Scope[];
+  /**
+   * The account as Nextcloud described it when this request's token was checked (at most the policy TTL old), when
+   * the caller has it; otherwise ask `user.currentUser()`.
+   */
+  account?: { id: string; displayName: string; email: string | null };
   /** The admin policy in force for this request (folder allowlist, read-only mode, ...). */
   policy: Policy;
   /** Nextcloud's web root as people reach it, for links into the Nextcloud UI (e.g. https://cloud.example.com). */

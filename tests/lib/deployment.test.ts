@@ -24,6 +24,8 @@ let baseUrl: string;
 const hostRoot: Seen[] = [];
 const otherHost: Seen[] = [];
 const toNextcloud: Seen[] = [];
+/** Users whose calendar home the front server answers 404 for, as if it lived elsewhere. */
+const missingHomes = new Set<string>();
 const seen = (request: http.IncomingMessage): Seen => ({ method: request.method ?? '', url: request.url ?? '', credentials: request.headers['authorization-app-api'] !== undefined });
 
 beforeAll(async () => {
@@ -42,6 +44,11 @@ beforeAll(async () => {
       return;
     }
     toNextcloud.push(seen(request));
+    const home = /^\/nc\/remote\.php\/dav\/calendars\/([^/]+)\/$/.exec(url);
+    if (home && missingHomes.has(decodeURIComponent(home[1]!))) {
+      response.writeHead(404, { 'content-type': 'application/xml; charset=utf-8' }).end('<?xml version="1.0"?><d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns"><s:message>Node not found</s:message></d:error>');
+      return;
+    }
     const upstream = http.request({ host: target.hostname, port: target.port, method: request.method, path: url.slice('/nc'.length), headers: { ...request.headers, host: target.host } }, (answer) => {
       if (answer.statusCode !== 207) {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -97,26 +104,48 @@ describe('Nextcloud under a path', () => {
     expect(events.length).toBeGreaterThan(0);
   });
 
-  it('discovers the calendar home once per user, not on every call', async () => {
+  it('addresses the calendar home directly under the path: one request per call, no discovery', async () => {
     const before = toNextcloud.length;
     await nextcloud.as('carol').calendar.calendars();
-    const first = toNextcloud.length - before;
     await nextcloud.as('carol').calendar.calendars();
     await nextcloud.as('carol').calendar.events('personal', { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) });
-    // Discovery (principal, then home set) and the listing; afterwards one request per call.
-    expect(first).toBeGreaterThanOrEqual(3);
-    expect(toNextcloud.length - before - first).toBe(2);
+    expect(toNextcloud.slice(before).map((request) => `${request.method} ${request.url}`)).toEqual([
+      'PROPFIND /nc/remote.php/dav/calendars/carol/',
+      'PROPFIND /nc/remote.php/dav/calendars/carol/',
+      'REPORT /nc/remote.php/dav/calendars/carol/personal/',
+    ]);
+    expect(hostRoot.length + otherHost.length).toBe(0);
     expect(nextcloud.as('carol')).toBe(nextcloud.as('carol'));
   });
 
-  it('never sends the app credentials outside Nextcloud, even while discovering CalDAV', async () => {
-    // alice's first calendar call through this client runs discovery; a refused login makes tsdav try more roots.
+  it('discovers the home only when its address is missing, and even then sends the credentials only to Nextcloud', async () => {
+    missingHomes.add('bob');
+    try {
+      const before = toNextcloud.length;
+      const fresh = createNextcloud({ baseUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, timeoutMs: 10_000 });
+      // Discovery names the same home, so the 404 it answered is the answer.
+      const missing = await failure(fresh.as('bob').calendar.calendars());
+      expect(missing).toMatchObject({ code: 'not_found', status: 404, method: 'PROPFIND' });
+      const asked = toNextcloud.slice(before).map((request) => `${request.method} ${request.url}`);
+      expect(asked[0]).toBe('PROPFIND /nc/remote.php/dav/calendars/bob/');
+      expect(asked).toContain('PROPFIND /nc/remote.php/dav/');
+      expect(asked.filter((request) => request === 'PROPFIND /nc/remote.php/dav/calendars/bob/')).toHaveLength(1);
+      expect(hostRoot.filter((request) => request.credentials)).toEqual([]);
+      expect(otherHost).toEqual([]);
+    } finally {
+      missingHomes.delete('bob');
+    }
+  });
+
+  it('never sends the app credentials outside Nextcloud when the login is refused', async () => {
+    // The calendar home is addressed directly; a refused login there is the answer (discovery, which would try more
+    // roots, is for a missing home: see the test above).
     await nextcloud.as('alice').calendar.calendars();
     const wrongSecret = createNextcloud({ baseUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'not-the-secret', timeoutMs: 10_000 });
     const refused = await failure(wrongSecret.as('alice').calendar.calendars());
     expect(refused).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(refused.message).toMatch(/did not accept the app's credentials/);
-    // The same at the site root: tsdav's vague "cannot find principalUrl" still comes out as the 401 it was.
+    // The same at the site root.
     expect(await failure(fixture.client({ appSecret: 'not-the-secret' }).as('alice').calendar.calendars())).toMatchObject({ code: 'unauthorized', status: 401 });
     fixture.sim.throttler.reset('127.0.0.1', 'app_api');
     expect(hostRoot.filter((request) => request.credentials)).toEqual([]);
@@ -141,15 +170,15 @@ describe('refused moves and copies name the path at fault', () => {
   });
 });
 
-describe('CalDAV discovery against a Nextcloud that never answers', () => {
-  it('gives up after one timeout, although tsdav tries several URLs in turn', async () => {
+describe('the calendar home of a Nextcloud that never answers', () => {
+  it('gives up after one timeout', async () => {
     const silent = http.createServer(() => {});
     const url = await listen(silent);
     try {
       const calendar = createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 400 }).as('alice').calendar;
       const started = Date.now();
       expect((await failure(calendar.calendars())).code).toBe('timeout');
-      // Four sequential attempts would take 1.6 s.
+      // The calendar home is asked once, with one timeout (discovery after a missing home: tests/lib/calendar-requests.test.ts).
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
       await close(silent);

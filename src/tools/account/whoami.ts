@@ -20,7 +20,8 @@ export const whoami = defineTool({
   }),
   annotations: READS_ONLY,
   async run(_input, context) {
-    const me = await context.user.currentUser();
+    // The token check has just read the account; Nextcloud is asked only when the caller did not pass it on.
+    const me = context.account ?? (await context.user.currentUser());
     return {
       structured: withoutMissing({
         userId: me.id,

@@ -70,9 +70,13 @@ export const listEvents = defineTool({
         return { calendar, objects: await client.events(calendar, { start: new Date(start - DAY), end: new Date(end + DAY) }) };
       }),
     );
+    // One calendar that cannot be read is a note; none readable is a failure, never an empty week. (The calendar
+    // list may come from the client's short-lived cache, so an outage shows here rather than when listing them.)
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failures.length > 0 && failures.length === results.length) throw failures.find((reason) => !isNextcloudError(reason)) ?? failures[0];
     for (const [index, result] of results.entries()) {
       if (result.status === 'rejected') {
-        if (calendars.length === 1 || !isNextcloudError(result.reason)) throw result.reason;
+        if (!isNextcloudError(result.reason)) throw result.reason;
         notes.push(`calendar ${calendars[index]!.id} could not be read: ${(result.reason as Error).message}`);
         continue;
       }

@@ -2,6 +2,7 @@
 // the exact shape ChatGPT accepts. Each source runs only when the grant carries its read scope, and files go
 // through the folder allowlist like every other file access.
 import { z } from 'zod';
+import type { CalendarEvent, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import type { Scope } from '../../oauth/scopes.js';
 import { confinedFiles } from '../files/confined.js';
@@ -68,9 +69,11 @@ function sources(context: ToolContext): Source[] {
       });
     },
   };
-  const events: Source = {
-    scope: 'calendar.read',
-    async find(term) {
+  // The events of the window are read once per search: a phrase that finds nothing is retried word by word, and
+  // every word looks through the same events.
+  let loaded: Promise<{ now: number; window: { start: number; end: number }; perCalendar: Array<{ calendar: CalendarInfo; objects: CalendarEvent[] }> }> | undefined;
+  const loadEvents = () =>
+    (loaded ??= (async () => {
       const client = context.user.calendar;
       const now = Date.now();
       const window = { start: now - EVENTS_FROM_DAYS * DAY, end: now + EVENTS_TO_DAYS * DAY };
@@ -79,6 +82,12 @@ function sources(context: ToolContext): Source[] {
       // its own zone, the expansion below in UTC.
       const asked = { start: new Date(window.start - DAY), end: new Date(window.end + DAY) };
       const perCalendar = await Promise.all(calendars.map(async (calendar) => ({ calendar, objects: await client.events(calendar, asked) })));
+      return { now, window, perCalendar };
+    })());
+  const events: Source = {
+    scope: 'calendar.read',
+    async find(term) {
+      const { now, window, perCalendar } = await loadEvents();
       const needle = term.toLowerCase();
       const hits: { hit: Hit; distance: number }[] = [];
       for (const { calendar, objects } of perCalendar) {

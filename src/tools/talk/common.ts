@@ -63,6 +63,18 @@ export function isSystemMessage(message: TalkMessage): boolean {
   return message.messageType === 'system' || message.systemMessage !== '';
 }
 
+/**
+ * System messages that only ever open a conversation's history: Talk posts conversation_created when it creates the
+ * conversation and history_cleared right after deleting all of it, so no message of the conversation is older.
+ */
+const HISTORY_OPENERS: ReadonlySet<string> = new Set(['conversation_created', 'history_cleared']);
+
+/** Whether a history page (newest first) ends with the message that opens the conversation: nothing is older. */
+export function opensHistory(page: { messages: readonly TalkMessage[]; nextLastKnownMessageId: number | null }): boolean {
+  const oldest = page.messages.at(-1);
+  return oldest !== undefined && HISTORY_OPENERS.has(oldest.systemMessage) && oldest.id === page.nextLastKnownMessageId;
+}
+
 /** Why the user cannot post, in the words the person would use; null when they can. */
 export function postingRefusal(conversation: TalkConversation, userId: string): string | null {
   if (conversation.canPost) return null;

@@ -9,8 +9,11 @@ import { deploy } from '../../support/deployment.js';
 import { rawOAuth } from '../../support/oauth-raw.js';
 import { answerOf } from '../../support/rpc.js';
 
-/** whoami asks Nextcloud who the user is: holding that request keeps the call in flight. */
-const whoamiLookup = (_method: string, path: string) => path === '/ocs/v2.php/cloud/user';
+/**
+ * talk_list_conversations asks Talk for the user's conversations: holding that request keeps the call in flight.
+ * (whoami no longer asks Nextcloud: it answers from the account the token check read.)
+ */
+const roomsLookup = (method: string, path: string) => method === 'GET' && path === '/ocs/v2.php/apps/spreed/api/v4/room';
 
 describe.each<ProxyKind>(['php', 'harp'])('requests in flight through the %s proxy', (kind) => {
   let deployment: Deployment;
@@ -30,24 +33,28 @@ describe.each<ProxyKind>(['php', 'harp'])('requests in flight through the %s pro
     return init.headers.get('mcp-session-id')!;
   };
   const whoami = (id: number, session: string) => post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-session-id': session });
+  const conversations = (id: number, session: string) =>
+    post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'talk_list_conversations', arguments: {} } }, { 'mcp-session-id': session });
+  const apollo = { structuredContent: { conversations: expect.arrayContaining([expect.objectContaining({ name: 'Project Apollo' })]) } };
 
   beforeAll(async () => {
     deployment = await deploy(kind, { sim: { dav: false } });
-    const issued = await oauth.exchange(await oauth.obtainCode('alice', 'files.read'));
+    const issued = await oauth.exchange(await oauth.obtainCode('alice', 'files.read talk.read'));
     token = issued.body.access_token!;
     // Once, so the policy and the account facts are cached and only the tool's own lookup is held below.
     const warm = await openSession();
     expect((await answerOf(await whoami(1, warm))).result).toBeDefined();
+    expect((await answerOf(await conversations(2, warm))).result).toMatchObject(apollo);
   });
   afterAll(() => deployment?.stop());
 
   it('answers a call with an error when the client ends its session, and refuses a second use of its id', async () => {
     const session = await openSession();
-    const hold = deployment.sim.holdRequests(whoamiLookup);
+    const hold = deployment.sim.holdRequests(roomsLookup);
     try {
-      const call = whoami(7, session);
+      const call = conversations(7, session);
       await hold.reached();
-      const duplicate = await whoami(7, session);
+      const duplicate = await conversations(7, session);
       expect(duplicate.status).toBe(409);
       expect(((await duplicate.json()) as { error: { message: string } }).error.message).toContain('Request id 7 is still being answered');
       const ended = await fetch(deployment.connector, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
@@ -65,19 +72,19 @@ describe.each<ProxyKind>(['php', 'harp'])('requests in flight through the %s pro
 
   it('keeps the first answer of an id when a second request reuses it', async () => {
     const session = await openSession();
-    const hold = deployment.sim.holdRequests(whoamiLookup);
-    const call = whoami(9, session);
+    const hold = deployment.sim.holdRequests(roomsLookup);
+    const call = conversations(9, session);
     await hold.reached();
-    expect((await whoami(9, session)).status).toBe(409);
+    expect((await conversations(9, session)).status).toBe(409);
     hold.release();
-    expect((await answerOf(await call)).result).toMatchObject({ structuredContent: { userId: 'alice' } });
+    expect((await answerOf(await call)).result).toMatchObject(apollo);
   });
 
   it('answers a call with an error when its session is pushed out by the session bounds', async () => {
     const session = await openSession();
-    const hold = deployment.sim.holdRequests(whoamiLookup);
+    const hold = deployment.sim.holdRequests(roomsLookup);
     try {
-      const call = whoami(11, session);
+      const call = conversations(11, session);
       await hold.reached();
       // One user and client keeps 20 sessions: the oldest, with the call in flight, goes.
       for (let index = 0; index < 20; index++) await openSession();
@@ -99,7 +106,7 @@ describe('stopping the app', () => {
   afterAll(() => deployment?.stop());
 
   it('ends within a few seconds of SIGTERM, answering the 2025 and 2026-07-28 calls still in flight', async () => {
-    const token = (await oauth.exchange(await oauth.obtainCode('alice', 'files.read'))).body.access_token!;
+    const token = (await oauth.exchange(await oauth.obtainCode('alice', 'files.read talk.read'))).body.access_token!;
     const headers = { authorization: `Bearer ${token}` };
     const legacy = new Client({ name: 'legacy', version: '1' });
     await legacy.connect(new StreamableHTTPClientTransport(new URL(deployment.connector), { requestInit: { headers } }));
@@ -108,9 +115,14 @@ describe('stopping the app', () => {
     expect(modern.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     // Warm the caches, then hold the tools' own lookups.
     await legacy.callTool({ name: 'whoami', arguments: {} });
-    const hold = deployment.sim.holdRequests(whoamiLookup);
+    const hold = deployment.sim.holdRequests(roomsLookup);
     try {
-      const calls = [legacy, modern].map((client) => client.callTool({ name: 'whoami', arguments: {} }).then(() => 'answered', (error: Error) => error.message));
+      const calls = [legacy, modern].map((client) =>
+        client.callTool({ name: 'talk_list_conversations', arguments: {} }).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        ),
+      );
       await hold.reached();
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = Date.now();

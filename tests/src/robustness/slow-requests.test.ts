@@ -28,7 +28,7 @@ beforeAll(async () => {
   target = await startInProcessApp({ deps: { timeouts: LIMITS } });
   await target.app.listen({ host: '127.0.0.1', port: 0 });
   port = (target.app.server.address() as AddressInfo).port;
-  mcpToken = (await injectToken(target, 'alice', 'files.read')).accessToken;
+  mcpToken = (await injectToken(target, 'alice', 'files.read talk.read')).accessToken;
   sseToken = (await injectToken(target, 'alice', 'files.read', { path: 'sse' })).accessToken;
 });
 afterAll(() => target?.stop());
@@ -90,12 +90,13 @@ describe('receiving a request is time-bounded', () => {
 
 describe('answering is not time-bounded', () => {
   it('answers a tool call whose Nextcloud request takes longer than the limit (JSON, nothing sent meanwhile)', async () => {
-    const hold = target.fixture.sim.holdRequests((method, path) => method === 'GET' && path === '/ocs/v2.php/cloud/user');
+    // talk_list_conversations asks Talk for the conversations (whoami answers from the account the token check read).
+    const hold = target.fixture.sim.holdRequests((method, path) => method === 'GET' && path === '/ocs/v2.php/apps/spreed/api/v4/room');
     const answer = fetch(`http://127.0.0.1:${port}/mcp`, {
       method: 'POST',
       // X-Origin-IP: the PHP proxy's entrance, where the answer is one JSON body written only at the end.
       headers: { ...Object.fromEntries(signed(mcpToken)), 'x-origin-ip': '203.0.113.9', 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'talk_list_conversations', arguments: {} } }),
     });
     await hold.reached();
     await sleep(BEYOND_LIMIT_MS);
@@ -103,8 +104,8 @@ describe('answering is not time-bounded', () => {
     const response = await answer;
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
-    const body = (await response.json()) as { result?: { structuredContent?: { userId?: string } } };
-    expect(body.result?.structuredContent?.userId).toBe('alice');
+    const body = (await response.json()) as { result?: { structuredContent?: { conversations?: Array<{ name: string }> } } };
+    expect(body.result?.structuredContent?.conversations?.map((conversation) => conversation.name)).toContain('Project Apollo');
   });
 
   it('keeps an event stream (legacy /sse) open past the limit, and still delivers on it', async () => {
