@@ -153,10 +153,10 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     reply: FastifyReply,
     request: { redirectUri: string; state?: string },
     error: OAuthError,
-    { issuer, client, trusted }: { issuer: string; client: ClientRecord; trusted: boolean },
+    { issuer, client, trusted }: { issuer: string; client: ClientRecord; trusted: () => boolean },
   ) => {
     const target = clientRedirect(request.redirectUri, { error: error.code, error_description: error.description, state: request.state, iss: issuer });
-    if (trusted) return navigate(reply, `Returning to ${client.clientName}`, target, error.description);
+    if (trusted()) return navigate(reply, `Returning to ${client.clientName}`, target, error.description);
     return errorPage(reply, 400, `${client.clientName} cannot connect`, error.description, { href: target, label: `Return to ${client.clientName} (${new URL(request.redirectUri).host})` });
   };
 
@@ -169,10 +169,11 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const query = authorizeQuery.safeParse(stored ? stored.request : request.query);
     if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
     const { policy, urls } = await oauth.current(request);
+    const source = sourceOf(request);
     let client: ClientRecord;
     let redirectUri: string;
     try {
-      ({ client, redirectUri } = await identifyClient(query.data, policy, sourceOf(request)));
+      ({ client, redirectUri } = await identifyClient(query.data, policy, source));
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       request.log.info({ reason: error.code }, 'authorization request refused before the client was identified');
@@ -180,7 +181,8 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
       return errorPage(reply, error.status === 429 ? 429 : 400, 'This app cannot connect', error.description);
     }
     const userId = request.appApi.userId;
-    const answer = { issuer: urls.issuer, client, trusted: redirectTrusted(store, client, redirectUri, policy, userId) };
+    // Looked up only when an error is to be sent back.
+    const answer = { issuer: urls.issuer, client, trusted: () => redirectTrusted(store, client, redirectUri, policy, userId) };
     let valid: ValidRequest;
     try {
       valid = validate(query.data, client, redirectUri, policy, urls);
@@ -191,8 +193,8 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
 
     if (!userId) {
       if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
-      if (!stored && !oauth.limits.signIns.take(sourceOf(request))) {
-        request.log.warn({ source: sourceOf(request) }, 'authorization refused: too many sign-ins started from this address');
+      if (!stored && !oauth.limits.signIns.take(source)) {
+        request.log.warn({ source }, 'authorization refused: too many sign-ins started from this address');
         return errorPage(reply.header('retry-after', '60'), 429, 'Too many sign-ins', 'Too many sign-ins were started from your network. Wait a minute, then connect the app again.');
       }
       const resume = stored?.id ?? store.insertPending(NOT_SIGNED_IN, query.data, PENDING_TTL_SECONDS);
@@ -255,7 +257,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const forbidden = clientKindProblem(client.kind, policy) ?? redirectUriProblem(valid.redirectUri, policy);
     if (forbidden) return errorPage(reply, 400, 'This app cannot connect', forbidden);
     // The person has just seen where the app returns to and chose to go on: sending the answer there is theirs.
-    const answer = { issuer: urls.issuer, client, trusted: true };
+    const answer = { issuer: urls.issuer, client, trusted: () => true };
     if (!eligible) {
       request.log.info({ user: userId, client: client.clientId }, 'consent denied');
       return refuse(reply, valid, new OAuthError('access_denied', `${userId} denied access.`), answer);
