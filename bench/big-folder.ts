@@ -6,9 +6,10 @@ import { rssMb, sampleRss } from './support/proc.js';
 import type { RecordedRequest } from './support/recording-proxy.js';
 import { replay } from './support/recording-proxy.js';
 import { median } from './support/stats.js';
+import { MAX_LIST_PAGE } from '../src/tools/files/list.js';
 
 /** files_list's largest page (the maximum of its `limit`); BENCH_BIG_FOLDER_PAGE_SIZE=50 lists with its default. */
-export const PAGE_SIZE = Number(process.env.BENCH_BIG_FOLDER_PAGE_SIZE ?? 200);
+export const PAGE_SIZE = Number(process.env.BENCH_BIG_FOLDER_PAGE_SIZE ?? MAX_LIST_PAGE);
 
 export interface BigFolder {
   /** Entries listed, and how many the folder holds. */

@@ -9,7 +9,7 @@ import { InvalidArgumentError, NextcloudError, isNextcloudError, printable, rewo
 import type { HttpClient } from './http.js';
 import { answerKind, errorFromResponse, humanPath, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
-import { NS, child, children, escapeXml, readMultistatus, text } from './dav-xml.js';
+import { NS, clark, eachMultistatusResponse, escapeXml } from './dav-xml.js';
 
 export interface Permissions {
   read: boolean;
@@ -63,7 +63,26 @@ const PROPS = `<d:displayname/><d:resourcetype/><d:getetag/><d:getlastmodified/>
 <oc:fileid/><oc:permissions/><oc:size/><oc:favorite/><oc:owner-id/><oc:owner-display-name/><oc:share-types/>
 <nc:mount-type/><nc:is-mount-root/>`;
 const NAMESPACES = `xmlns:d="DAV:" xmlns:oc="${NS.oc}" xmlns:nc="${NS.nc}" xmlns:ocs="${NS.ocs}"`;
+const RESOURCETYPE = clark(NS.dav, 'resourcetype');
+const COLLECTION = clark(NS.dav, 'collection');
+const ETAG = clark(NS.dav, 'getetag');
+const LASTMODIFIED = clark(NS.dav, 'getlastmodified');
+const CONTENTTYPE = clark(NS.dav, 'getcontenttype');
+const CONTENTLENGTH = clark(NS.dav, 'getcontentlength');
+const FILEID = clark(NS.oc, 'fileid');
+const PERMISSIONS = clark(NS.oc, 'permissions');
+const SIZE = clark(NS.oc, 'size');
+const FAVORITE = clark(NS.oc, 'favorite');
+const OWNER_ID = clark(NS.oc, 'owner-id');
+const OWNER_NAME = clark(NS.oc, 'owner-display-name');
+const SHARE_TYPES = clark(NS.oc, 'share-types');
+const SHARE_TYPE = clark(NS.oc, 'share-type');
+const MOUNT_TYPE = clark(NS.nc, 'mount-type');
+const MOUNT_ROOT = clark(NS.nc, 'is-mount-root');
+/** The properties toEntry reads; the reader drops every other one (d:displayname too: the name comes from the href). */
+export const ENTRY_PROPS: ReadonlySet<string> = new Set([RESOURCETYPE, ETAG, LASTMODIFIED, CONTENTTYPE, CONTENTLENGTH, FILEID, PERMISSIONS, SIZE, FAVORITE, OWNER_ID, OWNER_NAME, SHARE_TYPES, MOUNT_TYPE, MOUNT_ROOT]);
 const PROPFIND_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind ${NAMESPACES}><d:prop>${PROPS}</d:prop></d:propfind>`;
+const VERSION_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>`;
 
 export type FileQuery = {
   /** Case-insensitive substring of the file name. */
@@ -90,13 +109,30 @@ export interface ReadResult {
   /** Size of the whole file, when known. */
   size: number | null;
   etag: string | null;
+  /** The Content-Type of the answer (Nextcloud serves some types as a safer one, e.g. HTML as text/plain). */
   contentType: string | null;
+  /** Last change of the file (Last-Modified), ISO 8601, when known. */
+  lastModified: string | null;
+  /** The file id, when the answer names it (OC-FileId: Nextcloud sends it on writes, not with a download). */
+  fileId: number | null;
   /** True when only a range of the file is delivered. */
   partial: boolean;
 }
 
+/** A folder as one PROPFIND (Depth 1) answers it. */
+export interface Listing {
+  /** The folder itself (its etag changes whenever anything inside changes), when the answer includes it. */
+  node: FileEntry | null;
+  /** What is inside; for a file, the file itself. */
+  entries: FileEntry[];
+}
+
 export interface FilesClient {
   list(path: string): Promise<FileEntry[]>;
+  /** Like list, with the folder's own entry. */
+  listing(path: string): Promise<Listing>;
+  /** The etag and type of a file or folder alone: a cheap check whether a folder changed. */
+  version(path: string): Promise<{ etag: string | null; type: 'file' | 'folder' }>;
   stat(path: string): Promise<FileEntry>;
   /** `range` is inclusive on both ends, as in HTTP (start 0, end 99 = the first 100 bytes). */
   read(path: string, options?: { range?: { start: number; end: number }; signal?: AbortSignal }): Promise<ReadResult>;
@@ -265,63 +301,50 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     }
   };
 
-  const toEntry = (href: string, props: XmlNode, method: string, requestPath: string): FileEntry => {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(new URL(href, http.baseUrl).pathname).normalize('NFC');
-    } catch (error) {
-      throw unexpectedAnswer(method, requestPath, `an entry whose href is not a valid URL path (${href.slice(0, 200)})`, 207, error);
-    }
-    // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
-    const prefix = decodeURIComponent(new URL(http.baseUrl).pathname.replace(/\/+$/, '') + davRoot);
-    const relative = decoded.startsWith(prefix) ? decoded.slice(prefix.length) : decoded;
-    const path = relative.replace(/\/+$/, '') || '/';
-    const isFolder = child(child(props, NS.dav, 'resourcetype'), NS.dav, 'collection') !== undefined;
-    const type = isFolder ? 'folder' : 'file';
-    const letters = text(child(props, NS.oc, 'permissions')) ?? '';
-    const number = (value: string | undefined) => (value === undefined || value === '' ? null : Number(value));
-    const modified = text(child(props, NS.dav, 'getlastmodified'));
-    return {
-      path,
-      name: path === '/' ? '' : path.slice(path.lastIndexOf('/') + 1),
-      type,
-      fileId: number(text(child(props, NS.oc, 'fileid'))),
-      size: number(text(child(props, NS.oc, 'size'))) ?? number(text(child(props, NS.dav, 'getcontentlength'))) ?? 0,
-      etag: text(child(props, NS.dav, 'getetag')) ?? null,
-      lastModified: modified ? new Date(modified).toISOString() : null,
-      contentType: isFolder ? null : (text(child(props, NS.dav, 'getcontenttype')) ?? null),
-      permissions: parsePermissions(letters, type),
-      permissionLetters: letters,
-      ownerId: text(child(props, NS.oc, 'owner-id')) ?? null,
-      ownerDisplayName: text(child(props, NS.oc, 'owner-display-name')) ?? null,
-      shareTypes: children(child(props, NS.oc, 'share-types'), NS.oc, 'share-type').map((node) => Number(text(node))),
-      mountType: text(child(props, NS.nc, 'mount-type')) ?? '',
-      isMountRoot: text(child(props, NS.nc, 'is-mount-root')) === 'true',
-      favorite: text(child(props, NS.oc, 'favorite')) === '1',
-    };
-  };
+  const toEntry = fileEntryReader(http.baseUrl, davRoot);
 
-  const multistatus = async (response: Response, method: string, path: string) => (await readMultistatus(response, method, path)).map((entry) => toEntry(entry.href, entry.props, method, path));
+  /** The entries of a multistatus, each made into a FileEntry as soon as it is read. */
+  const multistatus = async (response: Response, method: string, path: string) => {
+    const entries: FileEntry[] = [];
+    await eachMultistatusResponse(response, method, path, (entry) => entries.push(toEntry(entry.href, entry.props, method, path)), { props: ENTRY_PROPS });
+    return entries;
+  };
 
   const propfind = async (path: string, depth: '0' | '1') => {
     const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY });
     return multistatus(response, 'PROPFIND', davPath(path));
   };
 
+  const stat = async (path: string) => {
+    const [entry] = await propfind(path, '0');
+    if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
+    return entry;
+  };
+
+  const listing = async (path: string): Promise<Listing> => {
+    const entries = await propfind(path, '1');
+    const self = normalizePath(path).normalize('NFC');
+    const node = entries.find((entry) => entry.path === self) ?? null;
+    const others = entries.filter((entry) => entry.path !== self);
+    // Listing a file answers with the file itself, like `ls file`.
+    return { node, entries: others.length === 0 && entries[0]?.type === 'file' ? [entries[0]] : others };
+  };
+
   return {
     async list(path) {
-      const entries = await propfind(path, '1');
-      const self = normalizePath(path).normalize('NFC');
-      const others = entries.filter((entry) => entry.path !== self);
-      // Listing a file answers with the file itself, like `ls file`.
-      return others.length === 0 && entries[0]?.type === 'file' ? [entries[0]] : others;
+      return (await listing(path)).entries;
     },
 
-    async stat(path) {
-      const [entry] = await propfind(path, '0');
+    listing,
+
+    async version(path) {
+      const response = await custom('PROPFIND', path, { headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' }, data: VERSION_BODY });
+      const [entry] = await multistatus(response, 'PROPFIND', davPath(path));
       if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
-      return entry;
+      return { etag: entry.etag, type: entry.type };
     },
+
+    stat,
 
     async read(path, options = {}) {
       const range = options.range;
@@ -334,10 +357,33 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       // stream instead, so a large file is not cut off just because reading it takes long.
       const limit = deadline(timeoutMs, options.signal);
       const response = await custom('GET', path, { headers, signal: options.signal, limit }).catch((error: unknown) => {
+        // Plain SabreDAV has no GET for a collection (501 Not Implemented).
         if (!isNextcloudError(error) || error.status !== 501) throw error;
-        throw new NextcloudError({ ...error, code: 'bad_request', message: `${normalizePath(path)} is a folder; only files can be read (list it instead).` });
+        throw folderRead(path, davPath(path), error.status);
       });
       limit.stop();
+      let etag = response.headers.get('oc-etag') ?? response.headers.get('etag');
+      const modified = response.headers.get('last-modified');
+      let lastModified = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified).toISOString() : null;
+      let fileId = parseOcFileId(response.headers.get('oc-fileid'));
+      if (etag === null) {
+        // Nextcloud answers a GET on a folder with 200 and a line of text ("This is the WebDAV interface...") and
+        // no ETag, while every download of a file carries one (and OC-ETag, its copy for proxies that strip ETag).
+        // Without either, what the path is is asked before any byte is handed out as the file's content; an
+        // answer that is no download at all (a login page) fails that question too.
+        let node: FileEntry;
+        try {
+          node = await stat(path);
+        } catch (error) {
+          await response.body?.cancel().catch(() => undefined);
+          throw error;
+        }
+        if (node.type === 'folder') {
+          await response.body?.cancel().catch(() => undefined);
+          throw folderRead(path, davPath(path), response.status);
+        }
+        ({ etag, lastModified, fileId } = node);
+      }
       const contentRange = response.headers.get('content-range');
       const contentLength = response.headers.get('content-length');
       const answered = contentLength === null ? null : Number(contentLength);
@@ -345,18 +391,27 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       // A server that ignores Range sends the whole file (200); cut the window out here.
       const window = range && !partial ? { skip: range.start, take: range.end - range.start + 1 } : { skip: 0, take: null };
       const size = partial ? Number(contentRange?.split('/')[1]) || null : answered;
+      // What the body must hold: a compressed answer's Content-Length counts other bytes than those read.
+      const span = partial ? /^bytes (\d+)-(\d+)\//.exec(contentRange ?? '') : null;
+      const encoding = response.headers.get('content-encoding');
+      const expected = span ? Number(span[2]) - Number(span[1]) + 1 : encoding && encoding.toLowerCase() !== 'identity' ? null : answered;
       return {
         stream: guardBody(toNodeStream(response.body), {
           idleMs: timeoutMs,
           ...window,
+          expected: expected !== null && Number.isSafeInteger(expected) ? expected : null,
           abort: limit.abort,
           onIdle: () => new NextcloudError({ code: 'timeout', method: 'GET', path: davPath(path), message: `Nextcloud stopped sending ${normalizePath(path)} for ${timeoutMs} ms.` }),
           onError: (error) => new NextcloudError({ code: 'unavailable', method: 'GET', path: davPath(path), message: `Reading ${normalizePath(path)} from Nextcloud broke off: ${error.message}`, cause: error }),
+          onMismatch: (count, announced) =>
+            unexpectedAnswer('GET', davPath(path), `${count > announced ? 'at least ' : ''}${count} bytes where it announced ${announced} (${partial ? 'Content-Range' : 'Content-Length'})`, response.status),
         }),
         length: window.take === null ? answered : size === null ? window.take : Math.max(0, Math.min(window.take, size - window.skip)),
         size,
-        etag: response.headers.get('etag'),
+        etag,
         contentType: response.headers.get('content-type'),
+        lastModified,
+        fileId,
         partial: range !== undefined,
       };
     },
@@ -442,6 +497,88 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   };
 }
 
+/** An href that is its own URL path: absolute, nothing a URL parser would encode, resolve or cut off. */
+const PLAIN_HREF = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+const DOT_SEGMENT = /%2e|\/\.\.?(?:\/|$)/i;
+
+const textOf = (found: Record<string, XmlNode[]>, key: string) => found[key]?.[0]?.text;
+const numberOf = (text: string | undefined) => (text === undefined || text === '' ? null : Number(text));
+
+const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+/** HTTP's own date format, as Nextcloud writes d:getlastmodified: "Thu, 03 Dec 2026 10:16:09 GMT". */
+const HTTP_DATE = /^[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/** A date as ISO 8601; HTTP dates are rewritten directly, anything else goes through Date. */
+function isoDate(text: string): string {
+  const match = HTTP_DATE.exec(text);
+  const month = match && MONTHS[match[2]!];
+  // Days past the 28th, hours past 23 and the like are left to Date, which rolls them over.
+  if (match && month && match[1]! >= '01' && match[1]! <= '28' && match[4]! <= '23' && match[5]! <= '59' && match[6]! <= '59') {
+    return `${match[3]}-${month}-${match[1]}T${match[4]}:${match[5]}:${match[6]}.000Z`;
+  }
+  return new Date(text).toISOString();
+}
+
+/**
+ * Makes FileEntry values of the d:response elements of one user's files (davRoot: /remote.php/dav/files/<user>).
+ * Exported for measuring; filesClient is its user.
+ */
+export function fileEntryReader(baseUrl: string, davRoot: string): (href: string, props: XmlNode, method: string, requestPath: string) => FileEntry {
+  // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
+  const hrefPrefix = decodeURIComponent(new URL(baseUrl).pathname.replace(/\/+$/, '') + davRoot);
+  return (href, props, method, requestPath) => {
+    let decoded: string;
+    try {
+      // Nextcloud's hrefs are plain encoded paths; only others need a URL parser to read them as a browser would.
+      const pathname = PLAIN_HREF.test(href) && !DOT_SEGMENT.test(href) ? href : new URL(href, baseUrl).pathname;
+      decoded = decodeURIComponent(pathname).normalize('NFC');
+    } catch (error) {
+      throw unexpectedAnswer(method, requestPath, `an entry whose href is not a valid URL path (${href.slice(0, 200)})`, 207, error);
+    }
+    const relative = decoded.startsWith(hrefPrefix) ? decoded.slice(hrefPrefix.length) : decoded;
+    let end = relative.length;
+    while (end > 0 && relative.charCodeAt(end - 1) === 0x2f) end--;
+    const path = end === 0 ? '/' : relative.slice(0, end);
+    const found = props.children;
+    const isFolder = found[RESOURCETYPE]?.[0]?.children[COLLECTION] !== undefined;
+    const type = isFolder ? 'folder' : 'file';
+    const letters = textOf(found, PERMISSIONS) ?? '';
+    const modified = textOf(found, LASTMODIFIED);
+    return {
+      path,
+      name: path === '/' ? '' : path.slice(path.lastIndexOf('/') + 1),
+      type,
+      fileId: numberOf(textOf(found, FILEID)),
+      size: numberOf(textOf(found, SIZE)) ?? numberOf(textOf(found, CONTENTLENGTH)) ?? 0,
+      etag: textOf(found, ETAG) ?? null,
+      lastModified: modified ? isoDate(modified) : null,
+      contentType: isFolder ? null : (textOf(found, CONTENTTYPE) ?? null),
+      permissions: parsePermissions(letters, type),
+      permissionLetters: letters,
+      ownerId: textOf(found, OWNER_ID) ?? null,
+      ownerDisplayName: textOf(found, OWNER_NAME) ?? null,
+      shareTypes: (found[SHARE_TYPES]?.[0]?.children[SHARE_TYPE] ?? []).map((node) => Number(node.text)),
+      mountType: textOf(found, MOUNT_TYPE) ?? '',
+      isMountRoot: textOf(found, MOUNT_ROOT) === 'true',
+      favorite: textOf(found, FAVORITE) === '1',
+    };
+  };
+}
+
+/** Errors of reading a folder as if it were a file; see isFolderRead. */
+const folderReads = new WeakSet<NextcloudError>();
+
+function folderRead(path: string, requestPath: string, status: number): NextcloudError {
+  const error = new NextcloudError({ code: 'bad_request', status, method: 'GET', path: requestPath, message: `${normalizePath(path)} is a folder; only files can be read (list it instead).` });
+  folderReads.add(error);
+  return error;
+}
+
+/** Whether `read` failed because the path is a folder. */
+export function isFolderRead(error: unknown): boolean {
+  return error instanceof NextcloudError && folderReads.has(error);
+}
+
 /** OC-FileId is the file id zero-padded to at least 8 digits followed by the instance id ("00004711oc9l3j5ur4db"). */
 export function parseOcFileId(header: string | null): number | null {
   const digits = header ? /^\d+/.exec(header)?.[0] : undefined;
@@ -461,6 +598,10 @@ export interface GuardOptions {
   /** Bytes to drop from the start, and how many to deliver after that (null: all). */
   skip: number;
   take: number | null;
+  /** Bytes the answer says it holds (Content-Length, or the span of Content-Range), when it says. */
+  expected?: number | null;
+  /** The error for a body that holds fewer or more bytes than announced (cut by a proxy, or not the file at all). */
+  onMismatch?(received: number, expected: number): Error;
   /** Cancels the underlying request (end of window reached, reader gave up, stall). */
   abort(): void;
   onIdle(): Error;
@@ -475,7 +616,10 @@ export function guardBody(source: Readable, options: GuardOptions): Readable {
   let timer: NodeJS.Timeout | undefined;
   let skip = options.skip;
   let remaining = options.take;
+  let received = 0;
   let finished = false;
+  const mismatch = (count: number, expected: number) =>
+    options.onMismatch?.(count, expected) ?? options.onError(new Error(`the answer held ${count > expected ? 'at least ' : 'only '}${count} bytes where it announced ${expected}`));
   const disarm = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -506,6 +650,11 @@ export function guardBody(source: Readable, options: GuardOptions): Readable {
     if (finished) return;
     disarm();
     let piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    received += piece.length;
+    if (options.expected !== undefined && options.expected !== null && received > options.expected) {
+      out.destroy(mismatch(received, options.expected));
+      return;
+    }
     if (skip > 0) {
       const dropped = Math.min(skip, piece.length);
       piece = piece.subarray(dropped);
@@ -531,6 +680,11 @@ export function guardBody(source: Readable, options: GuardOptions): Readable {
   });
   source.once('end', () => {
     if (finished) return;
+    // An answer that ends cleanly but short (a proxy that cut it) is not the file: never a shorter text.
+    if (options.expected !== undefined && options.expected !== null && received < options.expected) {
+      out.destroy(mismatch(received, options.expected));
+      return;
+    }
     finish();
     out.push(null);
   });

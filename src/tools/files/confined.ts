@@ -5,9 +5,28 @@ import type { FileEntry, FileQuery, FilesClient } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { confinePath, isVisible, relationTo } from '../../policy/folders.js';
 import { ToolError } from '../tool.js';
+import { listingCache } from './listing-cache.js';
 
-export type ConfinedFiles = Omit<FilesClient, 'search'> & {
+/** A folder as a page sequence sees it (listing-cache.ts), through the allowlist. */
+export interface ConfinedListing {
+  /** The folder's etag the listing is of; null when Nextcloud named none. */
+  etag: string | null;
+  /** Whether the listing was kept from an earlier page. */
+  reused: boolean;
+  /** On a following page, the etag of the earlier pages' listing when the folder changed since; null otherwise. */
+  changedFrom: string | null;
+  /** What is in the folder and may be shown. */
+  entries(): FileEntry[];
+  /** A value derived from what may be shown (a sorted order), kept with the listing for the following pages. */
+  derive<T>(key: string, make: () => readonly T[]): readonly T[];
+  /** Keeps the listing for the following pages. */
+  keep(): void;
+}
+
+export type ConfinedFiles = Omit<FilesClient, 'search' | 'listing'> & {
   search(query: FileQuery): Promise<FileEntry[]>;
+  /** A folder for paging: `reuse` lets a following page take the listing an earlier page read, while unchanged. */
+  listing(path: string, options?: { reuse?: boolean }): Promise<ConfinedListing>;
   /** The canonical form of a path the client named, refused (ToolError) when it leaves the allowed folders. */
   check(path: string, purpose: 'look' | 'change'): string;
   /** Whether a path Nextcloud returned may be shown. */
@@ -51,6 +70,20 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     check,
     visible,
     list: async (path) => (await files.list(check(path, 'look'))).filter((entry) => visible(entry.path)),
+    async listing(path, options = {}) {
+      const folder = await listingCache.list(files, check(path, 'look'), options.reuse === true);
+      // What is derived depends on what the allowlist lets through, so each allowlist derives its own.
+      const scope = JSON.stringify(allowlist);
+      return {
+        etag: folder.etag,
+        reused: folder.reused,
+        changedFrom: folder.changedFrom,
+        entries: () => folder.listing.entries.filter((entry) => visible(entry.path)),
+        derive: (key, make) => folder.derive(`${scope}\u0000${key}`, make),
+        keep: () => folder.keep(),
+      };
+    },
+    version: (path) => files.version(check(path, 'look')),
     stat: (path) => files.stat(check(path, 'look')),
     read: (path, options) => files.read(checkContent(path), options),
     readText: (path, options) => files.readText(checkContent(path), options),

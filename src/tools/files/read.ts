@@ -1,13 +1,15 @@
 // files_read: the text of a file, a window at a time. Only the requested bytes are fetched (an HTTP range), so a
 // gigabyte file costs no more than the window; files that are not text are described and linked, never dumped.
 import { z } from 'zod';
-import type { FileEntry } from '../../../lib/index.js';
+import type { FileEntry, ReadResult } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
+import { isFolderRead } from '../../../lib/files.js';
+import { relationTo } from '../../policy/folders.js';
 import { withoutMissing } from '../absent.js';
-import type { ExtraContent, ToolContext } from '../tool.js';
+import type { ExtraContent, ToolContext, ToolOutput } from '../tool.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
-import { READ_SCOPES, checkedTarget, formatBytes, pathField, webUrlOf } from './shared.js';
+import { READ_SCOPES, baseName, checkedTarget, formatBytes, pathField, webUrlOf } from './shared.js';
 
 export const DEFAULT_READ_BYTES = 100 * 1024;
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -107,56 +109,96 @@ export const filesRead = defineTool({
   annotations: READS_ONLY,
   async run(args, context) {
     const { files, path } = checkedTarget(context, args.path, 'look');
-    const entry = await files.stat(path);
-    if (entry.type === 'folder') throw new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
-    const webUrl = webUrlOf(context, entry);
-    const base = withoutMissing({ path: entry.path, name: entry.name, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, etag: entry.etag, webUrl });
-    const type = (entry.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    const declaredText = TEXT_TYPE.test(type);
-    if (!declaredText && BINARY_TYPE.test(type)) return binary(entry, base);
-    if (entry.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false } };
-    if (args.offset >= entry.size) {
-      throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${entry.size} bytes.`);
+    let file: Described | undefined;
+    let answer: ReadResult | undefined;
+    if (files.allowlist.length > 0 && relationTo(path, files.allowlist) !== 'inside') {
+      // A folder on the way to an allowed one: no content of it may be read, and it is named as a folder, as ever.
+      file = await files.stat(path);
+    } else {
+      try {
+        // One GET: the window and one byte past it (which shows whether a character continues beyond the window),
+        // with the file's size, type, etag and last change in the answer's headers.
+        answer = await files.read(path, { range: { start: args.offset, end: args.offset + args.length }, signal: context.signal });
+      } catch (error) {
+        if (isFolderRead(error)) throw folderRefusal(path);
+        // At or past the end (or an empty file a server refuses any range of): the file's details decide, as before.
+        if (!isNextcloudError(error) || error.status !== 416) throw error;
+        file = await files.stat(path);
+      }
+      if (answer) file = answer.size === null ? await statInstead(answer) : described(path, answer);
     }
-
-    // One byte past the window shows whether a character continues beyond it.
-    const end = Math.min(args.offset + args.length, entry.size - 1);
-    const { bytes, etag } = await readWindow(files, path, args.offset, end, args.length + 1, context);
-    let start = 0;
-    // A window that starts inside a character begins at the next whole one.
-    if (args.offset > 0) while (start < 3 && isContinuation(bytes[start])) start++;
-    const window = bytes.subarray(start);
-    // NUL bytes mean binary whatever the declared type (a UTF-16 "text" file would come out as noise too).
-    if (declaredText ? window.subarray(0, SNIFF_BYTES).includes(0) : !looksLikeText(window)) return binary(entry, base);
-    const available = Math.min(window.length, args.length - start);
-    const more = args.offset + start + available < entry.size;
-    const cut = more ? characterEnd(window, available) : available;
-    const slice = window.subarray(0, cut);
-    const note: string[] = [];
-    if (start > 0) note.push(`The range started inside a character; the text starts ${start} byte(s) later, at ${args.offset + start}.`);
-    let text: string;
+    if (!file || file.type === 'folder') throw folderRefusal(path);
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(slice);
-    } catch {
-      text = slice.toString('utf8');
-      note.push('Some bytes are not valid UTF-8 (another encoding?) and were replaced with U+FFFD.');
+      return await readFile(file, answer);
+    } finally {
+      answer?.stream.destroy();
     }
-    const nextOffset = more ? args.offset + start + cut : null;
-    return {
-      structured: withoutMissing({
-        ...base,
-        etag: etag ?? base.etag,
-        kind: 'text' as const,
-        text,
-        offset: args.offset + start,
-        bytesRead: cut,
-        truncated: more,
-        nextOffset,
-        ...(note.length > 0 ? { note: note.join(' ') } : {}),
-      }),
-    };
 
-    function binary(file: FileEntry, fields: typeof base) {
+    /** A file whose size the answer does not tell (no Content-Range or Content-Length): asked for instead. */
+    async function statInstead(result: ReadResult): Promise<FileEntry> {
+      result.stream.destroy();
+      answer = undefined;
+      return files.stat(path);
+    }
+
+    async function readFile(found: Described, result: ReadResult | undefined): Promise<ToolOutput<z.infer<typeof output>>> {
+      const base = baseOf(found);
+      const type = (found.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+      const declaredText = TEXT_TYPE.test(type);
+      if (!declaredText && BINARY_TYPE.test(type)) return binary(found);
+      if (found.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false } };
+      if (args.offset >= found.size) {
+        throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${found.size} bytes.`);
+      }
+
+      // One byte past the window shows whether a character continues beyond it.
+      const end = Math.min(args.offset + args.length, found.size - 1);
+      const { bytes, etag } = result ? await collect(result, end - args.offset + 1, args.length + 1, context) : await readWindow(files, path, args.offset, end, args.length + 1, context);
+      let start = 0;
+      // A window that starts inside a character begins at the next whole one.
+      if (args.offset > 0) while (start < 3 && isContinuation(bytes[start])) start++;
+      const window = bytes.subarray(start);
+      // NUL bytes mean binary whatever the declared type (a UTF-16 "text" file would come out as noise too).
+      if (declaredText ? window.subarray(0, SNIFF_BYTES).includes(0) : !looksLikeText(window)) return binary(found);
+      const available = Math.min(window.length, args.length - start);
+      const more = args.offset + start + available < found.size;
+      const cut = more ? characterEnd(window, available) : available;
+      const slice = window.subarray(0, cut);
+      const note: string[] = [];
+      if (start > 0) note.push(`The range started inside a character; the text starts ${start} byte(s) later, at ${args.offset + start}.`);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(slice);
+      } catch {
+        text = slice.toString('utf8');
+        note.push('Some bytes are not valid UTF-8 (another encoding?) and were replaced with U+FFFD.');
+      }
+      const nextOffset = more ? args.offset + start + cut : null;
+      return {
+        structured: withoutMissing({
+          ...base,
+          etag: etag ?? base.etag,
+          kind: 'text' as const,
+          text,
+          offset: args.offset + start,
+          bytesRead: cut,
+          truncated: more,
+          nextOffset,
+          ...(note.length > 0 ? { note: note.join(' ') } : {}),
+        }),
+      };
+    }
+
+    function baseOf(found: Described) {
+      return withoutMissing({ path: found.path, name: found.name, contentType: found.contentType, size: found.size, modified: found.lastModified, etag: found.etag, webUrl: webUrlOf(context, found) });
+    }
+
+    /** A file that is not text: described and linked. The link wants the file id, which a download does not name. */
+    async function binary(found: Described) {
+      answer?.stream.destroy();
+      const file = found.fileId === null && found.type === undefined ? await files.stat(path) : found;
+      const fields = baseOf(file);
+      const webUrl = fields.webUrl;
       const when = file.lastModified ? `, last changed ${file.lastModified}` : '';
       const description = `${file.name} is ${friendlyKind(file.contentType)} (${formatBytes(file.size)}${when}). Its content is not text, so it is not shown here; the person can open it in Nextcloud at ${webUrl}.`;
       const link: ExtraContent = { type: 'resource_link', uri: webUrl, name: file.name, title: `${file.name} in Nextcloud`, description, size: file.size, ...(file.contentType ? { mimeType: file.contentType } : {}) };
@@ -165,9 +207,29 @@ export const filesRead = defineTool({
   },
 });
 
+/** What files_read says about a file: from a stat, or from the headers of the download itself. */
+type Described = Pick<FileEntry, 'path' | 'name' | 'fileId' | 'size' | 'contentType' | 'lastModified' | 'etag'> & { type?: FileEntry['type'] };
+
+/** The file as the answer to its download describes it (size known). */
+function described(path: string, result: ReadResult): Described {
+  return {
+    path,
+    name: baseName(path),
+    fileId: result.fileId,
+    size: result.size!,
+    // Nextcloud stores bare MIME types; a download's Content-Type may carry a charset PHP added.
+    contentType: result.contentType?.split(';')[0]!.trim() || null,
+    lastModified: result.lastModified,
+    etag: result.etag,
+  };
+}
+
+function folderRefusal(path: string): ToolError {
+  return new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
+}
+
 /** Fetches bytes start..end (inclusive) as a range, holding at most `cap` bytes whatever the server sends. */
 async function readWindow(files: ConfinedFiles, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
-  const wanted = end - start + 1;
   let result;
   try {
     result = await files.read(path, { range: { start, end }, signal: context.signal });
@@ -175,6 +237,11 @@ async function readWindow(files: ConfinedFiles, path: string, start: number, end
     if (isNextcloudError(error) && error.status === 416) throw new ToolError('invalid_input', `The byte range ${start}-${end} is outside ${path}; stat it for its size.`);
     throw error;
   }
+  return collect(result, end - start + 1, cap, context);
+}
+
+/** Reads a download's window, `wanted` bytes as far as the file goes, holding at most `cap` bytes. */
+async function collect(result: ReadResult, wanted: number, cap: number, context: Pick<ToolContext, 'progress'>) {
   const chunks: Buffer[] = [];
   let total = 0;
   let reported = 0;

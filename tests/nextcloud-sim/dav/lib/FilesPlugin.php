@@ -79,11 +79,11 @@ final class FilesPlugin extends DAV\ServerPlugin
         $etag = $node->getETag();
         $response = $this->server->httpResponse;
         $name = $node->getName();
+        // Nextcloud's download headers (FilesPlugin::httpGet, CopyEtagHeaderPlugin): no OC-FileId, which only writes carry.
         $response->setHeaders([
             'Content-Type' => $node->getContentType(),
             'ETag' => $etag,
             'OC-ETag' => $etag,
-            'OC-FileId' => $node->ocId(),
             'Last-Modified' => HTTP\Util::toHTTPDate(new \DateTime('@' . $node->getLastModified())),
             'Accept-Ranges' => 'bytes',
             'Content-Disposition' => "attachment; filename*=UTF-8''" . rawurlencode($name) . '; filename="' . rawurlencode($name) . '"',
