@@ -8,7 +8,7 @@
 //   live heap     heap left behind per call in one MCP session (JSON answers)
 //
 // Knobs: BENCH_TOOL_CALLS (400), BENCH_TOOL_CONCURRENCY (1), BENCH_WHOAMI_CALLS (3000), BENCH_HEAP_CALLS (2000),
-// BENCH_HEAP_CONCURRENCY (4), BENCH_BIG_FOLDER_ENTRIES (10000), BENCH_BIG_FOLDER_PAGE_SIZE (200, the largest; 50 is
+// BENCH_HEAP_CONCURRENCY (4), BENCH_BIG_FOLDER_ENTRIES (10000), BENCH_BIG_FOLDER_PAGE_SIZE (1000, the largest; 50 is
 // files_list's default), BENCH_BIG_FOLDER_SECONDS (60: a longer listing is stopped and extrapolated),
 // BENCH_LOG_LEVEL (info, the app's default).
 import { spawn } from 'node:child_process';

@@ -100,12 +100,15 @@ export async function buildApp(deps: AppDeps) {
   const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });
 
   // Expired codes, refresh tokens and abandoned consent pages go once an hour.
-  const audit = auditStore(deps.db);
+  const audit = auditStore(deps.db, { onWriteError: (error, lost) => app.log.error({ err: error, lost }, 'could not write the audit log') });
   const pruning = setInterval(() => {
     oauth.store.prune();
     audit.prune(deps.config.auditRetentionDays);
   }, 3600_000).unref();
-  app.addHook('onClose', async () => clearInterval(pruning));
+  app.addHook('onClose', async () => {
+    clearInterval(pruning);
+    audit.flush();
+  });
 
   await app.register(lifecycleRoutes, { ...deps, policy });
   await app.register(infoRoutes, { ...deps, policy });

@@ -98,21 +98,16 @@ export function createMcpServer(deps: McpServerDeps): Server {
     const durationMs = performance.now() - started;
     if (execution.internal) deps.log.error({ err: execution.internal, tool: tool.name, user: identity.userId }, 'tool failed');
     else if (execution.outcome === 'error') deps.log.info({ tool: tool.name, user: identity.userId, code: execution.errorCode }, 'tool refused');
-    try {
-      deps.audit.record({
-        at: Date.now(),
-        userId: identity.userId,
-        clientId: identity.clientId,
-        tool: tool.name,
-        target: targets.length > 0 ? targets.join(' -> ') : null,
-        outcome: execution.outcome,
-        errorCode: execution.errorCode,
-        durationMs,
-      });
-    } catch (error) {
-      // The answer is not withheld because the log could not be written; the failure is logged instead.
-      deps.log.error({ err: error, tool: tool.name }, 'could not write the audit log');
-    }
+    deps.audit.record({
+      at: Date.now(),
+      userId: identity.userId,
+      clientId: identity.clientId,
+      tool: tool.name,
+      target: targets.length > 0 ? targets.join(' -> ') : null,
+      outcome: execution.outcome,
+      errorCode: execution.errorCode,
+      durationMs,
+    });
     return execution.result;
   });
   return server;

@@ -1,6 +1,6 @@
 // /oauth/authorize: checks the client's request, makes sure a Nextcloud user is signed in (via Nextcloud's own
 // login), asks for consent once, and sends the browser back with a one-time code (RFC 6749 §4.1, PKCE S256 only).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
@@ -67,7 +67,7 @@ export function matchResource(requested: string | undefined, urls: PublicEndpoin
 }
 
 export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  return hash('sha256', verifier, 'base64url');
 }
 
 /** The redirect back to the client, with `iss` on every answer (RFC 9207). */

@@ -1,7 +1,7 @@
 // Access tokens are JWTs (RFC 9068 profile) signed with a key the app generates on first use and keeps in its
 // store. They are short-lived; revocation still applies at once because every check also looks up the grant, so a
 // token's verified signature may be remembered until it expires.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import type { OAuthStore } from '../store/oauth.js';
@@ -128,7 +128,7 @@ export class VerifiedAccessTokens {
 
   async verify(token: string, expected: ExpectedAudience): Promise<AccessTokenCheck> {
     const now = this.now();
-    const key = createHash('sha256').update(JSON.stringify([token, expected.issuers, expected.audiences])).digest('base64url');
+    const key = hash('sha256', JSON.stringify([token, expected.issuers, expected.audiences]), 'base64url');
     const known = this.entries.get(key);
     if (known) {
       this.entries.delete(key);

@@ -146,7 +146,19 @@ export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliase
 export async function currentEndpoints(policySource: PolicySource, config: EndpointConfig, headers?: IncomingHttpHeaders): Promise<{ policy: Policy; urls: PublicEndpoints }> {
   const policy = await policySource.current();
   const harpDeployed = config.listen.kind === 'socket';
-  const bases = entranceBases(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId, harpDeployed);
   const entrance = headers === undefined ? 'php' : entranceOf(headers, harpDeployed);
-  return { policy, urls: publicEndpoints(bases, entrance, config.appId, config.responseMode === 'json') };
+  // The URLs follow from the policy and the configuration alone, which change rarely, while every request asks.
+  let forConfig = builtFor.get(policy);
+  if (!forConfig) builtFor.set(policy, (forConfig = new WeakMap()));
+  let byEntrance = forConfig.get(config);
+  if (!byEntrance) forConfig.set(config, (byEntrance = new Map()));
+  let urls = byEntrance.get(entrance);
+  if (!urls) {
+    const bases = entranceBases(policy.publicBaseUrl ?? config.publicBaseUrl, config.publicBaseAliases, config.appId, harpDeployed);
+    byEntrance.set(entrance, (urls = publicEndpoints(bases, entrance, config.appId, config.responseMode === 'json')));
+  }
+  return { policy, urls };
 }
+
+/** The endpoints built for a policy in force and a configuration, per entrance; dropped with the policy. */
+const builtFor = new WeakMap<Policy, WeakMap<EndpointConfig, Map<Entrance, PublicEndpoints>>>();

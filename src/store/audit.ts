@@ -34,7 +34,10 @@ export const auditQuerySchema = z.object({
 export type AuditQuery = z.input<typeof auditQuerySchema>;
 
 export interface AuditStore {
+  /** Queues an entry; it is written with the others of the same turn of the event loop. */
   record(entry: Omit<AuditEntry, 'id'>): void;
+  /** Writes the queued entries now (queries and pruning do it first; so does closing the app). */
+  flush(): void;
   /** Newest first. */
   query(query?: AuditQuery): AuditEntry[];
   /** Removes entries older than the retention; returns how many. */
@@ -56,16 +59,43 @@ interface Row {
 /** Targets are paths or ids; a very long one is cut rather than letting a client grow the log without bound. */
 const MAX_TARGET = 1000;
 
-export function auditStore(db: Db): AuditStore {
+/**
+ * Each write of SQLite in WAL mode ends in an fsync, which holds up the event loop: one per tool call was the
+ * largest single cost of a quick call. So entries are queued and written together, in one transaction, right after
+ * the current turn of the event loop; at most the entries of that one turn are lost if the process dies then.
+ */
+export function auditStore(db: Db, options: { onWriteError?: (error: unknown, lost: number) => void } = {}): AuditStore {
   const insert = db.prepare(
     `INSERT INTO audit_log (at, user_id, client_id, tool, target, outcome, error_code, duration_ms) VALUES (@at, @userId, @clientId, @tool, @target, @outcome, @errorCode, @durationMs)`,
   );
+  const insertAll = db.transaction((entries: Array<Omit<AuditEntry, 'id'>>) => {
+    for (const entry of entries) insert.run(entry);
+  });
   const prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
+  let queued: Array<Omit<AuditEntry, 'id'>> = [];
+  let scheduled: NodeJS.Immediate | null = null;
+  const flush = () => {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = null;
+    if (queued.length === 0) return;
+    const entries = queued;
+    queued = [];
+    if (!db.open) return options.onWriteError?.(new Error('the database is closed'), entries.length);
+    try {
+      insertAll(entries);
+    } catch (error) {
+      // A tool call's answer is never withheld because its entry could not be written; the failure is reported.
+      options.onWriteError?.(error, entries.length);
+    }
+  };
   return {
     record(entry) {
-      insert.run({ ...entry, target: entry.target === null ? null : entry.target.slice(0, MAX_TARGET), durationMs: Math.round(entry.durationMs) });
+      queued.push({ ...entry, target: entry.target === null ? null : entry.target.slice(0, MAX_TARGET), durationMs: Math.round(entry.durationMs) });
+      scheduled ??= setImmediate(flush);
     },
+    flush,
     query(query = {}) {
+      flush();
       const filters = auditQuerySchema.parse(query);
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filters.limit };
@@ -91,6 +121,7 @@ export function auditStore(db: Db): AuditStore {
       }));
     },
     prune(retentionDays) {
+      flush();
       return prune.run(Date.now() - retentionDays * 86_400_000).changes;
     },
   };

@@ -1,7 +1,7 @@
 // Persistence of the OAuth server. Everything that must happen together (using a code and issuing its refresh
 // token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
 // either the old state or the new one, never a half-issued token.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
@@ -12,7 +12,7 @@ export function newSecret(prefix: string): string {
 
 /** Secrets are stored and looked up by this hash; the lookup by hash is what compares them. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 const now = () => Math.floor(Date.now() / 1000);

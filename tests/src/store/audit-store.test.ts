@@ -60,4 +60,28 @@ describe('audit store', () => {
     expect(audit.prune(90)).toBe(1);
     expect(audit.query()).toHaveLength(1);
   });
+
+  it('writes the entries of one turn of the event loop together right after it, and before any query', async () => {
+    const other = auditStore(db);
+    const counting = db.prepare('SELECT COUNT(*) AS n FROM audit_log');
+    for (let index = 0; index < 5; index++) audit.record(entry({ target: `/file-${index}` }));
+    // Not yet written: a second view of the same database does not see them.
+    expect(other.query()).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((counting.get() as { n: number }).n).toBe(5);
+    audit.record(entry({ target: '/queued' }));
+    // The store's own query writes what is queued first.
+    expect(audit.query()[0]!.target).toBe('/queued');
+    expect(other.query()).toHaveLength(6);
+  });
+
+  it('reports entries it could not write instead of throwing at the caller', async () => {
+    const lost: number[] = [];
+    const failing = auditStore(db, { onWriteError: (_error, count) => lost.push(count) });
+    db.exec('DROP TABLE audit_log');
+    expect(() => failing.record(entry())).not.toThrow();
+    failing.record(entry());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lost).toEqual([2]);
+  });
 });
