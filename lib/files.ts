@@ -7,7 +7,7 @@ import { createClient, getPatcher } from 'webdav';
 import type { WebDAVClient } from 'webdav';
 import { InvalidArgumentError, NextcloudError, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
-import { answerKind, errorFromResponse, humanPath, unexpectedAnswer } from './http.js';
+import { answerKind, errorFromResponse, humanPath, unexpectedAnswer, whenBodySettled } from './http.js';
 import type { XmlNode } from './dav-xml.js';
 import { NS, clark, eachMultistatusResponse, escapeXml } from './dav-xml.js';
 
@@ -235,7 +235,8 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     try {
       const result = await action(limit.signal);
       http.reachability.answered();
-      return result;
+      // A deadline of its own covers the body too, and stops once the body has been read; a caller's stops when it says.
+      return options.limit || !(result instanceof Response) ? result : (whenBodySettled(result, limit.stop) as T);
     } catch (error) {
       limit.stop();
       if (limit.timedOut()) http.reachability.timedOut(timeoutMs);

@@ -94,17 +94,22 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
 
   const timedFetch = async (input: string | URL | Request, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> => {
     const timeoutMs = init.timeoutMs ?? defaultTimeout;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    // Not AbortSignal.timeout: its timer lives on for the whole timeout after the answer has been read.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException(`Nextcloud did not answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    timer.unref();
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
     const method = (init.method ?? 'GET').toUpperCase();
     const path = new URL(String(input instanceof Request ? input.url : input)).pathname;
     reachability.check(method, path);
     try {
       const response = await fetchImpl(input, { ...init, signal });
       reachability.answered();
-      return response;
+      // The timeout covers the body too (readBody), until it has been read.
+      return whenBodySettled(response, () => clearTimeout(timer));
     } catch (error) {
-      if (timeout.aborted) {
+      clearTimeout(timer);
+      if (timeout.signal.aborted) {
         reachability.timedOut(timeoutMs);
         throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${path} within ${timeoutMs} ms.`, method, path, cause: error });
       }
@@ -144,6 +149,22 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
       throw await errorFromResponse(response, method, url.pathname, userId);
     },
   };
+}
+
+/**
+ * The same answer, calling `settled` once its body has been read to the end or cancelled, so that a timer guarding
+ * the body stops then instead of living on for the rest of its time. A body that breaks off leaves the timer to run
+ * out, which does no harm.
+ */
+export function whenBodySettled(response: Response, settled: () => void): Response {
+  if (!response.body) {
+    settled();
+    return response;
+  }
+  // `cancel` is in the Streams standard and in Node, not yet in TypeScript's DOM types.
+  const transformer: Transformer<Uint8Array, Uint8Array> & { cancel: () => void } = { flush: settled, cancel: settled };
+  const body = response.body.pipeThrough(new TransformStream(transformer));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /**
