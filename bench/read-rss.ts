@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createNextcloud } from '../lib/index.js';
 import { executeTool } from '../src/mcp/execute.js';
-import { SCOPES } from '../src/oauth/scopes.js';
+import { SCOPES } from '../src/core/scopes.js';
 import { DEFAULT_POLICY } from '../src/policy/policy.js';
 import { filesRead } from '../src/tools/files/read.js';
 import type { Tool, ToolContext } from '../src/tools/tool.js';

@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseInfoXml } from '../tests/nextcloud-sim/appapi/manifest.js';
+import { readExAppManifest } from '../lib/exapp-manifest.js';
 
 export const infoXmlPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'appinfo', 'info.xml');
 
 export function jsonInfo(options: { secret: string; port: number }): string {
-  const manifest = parseInfoXml(fs.readFileSync(infoXmlPath, 'utf8'));
+  const manifest = readExAppManifest(fs.readFileSync(infoXmlPath, 'utf8'));
   return JSON.stringify({
     id: manifest.id,
     name: manifest.name,

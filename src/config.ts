@@ -2,8 +2,8 @@
 // Validated once at start-up; every error names the variable so an admin can fix it.
 import path from 'node:path';
 import { z } from 'zod';
-import type { TrustedIssuer } from './oauth/external-idp.js';
-import { parseTrustedIssuers } from './oauth/external-idp.js';
+import type { TrustedIssuer } from './core/trusted-issuers.js';
+import { parseTrustedIssuers } from './core/trusted-issuers.js';
 
 /** Where the AppAPI PHP proxy exposes an ExApp under the Nextcloud URL (works for every daemon type). */
 export const PHP_PROXY_PREFIX = '/index.php/apps/app_api/proxy';

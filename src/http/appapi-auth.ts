@@ -1,6 +1,6 @@
 // Verifies that a request really comes from Nextcloud's AppAPI (PHP proxy, HaRP or AppAPI itself).
 // AppAPI signs nothing but a shared secret, so this check is the only gate in front of the app.
-import { hash, timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../core/secrets.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { basicCredentials } from './basic-auth.js';
@@ -50,14 +50,6 @@ export function verifyAppApiHeaders(
   return { userId: decoded.slice(0, separator), registeredVersion: version };
 }
 
-/** Constant-time comparison; hashing first makes the lengths equal without leaking the secret's length. */
-export function secretsEqual(given: string, expected: string): boolean {
-  // The expected side is nearly always the app secret, compared on every request: its hash is kept.
-  if (expected !== lastExpected) [lastExpected, lastExpectedHash] = [expected, hash('sha256', expected, 'buffer')];
-  return timingSafeEqual(hash('sha256', given, 'buffer'), lastExpectedHash);
-}
-let lastExpected: string | undefined;
-let lastExpectedHash = Buffer.alloc(0);
 
 /** The user AppAPI sends in its own Basic credentials to a remote Docker Socket Proxy (HAProxy). */
 export const DSP_HAPROXY_USER = 'app_api_haproxy_user';

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import { isInvalidArgumentError, isNextcloudError, withSingleTimeout } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
-import { currentEndpoints } from '../oauth/urls.js';
+import { currentEndpoints } from './urls.js';
 import type { PolicySource } from '../policy/policy.js';
 import { PolicyUnavailableError } from '../policy/policy.js';
 import type { Db } from '../store/database.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
 import { ADMIN_FORM_ID, LEGACY_FORM_IDS, PERSONAL_FORM_ID, adminSettingsForm, personalSettingsEntry } from '../settings/admin-form.js';
-import { currentEndpoints } from '../oauth/urls.js';
+import { currentEndpoints } from './urls.js';
 import type { PolicySource } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
 import { migrate, setMeta } from '../store/database.js';

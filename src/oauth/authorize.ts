@@ -10,10 +10,10 @@ import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { consentPage, errorPage, navigate } from './pages.js';
 import { sourceOf } from './rate-limit.js';
-import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from './scopes.js';
-import type { Scope } from './scopes.js';
+import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from '../core/scopes.js';
+import type { Scope } from '../core/scopes.js';
 import { temporaryFailure } from './unavailable.js';
-import type { PublicEndpoints } from './urls.js';
+import type { PublicEndpoints } from '../http/urls.js';
 
 /** Codes live five minutes (RFC 9700 recommends at most ten). */
 const CODE_TTL_SECONDS = 300;

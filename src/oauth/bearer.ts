@@ -7,11 +7,11 @@ import { grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
 import type { AccountFacts } from './eligibility.js';
 import { AccountCheckUnavailableError } from './eligibility.js';
-import type { Scope } from './scopes.js';
-import { formatScopes, isScope } from './scopes.js';
+import type { Scope } from '../core/scopes.js';
+import { formatScopes, isScope } from '../core/scopes.js';
 import type { SigningKeys } from './tokens.js';
 import { VerifiedAccessTokens } from './tokens.js';
-import type { McpPath, PublicEndpoints } from './urls.js';
+import type { McpPath, PublicEndpoints } from '../http/urls.js';
 
 export interface McpIdentity {
   userId: string;

@@ -11,7 +11,7 @@ import type { LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { isLoopbackHttp } from './loopback.js';
+import { isLoopbackHttp } from '../core/loopback.js';
 
 const MAX_CLIENT_ID_LENGTH = 2048;
 /** How long a failed fetch is remembered: long enough to absorb a flood, short enough to pick up a fix soon. */

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
 import { checkRedirectUri } from '../policy/redirect-uris.js';
 import type { ClientRecord, GrantRecord, OAuthStore } from '../store/oauth.js';
-import { hashSecret } from '../store/oauth.js';
+import { hashSecret } from '../core/secrets.js';
 import type { ClientMetadataFetcher } from './client-metadata-document.js';
 import { OAuthError } from './errors.js';
-import { isLoopbackHttp } from './loopback.js';
+import { isLoopbackHttp } from '../core/loopback.js';
 
 /** Why a redirect URI is not acceptable under the admin's rules, or null when it is. */
 export function redirectUriProblem(uri: string, policy: Pick<Policy, 'redirectRules'>): string | null {

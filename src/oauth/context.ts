@@ -19,8 +19,8 @@ import type { RateLimiter } from './rate-limit.js';
 import { rateLimiter } from './rate-limit.js';
 import type { SigningKeys } from './tokens.js';
 import { loadSigningKeys } from './tokens.js';
-import type { PublicEndpoints } from './urls.js';
-import { currentEndpoints } from './urls.js';
+import type { PublicEndpoints } from '../http/urls.js';
+import { currentEndpoints } from '../http/urls.js';
 
 export interface OAuthContext {
   config: AppConfig;

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../store/database.js';
 import { getMeta, setMeta } from '../store/database.js';
-import { secretsEqual } from '../http/appapi-auth.js';
+import { secretsEqual } from '../core/secrets.js';
 
 export interface FormTokens {
   sign(...parts: string[]): string;

@@ -7,9 +7,9 @@ import { ADVERTISED_AUTH_METHODS, registerClient } from './clients.js';
 import { sourceOf } from './rate-limit.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
-import { OFFLINE_ACCESS } from './scopes.js';
-import type { McpPath } from './urls.js';
-import { MCP_PATHS } from './urls.js';
+import { OFFLINE_ACCESS } from '../core/scopes.js';
+import type { McpPath } from '../http/urls.js';
+import { MCP_PATHS } from '../http/urls.js';
 
 /** Discovery is read by browser-based clients (the MCP Inspector) too. */
 const withCors = { config: { cors: true } };

@@ -4,18 +4,10 @@
 import type { FastifyReply } from 'fastify';
 import type { Html } from '../http/html.js';
 import { html, sendPage } from '../http/html.js';
-
-const SCOPE_WORDS: Record<string, string> = {
-  'files.read': 'Read your files and folders',
-  'files.write': 'Create, change, move and delete your files (deleted files go to the trash bin)',
-  'calendar.read': 'Read your calendars and events',
-  'calendar.write': 'Create, change and delete events in your calendars',
-  'talk.read': 'Read your Talk conversations (without marking them read)',
-  'talk.write': 'Send Talk messages as you',
-};
+import { SCOPE_WORDING, isScope } from '../core/scopes.js';
 
 export function describeScope(scope: string): string {
-  return SCOPE_WORDS[scope] ?? scope;
+  return isScope(scope) ? SCOPE_WORDING[scope].consent : scope;
 }
 
 export function navigate(reply: FastifyReply, title: string, target: string, message: Html | string): FastifyReply {

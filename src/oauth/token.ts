@@ -1,15 +1,15 @@
 // /oauth/token (authorization_code with PKCE, refresh_token with rotation) and /oauth/revoke (RFC 7009).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { secretsEqual } from '../http/appapi-auth.js';
+import { secretsEqual } from '../core/secrets.js';
 import { basicCredentials, isBasic } from '../http/basic-auth.js';
 import type { ClientRecord } from '../store/oauth.js';
-import { hashSecret } from '../store/oauth.js';
+import { hashSecret } from '../core/secrets.js';
 import { matchResource, pkceChallenge } from './authorize.js';
 import { clientKindProblem, grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
-import { isScope, splitScopeString } from './scopes.js';
+import { isScope, splitScopeString } from '../core/scopes.js';
 import { signAccessToken, verifyAccessToken } from './tokens.js';
 import { temporaryFailure } from './unavailable.js';
 

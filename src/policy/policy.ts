@@ -5,8 +5,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Nextcloud } from '../../lib/index.js';
-import type { Scope } from '../oauth/scopes.js';
-import { SCOPES, WRITE_SCOPES, isScope } from '../oauth/scopes.js';
+import type { Scope } from '../core/scopes.js';
+import { SCOPES, WRITE_SCOPES, isScope } from '../core/scopes.js';
 import type { RedirectRule } from './redirect-uris.js';
 import { DEFAULT_REDIRECT_URIS, FORMER_DEFAULT_REDIRECT_HOSTS, parseRedirectRule, redirectRulesSchema } from './redirect-uris.js';
 

@@ -5,7 +5,7 @@
 //   `chatgpt.com`                             any https URI on this host (the older, wider form)
 // Only an exact entry vouches for a URI by itself: an error may be sent there without anyone having consented.
 import { z } from 'zod';
-import { isLoopbackHttp } from '../oauth/loopback.js';
+import { isLoopbackHttp } from '../core/loopback.js';
 
 export type RedirectRule =
   | { kind: 'loopback' }

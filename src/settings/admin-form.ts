@@ -3,7 +3,7 @@
 import { DEFAULT_POLICY, policyKeys } from '../policy/policy.js';
 import type { RedirectRule } from '../policy/redirect-uris.js';
 import { formatRedirectRule } from '../policy/redirect-uris.js';
-import { SCOPES } from '../oauth/scopes.js';
+import { SCOPES, SCOPE_WORDING } from '../core/scopes.js';
 
 /**
  * Form ids must not contain `mcp_gateway_`: Nextcloud's settings page strips `<appid>_` from the id when it saves
@@ -32,14 +32,6 @@ export function personalSettingsEntry(connectorUrl: string, connectionsUrl: stri
   };
 }
 
-const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
-  'files.read': 'Files: read (files.read)',
-  'files.write': 'Files: create, change, move, delete to trash (files.write)',
-  'calendar.read': 'Calendar: read (calendar.read)',
-  'calendar.write': 'Calendar: create, change, delete events (calendar.write)',
-  'talk.read': 'Talk: read conversations (talk.read)',
-  'talk.write': 'Talk: send messages (talk.write)',
-};
 
 /**
  * `redirectRules` is what the form shows while the admin has not saved the field: the rules in force, which are a
@@ -60,7 +52,7 @@ export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redir
         description: 'What connected apps may be granted at all. Grants never exceed this; tools outside it vanish.',
         type: 'multi-checkbox',
         default: Object.fromEntries(SCOPES.map((scope) => [scope, DEFAULT_POLICY.scopeCeiling.includes(scope)])),
-        options: SCOPES.map((scope) => ({ name: SCOPE_LABELS[scope], value: scope })),
+        options: SCOPES.map((scope) => ({ name: SCOPE_WORDING[scope].admin, value: scope })),
       },
       {
         id: policyKeys.readOnly,

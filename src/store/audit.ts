@@ -97,14 +97,21 @@ export function auditStore(db: Db, options: { onWriteError?: (error: unknown, lo
     query(query = {}) {
       flush();
       const filters = auditQuerySchema.parse(query);
+      const conditions = {
+        user: 'user_id = @user',
+        client: 'client_id = @client',
+        tool: 'tool = @tool',
+        outcome: 'outcome = @outcome',
+        since: 'at >= @since',
+        before: 'id < @before',
+      } as const;
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filters.limit };
-      if (filters.user) (where.push('user_id = @user'), (params.user = filters.user));
-      if (filters.client) (where.push('client_id = @client'), (params.client = filters.client));
-      if (filters.tool) (where.push('tool = @tool'), (params.tool = filters.tool));
-      if (filters.outcome) (where.push('outcome = @outcome'), (params.outcome = filters.outcome));
-      if (filters.since !== undefined) (where.push('at >= @since'), (params.since = filters.since));
-      if (filters.before !== undefined) (where.push('id < @before'), (params.before = filters.before));
+      for (const [name, condition] of Object.entries(conditions) as Array<[keyof typeof conditions, string]>) {
+        if (filters[name] === undefined) continue;
+        where.push(condition);
+        params[name] = filters[name];
+      }
       const rows = db
         .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
         .all(params) as Row[];

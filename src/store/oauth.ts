@@ -1,21 +1,10 @@
 // Persistence of the OAuth server. Everything that must happen together (using a code and issuing its refresh
 // token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
 // either the old state or the new one, never a half-issued token.
-import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
-
-/** Opaque one-time secrets (codes, refresh tokens): 256 random bits, URL-safe. */
-export function newSecret(prefix: string): string {
-  return `${prefix}${randomBytes(32).toString('base64url')}`;
-}
-
-/** Secrets are stored and looked up by this hash; the lookup by hash is what compares them. */
-export function hashSecret(secret: string): string {
-  return hash('sha256', secret, 'base64url');
-}
-
-const now = () => Math.floor(Date.now() / 1000);
+import { hashSecret, newSecret } from '../core/secrets.js';
 
 /**
  * A rotated refresh token keeps its successor sealed under a key derived from itself, so a client retrying the same
@@ -191,10 +180,14 @@ export interface OAuthStore {
 export interface OAuthStoreOptions {
   /** How long a rotated refresh token still gives the same successor to the client that rotated it (concurrent refreshes). */
   refreshReuseGraceSeconds?: number;
+  /** The clock in epoch milliseconds, like Date.now (the default); the store keeps whole seconds. */
+  now?: () => number;
 }
 
 export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore {
   const refreshReuseGrace = options.refreshReuseGraceSeconds ?? 10;
+  const clock = options.now ?? Date.now;
+  const now = () => Math.floor(clock() / 1000);
   const touched = new Map<string, number>();
 
   // The grant lookup runs on every MCP request (it is what makes revocation immediate), so its statement, and the
@@ -210,12 +203,13 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(now(), reason, id).changes > 0;
   const issueRefresh = (grantId: string, clientId: string, ttlSeconds: number) => {
     const token = newSecret('mgr_');
+    const at = now();
     db.prepare('INSERT INTO oauth_refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
       hashSecret(token),
       grantId,
       clientId,
-      now(),
-      now() + ttlSeconds,
+      at,
+      at + ttlSeconds,
     );
     return token;
   };

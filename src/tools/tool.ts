@@ -4,8 +4,8 @@
 import type { z } from 'zod';
 import type { NextcloudUserClient } from '../../lib/index.js';
 import { isWellFormedText } from '../../lib/index.js';
-import type { Scope } from '../oauth/scopes.js';
-import { WRITE_SCOPES } from '../oauth/scopes.js';
+import type { Scope } from '../core/scopes.js';
+import { WRITE_SCOPES } from '../core/scopes.js';
 import type { Policy } from '../policy/policy.js';
 
 export interface ToolAnnotations {

@@ -418,7 +418,7 @@ describe('docker/healthcheck.sh', () => {
   it('behind HaRP: passes when frpc runs and the heartbeat answers over the unix socket', { timeout: SLOW }, async () => {
     const box = sandbox();
     const env = harpEnv(box);
-    const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
+    await runningFrpc(box, env.FRPC_PIDFILE ?? '');
 
     const check = await healthcheck(env);
     expect(check.code, check.stderr).toBe(0);
@@ -431,7 +431,7 @@ describe('docker/healthcheck.sh', () => {
   it('behind HaRP: fails when the heartbeat fails although frpc runs', { timeout: SLOW }, async () => {
     const box = sandbox();
     const env = harpEnv(box, { STUB_CURL: 'fail' });
-    const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
+    await runningFrpc(box, env.FRPC_PIDFILE ?? '');
     expect((await healthcheck(env)).code).not.toBe(0);
   });
 
@@ -499,7 +499,7 @@ describe('docker/healthcheck.sh', () => {
       const server = heartbeat(200);
       await new Promise<void>((resolve) => server.listen(socket, resolve));
       const env = realCurlEnv(box, harpEnv(box));
-      const pid = await runningFrpc(box, env.FRPC_PIDFILE ?? '');
+      await runningFrpc(box, env.FRPC_PIDFILE ?? '');
 
       const check = await healthcheck(env);
       expect(check.code, check.stderr).toBe(0);

@@ -35,8 +35,8 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
       await promisify(execFile)('php', [path.join(davDir, 'seed.php'), dataDir]);
     } catch (error) {
       const { code, stderr } = error as { code?: string; stderr?: string };
-      if (code === 'ENOENT') throw new Error('The Nextcloud simulator needs PHP with SabreDAV: apt-get install php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject');
-      throw new Error(`Seeding the simulator's DAV data failed: ${stderr ?? String(error)}`);
+      if (code === 'ENOENT') throw new Error('The Nextcloud simulator needs PHP with SabreDAV: apt-get install php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject', { cause: error });
+      throw new Error(`Seeding the simulator's DAV data failed: ${stderr ?? String(error)}`, { cause: error });
     }
     fs.writeFileSync(path.join(dataDir, '.seeded'), new Date().toISOString());
   }

@@ -131,6 +131,8 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
    */
   forSdkV2(): V2OAuthClientProvider {
     // Built once, so every v2 transport of this provider (the cold start's two, a later one) shares one state.
+    // The getters of the object below read this provider's state as it is at the time they are called.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.v2View ??= {
       get redirectUrl() {

@@ -3,8 +3,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Nextcloud } from '../../lib/index.js';
 import { executeTool } from '../../src/mcp/execute.js';
-import { SCOPES } from '../../src/oauth/scopes.js';
-import type { Scope } from '../../src/oauth/scopes.js';
+import { SCOPES } from '../../src/core/scopes.js';
+import type { Scope } from '../../src/core/scopes.js';
 import type { Policy } from '../../src/policy/policy.js';
 import { DEFAULT_POLICY } from '../../src/policy/policy.js';
 import type { Tool } from '../../src/tools/tool.js';

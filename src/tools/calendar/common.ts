@@ -31,11 +31,6 @@ export const timeZoneInput = z
   .refine((value) => canonicalZone(value) !== null, { message: `is not a time zone Nextcloud knows; use ${TIME_ZONE_HINT}` });
 export const etagInput = z.string().trim().min(1).max(200).regex(ETAG_TEXT, 'is not an etag as the calendar tools return it (visible ASCII only)');
 
-/** "W/\"abc\"", "\"abc\"" or abc (as a model may copy it without quotes) -> the header form Nextcloud compares. */
-export function normaliseEtag(etag: string): string {
-  return /^(W\/)?".*"$/.test(etag) ? etag : `"${etag.replace(/"/g, '')}"`;
-}
-
 export const holdsEvents = (calendar: CalendarInfo) => calendar.components.length === 0 || calendar.components.includes('VEVENT');
 
 export const ownerOf = (calendar: CalendarInfo) => calendar.ownerPrincipal?.replace(/\/$/, '').split('/').at(-1) ?? null;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
+import { headerEtag } from '../etag.js';
 import { defineTool } from '../tool.js';
-import { assertWritable, etagInput, eventIdInput, normaliseEtag, resolveEvent, rewordMissing, rewordStale } from './common.js';
+import { assertWritable, etagInput, eventIdInput, resolveEvent, rewordMissing, rewordStale } from './common.js';
 import { eventsOf, parseCalendar, textOf } from './ical.js';
 
 export const deleteEvent = defineTool({
@@ -36,7 +37,7 @@ export const deleteEvent = defineTool({
     } catch {
       // lib's own reading of the summary is enough for the answer.
     }
-    await client.deleteEvent(target.url, input.etag ? normaliseEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
+    await client.deleteEvent(target.url, input.etag ? headerEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
     return { structured: withoutMissing({ deleted: true as const, id: target.id, summary, calendarId: target.calendar.id }) };
   },
 });

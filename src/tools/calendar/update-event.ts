@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { headerEtag, sameEtag } from '../etag.js';
 import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
-import { TIME_ZONE_HINT, assertWritable, describeEvent, etagInput, eventDetailsSchema, eventIdInput, normaliseEtag, resolveEvent, rewordMissing, rewordStale, staleEvent, timeZoneInput } from './common.js';
+import { TIME_ZONE_HINT, assertWritable, describeEvent, etagInput, eventDetailsSchema, eventIdInput, resolveEvent, rewordMissing, rewordStale, staleEvent, timeZoneInput } from './common.js';
 import type { IcalComponent } from './ical.js';
 import { eventsOf, parseCalendar, spanOf, textOf } from './ical.js';
 import { ensureTimezone, nowUtc, planTiming, setTime } from './timing.js';
@@ -40,10 +41,9 @@ export const updateEvent = defineTool({
 
     context.audit(target.path);
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
-    const etag = normaliseEtag(input.etag);
+    const etag = headerEtag(input.etag);
     // Checked here too so that a stale change is refused before anything is computed from the newer version.
-    const bare = (value: string) => value.replace(/^W\//, '').replace(/"/g, '');
-    if (stored.etag && bare(stored.etag) !== bare(etag)) throw staleEvent();
+    if (stored.etag && !sameEtag(stored.etag, etag)) throw staleEvent();
     const calendar = parseCalendar(stored.ics);
     const { master, overrides } = eventsOf(calendar);
     if (!master) throw new ToolError('unsupported', `event '${target.id}' holds only changed occurrences of a series kept elsewhere; change it in the Nextcloud Calendar app.`);

@@ -2,10 +2,11 @@
 // every check search applied (scope, folder allowlist, the user's own calendars and conversations), so an id from
 // someone else, or one made up, reaches nothing the caller could not reach anyway.
 import { z } from 'zod';
-import type { FileEntry } from '../../../lib/index.js';
-import type { Scope } from '../../oauth/scopes.js';
+import type { Scope } from '../../core/scopes.js';
 import { withoutMissing } from '../absent.js';
+import { formatBytes } from '../bytes.js';
 import { confinedFiles } from '../files/confined.js';
+import { expectationOf, readTextWindow } from '../files/text.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import type { EventDetails } from '../calendar/common.js';
@@ -22,9 +23,6 @@ const MAX_TEXT_BYTES = 100_000;
 const TALK_CONTEXT = 6;
 const MAX_LISTED = 200;
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-javascript|ecmascript|x-yaml|yaml|toml|sql|x-sh|x-shellscript|csv|rtf|x-tex|ld\+json|x-httpd-php)$|application\/[\w.+-]+\+(json|xml)$)/i;
-const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|xml|html?|css|js|ts|ya?ml|toml|ini|conf|log|ics|vcf|sql|sh|py|rb|php|java|c|h|cpp|go|rs|tex)$/i;
-
 type Item = { title: string; text: string; url: string; metadata: Record<string, string | number | boolean> };
 
 const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
@@ -32,21 +30,6 @@ const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
   event: { scope: 'calendar.read', what: 'calendars' },
   talk: { scope: 'talk.read', what: 'Talk' },
 };
-
-function isText(entry: FileEntry): boolean {
-  return (entry.contentType !== null && TEXT_TYPES.test(entry.contentType.split(';')[0]!.trim())) || TEXT_EXTENSIONS.test(entry.name);
-}
-
-function humanSize(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   const files = confinedFiles(context.user.files, context.policy.folderAllowlist);
@@ -56,25 +39,23 @@ async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   const metadata = withoutMissing({ source: 'files', path: entry.path, type: entry.type, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, owner: entry.ownerDisplayName ?? entry.ownerId });
   if (entry.type === 'folder') {
     const children = await files.list(entry.path);
-    const lines = children.slice(0, MAX_LISTED).map((child) => `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${humanSize(child.size)})` : ''}`);
+    const lines = children.slice(0, MAX_LISTED).map((child) => `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${formatBytes(child.size)})` : ''}`);
     if (children.length > MAX_LISTED) lines.push(`… and ${children.length - MAX_LISTED} more`);
     return { title: entry.path === '/' ? 'Home folder' : entry.name, text: [`Folder ${entry.path}`, '', ...(lines.length > 0 ? lines : ['(empty)'])].join('\n'), url, metadata };
   }
-  if (!isText(entry)) {
+  const expected = expectationOf(entry.contentType, entry.name);
+  const read = expected === 'binary' ? null : await readTextWindow(files, entry.path, { offset: 0, length: MAX_TEXT_BYTES, size: entry.size, expected }, context);
+  if (!read?.window) {
     return {
       title: entry.name,
-      text: `${entry.name} (${entry.contentType ?? 'unknown type'}, ${humanSize(entry.size)}) in ${entry.path.slice(0, entry.path.lastIndexOf('/')) || '/'} is not a text file; its content cannot be shown as text here. Open the link to view it in Nextcloud.`,
+      text: `${entry.name} (${entry.contentType ?? 'unknown type'}, ${formatBytes(entry.size)}) in ${entry.path.slice(0, entry.path.lastIndexOf('/')) || '/'} is not a text file; its content cannot be shown as text here. Open the link to view it in Nextcloud.`,
       url,
       metadata,
     };
   }
-  const read = await files.readText(entry.path, { maxBytes: MAX_TEXT_BYTES });
-  // A "text" file with NUL bytes is binary after all (a mislabelled or misnamed file).
-  if (read.text.includes('\u0000')) {
-    return { title: entry.name, text: `${entry.name} (${humanSize(entry.size)}) holds binary data; its content cannot be shown as text here.`, url, metadata };
-  }
-  const text = read.truncated ? `${read.text}\n\n[Cut after ${humanSize(MAX_TEXT_BYTES)} of ${read.size === null ? 'more' : humanSize(read.size)}.]` : read.text;
-  return { title: entry.name, text, url, metadata: { ...metadata, truncated: read.truncated } };
+  const { text, truncated, notes } = read.window;
+  const cut = truncated ? [`Cut after ${formatBytes(MAX_TEXT_BYTES)} of ${formatBytes(entry.size)}.`] : [];
+  return { title: entry.name, text: [text, ...[...notes, ...cut].map((note) => `[${note}]`)].join('\n\n'), url, metadata: { ...metadata, truncated } };
 }
 
 const person = (who: { email: string; name?: string }) => (who.name ? `${who.name} <${who.email}>` : who.email);

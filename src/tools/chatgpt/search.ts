@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { CalendarEvent, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
-import type { Scope } from '../../oauth/scopes.js';
+import type { Scope } from '../../core/scopes.js';
 import { confinedFiles } from '../files/confined.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';

@@ -23,7 +23,8 @@ export interface ConfinedListing {
   keep(): void;
 }
 
-export type ConfinedFiles = Omit<FilesClient, 'search' | 'listing'> & {
+// Text is read through text.ts, which decides what counts as text; lib's own text reader is not offered.
+export type ConfinedFiles = Omit<FilesClient, 'search' | 'listing' | 'readText'> & {
   search(query: FileQuery): Promise<FileEntry[]>;
   /** A folder for paging: `reuse` lets a following page take the listing an earlier page read, while unchanged. */
   listing(path: string, options?: { reuse?: boolean }): Promise<ConfinedListing>;
@@ -86,7 +87,6 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     version: (path) => files.version(check(path, 'look')),
     stat: (path) => files.stat(check(path, 'look')),
     read: (path, options) => files.read(checkContent(path), options),
-    readText: (path, options) => files.readText(checkContent(path), options),
     write: (path, data, options) => files.write(check(path, 'change'), data, options),
     mkdir: (path) => files.mkdir(check(path, 'change')),
     move: (from, to, options) => files.move(check(from, 'change'), check(to, 'change'), options),

@@ -6,17 +6,14 @@ import { isNextcloudError } from '../../../lib/index.js';
 import { isFolderRead } from '../../../lib/files.js';
 import { relationTo } from '../../policy/folders.js';
 import { withoutMissing } from '../absent.js';
-import type { ExtraContent, ToolContext, ToolOutput } from '../tool.js';
+import { formatBytes } from '../bytes.js';
+import type { ExtraContent, ToolOutput } from '../tool.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
-import type { ConfinedFiles } from './confined.js';
-import { READ_SCOPES, baseName, checkedTarget, formatBytes, pathField, webUrlOf } from './shared.js';
+import { READ_SCOPES, baseName, checkedTarget, pathField, webUrlOf } from './shared.js';
+import { expectationOf, readTextWindow } from './text.js';
 
 export const DEFAULT_READ_BYTES = 100 * 1024;
 export const MAX_READ_BYTES = 1024 * 1024;
-/** How much of the start of a window decides whether a file of unknown type is text. */
-const SNIFF_BYTES = 8192;
-/** Windows larger than this report progress as they arrive. */
-const PROGRESS_STEP = 256 * 1024;
 
 const input = z.object({
   path: pathField('The file to read'),
@@ -48,9 +45,6 @@ const output = z.object({
   note: z.string().optional(),
 });
 
-const TEXT_TYPE = /^(text\/|application\/(json|xml|javascript|ecmascript|x-javascript|x-sh|x-shellscript|x-yaml|yaml|toml|x-toml|sql|x-sql|x-httpd-php|x-php|x-python|x-perl|x-ruby|x-tex|x-latex|csv|x-empty|x-ndjson|ndjson|rtf|x-subrip|x-www-form-urlencoded)\b)|[+/](json|xml|yaml)\b/i;
-const BINARY_TYPE = /^(image\/|audio\/|video\/|font\/|model\/|application\/(pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-xz|x-7z-compressed|x-rar|vnd\.rar|java-archive|x-executable|x-msdownload|x-sqlite3|vnd\.|msword|msexcel|mspowerpoint|epub|x-iso9660-image|wasm|ogg|x-matroska))/i;
-
 const FRIENDLY: Array<[RegExp, string]> = [
   [/^application\/pdf/, 'a PDF document'],
   [/^image\//, 'an image'],
@@ -66,36 +60,6 @@ function friendlyKind(contentType: string | null): string {
   if (!contentType) return 'a file of unknown type';
   const base = contentType.split(';')[0]!.trim().toLowerCase();
   return FRIENDLY.find(([pattern]) => pattern.test(base))?.[1] ?? `a binary file (${base})`;
-}
-
-/** Whether bytes look like text: no NUL, and valid UTF-8 apart from a character cut off at the very end. */
-export function looksLikeText(bytes: Uint8Array): boolean {
-  const sample = bytes.subarray(0, SNIFF_BYTES);
-  if (sample.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, characterEnd(sample, sample.length)));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
-
-/** The largest cut at or below `end` that does not split a UTF-8 character (given the byte after the cut, if any). */
-function characterEnd(bytes: Uint8Array, end: number): number {
-  let cut = end;
-  // Only a cut inside a character needs moving: then the byte at the cut continues that character.
-  for (let steps = 0; steps < 3 && cut > 0 && isContinuation(bytes[cut]); steps++) cut--;
-  if (cut === bytes.length && cut > 0) {
-    // The window ends at the buffer's end: drop a lead byte whose continuation bytes did not arrive.
-    let lead = cut - 1;
-    while (lead > 0 && cut - lead < 4 && isContinuation(bytes[lead])) lead--;
-    const first = bytes[lead]!;
-    const needed = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
-    if (cut - lead < needed) cut = lead;
-  }
-  return cut;
 }
 
 export const filesRead = defineTool({
@@ -143,48 +107,24 @@ export const filesRead = defineTool({
 
     async function readFile(found: Described, result: ReadResult | undefined): Promise<ToolOutput<z.infer<typeof output>>> {
       const base = baseOf(found);
-      const type = (found.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-      const declaredText = TEXT_TYPE.test(type);
-      if (!declaredText && BINARY_TYPE.test(type)) return binary(found);
-      if (found.size === 0) return { structured: { ...base, kind: 'text' as const, text: '', offset: 0, bytesRead: 0, truncated: false } };
-      if (args.offset >= found.size) {
+      const expected = expectationOf(found.contentType, found.name);
+      if (expected === 'binary') return binary(found);
+      if (found.size > 0 && args.offset >= found.size) {
         throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${found.size} bytes.`);
       }
-
-      // One byte past the window shows whether a character continues beyond it.
-      const end = Math.min(args.offset + args.length, found.size - 1);
-      const { bytes, etag } = result ? await collect(result, end - args.offset + 1, args.length + 1, context) : await readWindow(files, path, args.offset, end, args.length + 1, context);
-      let start = 0;
-      // A window that starts inside a character begins at the next whole one.
-      if (args.offset > 0) while (start < 3 && isContinuation(bytes[start])) start++;
-      const window = bytes.subarray(start);
-      // NUL bytes mean binary whatever the declared type (a UTF-16 "text" file would come out as noise too).
-      if (declaredText ? window.subarray(0, SNIFF_BYTES).includes(0) : !looksLikeText(window)) return binary(found);
-      const available = Math.min(window.length, args.length - start);
-      const more = args.offset + start + available < found.size;
-      const cut = more ? characterEnd(window, available) : available;
-      const slice = window.subarray(0, cut);
-      const note: string[] = [];
-      if (start > 0) note.push(`The range started inside a character; the text starts ${start} byte(s) later, at ${args.offset + start}.`);
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(slice);
-      } catch {
-        text = slice.toString('utf8');
-        note.push('Some bytes are not valid UTF-8 (another encoding?) and were replaced with U+FFFD.');
-      }
-      const nextOffset = more ? args.offset + start + cut : null;
+      const { window, etag } = await readTextWindow(files, path, { offset: args.offset, length: args.length, size: found.size, expected }, context, result);
+      if (!window) return binary(found);
       return {
         structured: withoutMissing({
           ...base,
           etag: etag ?? base.etag,
           kind: 'text' as const,
-          text,
-          offset: args.offset + start,
-          bytesRead: cut,
-          truncated: more,
-          nextOffset,
-          ...(note.length > 0 ? { note: note.join(' ') } : {}),
+          text: window.text,
+          offset: window.offset,
+          bytesRead: window.bytesRead,
+          truncated: window.truncated,
+          nextOffset: window.nextOffset,
+          ...(window.notes.length > 0 ? { note: window.notes.join(' ') } : {}),
         }),
       };
     }
@@ -226,39 +166,4 @@ function described(path: string, result: ReadResult): Described {
 
 function folderRefusal(path: string): ToolError {
   return new ToolError('invalid_input', `${path} is a folder; list it with files_list instead of reading it.`);
-}
-
-/** Fetches bytes start..end (inclusive) as a range, holding at most `cap` bytes whatever the server sends. */
-async function readWindow(files: ConfinedFiles, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
-  let result;
-  try {
-    result = await files.read(path, { range: { start, end }, signal: context.signal });
-  } catch (error) {
-    if (isNextcloudError(error) && error.status === 416) throw new ToolError('invalid_input', `The byte range ${start}-${end} is outside ${path}; stat it for its size.`);
-    throw error;
-  }
-  return collect(result, end - start + 1, cap, context);
-}
-
-/** Reads a download's window, `wanted` bytes as far as the file goes, holding at most `cap` bytes. */
-async function collect(result: ReadResult, wanted: number, cap: number, context: Pick<ToolContext, 'progress'>) {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let reported = 0;
-  try {
-    for await (const chunk of result.stream) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      chunks.push(buffer);
-      total += buffer.length;
-      if (total >= cap) break;
-      if (wanted > PROGRESS_STEP && total - reported >= PROGRESS_STEP) {
-        reported = total;
-        await context.progress(total, wanted, `Read ${formatBytes(total)} of ${formatBytes(wanted)}`);
-      }
-    }
-  } finally {
-    result.stream.destroy();
-  }
-  const bytes = Buffer.concat(chunks);
-  return { bytes: bytes.length > cap ? bytes.subarray(0, cap) : bytes, etag: result.etag };
 }

@@ -7,7 +7,7 @@ import { isNextcloudError, normalizePath, reworded } from '../../../lib/index.js
 import { relationTo } from '../../policy/folders.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
-import { ToolError, WELL_FORMED } from '../tool.js';
+import { WELL_FORMED } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
 import { confinedFiles } from './confined.js';
 
@@ -113,18 +113,6 @@ export function parentOf(path: string): string {
 export function baseName(path: string): string {
   const normal = normalizePath(path);
   return normal.slice(normal.lastIndexOf('/') + 1);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
+import { headerEtag } from '../etag.js';
 import { ETAG_TEXT, WELL_FORMED, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
 import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
@@ -48,7 +49,7 @@ export const filesWriteText = defineTool({
     const bytes = Buffer.from(args.content, 'utf8');
     if (bytes.length > MAX_WRITE_BYTES) throw new ToolError('too_large', `The content is ${bytes.length} bytes; at most ${MAX_WRITE_BYTES} can be written at once. Ask the person to upload large files in Nextcloud.`);
     const { files, path } = checkedTarget(context, args.path, 'change');
-    const etag = args.etag ? quoted(args.etag) : undefined;
+    const etag = args.etag ? headerEtag(args.etag) : undefined;
     const conditional = etag ? { ifMatch: etag } : args.overwrite ? {} : { ifNoneMatch: true };
     let written;
     try {
@@ -69,10 +70,3 @@ export const filesWriteText = defineTool({
     return { structured: withoutMissing({ path, created: written.created, size: bytes.length, etag: written.etag, fileId: written.fileId, webUrl: webUrlOf(context, { path, fileId: written.fileId }) }) };
   },
 });
-
-/** Models often drop the quotes of an etag; If-Match needs the quoted form Nextcloud returned. */
-function quoted(etag: string): string {
-  const trimmed = etag.trim();
-  if (trimmed.startsWith('W/')) return trimmed;
-  return /^".*"$/.test(trimmed) ? trimmed : `"${trimmed.replace(/"/g, '')}"`;
-}

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appApiAuth, secretsEqual, verifyAppApiHeaders } from '../../../src/http/appapi-auth.js';
+import { secretsEqual } from '../../../src/core/secrets.js';
+import { appApiAuth, verifyAppApiHeaders } from '../../../src/http/appapi-auth.js';
 
 const expected = { appId: 'mcp_gateway', appSecret: 'correct-horse-battery-staple-0123456789' };
 const sign = (user: string, secret = expected.appSecret) => Buffer.from(`${user}:${secret}`).toString('base64');

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { NextcloudUserClient } from '../../../lib/index.js';
 import { InvalidArgumentError, NextcloudError } from '../../../lib/index.js';
 import { executeTool } from '../../../src/mcp/execute.js';
-import { SCOPES } from '../../../src/oauth/scopes.js';
+import { SCOPES } from '../../../src/core/scopes.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import { allTools } from '../../../src/tools/index.js';
 import type { Tool, ToolContext } from '../../../src/tools/tool.js';

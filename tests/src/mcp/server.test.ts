@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { NextcloudError, createNextcloud } from '../../../lib/index.js';
 import type { RequestGrant } from '../../../src/mcp/server.js';
 import { createMcpServer, describeTools, progressReporter } from '../../../src/mcp/server.js';
-import type { Scope } from '../../../src/oauth/scopes.js';
+import type { Scope } from '../../../src/core/scopes.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import type { AuditStore } from '../../../src/store/audit.js';
 import { auditStore } from '../../../src/store/audit.js';

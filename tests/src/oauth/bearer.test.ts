@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { McpIdentity } from '../../../src/oauth/bearer.js';
 import { requireScopes } from '../../../src/oauth/bearer.js';
-import { entranceBases, publicEndpoints } from '../../../src/oauth/urls.js';
+import { entranceBases, publicEndpoints } from '../../../src/http/urls.js';
 
 const base = 'https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway';
 const urls = publicEndpoints(entranceBases(base, [], 'mcp_gateway', false), 'php', 'mcp_gateway');

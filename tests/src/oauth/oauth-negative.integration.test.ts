@@ -12,7 +12,7 @@ import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
 let d: Deployment;
 
-const { navigationTarget, returnLink, field, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
+const { navigationTarget, returnLink, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
 
 describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   // The same entrance under another host name (and, for the PHP proxy, with pretty URLs: without index.php).

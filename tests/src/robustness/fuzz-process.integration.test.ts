@@ -9,7 +9,6 @@ import type { Rng } from '../../support/fuzz.js';
 import { Rng as SeededRng, fuzzSeed, oddString, scaled, scaledTimeout } from '../../support/fuzz.js';
 import { PROTOCOL_VERSIONS, mcpBody, mcpHeaders } from '../../support/fuzz-requests.js';
 import { rawOAuth } from '../../support/oauth-raw.js';
-import type { RawExchange } from '../../support/raw-http.js';
 import { rawExchange, requestHead } from '../../support/raw-http.js';
 
 const seed = fuzzSeed();

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/database.js';
 import { migrate, openDatabase } from '../../../src/store/database.js';
 import type { OAuthStore } from '../../../src/store/oauth.js';
-import { hashSecret, oauthStore } from '../../../src/store/oauth.js';
+import { hashSecret } from '../../../src/core/secrets.js';
+import { oauthStore } from '../../../src/store/oauth.js';
 
 let dir: string;
 let db: Db;

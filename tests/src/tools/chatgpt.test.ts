@@ -137,6 +137,18 @@ describe('search and fetch round trip', () => {
     expect(pdf.text).not.toContain('%PDF');
   });
 
+  it('decides what is text as files_read does: bytes of no known type are looked at, NUL bytes are binary', async () => {
+    const files = nextcloud.as('alice').files;
+    await files.write('/Notes/Makefile', 'all:\n\techo built\n');
+    expect(document(await tools.call(fetch, { id: 'file:/Notes/Makefile' })).text).toBe('all:\n\techo built\n');
+    await files.write('/Notes/blob.dat', new Uint8Array([0x50, 0x4b, 0, 0, 1, 2, 3]));
+    expect(document(await tools.call(fetch, { id: 'file:/Notes/blob.dat' })).text).toContain('blob.dat (application/octet-stream, 7 bytes) in /Notes is not a text file');
+    await files.write('/Notes/long.txt', 'ab\u00fc'.repeat(40_000));
+    const long = document(await tools.call(fetch, { id: 'file:/Notes/long.txt' }));
+    expect(long.metadata).toMatchObject({ truncated: true });
+    expect(long.text).toMatch(/^(ab\u00fc)+(ab?)?\n\n\[Cut after 98 KB of 156 KB\.\]$/);
+  });
+
   it('falls back to the words of a phrase that matches nothing as a whole', async () => {
     const ids = results(await tools.call(search, { query: 'roadmap milestones' })).map((result) => result.id);
     expect(ids).toEqual(expect.arrayContaining(['file:/Plans/Roadmap.md', 'file:/Plans/Q3/Milestones.txt']));

@@ -1,6 +1,6 @@
 // Which entrance a request came through, and the public URLs each entrance hands out.
 import { describe, expect, it } from 'vitest';
-import { entranceBases, entranceOf, publicEndpoints } from '../../../src/oauth/urls.js';
+import { entranceBases, entranceOf, publicEndpoints } from '../../../src/http/urls.js';
 
 const nextcloud = 'https://cloud.example.com';
 const php = `${nextcloud}/index.php/apps/app_api/proxy/mcp_gateway`;
