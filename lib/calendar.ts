@@ -22,18 +22,10 @@ export interface CalendarInfo {
   color: string | null;
 }
 
+/** One calendar object as stored (an event, a series with its changed occurrences); read it with ical.ts. */
 export interface CalendarEvent {
   url: string;
   etag: string | null;
-  uid: string | null;
-  summary: string | null;
-  /** Raw iCalendar values, e.g. 20261130T093000Z, or with the zone in startTimezone. */
-  start: string | null;
-  startTimezone: string | null;
-  end: string | null;
-  endTimezone: string | null;
-  allDay: boolean;
-  recurrenceId: string | null;
   ics: string;
 }
 
@@ -65,46 +57,12 @@ function basicUtc(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** Reads the few fields callers need from each VEVENT; unfolds lines first (RFC 5545 3.1). */
-export function parseEvents(ics: string, url: string, etag: string | null): CalendarEvent[] {
-  const lines = ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
-  const events: CalendarEvent[] = [];
-  let current: Record<string, { value: string; params: string }> | null = null;
-  let depth = 0;
-  for (const line of lines) {
-    if (line === 'BEGIN:VEVENT') {
-      current = {};
-      depth = 0;
-      continue;
-    }
-    if (!current) continue;
-    if (line.startsWith('BEGIN:')) depth++;
-    else if (line.startsWith('END:') && line !== 'END:VEVENT') depth--;
-    else if (line === 'END:VEVENT') {
-      const tz = (key: string) => /TZID=([^;:]+)/.exec(current![key]?.params ?? '')?.[1] ?? null;
-      events.push({
-        url,
-        etag,
-        uid: current.UID?.value ?? null,
-        summary: current.SUMMARY?.value.replace(/\\([,;\\])/g, '$1').replace(/\\n/gi, '\n') ?? null,
-        start: current.DTSTART?.value ?? null,
-        startTimezone: tz('DTSTART'),
-        end: current.DTEND?.value ?? null,
-        endTimezone: tz('DTEND'),
-        allDay: /VALUE=DATE(?!-)/.test(current.DTSTART?.params ?? ''),
-        recurrenceId: current['RECURRENCE-ID']?.value ?? null,
-        ics,
-      });
-      current = null;
-    } else if (depth === 0) {
-      const colon = line.indexOf(':');
-      if (colon === -1) continue;
-      const [name, ...params] = line.slice(0, colon).split(';');
-      current[name!.toUpperCase()] ??= { value: line.slice(colon + 1), params: params.join(';') };
-    }
-  }
-  return events;
-}
+/**
+ * Whether a calendar object holds an event. Only this is checked here, on the text: what the event says is read
+ * with the iCalendar model (ical.ts) by whoever uses it, and an object that model cannot parse still reaches its
+ * caller, who can say which event it is.
+ */
+const holdsEvent = (ics: string) => /^BEGIN:VEVENT\r?$/m.test(ics.replace(/\r?\n[ \t]/g, ''));
 
 export interface CalendarClientOptions {
   /**
@@ -253,11 +211,11 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     return error;
   };
 
-  const request = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
-    const response = await http.fetch(url, { method, headers: { ...http.authHeaders(), ...init.headers }, body: init.body });
-    if (!response.ok) throw listMayBeStale(await errorFromResponse(response, method, new URL(url).pathname, http.userId));
-    return response;
-  };
+  // `url` is always below calendarsRoot (ownUrl, calendarUrl, a checked discovery), so below the base URL.
+  const request = (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) =>
+    http.request(method, url.slice(http.baseUrl.length), init).catch((error: unknown) => {
+      throw listMayBeStale(error);
+    });
 
   /** An href of a multistatus answer as a URL; one that is none is Nextcloud's fault, not a crash of the caller. */
   const hrefUrl = (href: string, method: string, url: string): string => {
@@ -358,16 +316,16 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       const response = await request('REPORT', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body });
       return (await readMultistatus(response, 'REPORT', new URL(url).pathname)).flatMap((entry) => {
         const ics = text(child(entry.props, NS.cal, 'calendar-data'));
-        return ics ? parseEvents(ics, hrefUrl(entry.href, 'REPORT', url), text(child(entry.props, NS.dav, 'getetag')) ?? null) : [];
+        return ics && holdsEvent(ics) ? [{ url: hrefUrl(entry.href, 'REPORT', url), etag: text(child(entry.props, NS.dav, 'getetag')) ?? null, ics }] : [];
       });
     },
 
     async getEvent(eventUrl) {
       const url = ownUrl(eventUrl);
       const response = await request('GET', url, { headers: { Accept: 'text/calendar' } });
-      const [event] = parseEvents(await readBody(response, 'GET', new URL(url).pathname), url, response.headers.get('etag'));
-      if (!event) throw unexpectedAnswer('GET', new URL(url).pathname, `${answerKind(response)} that holds no event (VEVENT)`, response.status);
-      return event;
+      const ics = await readBody(response, 'GET', new URL(url).pathname);
+      if (!holdsEvent(ics)) throw unexpectedAnswer('GET', new URL(url).pathname, `${answerKind(response)} that holds no event (VEVENT)`, response.status);
+      return { url, etag: response.headers.get('etag'), ics };
     },
 
     async createEvent(calendar, ics, options = {}) {

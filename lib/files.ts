@@ -1,13 +1,10 @@
-// Files of the acting user over WebDAV. The `webdav` package carries the requests; Nextcloud's own
-// properties, SEARCH and precondition headers need request bodies and headers it has no helpers for, so
-// those go through its customRequest with bodies built here.
+// Files of the acting user over WebDAV, sent through the user's HTTP client (see `custom` for why not through
+// the `webdav` package). Nextcloud's own properties, SEARCH and precondition headers are built here.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { createClient, getPatcher } from 'webdav';
-import type { WebDAVClient } from 'webdav';
 import { InvalidArgumentError, NextcloudError, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
-import { answerKind, errorFromResponse, humanPath, unexpectedAnswer, whenBodySettled } from './http.js';
+import { answerKind, humanPath, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
 import { NS, clark, eachMultistatusResponse, escapeXml } from './dav-xml.js';
 
@@ -159,128 +156,38 @@ function encodePath(path: string): string {
   return normalizePath(path).split('/').map(encodeURIComponent).join('/');
 }
 
-/** A timer that aborts a request; unlike AbortSignal.timeout it can be stopped once a stream is under way. */
-interface Deadline {
-  signal: AbortSignal;
-  abort(): void;
-  stop(): void;
-  timedOut(): boolean;
-}
-
-function deadline(ms: number, outer?: AbortSignal): Deadline {
-  const controller = new AbortController();
-  let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(new DOMException('Nextcloud did not answer in time', 'TimeoutError'));
-  }, ms);
-  // A finished call leaves its timer behind; it must not keep the process alive.
-  timer.unref();
-  return {
-    signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
-    abort: () => controller.abort(),
-    stop: () => clearTimeout(timer),
-    timedOut: () => expired,
-  };
-}
-
-/**
- * webdav sends through node-fetch, which follows redirects and forwards every header but Authorization and
- * cookies to wherever Location points: AUTHORIZATION-APP-API, the app secret that acts as any user, included.
- * Its transport can only be replaced process-wide (webdav's patcher), so it is replaced here: requests that
- * carry AppAPI credentials go through Node's fetch without following redirects, and a redirect fails the call;
- * any other webdav request is passed on to Node's fetch as it is.
- */
-let redirectGuardInstalled = false;
-function installRedirectGuard(): void {
-  // Replaces whatever webdav patched in lazily (node-fetch on its first request), but only once.
-  if (redirectGuardInstalled) return;
-  redirectGuardInstalled = true;
-  getPatcher().patch('fetch', async (...args: unknown[]) => {
-    const [url, init] = args as [string, RequestInit & { headers?: Record<string, string> }];
-    const credentials = Object.keys(init.headers ?? {}).some((name) => name.toLowerCase() === 'authorization-app-api');
-    if (!credentials) return fetch(url, init);
-    const response = await fetch(url, { ...init, redirect: 'manual' });
-    if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
-    await response.body?.cancel().catch(() => undefined);
-    const method = init.method ?? 'GET';
-    const path = new URL(url).pathname;
-    const location = response.headers.get('location');
-    throw new NextcloudError({
-      code: 'protocol',
-      status: response.status,
-      method,
-      path,
-      message: `Nextcloud answered ${method} ${humanPath(path)} with a redirect (${response.status}${location ? ` to ${location.split('?')[0]}` : ''}); it is not followed, so the app credentials stay with NEXTCLOUD_URL. Set NEXTCLOUD_URL to the address Nextcloud serves itself at.`,
-    });
-  });
-}
-
 export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
-  installRedirectGuard();
   const userId = http.userId;
   const davRoot = `/remote.php/dav/files/${encodeURIComponent(userId)}`;
-  // The `webdav` client carries every files request and encodes paths. Its transport cannot be swapped per
-  // client (its patcher is process-wide, see installRedirectGuard), so the injectable fetch option applies to
-  // OCS and CalDAV only; files requests always use Node's fetch.
-  const client: WebDAVClient = createClient(`${http.baseUrl}${davRoot}`, { headers: http.authHeaders() });
   const davPath = (path: string) => `${davRoot}${encodePath(path)}`;
   const destination = (path: string) => `${http.baseUrl}${davRoot}${encodePath(path)}`;
 
-  /** Runs one webdav operation under the call timeout and turns every failure into a NextcloudError. */
-  const run = async <T>(method: string, path: string, action: (signal: AbortSignal) => Promise<T>, options: { signal?: AbortSignal; limit?: Deadline } = {}): Promise<T> => {
-    // WebDAV goes through webdav's own transport, not http.fetch, so it reports to the shared reachability here.
-    http.reachability.check(method, path);
-    const limit = options.limit ?? deadline(timeoutMs, options.signal);
-    try {
-      const result = await action(limit.signal);
-      http.reachability.answered();
-      // A deadline of its own covers the body too, and stops once the body has been read; a caller's stops when it says.
-      return options.limit || !(result instanceof Response) ? result : (whenBodySettled(result, limit.stop) as T);
-    } catch (error) {
-      limit.stop();
-      if (limit.timedOut()) http.reachability.timedOut(timeoutMs);
-      else if ((error as { response?: unknown }).response) http.reachability.answered();
-      if (options.signal?.aborted && !limit.timedOut()) throw error;
-      throw await toNextcloudError(error, method, path, limit.timedOut());
-    }
-  };
-
   /**
-   * webdav's customRequest: PROPFIND with Nextcloud's properties, GET with Range, PUT with preconditions and
-   * SEARCH need bodies and headers (and answer headers) that its convenience methods do not expose.
+   * One WebDAV request, sent through the user's HTTP client like every other request: its timeout, its error
+   * path, its injectable fetch, and no redirect followed. The `webdav` package is not used for this: every
+   * request here needs a body, headers or answer headers its convenience methods do not expose (Nextcloud's
+   * properties, SEARCH, Range, preconditions, OC-ETag), so only its customRequest would be left, which adds
+   * nothing but a transport of its own (node-fetch, following redirects with the app secret attached) that can
+   * only be replaced for the whole process.
    */
   const custom = async (
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; data?: string | Uint8Array; url?: string; signal?: AbortSignal; limit?: Deadline; expect?: { statuses: number[]; meaning: string } } = {},
+    options: { headers?: Record<string, string>; body?: string | Uint8Array; requestPath?: string; signal?: AbortSignal; headersOnly?: boolean; expect?: { statuses: number[]; meaning: string } } = {},
   ): Promise<Response> => {
-    const requestPath = options.url ? new URL(options.url).pathname : davPath(path);
-    const response = await run(
-      method,
-      requestPath,
-      async (signal) =>
-        // webdav hands back the Response of the fetch it used (Node's, see installRedirectGuard).
-        (await client.customRequest(options.url ? '' : normalizePath(path), { method, headers: options.headers, data: options.data, signal, url: options.url })) as unknown as Response,
-      options,
-    );
+    const requestPath = options.requestPath ?? davPath(path);
+    // The cast: TypeScript's BodyInit takes only ArrayBuffer-backed views, while fetch sends any Uint8Array as it is.
+    const response = await http
+      .request(method, requestPath, { headers: options.headers, body: options.body as BodyInit | undefined, signal: options.signal, headersOnly: options.headersOnly })
+      .catch((error: unknown) => {
+        throw isNextcloudError(error, 'forbidden') ? withForbiddenHint(error, method, requestPath) : error;
+      });
     // A change is done only when Nextcloud says so in WebDAV's terms; a 200 page from something in between is not.
     if (options.expect && !options.expect.statuses.includes(response.status)) {
       await response.body?.cancel().catch(() => undefined);
       throw unexpectedAnswer(method, requestPath, `${answerKind(response)} instead of ${options.expect.meaning}`, response.status);
     }
     return response;
-  };
-
-  const toNextcloudError = async (error: unknown, method: string, path: string, timedOut: boolean): Promise<NextcloudError> => {
-    if (isNextcloudError(error)) return error;
-    if (timedOut) return new NextcloudError({ code: 'timeout', method, path, message: `Nextcloud did not answer ${method} ${humanPath(path)} within ${timeoutMs} ms.`, cause: error });
-    const response = (error as { response?: Response }).response;
-    if (response) {
-      const failure = await errorFromResponse(response, method, path, userId);
-      return failure.code === 'forbidden' ? withForbiddenHint(failure, method, path) : failure;
-    }
-    return new NextcloudError({ code: 'unavailable', method, path, message: `Nextcloud could not be reached for ${method} ${humanPath(path)}: ${(error as Error).message}`, cause: error });
   };
 
   /** A 403 on a write is nearly always a read-only share; say so in the user's terms. */
@@ -312,7 +219,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   };
 
   const propfind = async (path: string, depth: '0' | '1') => {
-    const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY });
+    const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
     return multistatus(response, 'PROPFIND', davPath(path));
   };
 
@@ -339,7 +246,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     listing,
 
     async version(path) {
-      const response = await custom('PROPFIND', path, { headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' }, data: VERSION_BODY });
+      const response = await custom('PROPFIND', path, { headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' }, body: VERSION_BODY });
       const [entry] = await multistatus(response, 'PROPFIND', davPath(path));
       if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
       return { etag: entry.etag, type: entry.type };
@@ -356,13 +263,13 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       if (range) headers.Range = `bytes=${range.start}-${range.end}`;
       // The timeout covers waiting for the answer; once bytes flow, a stall longer than the timeout ends the
       // stream instead, so a large file is not cut off just because reading it takes long.
-      const limit = deadline(timeoutMs, options.signal);
-      const response = await custom('GET', path, { headers, signal: options.signal, limit }).catch((error: unknown) => {
+      const download = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, download.signal]) : download.signal;
+      const response = await custom('GET', path, { headers, signal, headersOnly: true }).catch((error: unknown) => {
         // Plain SabreDAV has no GET for a collection (501 Not Implemented).
         if (!isNextcloudError(error) || error.status !== 501) throw error;
         throw folderRead(path, davPath(path), error.status);
       });
-      limit.stop();
       let etag = response.headers.get('oc-etag') ?? response.headers.get('etag');
       const modified = response.headers.get('last-modified');
       let lastModified = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified).toISOString() : null;
@@ -401,7 +308,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
           idleMs: timeoutMs,
           ...window,
           expected: expected !== null && Number.isSafeInteger(expected) ? expected : null,
-          abort: limit.abort,
+          abort: () => download.abort(),
           onIdle: () => new NextcloudError({ code: 'timeout', method: 'GET', path: davPath(path), message: `Nextcloud stopped sending ${normalizePath(path)} for ${timeoutMs} ms.` }),
           onError: (error) => new NextcloudError({ code: 'unavailable', method: 'GET', path: davPath(path), message: `Reading ${normalizePath(path)} from Nextcloud broke off: ${error.message}`, cause: error }),
           onMismatch: (count, announced) =>
@@ -451,10 +358,8 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/octet-stream' };
       if (options.ifMatch) headers['If-Match'] = options.ifMatch;
       if (options.ifNoneMatch) headers['If-None-Match'] = '*';
-      // customRequest, not putFileContents: the new ETag and file id are in the answer's headers.
-      // webdav sends only strings, Buffers and ArrayBuffers as they are; any other Uint8Array would go out as JSON.
-      const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      const response = await custom('PUT', path, { headers, data: body, expect: { statuses: [201, 204], meaning: 'a stored file (201 or 204)' } });
+      // The new ETag and file id are in the answer's headers.
+      const response = await custom('PUT', path, { headers, body: data, expect: { statuses: [201, 204], meaning: 'a stored file (201 or 204)' } });
       return {
         etag: response.headers.get('oc-etag') ?? response.headers.get('etag'),
         fileId: parseOcFileId(response.headers.get('oc-fileid')),
@@ -473,7 +378,6 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     },
 
     async copy(from, to, options = {}) {
-      // customRequest: webdav's copyFile has no Overwrite option.
       const copied = { statuses: [201, 204], meaning: 'a completed copy (201 or 204)' };
       await transfer('COPY', from, to, () => custom('COPY', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' }, expect: copied }));
     },
@@ -485,11 +389,9 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     },
 
     async search(query) {
-      // SEARCH goes to the DAV root, outside the client's files base URL; customRequest takes a full URL.
-      const url = `${http.baseUrl}/remote.php/dav/`;
       if (query.nameContains !== undefined) wellFormed(query.nameContains, 'The name to search for');
       if (query.mimeType !== undefined) wellFormed(query.mimeType, 'The MIME type to search for');
-      const response = await custom('SEARCH', '/', { url, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, data: searchBody(userId, query) });
+      const response = await custom('SEARCH', '/', { requestPath: '/remote.php/dav/', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: searchBody(userId, query) });
       const entries = await multistatus(response, 'SEARCH', '/remote.php/dav/');
       // Only when the term held LIKE wildcards can the server's matches be wider than "name contains".
       const term = query.nameContains?.toLowerCase();

@@ -24,6 +24,13 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Statuses that are answers, not errors (2xx are always answers). */
   accept?: number[];
+  /** Ends the request early when it fires (a caller giving up); that abort is passed on as it is. */
+  signal?: AbortSignal;
+  /**
+   * The timeout covers waiting for the answer only, not reading its body: for downloads of any size, whose reader
+   * guards the body with an idle timeout of its own (guardBody), so a long read that keeps moving is not cut off.
+   */
+  headersOnly?: boolean;
 }
 
 /** One unit of work (e.g. one incoming request), by when it began. */
@@ -69,7 +76,7 @@ export class Reachability {
 export interface HttpClient {
   readonly baseUrl: string;
   readonly userId: string;
-  /** Shared with the other clients of the same Nextcloud; for requests made without `fetch` (WebDAV). */
+  /** Shared with the other clients of the same Nextcloud; for work that spans several requests (CalDAV discovery). */
   readonly reachability: Reachability;
   /** Headers that authenticate as this user; for libraries that make their own requests. */
   authHeaders(): Record<string, string>;
@@ -92,8 +99,8 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     'OCS-APIRequest': 'true',
   });
 
-  const timedFetch = async (input: string | URL | Request, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> => {
-    const timeoutMs = init.timeoutMs ?? defaultTimeout;
+  const timedFetch = async (input: string | URL | Request, options: RequestInit & { timeoutMs?: number; headersOnly?: boolean } = {}): Promise<Response> => {
+    const { timeoutMs = defaultTimeout, headersOnly = false, ...init } = options;
     // Not AbortSignal.timeout: its timer lives on for the whole timeout after the answer has been read.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException(`Nextcloud did not answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
@@ -105,18 +112,22 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     try {
       const response = await fetchImpl(input, { ...init, signal });
       reachability.answered();
+      if (headersOnly) {
+        clearTimeout(timer);
+        return response;
+      }
       // The timeout covers the body too (readBody), until it has been read.
       return whenBodySettled(response, () => clearTimeout(timer));
     } catch (error) {
       clearTimeout(timer);
       if (timeout.signal.aborted) {
         reachability.timedOut(timeoutMs);
-        throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${path} within ${timeoutMs} ms.`, method, path, cause: error });
+        throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${humanPath(path)} within ${timeoutMs} ms.`, method, path, cause: error });
       }
       if (init.signal?.aborted) throw error;
       throw new NextcloudError({
         code: 'unavailable',
-        message: `Nextcloud at ${baseUrl} could not be reached for ${method} ${path}: ${(error as Error).message}`,
+        message: `Nextcloud at ${baseUrl} could not be reached for ${method} ${humanPath(path)}: ${(error as Error).message}`,
         method,
         path,
         cause: error,
@@ -132,6 +143,7 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     // Redirects are not followed unless a caller asks: fetch keeps custom headers across hosts, and
     // AUTHORIZATION-APP-API must go to NEXTCLOUD_URL only. (tsdav's discovery reads its redirects itself.)
     fetch: ((input: string | URL | Request, init?: RequestInit) => timedFetch(input, { redirect: 'manual', ...init })) as typeof fetch,
+    // OCS, WebDAV and CalDAV requests of lib/ itself all come through here; tsdav sends through `fetch` above.
     async request(method, path, requestOptions = {}) {
       const url = new URL(baseUrl + path);
       for (const [key, value] of Object.entries(requestOptions.query ?? {})) {
@@ -142,13 +154,32 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
         headers: { ...authHeaders(), ...requestOptions.headers },
         body: requestOptions.body,
         timeoutMs: requestOptions.timeoutMs,
+        signal: requestOptions.signal,
+        headersOnly: requestOptions.headersOnly,
         // A redirect from Nextcloud (e.g. to a login page) is never what an API call wants.
         redirect: 'manual',
       });
       if (response.ok || requestOptions.accept?.includes(response.status)) return response;
+      if (response.status >= 300 && response.status < 400 && response.status !== 304) throw await redirectRefused(response, method, url.pathname);
       throw await errorFromResponse(response, method, url.pathname, userId);
     },
   };
+}
+
+/**
+ * A redirect is not followed: fetch would carry AUTHORIZATION-APP-API, the secret that acts as any user, to
+ * wherever Location points. The message says where it pointed, which is what an administrator needs to fix it.
+ */
+async function redirectRefused(response: Response, method: string, path: string): Promise<NextcloudError> {
+  await response.body?.cancel().catch(() => undefined);
+  const location = response.headers.get('location');
+  return new NextcloudError({
+    code: 'protocol',
+    status: response.status,
+    method,
+    path,
+    message: `Nextcloud answered ${method} ${humanPath(path)} with a redirect (${response.status}${location ? ` to ${location.split('?')[0]}` : ''}); it is not followed, so the app credentials stay with NEXTCLOUD_URL. Set NEXTCLOUD_URL to the address Nextcloud serves itself at.`,
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 // A Nextcloud client that acts as a user through AppAPI's impersonation. It knows nothing about MCP or OAuth.
-import type { KeyValueStore, SettingsForms } from './appapi.js';
-import { keyValueStore, logToNextcloud, setInitProgress, settingsForms } from './appapi.js';
+import type { KeyValueStore, SettingsForms } from './appapi/calls.js';
+import { keyValueStore, logToNextcloud, setInitProgress, settingsForms } from './appapi/calls.js';
 import type { CalendarClient } from './calendar.js';
 import { calendarClient } from './calendar.js';
 import type { FilesClient } from './files.js';
@@ -26,7 +26,7 @@ export type { SearchEntry, SearchProvider, SearchQuery, SearchResult } from './s
 export type { TalkClient, TalkConversation, TalkMessage } from './talk.js';
 export { TALK_TOKEN } from './talk.js';
 export type { Capabilities, NextcloudUser } from './users.js';
-export type { KeyValueStore, SettingsForms } from './appapi.js';
+export type { KeyValueStore, SettingsForms } from './appapi/calls.js';
 
 export interface NextcloudUserClient {
   readonly userId: string;

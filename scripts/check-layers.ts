@@ -15,7 +15,6 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['src/store', 'src/policy'],
   ['src/config'],
   ['src/tools'],
-  ['src/settings'],
   ['src/http'],
   ['src/oauth'],
   ['src/mcp'],

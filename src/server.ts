@@ -22,6 +22,7 @@ import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js'
 import { createOAuthContext } from './oauth/context.js';
 import { AccountCheckUnavailableError } from './oauth/eligibility.js';
 import { metadataRoutes } from './oauth/metadata.js';
+import { registrationRoutes } from './oauth/registration.js';
 import { tokenRoutes } from './oauth/token.js';
 import type { PolicySource } from './policy/policy.js';
 import { PolicyUnavailableError, createPolicySource } from './policy/policy.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(lifecycleRoutes, { ...deps, policy });
   await app.register(infoRoutes, { ...deps, policy });
   await app.register(metadataRoutes, { oauth });
+  await app.register(registrationRoutes, { oauth });
   await app.register(authorizeRoutes, { oauth });
   await app.register(tokenRoutes, { oauth });
   await app.register(connectionRoutes, { oauth });

@@ -1,16 +1,35 @@
 // Pages and APIs for Nextcloud admins sit on ADMIN routes, where the proxy admits only admins; the app checks the
 // admin group again so a mistaken route declaration cannot open them to everyone.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Nextcloud } from '../../lib/index.js';
 import { isInvalidArgumentError, isNextcloudError } from '../../lib/index.js';
 
-/** The signed-in admin, or null after answering 404 (what the proxy shows to everyone else). */
-export async function signedInAdmin(nextcloud: Nextcloud, request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
-  const userId = request.appApi.userId;
-  if (userId && (await isAdmin(nextcloud, userId))) return userId;
-  void reply.code(404).send({ error: 'not_found', message: 'This page is for Nextcloud administrators.' });
-  return null;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in admin; set only on routes behind adminOnly. */
+    adminId: string;
+  }
 }
+
+/**
+ * Registered inside a plugin, guards every route of that plugin: whoever is not a signed-in admin gets the 404 the
+ * proxy shows to everyone else. A hook after body parsing, so a malformed body is answered as before the check.
+ */
+async function guardAdminRoutes(app: FastifyInstance, { nextcloud }: { nextcloud: Nextcloud }): Promise<void> {
+  app.decorateRequest('adminId', '');
+  app.addHook('preHandler', async (request, reply) => {
+    const userId = request.appApi.userId;
+    if (userId && (await isAdmin(nextcloud, userId))) {
+      request.adminId = userId;
+      return;
+    }
+    return reply.code(404).send({ error: 'not_found', message: 'This page is for Nextcloud administrators.' });
+  });
+}
+
+/** Without encapsulation: the hook must reach the routes of the plugin that registers it. */
+export const adminOnly = fp(guardAdminRoutes);
 
 async function isAdmin(nextcloud: Nextcloud, userId: string): Promise<boolean> {
   try {

@@ -1,7 +1,7 @@
 // The audit log for admins: a page at /admin/audit and the same entries as JSON at /admin/api/v1/audit, both
 // filtered by user, client, tool, outcome and time, newest first, paged with `before`.
 import type { FastifyInstance } from 'fastify';
-import { signedInAdmin } from '../http/admin-only.js';
+import { adminOnly } from '../http/admin-only.js';
 import { html, sendPage } from '../http/html.js';
 import { describeIssues } from './execute.js';
 import type { OAuthContext } from '../oauth/context.js';
@@ -9,8 +9,9 @@ import type { AuditStore } from '../store/audit.js';
 import { auditQuerySchema } from '../store/audit.js';
 
 export async function auditRoutes(app: FastifyInstance, { oauth, audit }: { oauth: OAuthContext; audit: AuditStore }): Promise<void> {
+  await app.register(adminOnly, { nextcloud: oauth.nextcloud });
+
   app.get('/admin/api/v1/audit', async (request, reply) => {
-    if (!(await signedInAdmin(oauth.nextcloud, request, reply))) return reply;
     const query = auditQuerySchema.safeParse(request.query);
     if (!query.success) return reply.code(400).send({ error: 'invalid_request', message: `Invalid filter: ${describeIssues(query.error)}.` });
     const entries = audit.query(query.data);
@@ -22,7 +23,6 @@ export async function auditRoutes(app: FastifyInstance, { oauth, audit }: { oaut
   });
 
   app.get('/admin/audit', async (request, reply) => {
-    if (!(await signedInAdmin(oauth.nextcloud, request, reply))) return reply;
     const { urls } = await oauth.current(request);
     const query = auditQuerySchema.safeParse(request.query);
     const filters = query.success ? query.data : auditQuerySchema.parse({});

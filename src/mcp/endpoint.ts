@@ -40,6 +40,20 @@ export interface McpDeps {
   tools: readonly Tool[];
 }
 
+/** A request past the bearer gate: who it acts for, the grant as the SDK's authInfo, and the entrance's URLs. */
+interface Admitted {
+  identity: McpIdentity;
+  auth: AuthInfo;
+  urls: PublicEndpoints;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the bearer gate of the MCP routes; null elsewhere. */
+    admitted: Admitted | null;
+  }
+}
+
 const UNPARSABLE = Symbol('unparsable body');
 /** Far beyond any JSON-RPC message; deep enough nesting would overflow the stack of whatever walks the value next. */
 const MAX_JSON_DEPTH = 64;
@@ -117,7 +131,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
    * Everything checked before a message reaches a transport. Returns the grant for the SDK's authInfo, or null
    * after answering.
    */
-  const admit = async (request: FastifyRequest, reply: FastifyReply, path: McpPath): Promise<{ identity: McpIdentity; auth: AuthInfo; urls: PublicEndpoints } | null> => {
+  const admit = async (request: FastifyRequest, reply: FastifyReply, path: McpPath): Promise<Admitted | null> => {
     const authenticated = await authenticateMcpRequest(oauth, request, reply, path);
     if (!authenticated) return null;
     const { identity, policy, urls } = authenticated;
@@ -209,8 +223,18 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     done(null, nestedDeeperThan(parsed, MAX_JSON_DEPTH) ? UNPARSABLE : parsed);
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  const unparsable = (request: FastifyRequest, reply: FastifyReply) =>
-    request.body === UNPARSABLE && (rpcError(reply, 400, -32700, `Parse error: the body is not valid JSON, or nests deeper than ${MAX_JSON_DEPTH} levels.`), true);
+
+  // The gates, in the order each route declares them: the bearer token (with the Origin and the scopes of the called
+  // tools), then the body. A gate that refuses has answered, and the rest never run.
+  app.decorateRequest('admitted', null);
+  const bearer = (path: McpPath) => async (request: FastifyRequest, reply: FastifyReply) => {
+    request.admitted = await admit(request, reply, path);
+    return request.admitted ? undefined : reply;
+  };
+  const parsedBody = async (request: FastifyRequest, reply: FastifyReply) =>
+    request.body === UNPARSABLE ? rpcError(reply, 400, -32700, `Parse error: the body is not valid JSON, or nests deeper than ${MAX_JSON_DEPTH} levels.`) : undefined;
+  /** The admission of a request past the bearer gate. */
+  const admission = (request: FastifyRequest): Admitted => request.admitted!;
 
   /**
    * A 2026-07-28 request: one stateless exchange through the SDK's per-request handler. subscriptions/listen holds
@@ -228,9 +252,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
     config: { cors: true },
+    preHandler: [bearer('mcp'), parsedBody],
     handler: async (request, reply) => {
-      const admitted = await admit(request, reply, 'mcp');
-      if (!admitted || unparsable(request, reply)) return reply;
+      const admitted = admission(request);
       const { urls } = admitted;
       if (request.method === 'POST' && !isLegacyPost(request.headers, request.body)) {
         return serveModernRequest(request, reply, admitted);
@@ -287,12 +311,14 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     },
   });
 
-  app.get('/sse', { config: { cors: true } }, async (request, reply) => {
+  /** Refused before sign-in: no token would make this entrance able to stream. */
+  const streamingEntrance = async (request: FastifyRequest, reply: FastifyReply) => {
     const { urls: here } = await oauth.current(request);
-    // Refused before sign-in: no token would make this entrance able to stream.
-    if (!here.streaming) return rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
-    const admitted = await admit(request, reply, 'sse');
-    if (!admitted) return reply;
+    return here.streaming ? undefined : rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
+  };
+
+  app.get('/sse', { config: { cors: true }, preHandler: [streamingEntrance, bearer('sse')] }, async (request, reply) => {
+    const admitted = admission(request);
     const { urls } = admitted;
     // The endpoint event must name the public path of this entrance (its prefix included), not the app's own /messages.
     const transport = new SSEServerTransport(`${new URL(urls.base).pathname}/messages`, reply.raw);
@@ -323,9 +349,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     return reply;
   });
 
-  app.post('/messages', { config: { cors: true } }, async (request, reply) => {
-    const admitted = await admit(request, reply, 'sse');
-    if (!admitted || unparsable(request, reply)) return reply;
+  app.post('/messages', { config: { cors: true }, preHandler: [bearer('sse'), parsedBody] }, async (request, reply) => {
+    const admitted = admission(request);
     const sessionId = (request.query as { sessionId?: unknown }).sessionId;
     const session = typeof sessionId === 'string' ? sessions.get(sessionId, sessionOwner(admitted.identity.userId, admitted.identity.clientId), 'sse') : undefined;
     if (!session) return sessionNotFound(reply);

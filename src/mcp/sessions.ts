@@ -70,16 +70,31 @@ export function answerAbandoned(exchange: PendingExchange, message: string): voi
   res.end();
 }
 
+export interface SessionClock {
+  /** Epoch milliseconds; a session's lastSeen is on this clock. */
+  now?: () => number;
+  /** The idle sweep's timer; tests pass one that fires when they advance their clock. */
+  setInterval?: (callback: () => void, ms: number) => unknown;
+  clearInterval?: (timer: unknown) => void;
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper: unknown;
+  /** The time on the registry's clock, for a new session's lastSeen. */
+  readonly now: () => number;
+  private readonly stopSweeper: (timer: unknown) => void;
 
   constructor(
     readonly limits: SessionLimits,
     private readonly onEnd: (session: Session, reason: string) => void = () => {},
+    clock: SessionClock = {},
   ) {
-    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, limits.idleMs / 4)));
-    this.sweeper.unref();
+    this.now = clock.now ?? Date.now;
+    this.stopSweeper = clock.clearInterval ?? ((timer: unknown) => clearInterval(timer as NodeJS.Timeout));
+    // The sweep must not keep the process alive on its own.
+    const every = clock.setInterval ?? ((callback: () => void, ms: number) => setInterval(callback, ms).unref());
+    this.sweeper = every(() => this.sweep(), Math.min(60_000, Math.max(1000, limits.idleMs / 4)));
   }
 
   get size(): number {
@@ -101,7 +116,7 @@ export class SessionRegistry {
   get(id: string, owner: string, kind: Session['kind']): Session | undefined {
     const session = this.sessions.get(id);
     if (!session || session.owner !== owner || session.kind !== kind) return undefined;
-    session.lastSeen = Date.now();
+    session.lastSeen = this.now();
     return session;
   }
 
@@ -111,7 +126,7 @@ export class SessionRegistry {
     return session ? this.end(session, reason) : Promise.resolve();
   }
 
-  sweep(now = Date.now()): number {
+  sweep(now = this.now()): number {
     let ended = 0;
     for (const session of [...this.sessions.values()]) {
       if (session.pending.size === 0 && now - session.lastSeen > this.limits.idleMs) {
@@ -123,7 +138,7 @@ export class SessionRegistry {
   }
 
   async closeAll(reason = 'the app is stopping'): Promise<void> {
-    clearInterval(this.sweeper);
+    this.stopSweeper(this.sweeper);
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, reason)));
   }
 

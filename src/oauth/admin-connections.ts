@@ -1,8 +1,8 @@
 // The admin's view of every active connection (user, app, scopes, last use) with a Revoke button per row.
 // An ADMIN route: the proxy admits only Nextcloud admins, and the app checks the admin group again.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { signedInAdmin } from '../http/admin-only.js';
+import { adminOnly } from '../http/admin-only.js';
 import { html, sendPage } from '../http/html.js';
 import { groupConnections, when } from './connections.js';
 import type { OAuthContext } from './context.js';
@@ -10,9 +10,10 @@ import type { OAuthContext } from './context.js';
 const revokeForm = z.object({ user_id: z.string().min(1).max(255), client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
 export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
-  const admin = (request: FastifyRequest, reply: FastifyReply) => signedInAdmin(oauth.nextcloud, request, reply);
+  await app.register(adminOnly, { nextcloud: oauth.nextcloud });
 
-  const render = async (reply: FastifyReply, adminId: string, notice = '') => {
+  const render = async (reply: FastifyReply, notice = '') => {
+    const { adminId } = reply.request;
     const { urls, policy } = await oauth.current(reply.request);
     const connections = groupConnections(oauth.store.allActiveGrants());
     const rows = connections.map(
@@ -36,22 +37,17 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
     );
   };
 
-  app.get('/admin/connections', async (request, reply) => {
-    const adminId = await admin(request, reply);
-    if (!adminId) return reply;
-    return render(reply, adminId);
-  });
+  app.get('/admin/connections', async (_request, reply) => render(reply));
 
   app.post('/admin/connections/revoke', async (request, reply) => {
-    const adminId = await admin(request, reply);
-    if (!adminId) return reply;
+    const { adminId } = request;
     const form = revokeForm.safeParse(request.body);
     if (!form.success || !oauth.forms.verify(form.data.form_token, 'admin-revoke', form.data.user_id, form.data.client_id, adminId)) {
       request.log.warn({ admin: adminId }, 'admin revocation refused: form token does not match');
-      return render(reply.code(403), adminId, 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
+      return render(reply.code(403), 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
     }
     const count = oauth.store.revokeClientGrants(form.data.user_id, form.data.client_id, `revoked by the administrator ${adminId}`);
     request.log.info({ admin: adminId, user: form.data.user_id, client: form.data.client_id, grants: count }, 'admin revoked a connection');
-    return render(reply, adminId, count > 0 ? `Revoked: ${form.data.user_id} can no longer use that app.` : 'That connection was already gone.');
+    return render(reply, count > 0 ? `Revoked: ${form.data.user_id} can no longer use that app.` : 'That connection was already gone.');
   });
 }

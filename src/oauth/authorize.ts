@@ -7,12 +7,13 @@ import type { Policy } from '../policy/policy.js';
 import type { ClientRecord } from '../store/oauth.js';
 import { clientKindOf, clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
 import type { OAuthContext } from './context.js';
+import { answerErrors } from './error-answers.js';
 import { OAuthError } from './errors.js';
 import { consentPage, errorPage, navigate } from './pages.js';
 import { sourceOf } from './rate-limit.js';
+import { signedInOnly } from './signed-in.js';
 import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from '../core/scopes.js';
 import type { Scope } from '../core/scopes.js';
-import { temporaryFailure } from './unavailable.js';
 import type { PublicEndpoints } from '../http/urls.js';
 
 /** Codes live five minutes (RFC 9700 recommends at most ten). */
@@ -80,13 +81,19 @@ function clientRedirect(redirectUri: string, params: Record<string, string | und
 export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
   const { store, forms } = oauth;
 
-  // A person is in the middle of connecting: when Nextcloud cannot be asked, say so on a page and keep everything
-  // (the stored request, the consent page) for another try; nothing goes back to the client.
-  app.setErrorHandler((error, request, reply) => {
-    const failure = temporaryFailure(error);
-    if (!failure) throw error;
-    request.log.warn({ err: failure.message }, 'authorization paused: Nextcloud could not be asked');
-    return errorPage(reply.header('retry-after', String(failure.retryAfterSeconds)), 503, 'Nextcloud is not answering right now', `${failure.message} Reload this page in a moment to continue.`);
+  answerErrors(app, {
+    // Only the checks made before the client is identified throw: their refusal is a page, since RFC 6749 §4.1.2.1
+    // forbids redirecting to a redirect URI not yet verified.
+    refusal: (error, request, reply) => {
+      request.log.info({ reason: error.code }, 'authorization request refused before the client was identified');
+      return errorPage(reply, error.status === 429 ? 429 : 400, 'This app cannot connect', error.description);
+    },
+    // A person is in the middle of connecting: when Nextcloud cannot be asked, say so on a page and keep everything
+    // (the stored request, the consent page) for another try; nothing goes back to the client.
+    unavailable: (failure, request, reply) => {
+      request.log.warn({ err: failure.message }, 'authorization paused: Nextcloud could not be asked');
+      return errorPage(reply.header('retry-after', String(failure.retryAfterSeconds)), 503, 'Nextcloud is not answering right now', `${failure.message} Reload this page in a moment to continue.`);
+    },
   });
 
   /** Checks that decide whether redirecting to the client is safe at all; failures get an error page. */
@@ -113,21 +120,21 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     return { client, redirectUri };
   };
 
-  /** Checks whose failures go back to the client as error redirects. */
-  const validate = (query: z.infer<typeof authorizeQuery>, client: ClientRecord, redirectUri: string, policy: Policy, urls: PublicEndpoints): ValidRequest => {
-    if (query.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
-    if (!query.code_challenge) throw new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
-    if (query.code_challenge_method !== 'S256') throw new OAuthError('invalid_request', `code_challenge_method must be S256${query.code_challenge_method ? `, not ${query.code_challenge_method}` : ' (plain is not accepted)'}.`);
-    if (!/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge)) throw new OAuthError('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');
+  /** Checks whose failures go back to the client as error redirects, so they are returned rather than thrown. */
+  const validate = (query: z.infer<typeof authorizeQuery>, client: ClientRecord, redirectUri: string, policy: Policy, urls: PublicEndpoints): ValidRequest | OAuthError => {
+    if (query.response_type !== 'code') return new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+    if (!query.code_challenge) return new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+    if (query.code_challenge_method !== 'S256') return new OAuthError('invalid_request', `code_challenge_method must be S256${query.code_challenge_method ? `, not ${query.code_challenge_method}` : ' (plain is not accepted)'}.`);
+    if (!/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge)) return new OAuthError('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');
     const resource = matchResource(query.resource, urls);
-    if (!resource) throw new OAuthError('invalid_target', `This server is the resource ${urls.resource}; ${query.resource} is not.`);
+    if (!resource) return new OAuthError('invalid_target', `This server is the resource ${urls.resource}; ${query.resource} is not.`);
     // A missing scope means "the default" (ChatGPT reconnects without one): everything the ceiling allows.
     const asked = query.scope === undefined || query.scope.trim() === '' ? [...policy.enabledScopes] : splitScopeString(query.scope);
     const ours = asked.filter(isScope);
     const scopes = ours.filter((scope) => policy.enabledScopes.includes(scope));
     if (scopes.length === 0) {
       const unknown = asked.filter((scope) => !isScope(scope) && scope !== OFFLINE_ACCESS);
-      throw new OAuthError(
+      return new OAuthError(
         'invalid_scope',
         ours.length > 0
           ? `The administrator has not enabled ${formatScopes(ours)} on this Nextcloud.`
@@ -170,26 +177,12 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
     const { policy, urls } = await oauth.current(request);
     const source = sourceOf(request);
-    let client: ClientRecord;
-    let redirectUri: string;
-    try {
-      ({ client, redirectUri } = await identifyClient(query.data, policy, source));
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      request.log.info({ reason: error.code }, 'authorization request refused before the client was identified');
-      // RFC 6749 §4.1.2.1: never redirect to an unverified redirect URI.
-      return errorPage(reply, error.status === 429 ? 429 : 400, 'This app cannot connect', error.description);
-    }
+    const { client, redirectUri } = await identifyClient(query.data, policy, source);
     const userId = request.appApi.userId;
     // Looked up only when an error is to be sent back.
     const answer = { issuer: urls.issuer, client, trusted: () => redirectTrusted(store, client, redirectUri, policy, userId) };
-    let valid: ValidRequest;
-    try {
-      valid = validate(query.data, client, redirectUri, policy, urls);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      return refuse(reply, { redirectUri, state: query.data.state }, error, answer);
-    }
+    const valid = validate(query.data, client, redirectUri, policy, urls);
+    if (valid instanceof OAuthError) return refuse(reply, { redirectUri, state: query.data.state }, valid, answer);
 
     if (!userId) {
       if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
@@ -232,9 +225,10 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     });
   });
 
-  app.post('/oauth/authorize', async (request, reply) => {
+  const signedIn = signedInOnly((_request, reply) => errorPage(reply, 401, 'Not signed in', 'Your Nextcloud session ended. Start connecting the app again.'));
+
+  app.post('/oauth/authorize', { preHandler: signedIn }, async (request, reply) => {
     const userId = request.appApi.userId;
-    if (!userId) return errorPage(reply, 401, 'Not signed in', 'Your Nextcloud session ended. Start connecting the app again.');
     const form = consentForm.safeParse(request.body);
     if (!form.success) return errorPage(reply, 400, 'Invalid consent form', 'The form was incomplete. Start connecting the app again.');
     if (!forms.verify(form.data.form_token, 'consent', form.data.pending, userId)) {

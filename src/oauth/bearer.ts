@@ -3,41 +3,16 @@
 // passes on is only the verified identity; the client's token goes no further.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyUnavailableError } from '../policy/policy.js';
-import { grantPolicyProblem } from './clients.js';
 import type { OAuthContext } from './context.js';
-import type { AccountFacts } from './eligibility.js';
 import { AccountCheckUnavailableError } from './eligibility.js';
 import type { Scope } from '../core/scopes.js';
-import { formatScopes, isScope } from '../core/scopes.js';
-import type { SigningKeys } from './tokens.js';
-import { VerifiedAccessTokens } from './tokens.js';
+import { formatScopes } from '../core/scopes.js';
 import type { McpPath, PublicEndpoints } from '../http/urls.js';
+import type { McpIdentity } from './verifier.js';
+import { verifyWithChain } from './verifier.js';
 
-export interface McpIdentity {
-  userId: string;
-  clientId: string;
-  /** Granted scopes within the admin's current ceiling. */
-  scopes: Scope[];
-  /** The grant of a token issued here; null for an external provider's token. */
-  grantId: string | null;
-  issuer: string;
-  expiresAt: number;
-  /** The account as the eligibility check of this request saw it (at most the policy TTL old). */
-  account?: AccountFacts;
-}
-
-/** One cache of verified tokens per signing key, i.e. per app. */
-const verified = new WeakMap<SigningKeys, VerifiedAccessTokens>();
-
-/** The verified access tokens of the app that signs with `keys`. */
-export function verifiedAccessTokens(keys: SigningKeys): VerifiedAccessTokens {
-  let tokens = verified.get(keys);
-  if (!tokens) {
-    tokens = new VerifiedAccessTokens(keys);
-    verified.set(keys, tokens);
-  }
-  return tokens;
-}
+export type { McpIdentity } from './verifier.js';
+export { verifiedAccessTokens } from './own-tokens.js';
 
 type Verdict = { ok: true; identity: McpIdentity } | { ok: false; error?: 'invalid_token'; description: string };
 
@@ -55,26 +30,9 @@ type Current = Awaited<ReturnType<OAuthContext['current']>>;
 
 /** A token is accepted only at the resource it was issued for: this entrance's URL for this MCP path. */
 async function verify(oauth: OAuthContext, token: string, { policy, urls }: Current, path: McpPath): Promise<Verdict> {
-  let identity: McpIdentity;
-  const audiences = urls.audiencesOf(path);
-  const external = oauth.external ? await oauth.external.verify(token, audiences) : null;
-  if (external?.ok) {
-    identity = { userId: external.userId, clientId: external.clientId ?? external.issuer, scopes: external.scopes, grantId: null, issuer: external.issuer, expiresAt: external.expiresAt };
-  } else if (external && external.reason === 'invalid_token') {
-    return { ok: false, error: 'invalid_token', description: external.description };
-  } else {
-    const check = await verifiedAccessTokens(oauth.keys).verify(token, { issuers: urls.acceptedIssuers, audiences });
-    if (!check.ok) return { ok: false, error: 'invalid_token', description: check.description };
-    const grant = oauth.store.getGrant(check.claims.grantId);
-    // The grant lookup is what makes revocation immediate for tokens that have not expired yet.
-    if (!grant || grant.revokedAt !== null) return { ok: false, error: 'invalid_token', description: 'access was revoked; authorize again' };
-    if (grant.userId !== check.claims.userId || grant.clientId !== check.claims.clientId) return { ok: false, error: 'invalid_token', description: 'the token does not match its grant' };
-    // The admin's client rules apply to tokens already issued, like the scope ceiling below.
-    const forbidden = grantPolicyProblem(grant, policy);
-    if (forbidden) return { ok: false, error: 'invalid_token', description: forbidden };
-    oauth.store.touchGrant(grant.id);
-    identity = { ...check.claims, scopes: check.claims.scopes.filter(isScope), grantId: grant.id, issuer: urls.issuer, expiresAt: check.expiresAt };
-  }
+  const verdict = await verifyWithChain(oauth.verifiers, token, { policy, urls, audiences: urls.audiencesOf(path) });
+  if (verdict.outcome === 'refused') return { ok: false, error: 'invalid_token', description: verdict.description };
+  const { identity } = verdict;
   const eligible = await oauth.eligibility.check(identity.userId, policy);
   if (!eligible.ok) return { ok: false, error: 'invalid_token', description: eligible.reason };
   // What the check just read about the account, so a tool need not ask Nextcloud again (whoami).

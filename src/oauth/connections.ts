@@ -6,6 +6,7 @@ import { html, sendPage } from '../http/html.js';
 import type { GrantRecord } from '../store/oauth.js';
 import type { OAuthContext } from './context.js';
 import { describeScope, navigate } from './pages.js';
+import { signedInOnly } from './signed-in.js';
 
 const revokeForm = z.object({ client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
@@ -74,14 +75,12 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
     return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(urls.connections), 'Sign in to Nextcloud to see the apps you connected.');
   };
 
-  app.get('/connections', async (request, reply) => {
-    if (!request.appApi.userId) return toLogin(reply);
-    return render(reply, request.appApi.userId);
-  });
+  app.addHook('preHandler', signedInOnly((_request, reply) => toLogin(reply)));
+
+  app.get('/connections', async (request, reply) => render(reply, request.appApi.userId));
 
   app.post('/connections/revoke', async (request, reply) => {
     const userId = request.appApi.userId;
-    if (!userId) return toLogin(reply);
     const form = revokeForm.safeParse(request.body);
     if (!form.success || !oauth.forms.verify(form.data.form_token, 'revoke', form.data.client_id, userId)) {
       request.log.warn({ user: userId }, 'revocation refused: form token does not match');

@@ -14,11 +14,13 @@ import { formTokens } from './csrf.js';
 import type { EligibilityChecker } from './eligibility.js';
 import { eligibilityChecker } from './eligibility.js';
 import type { ExternalVerifier } from './external-idp.js';
-import { createExternalVerifier } from './external-idp.js';
+import { createExternalVerifier, externalAccessTokens } from './external-idp.js';
+import { ownAccessTokens } from './own-tokens.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimiter } from './rate-limit.js';
 import type { SigningKeys } from './tokens.js';
 import { loadSigningKeys } from './tokens.js';
+import type { AccessTokenVerifier } from './verifier.js';
 import type { PublicEndpoints } from '../http/urls.js';
 import { currentEndpoints } from '../http/urls.js';
 
@@ -32,6 +34,8 @@ export interface OAuthContext {
   documents: ClientMetadataFetcher;
   /** Null unless the admin configured trusted external issuers. */
   external: ExternalVerifier | null;
+  /** Who judges a bearer token, asked in order: the trusted external providers, then this server's own tokens. */
+  verifiers: readonly AccessTokenVerifier[];
   forms: FormTokens;
   /** What one source address may make the server store without signing in. */
   limits: AnonymousLimits;
@@ -72,15 +76,18 @@ export async function createOAuthContext(deps: {
   const store = oauthStore(deps.db, { refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
   const removed = store.prune();
   if (removed > 0) deps.log.debug({ removed }, 'pruned expired OAuth codes, tokens and consent requests');
+  const keys = await loadSigningKeys(store);
+  const external = config.trustedIssuers.length > 0 ? createExternalVerifier(config.trustedIssuers) : null;
   return {
     config,
     nextcloud: deps.nextcloud,
     store,
-    keys: await loadSigningKeys(store),
+    keys,
     policy: deps.policy,
     eligibility: eligibilityChecker(deps.nextcloud, { ttlMs: config.policyTtlMs }),
     documents: deps.documents ?? createClientMetadataFetcher(),
-    external: config.trustedIssuers.length > 0 ? createExternalVerifier(config.trustedIssuers) : null,
+    external,
+    verifiers: [...(external ? [externalAccessTokens(external)] : []), ownAccessTokens(keys, store)],
     forms: formTokens(deps.db),
     limits: deps.limits ?? defaultAnonymousLimits(),
     current: (request) => currentEndpoints(deps.policy, config, request?.headers),

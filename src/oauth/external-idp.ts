@@ -8,6 +8,7 @@ import type { Scope } from '../core/scopes.js';
 import { SCOPES, isScope, splitScopeString } from '../core/scopes.js';
 import type { TrustedIssuer } from '../core/trusted-issuers.js';
 import { isSecureUrl } from '../core/trusted-issuers.js';
+import type { AccessTokenVerifier } from './verifier.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Verification
@@ -77,6 +78,20 @@ export function createExternalVerifier(issuers: TrustedIssuer[], options: { fetc
         return invalid(error instanceof ProviderError ? error.message : unreachable(config.issuer, error));
       }
       return verifyJwt(config, keySet, token, resources, http);
+    },
+  };
+}
+
+/** The provider's tokens as one verifier of the bearer check's chain; a token no trusted provider issued passes on. */
+export function externalAccessTokens(external: ExternalVerifier): AccessTokenVerifier {
+  return {
+    async verify(token, { audiences }) {
+      const verdict = await external.verify(token, audiences);
+      if (verdict.ok) {
+        const { userId, clientId, scopes, issuer, expiresAt } = verdict;
+        return { outcome: 'accepted', identity: { userId, clientId: clientId ?? issuer, scopes, grantId: null, issuer, expiresAt } };
+      }
+      return verdict.reason === 'invalid_token' ? { outcome: 'refused', description: verdict.description } : { outcome: 'not_mine' };
     },
   };
 }

@@ -1,12 +1,10 @@
-// Discovery documents (RFC 9728 protected resource metadata, RFC 8414 / OpenID Connect discovery), the JWKS and
-// dynamic client registration. The issuer has a path (the proxy prefix), so clients reach the AS metadata at
+// Discovery documents (RFC 9728 protected resource metadata, RFC 8414 / OpenID Connect discovery) and the JWKS.
+// The issuer has a path (the proxy prefix), so clients reach the AS metadata at
 // <issuer>/.well-known/openid-configuration, which must carry the OIDC-required fields (contract §1.3, §8).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { corsPreflight } from '../http/cors.js';
-import { ADVERTISED_AUTH_METHODS, registerClient } from './clients.js';
-import { sourceOf } from './rate-limit.js';
+import { ADVERTISED_AUTH_METHODS } from './clients.js';
 import type { OAuthContext } from './context.js';
-import { OAuthError } from './errors.js';
 import { OFFLINE_ACCESS } from '../core/scopes.js';
 import type { McpPath } from '../http/urls.js';
 import { MCP_PATHS } from '../http/urls.js';
@@ -76,38 +74,4 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
   app.get('/.well-known/openid-configuration', withCors, authorizationServer);
 
   app.get('/oauth/jwks', withCors, async (_request, reply) => reply.send({ keys: [oauth.keys.publicJwk] }));
-
-  app.post('/oauth/register', { bodyLimit: 16 * 1024, config: { cors: true } }, async (request, reply) => {
-    try {
-      const { policy } = await oauth.current(request);
-      const source = sourceOf(request);
-      if (!oauth.limits.registrations.take(source)) {
-        request.log.warn({ source }, 'client registration refused: too many from this address');
-        reply.header('retry-after', String(oauth.limits.registrations.retryAfter(source)));
-        throw new OAuthError('temporarily_unavailable', 'Too many clients were registered from this address; try again in a minute.', 429);
-      }
-      const { client, clientSecret } = registerClient(oauth.store, request.body, policy);
-      const evicted = oauth.store.capUnclaimedClients(oauth.limits.maxUnclaimedClients);
-      if (evicted > 0) request.log.warn({ evicted }, 'registered clients that never signed in were dropped to stay within the cap');
-      request.log.info({ client: client.clientId, name: client.clientName, method: client.tokenEndpointAuthMethod }, 'client registered');
-      return reply
-        .code(201)
-        .send({
-          client_id: client.clientId,
-          client_id_issued_at: client.createdAt,
-          client_name: client.clientName,
-          redirect_uris: client.redirectUris,
-          grant_types: client.grantTypes,
-          response_types: ['code'],
-          token_endpoint_auth_method: client.tokenEndpointAuthMethod,
-          ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
-        });
-    } catch (error) {
-      if (error instanceof OAuthError) {
-        request.log.info({ reason: error.code }, 'client registration refused');
-        return reply.code(error.status).send(error.toJSON());
-      }
-      throw error;
-    }
-  });
 }

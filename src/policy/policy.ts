@@ -203,12 +203,27 @@ export interface PolicySource {
   invalidate(): void;
 }
 
+export interface PolicySourceOptions {
+  ttlMs: number;
+  log: FastifyBaseLogger;
+  staleAfterMs?: number;
+  /** Epoch milliseconds; the cache's age and the retry after a failed read go by it. */
+  now?: () => number;
+  /** The wait before the stale copy is served; tests pass timers that fire when they advance their clock. */
+  setTimeout?: (callback: () => void, ms: number) => unknown;
+  clearTimeout?: (timer: unknown) => void;
+}
+
 /**
  * Reads the policy from AppAPI's config values. Concurrent callers share one read; when Nextcloud cannot be
  * reached, or takes longer than `staleAfterMs`, the last good policy stays in force (before the first successful
  * read, current() waits for it, and rejects when it fails).
  */
-export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: number; log: FastifyBaseLogger; staleAfterMs?: number }): PolicySource {
+export function createPolicySource(nextcloud: Nextcloud, options: PolicySourceOptions): PolicySource {
+  const now = options.now ?? Date.now;
+  // The wait must not keep the process alive on its own.
+  const startTimer = options.setTimeout ?? ((callback: () => void, ms: number) => setTimeout(callback, ms).unref());
+  const stopTimer = options.clearTimeout ?? ((timer: unknown) => clearTimeout(timer as NodeJS.Timeout));
   let cached: { policy: Policy; at: number } | undefined;
   let pending: Promise<Policy> | undefined;
   let lastProblems = '';
@@ -222,7 +237,7 @@ export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: numbe
         options.log.error({ problems }, 'admin settings hold invalid values; those settings keep their last good value');
       }
       lastProblems = summary;
-      cached = { policy, at: Date.now() };
+      cached = { policy, at: now() };
       return policy;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -230,13 +245,13 @@ export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: numbe
       if (!cached) throw new PolicyUnavailableError(message);
       options.log.warn({ err: message }, 'could not read the admin settings; the last good policy stays in force');
       // Retry soon, but not on every request.
-      cached = { policy: previous, at: Date.now() - options.ttlMs + Math.min(options.ttlMs, 2000) };
+      cached = { policy: previous, at: now() - options.ttlMs + Math.min(options.ttlMs, 2000) };
       return previous;
     }
   };
   return {
     async current() {
-      if (cached && Date.now() - cached.at < options.ttlMs) return cached.policy;
+      if (cached && now() - cached.at < options.ttlMs) return cached.policy;
       pending ??= load().finally(() => {
         pending = undefined;
       });
@@ -244,12 +259,11 @@ export function createPolicySource(nextcloud: Nextcloud, options: { ttlMs: numbe
       // With a copy at hand, a slow or unreachable Nextcloud costs a request a moment, not a full timeout: the copy
       // is served and the reload goes on for the requests after it.
       const stale = cached.policy;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: unknown;
       const patience = new Promise<Policy>((resolve) => {
-        timer = setTimeout(() => resolve(stale), options.staleAfterMs ?? STALE_AFTER_MS);
-        timer.unref?.();
+        timer = startTimer(() => resolve(stale), options.staleAfterMs ?? STALE_AFTER_MS);
       });
-      return Promise.race([pending, patience]).finally(() => clearTimeout(timer));
+      return Promise.race([pending, patience]).finally(() => stopTimer(timer));
     },
     invalidate() {
       cached = undefined;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNextcloud, parsePermissions } from '../../lib/index.js';
-import { parseEvents } from '../../lib/calendar.js';
+import { eventsOf, parseCalendar, propTime, textOf, wallOf, zoneOf } from '../../lib/ical.js';
 import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
 import { parseOcFileId, searchBody } from '../../lib/files.js';
 import { codeForOcsStatus, isOcsSuccess } from '../../lib/ocs.js';
@@ -108,8 +108,18 @@ describe('parsing', () => {
 
   it('reads events from folded iCalendar', () => {
     const ics = 'BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:Long\r\n  title\\, here\r\nDTSTART;TZID=Europe/Berlin:20261201T093000\r\nBEGIN:VALARM\r\nDTSTART:19700101T000000\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
-    const [event] = parseEvents(ics, 'http://x/e.ics', '"1"');
-    expect(event).toMatchObject({ uid: 'u1', summary: 'Long title, here', start: '20261201T093000', startTimezone: 'Europe/Berlin', allDay: false });
+    const { master, overrides } = eventsOf(parseCalendar(ics));
+    expect(overrides).toEqual([]);
+    // The event's own DTSTART, not the alarm's inside it.
+    const start = propTime(master!, 'dtstart')!;
+    expect({ uid: textOf(master!, 'uid'), summary: textOf(master!, 'summary'), start: wallOf(start.time), startTimezone: start.tzid, allDay: start.time.isDate, zone: zoneOf(start) }).toEqual({
+      uid: 'u1',
+      summary: 'Long title, here',
+      start: { year: 2026, month: 12, day: 1, hour: 9, minute: 30, second: 0 },
+      startTimezone: 'Europe/Berlin',
+      allDay: false,
+      zone: 'Europe/Berlin',
+    });
   });
 
   it('builds a DASL query with escaped literals and a scope inside the user home', () => {

@@ -23,8 +23,8 @@ describe('headers on every transport', () => {
   beforeAll(async () => {
     fixture = await startLibFixture();
     const target = new URL(fixture.sim.url);
-    // A recording reverse proxy in front of the simulator: sees exactly what lib/ sends, whichever HTTP
-    // stack (global fetch, tsdav, webdav's node-fetch) sent it.
+    // A recording reverse proxy in front of the simulator: sees exactly what lib/ sends, whichever code path
+    // (OCS, WebDAV, tsdav's CalDAV writes) sent it.
     proxy = http.createServer((request, response) => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
       const upstream = http.request({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, host: target.host } }, (answer) => {
@@ -73,6 +73,31 @@ describe('headers on every transport', () => {
       expect(JSON.stringify(others), where).not.toContain(fixture.secret);
       if (request.url.startsWith('/ocs/')) expect(request.headers.accept, where).toContain('application/json');
     }
+  });
+
+  it('sends OCS, WebDAV and CalDAV requests through the one fetch it is given', async () => {
+    const sent: string[] = [];
+    const counted = ((input: string | URL | Request, init?: RequestInit) => {
+      sent.push(`${(init?.method ?? 'GET').toUpperCase()} ${new URL(input instanceof Request ? input.url : String(input)).pathname}`);
+      return fetch(input, init);
+    }) as typeof fetch;
+    const alice = createNextcloud({ baseUrl: fixture.sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, fetch: counted }).as('alice');
+    const file = '/Documents/injected.txt';
+    const calls = [
+      () => alice.currentUser(),
+      () => alice.files.list('/Documents'),
+      () => alice.files.search({ nameContains: 'notes' }),
+      () => alice.files.write(file, 'x'),
+      () => alice.files.copy(file, `${file}.copy`),
+      () => alice.files.mkdir('/Documents/injected-folder'),
+      async () => (await alice.files.read(file, { range: { start: 0, end: 0 } })).stream.toArray(),
+      ...[file, `${file}.copy`, '/Documents/injected-folder'].map((path) => () => alice.files.delete(path)),
+      () => alice.calendar.events('personal', { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) }),
+    ];
+    for (const call of calls) await call();
+    const methods = new Set(sent.map((request) => request.split(' ')[0]));
+    expect([...methods].sort()).toEqual(['COPY', 'DELETE', 'GET', 'MKCOL', 'PROPFIND', 'PUT', 'REPORT', 'SEARCH']);
+    expect(sent).toEqual(expect.arrayContaining(['PUT /remote.php/dav/files/alice/Documents/injected.txt', 'GET /remote.php/dav/files/alice/Documents/injected.txt', 'SEARCH /remote.php/dav/']));
   });
 
   it('refuses to send a calendar request to a host other than Nextcloud', async () => {

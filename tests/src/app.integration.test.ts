@@ -8,7 +8,7 @@ import type { Simulator } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import type { AppProcess } from '../support/app-process.js';
 import { startAppProcess } from '../support/app-process.js';
-import { ADMIN_FORM_ID, PERSONAL_FORM_ID } from '../../src/settings/admin-form.js';
+import { ADMIN_FORM_ID, PERSONAL_FORM_ID } from '../../src/policy/settings-form.js';
 
 describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   let sim: Simulator;

@@ -11,8 +11,8 @@ import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
 import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
-import type { IcalComponent, IcalTime, Occurrence } from './ical.js';
-import { addressOf, canonicalZone, eventsOf, instantOfTime, isRecurring, isoDate, isoInZone, param, propTime, spanOf, textOf } from './ical.js';
+import type { IcalComponent, IcalTime, Occurrence } from '../../../lib/ical.js';
+import { addressOf, canonicalZone, eventsOf, instantOfTime, isRecurring, isoDate, isoInZone, param, propTime, spanOf, textOf } from '../../../lib/ical.js';
 
 export const TIME_ZONE_HINT = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CalendarInfo } from '../../../lib/index.js';
 import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { TIME_ZONE_HINT, assertWritable, calendarIdInput, calendarPath, describeEvent, eventDetailsSchema, eventIdFor, findCalendar, holdsEvents, timeZoneInput } from './common.js';
-import { ICAL, parseCalendar } from './ical.js';
+import { ICAL, parseCalendar } from '../../../lib/ical.js';
 import { ensureTimezone, nowUtc, planTiming, setTime } from './timing.js';
 
 export const PRODID = '-//Nextcloud//MCP Gateway//EN';

@@ -3,7 +3,7 @@ import { withoutMissing } from '../absent.js';
 import { headerEtag } from '../etag.js';
 import { defineTool } from '../tool.js';
 import { assertWritable, etagInput, eventIdInput, resolveEvent, rewordMissing, rewordStale } from './common.js';
-import { eventsOf, parseCalendar, textOf } from './ical.js';
+import { eventsOf, parseCalendar, textOf } from '../../../lib/ical.js';
 
 export const deleteEvent = defineTool({
   name: 'calendar_delete_event',
@@ -30,12 +30,13 @@ export const deleteEvent = defineTool({
     context.audit(target.path);
     // Read first: a missing event is reported in the user's words, and the answer can name what was deleted.
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
-    let summary: string | null = stored.summary;
+    let summary: string | null = null;
     try {
       const { master, overrides } = eventsOf(parseCalendar(stored.ics));
-      summary = textOf((master ?? overrides[0])!, 'summary') ?? summary;
+      const first = master ?? overrides[0];
+      summary = first ? textOf(first, 'summary') : null;
     } catch {
-      // lib's own reading of the summary is enough for the answer.
+      // An object that is not valid iCalendar is deleted all the same; the answer just cannot name it.
     }
     await client.deleteEvent(target.url, input.etag ? headerEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
     return { structured: withoutMissing({ deleted: true as const, id: target.id, summary, calendarId: target.calendar.id }) };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
 import { describeEvent, eventDetailsSchema, eventIdInput, resolveEvent, rewordMissing } from './common.js';
-import type { IcalComponent } from './ical.js';
-import { parseCalendar } from './ical.js';
+import type { IcalComponent } from '../../../lib/ical.js';
+import { parseCalendar } from '../../../lib/ical.js';
 
 export const getEvent = defineTool({
   name: 'calendar_get_event',

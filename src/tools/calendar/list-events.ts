@@ -3,7 +3,7 @@ import type { CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { READS_ONLY, ToolError, defineTool } from '../tool.js';
 import { TIME_ZONE_HINT, calendarIdInput, calendarPath, describeOccurrence, eventIdFor, findCalendar, holdsEvents, occurrenceSchema, timeZoneInput } from './common.js';
-import { addDays, canonicalZone, inputInstant, instantOf, isoInZone, occurrencesIn, parseCalendar, parseTimeInput } from './ical.js';
+import { addDays, canonicalZone, inputInstant, instantOf, isoInZone, occurrencesIn, parseCalendar, parseTimeInput } from '../../../lib/ical.js';
 
 const DAY = 86_400_000;
 /** A year and a day: enough for "this year", small enough that a daily series stays a readable list. */
@@ -81,7 +81,7 @@ export const listEvents = defineTool({
         continue;
       }
       const { calendar, objects } = result.value;
-      // lib gives one entry per VEVENT; the object (series with its changed occurrences) is read once.
+      // Each object (a series with its changed occurrences) is read once, even if an answer lists it twice.
       const byUrl = new Map(objects.map((object) => [object.url, object]));
       for (const object of byUrl.values()) {
         const id = eventIdFor(calendar, object.url);

@@ -4,8 +4,8 @@
 // with a sentence that says how to call again.
 import { ToolError } from '../tool.js';
 import { TIME_ZONE_HINT } from './common.js';
-import type { IcalComponent, IcalTime, Span, TimeInput, Wall } from './ical.js';
-import { ICAL, addDays, canonicalZone, inputInstant, instantOf, isoDate, isoInZone, parseDuration, parseTimeInput, vtimezone, wallAt } from './ical.js';
+import type { IcalComponent, IcalTime, Span, TimeInput, Wall } from '../../../lib/ical.js';
+import { ICAL, addDays, canonicalZone, inputInstant, instantOf, isoDate, isoInZone, parseDuration, parseTimeInput, vtimezone, wallAt } from '../../../lib/ical.js';
 
 export interface TimingRequest {
   start?: string | undefined;

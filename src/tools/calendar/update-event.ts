@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { headerEtag, sameEtag } from '../etag.js';
 import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { TIME_ZONE_HINT, assertWritable, describeEvent, etagInput, eventDetailsSchema, eventIdInput, resolveEvent, rewordMissing, rewordStale, staleEvent, timeZoneInput } from './common.js';
-import type { IcalComponent } from './ical.js';
-import { eventsOf, parseCalendar, spanOf, textOf } from './ical.js';
+import type { IcalComponent } from '../../../lib/ical.js';
+import { eventsOf, parseCalendar, spanOf, textOf } from '../../../lib/ical.js';
 import { ensureTimezone, nowUtc, planTiming, setTime } from './timing.js';
 
 const TEXT_FIELDS = ['summary', 'location', 'description'] as const;

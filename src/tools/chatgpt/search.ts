@@ -9,8 +9,8 @@ import { confinedFiles } from '../files/confined.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { describeOccurrence, eventIdFor, holdsEvents, timeText } from '../calendar/common.js';
-import type { Occurrence } from '../calendar/ical.js';
-import { occurrencesIn, parseCalendar, textOf } from '../calendar/ical.js';
+import type { Occurrence } from '../../../lib/ical.js';
+import { occurrencesIn, parseCalendar, textOf } from '../../../lib/ical.js';
 import { formatId, webLinks } from './ids.js';
 
 const PER_SOURCE = 10;

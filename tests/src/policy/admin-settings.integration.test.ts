@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyKeys } from '../../../src/policy/policy.js';
-import { ADMIN_FORM_ID } from '../../../src/settings/admin-form.js';
+import { ADMIN_FORM_ID } from '../../../src/policy/settings-form.js';
 import { allTools } from '../../../src/tools/index.js';
 import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';

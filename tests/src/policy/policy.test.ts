@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../../lib/index.js';
-import { DEFAULT_POLICY, createPolicySource, parsePolicy, policyKeys } from '../../../src/policy/policy.js';
+import { DEFAULT_POLICY, PolicyUnavailableError, createPolicySource, parsePolicy, policyKeys } from '../../../src/policy/policy.js';
 
 describe('parsePolicy', () => {
   it('takes the defaults for absent keys', () => {
@@ -56,15 +56,61 @@ describe('createPolicySource', () => {
   const nextcloudAnswering = (answer: () => Promise<Record<string, string>>) => ({ system: () => ({ config: { get: answer } }) }) as unknown as Nextcloud;
 
   it('serves the last good policy when a reload does not answer, without waiting out the Nextcloud timeout', async () => {
+    const clock = manualClock();
     let calls = 0;
     const source = createPolicySource(
       nextcloudAnswering(() => (++calls === 1 ? Promise.resolve({ [policyKeys.readOnly]: '1' }) : new Promise(() => undefined))),
-      { ttlMs: 0, log: silent, staleAfterMs: 10 },
+      { ttlMs: 0, log: silent, staleAfterMs: 10, ...clock },
     );
     expect((await source.current()).readOnly).toBe(true);
     // The reload hangs (a blackholed Nextcloud); the request gets the copy instead of hanging with it.
+    const answer = settled(source.current());
+    await flush();
+    expect(answer.done).toBe(false);
+    clock.advance(10);
+    expect((await answer.promise).readOnly).toBe(true);
+    expect(calls).toBe(2);
+    expect(clock.timers()).toBe(0);
+  });
+
+  it('keeps a read for ttlMs, then reads again', async () => {
+    const clock = manualClock();
+    let calls = 0;
+    const source = createPolicySource(nextcloudAnswering(async () => (++calls, { [policyKeys.readOnly]: '1' })), { ttlMs: 30_000, log: silent, ...clock });
+    await source.current();
+    clock.advance(29_999);
+    await source.current();
+    expect(calls).toBe(1);
+    clock.advance(1);
+    await source.current();
+    expect(calls).toBe(2);
+    source.invalidate();
+    await source.current();
+    expect(calls).toBe(3);
+  });
+
+  it('after a failed reload keeps the last good policy, and asks again after two seconds rather than on every request', async () => {
+    const clock = manualClock();
+    let calls = 0;
+    const source = createPolicySource(
+      nextcloudAnswering(() => (++calls === 1 ? Promise.resolve({ [policyKeys.readOnly]: '1' }) : Promise.reject(new Error('unreachable')))),
+      { ttlMs: 30_000, log: silent, ...clock },
+    );
+    await source.current();
+    clock.advance(30_000);
     expect((await source.current()).readOnly).toBe(true);
     expect(calls).toBe(2);
+    clock.advance(1_999);
+    expect((await source.current()).readOnly).toBe(true);
+    expect(calls).toBe(2);
+    clock.advance(1);
+    expect((await source.current()).readOnly).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it('refuses before the first good read rather than assume the defaults', async () => {
+    const source = createPolicySource(nextcloudAnswering(() => Promise.reject(new Error('unreachable'))), { ttlMs: 30_000, log: silent, ...manualClock() });
+    await expect(source.current()).rejects.toBeInstanceOf(PolicyUnavailableError);
   });
 
   it('takes a reload that answers in time', async () => {
@@ -75,3 +121,36 @@ describe('createPolicySource', () => {
     expect((await source.current()).readOnly).toBe(false);
   });
 });
+
+/** A clock that moves only when told, with timers that fire when it passes them. */
+function manualClock(start = Date.UTC(2026, 0, 1)) {
+  let time = start;
+  const timers = new Map<number, { at: number; callback: () => void }>();
+  let nextId = 0;
+  return {
+    now: () => time,
+    setTimeout: (callback: () => void, ms: number) => {
+      timers.set(++nextId, { at: time + ms, callback });
+      return nextId;
+    },
+    clearTimeout: (id: unknown) => void timers.delete(id as number),
+    advance(ms: number) {
+      time += ms;
+      for (const [id, timer] of [...timers].sort(([, a], [, b]) => a.at - b.at)) {
+        if (timer.at > time) break;
+        timers.delete(id);
+        timer.callback();
+      }
+    },
+    timers: () => timers.size,
+  };
+}
+
+/** A promise whose settling can be checked without waiting for it. */
+function settled<T>(promise: Promise<T>) {
+  const state = { promise, done: false };
+  promise.finally(() => void (state.done = true)).catch(() => undefined);
+  return state;
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));

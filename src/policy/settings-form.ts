@@ -1,9 +1,10 @@
 // The admin settings form this app registers with AppAPI's declarative settings on enable. Nextcloud stores
-// each field in the app's config under the field id, as a string; src/policy/policy.ts reads them back.
-import { DEFAULT_POLICY, policyKeys } from '../policy/policy.js';
-import type { RedirectRule } from '../policy/redirect-uris.js';
-import { formatRedirectRule } from '../policy/redirect-uris.js';
+// each field in the app's config under the field id, as a string; policy.ts reads them back.
+import type { SettingsForm } from '../../lib/appapi/settings-form.js';
 import { SCOPES, SCOPE_WORDING } from '../core/scopes.js';
+import { DEFAULT_POLICY, policyKeys } from './policy.js';
+import type { RedirectRule } from './redirect-uris.js';
+import { formatRedirectRule } from './redirect-uris.js';
 
 /**
  * Form ids must not contain `mcp_gateway_`: Nextcloud's settings page strips `<appid>_` from the id when it saves
@@ -19,7 +20,7 @@ export const PERSONAL_FORM_ID = 'gateway_personal';
 export const LEGACY_FORM_IDS = ['mcp_gateway_admin'] as const;
 
 /** Personal settings → Security: where people learn about the connector and find their connected apps. */
-export function personalSettingsEntry(connectorUrl: string, connectionsUrl: string) {
+export function personalSettingsEntry(connectorUrl: string, connectionsUrl: string): SettingsForm {
   return {
     id: PERSONAL_FORM_ID,
     priority: 50,
@@ -32,12 +33,11 @@ export function personalSettingsEntry(connectorUrl: string, connectionsUrl: stri
   };
 }
 
-
 /**
  * `redirectRules` is what the form shows while the admin has not saved the field: the rules in force, which are a
  * host list saved under the former field when there is one.
  */
-export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules) {
+export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules): SettingsForm {
   return {
     id: ADMIN_FORM_ID,
     priority: 10,

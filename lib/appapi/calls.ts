@@ -1,8 +1,8 @@
 // AppAPI's OCS endpoints for the app itself: init progress, config values, per-user preferences,
 // declarative settings forms, and Nextcloud's log.
 import { z } from 'zod';
-import type { HttpClient } from './http.js';
-import { ocsRequest } from './ocs.js';
+import type { HttpClient } from '../http.js';
+import { ocsRequest } from '../ocs.js';
 
 const BASE = '/ocs/v1.php/apps/app_api';
 const valuesSchema = z.array(z.object({ configkey: z.string(), configvalue: z.string().nullable() }));

@@ -140,7 +140,7 @@ export function addDays(date: Pick<Wall, 'year' | 'month' | 'day'>, days: number
 
 export const wallOf = (time: IcalTime): Wall => ({ year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second });
 
-// ---- what people and models type
+// ---- what callers type
 
 export type TimeInput = { kind: 'date'; wall: Wall } | { kind: 'datetime'; wall: Wall; offsetMinutes: number | null };
 

@@ -1,0 +1,59 @@
+// AppAPI's lifecycle calls: the heartbeat answers without doing anything, /init answers at once and works after,
+// and /enabled reports a failure in the only place AppAPI reads it, the body's "error".
+import { describe, expect, it } from 'vitest';
+import type { LifecycleCallbacks } from '../../lib/appapi/lifecycle.js';
+import { LIFECYCLE_ROUTES, lifecycleHandlers } from '../../lib/appapi/lifecycle.js';
+
+function handlers(overrides: Partial<LifecycleCallbacks<string[]>> = {}) {
+  const deferred: Array<() => void> = [];
+  const callbacks: LifecycleCallbacks<string[]> = {
+    displayName: 'Example',
+    onInit: async (log) => void log.push('init'),
+    onEnabled: async (log) => void log.push('enabled'),
+    onDisabled: async (log) => void log.push('disabled'),
+    onError: (log, { enabled, message }) => void log.push(`failed ${enabled ? 'enabling' : 'disabling'}: ${message}`),
+    defer: (work) => void deferred.push(work),
+    ...overrides,
+  };
+  return { handlers: lifecycleHandlers(callbacks), deferred };
+}
+
+describe('lifecycle handlers', () => {
+  it('names the three routes, only the heartbeat unsigned', () => {
+    expect(LIFECYCLE_ROUTES.map(({ method, url, signed }) => `${method} ${url} ${signed}`)).toEqual(['GET /heartbeat false', 'POST /init true', 'PUT /enabled true']);
+  });
+
+  it('answers the heartbeat with {status: "ok"} unless the app says otherwise', () => {
+    expect(handlers().handlers.heartbeat([])).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(handlers({ heartbeat: () => ({ status: 'ok', version: '2' }) }).handlers.heartbeat([])).toEqual({ status: 200, body: { status: 'ok', version: '2' } });
+  });
+
+  it('answers /init before the work starts', () => {
+    const log: string[] = [];
+    const { handlers: lifecycle, deferred } = handlers();
+    expect(lifecycle.init(log)).toEqual({ status: 200, body: {} });
+    expect(log).toEqual([]);
+    deferred.forEach((work) => work());
+    expect(log).toEqual(['init']);
+  });
+
+  it('enables on enabled=1, disables on enabled=0, and refuses anything else', async () => {
+    const log: string[] = [];
+    const { handlers: lifecycle } = handlers();
+    expect(await lifecycle.enabled({ enabled: '1' }, log)).toEqual({ status: 200, body: { error: '' } });
+    expect(await lifecycle.enabled({ enabled: '0' }, log)).toEqual({ status: 200, body: { error: '' } });
+    expect(log).toEqual(['enabled', 'disabled']);
+    for (const query of [{}, { enabled: '2' }, { enabled: ['1', '1'] }, undefined]) {
+      expect(await lifecycle.enabled(query, log)).toEqual({ status: 400, body: { error: 'The query parameter "enabled" must be 1 or 0.' } });
+    }
+    expect(log).toHaveLength(2);
+  });
+
+  it('reports a failure in the body with a 200, as AppAPI reads only the body', async () => {
+    const log: string[] = [];
+    const { handlers: lifecycle } = handlers({ onEnabled: () => Promise.reject(new Error('Nextcloud is away')), onDisabled: () => Promise.reject('no') });
+    expect(await lifecycle.enabled({ enabled: '1' }, log)).toEqual({ status: 200, body: { error: 'Example could not enable: Nextcloud is away' } });
+    expect(await lifecycle.enabled({ enabled: '0' }, log)).toEqual({ status: 200, body: { error: 'Example could not disable: no' } });
+    expect(log).toEqual(['failed enabling: Nextcloud is away', 'failed disabling: no']);
+  });
+});
