@@ -10,8 +10,7 @@
 // saxes, the strict namespace-aware streaming parser, takes about 23 µs per entry of a 10,000-entry listing (18 µs
 // without namespaces) where this reader takes about 7 (bench/dav-parse.ts); the faster parsers (htmlparser2,
 // sax-wasm) are lenient by design and would read a broken answer as a short one.
-import { answerKind, humanPath, unexpectedAnswer } from './http.js';
-import { NextcloudError } from './errors.js';
+import { answerKind, bodyBrokeOff, unexpectedAnswer } from './http.js';
 
 export const NS = {
   dav: 'DAV:',
@@ -748,7 +747,7 @@ export async function eachMultistatusResponse(response: Response, method: string
       try {
         chunk = await stream.read();
       } catch (error) {
-        throw brokenOff(error, method, path, response.status);
+        throw bodyBrokeOff(error, method, path, response.status);
       }
       if (chunk.done) break;
       reader.write(decoder.decode(chunk.value, { stream: true }));
@@ -767,22 +766,6 @@ export async function readMultistatus(response: Response, method: string, path: 
   const responses: DavResponse[] = [];
   await eachMultistatusResponse(response, method, path, (entry) => responses.push(entry), options);
   return responses;
-}
-
-/** A body that stopped arriving: a timeout when the call's deadline ended it, a broken connection otherwise. */
-function brokenOff(error: unknown, method: string, path: string, status: number): NextcloudError {
-  const name = (error as Error | undefined)?.name;
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  return new NextcloudError({
-    code: timedOut ? 'timeout' : 'unavailable',
-    status,
-    method,
-    path,
-    message: timedOut
-      ? `Nextcloud stopped sending its answer to ${method} ${humanPath(path)} before the timeout.`
-      : `The answer of Nextcloud to ${method} ${humanPath(path)} broke off: ${(error as Error).message}`,
-    cause: error,
-  });
 }
 
 export function escapeXml(value: string): string {

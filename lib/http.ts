@@ -206,19 +206,24 @@ export async function readBody(response: Response, method: string, path: string)
   try {
     return await response.text();
   } catch (error) {
-    const name = (error as Error | undefined)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    throw new NextcloudError({
-      code: timedOut ? 'timeout' : 'unavailable',
-      status: response.status,
-      method,
-      path,
-      message: timedOut
-        ? `Nextcloud stopped sending its answer to ${method} ${humanPath(path)} before the timeout.`
-        : `The answer of Nextcloud to ${method} ${humanPath(path)} broke off: ${(error as Error).message}`,
-      cause: error,
-    });
+    throw bodyBrokeOff(error, method, path, response.status);
   }
+}
+
+/** A body that stopped arriving: a timeout when the call's deadline ended it, a broken connection otherwise. */
+export function bodyBrokeOff(error: unknown, method: string, path: string, status: number): NextcloudError {
+  const name = (error as Error | undefined)?.name;
+  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  return new NextcloudError({
+    code: timedOut ? 'timeout' : 'unavailable',
+    status,
+    method,
+    path,
+    message: timedOut
+      ? `Nextcloud stopped sending its answer to ${method} ${humanPath(path)} before the timeout.`
+      : `The answer of Nextcloud to ${method} ${humanPath(path)} broke off: ${(error as Error).message}`,
+    cause: error,
+  });
 }
 
 /** What came back, in a few words for a message: "200 with text/html". */

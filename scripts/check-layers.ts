@@ -18,6 +18,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['src/http'],
   ['src/oauth'],
   ['src/mcp'],
+  ['src/admin'],
   ['src/server'],
   ['src/main'],
 ];

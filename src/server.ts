@@ -4,6 +4,9 @@ import Fastify from 'fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { Nextcloud } from '../lib/index.js';
 import { isInvalidArgumentError, isNextcloudError } from '../lib/index.js';
+import { auditRoutes } from './admin/audit.js';
+import { adminConnectionRoutes } from './admin/connections.js';
+import { statusRoutes } from './admin/status.js';
 import type { AppConfig } from './config.js';
 import { appApiAuth } from './http/appapi-auth.js';
 import { cors } from './http/cors.js';
@@ -13,9 +16,7 @@ import { loggerOptions } from './http/logging.js';
 import { noStore } from './http/no-store.js';
 import type { ServerTimeouts } from './http/timeouts.js';
 import { serverTimeoutOptions } from './http/timeouts.js';
-import { auditRoutes } from './mcp/audit-routes.js';
 import { mcpRoutes } from './mcp/endpoint.js';
-import { adminConnectionRoutes } from './oauth/admin-connections.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { connectionRoutes } from './oauth/connections.js';
 import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js';
@@ -94,32 +95,41 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(formBody, { bodyLimit: 64 * 1024 });
 
+  const { config, nextcloud, db } = deps;
   // A reload of the policy may hold a request up for a small part of one Nextcloud timeout, so a request that then
   // calls Nextcloud itself still waits about one timeout at most.
-  const staleAfterMs = Math.min(1000, deps.config.nextcloudTimeoutMs / 10);
-  const policy = deps.policy ?? createPolicySource(deps.nextcloud, { ttlMs: deps.config.policyTtlMs, log: app.log, staleAfterMs });
-  const oauth = await createOAuthContext({ config: deps.config, nextcloud: deps.nextcloud, db: deps.db, policy, log: app.log, documents: deps.clientDocuments });
+  const staleAfterMs = Math.min(1000, config.nextcloudTimeoutMs / 10);
+  const policy = deps.policy ?? createPolicySource(nextcloud, { ttlMs: config.policyTtlMs, log: app.log, staleAfterMs });
+  const { store, keys, eligibility, documents, external, verifiers, forms, limits, endpoints } = await createOAuthContext({
+    config,
+    nextcloud,
+    db,
+    policy,
+    log: app.log,
+    documents: deps.clientDocuments,
+  });
 
   // Expired codes, refresh tokens and abandoned consent pages go once an hour.
-  const audit = auditStore(deps.db, { onWriteError: (error, lost) => app.log.error({ err: error, lost }, 'could not write the audit log') });
+  const audit = auditStore(db, { onWriteError: (error, lost) => app.log.error({ err: error, lost }, 'could not write the audit log') });
   const pruning = setInterval(() => {
-    oauth.store.prune();
-    audit.prune(deps.config.auditRetentionDays);
+    store.prune();
+    audit.prune(config.auditRetentionDays);
   }, 3600_000).unref();
   app.addHook('onClose', async () => {
     clearInterval(pruning);
     audit.flush();
   });
 
-  await app.register(lifecycleRoutes, { ...deps, policy });
-  await app.register(infoRoutes, { ...deps, policy });
-  await app.register(metadataRoutes, { oauth });
-  await app.register(registrationRoutes, { oauth });
-  await app.register(authorizeRoutes, { oauth });
-  await app.register(tokenRoutes, { oauth });
-  await app.register(connectionRoutes, { oauth });
-  await app.register(adminConnectionRoutes, { oauth });
-  await app.register(auditRoutes, { oauth, audit });
-  await app.register(mcpRoutes, { config: deps.config, nextcloud: deps.nextcloud, oauth, audit, tools: deps.tools ?? allTools });
+  await app.register(lifecycleRoutes, { config, nextcloud, db, policy });
+  await app.register(infoRoutes, { config, nextcloud, endpoints });
+  await app.register(metadataRoutes, { endpoints, external, keys });
+  await app.register(registrationRoutes, { store, limits, endpoints });
+  await app.register(authorizeRoutes, { store, forms, limits, documents, eligibility, endpoints });
+  await app.register(tokenRoutes, { store, keys, eligibility, endpoints });
+  await app.register(connectionRoutes, { store, forms, endpoints });
+  await app.register(adminConnectionRoutes, { nextcloud, store, forms, endpoints });
+  await app.register(auditRoutes, { nextcloud, endpoints, audit });
+  await app.register(statusRoutes, { config, nextcloud, db, endpoints });
+  await app.register(mcpRoutes, { config, nextcloud, verifiers, eligibility, endpoints, audit, tools: deps.tools ?? allTools });
   return app;
 }

@@ -160,5 +160,18 @@ export async function currentEndpoints(policySource: PolicySource, config: Endpo
   return { policy, urls };
 }
 
+/**
+ * Where routes learn the policy in force and the public URLs of the entrance a request came through, bound once to
+ * the app's policy source and configuration.
+ */
+export interface EndpointSource {
+  /** Without a request: the PHP proxy's URLs. */
+  current(request?: { headers: IncomingHttpHeaders }): ReturnType<typeof currentEndpoints>;
+}
+
+export function endpointSource(policySource: PolicySource, config: EndpointConfig): EndpointSource {
+  return { current: (request) => currentEndpoints(policySource, config, request?.headers) };
+}
+
 /** The endpoints built for a policy in force and a configuration, per entrance; dropped with the policy. */
 const builtFor = new WeakMap<Policy, WeakMap<EndpointConfig, Map<Entrance, PublicEndpoints>>>();

@@ -17,9 +17,8 @@ import type { Nextcloud } from '../../lib/index.js';
 import { withSingleTimeout } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
 import { corsHeaders, corsPreflight } from '../http/cors.js';
-import type { McpIdentity } from '../oauth/bearer.js';
+import type { BearerCheck, McpIdentity } from '../oauth/bearer.js';
 import { authenticateMcpRequest, requireScopes } from '../oauth/bearer.js';
-import type { OAuthContext } from '../oauth/context.js';
 import type { Scope } from '../core/scopes.js';
 import type { McpPath, PublicEndpoints } from '../http/urls.js';
 import { nextcloudWebRoot } from '../http/urls.js';
@@ -32,10 +31,9 @@ import { createMcpServer } from './server.js';
 import type { PendingExchange, Session } from './sessions.js';
 import { SessionRegistry, answerAbandoned, requestIds, rpcMessages, sessionOwner } from './sessions.js';
 
-export interface McpDeps {
+export interface McpDeps extends BearerCheck {
   config: AppConfig;
   nextcloud: Nextcloud;
-  oauth: OAuthContext;
   audit: AuditStore;
   tools: readonly Tool[];
 }
@@ -104,7 +102,7 @@ function calledTools(body: unknown): string[] {
 }
 
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {
-  const { config, oauth } = deps;
+  const { config, endpoints } = deps;
   const tools = new Map(deps.tools.map((tool) => [tool.name, tool]));
   const sessions = new SessionRegistry(config.sessions, (session, reason) => app.log.info({ session: session.kind, reason }, 'MCP session ended'));
   /** Every exchange handed to a transport and not answered yet, so none is left without an answer at shutdown. */
@@ -132,7 +130,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
    * after answering.
    */
   const admit = async (request: FastifyRequest, reply: FastifyReply, path: McpPath): Promise<Admitted | null> => {
-    const authenticated = await authenticateMcpRequest(oauth, request, reply, path);
+    const authenticated = await authenticateMcpRequest(deps, request, reply, path);
     if (!authenticated) return null;
     const { identity, policy, urls } = authenticated;
     const origin = request.headers.origin;
@@ -290,7 +288,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
           enableJsonResponse: !urls.streaming,
           keepAliveMs: 5000,
           onsessioninitialized: (id) =>
-            sessions.add({ id, kind: 'streamable', owner, userId: admitted.identity.userId, transport, server, lastSeen: Date.now(), pending: new Set() }),
+            sessions.add({ id, kind: 'streamable', owner, userId: admitted.identity.userId, transport, server, lastSeen: sessions.now(), pending: new Set() }),
           onsessionclosed: (id) => sessions.close(id, 'the client ended it'),
         });
       } else {
@@ -313,7 +311,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
 
   /** Refused before sign-in: no token would make this entrance able to stream. */
   const streamingEntrance = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { urls: here } = await oauth.current(request);
+    const { urls: here } = await endpoints.current(request);
     return here.streaming ? undefined : rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
   };
 
@@ -330,7 +328,7 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       userId: admitted.identity.userId,
       transport,
       server,
-      lastSeen: Date.now(),
+      lastSeen: sessions.now(),
       pending: new Set(),
     };
     const { res } = takeOver(request, reply, admitted.auth);

@@ -4,17 +4,20 @@ import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
-import type { ClientRecord } from '../store/oauth.js';
+import type { ClientRecord, OAuthStore } from '../store/oauth.js';
 import { clientKindOf, clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
-import type { OAuthContext } from './context.js';
+import type { ClientMetadataFetcher } from './client-metadata-document.js';
+import type { FormTokens } from './csrf.js';
+import type { EligibilityChecker } from './eligibility.js';
 import { answerErrors } from './error-answers.js';
 import { OAuthError } from './errors.js';
 import { consentPage, errorPage, navigate } from './pages.js';
+import type { AnonymousLimits } from './rate-limit.js';
 import { sourceOf } from './rate-limit.js';
 import { signedInOnly } from './signed-in.js';
 import { OFFLINE_ACCESS, formatScopes, isScope, splitScopeString } from '../core/scopes.js';
 import type { Scope } from '../core/scopes.js';
-import type { PublicEndpoints } from '../http/urls.js';
+import type { EndpointSource, PublicEndpoints } from '../http/urls.js';
 
 /** Codes live five minutes (RFC 9700 recommends at most ten). */
 const CODE_TTL_SECONDS = 300;
@@ -78,9 +81,16 @@ function clientRedirect(redirectUri: string, params: Record<string, string | und
   return url.toString();
 }
 
-export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
-  const { store, forms } = oauth;
+export interface AuthorizeDeps {
+  store: OAuthStore;
+  forms: FormTokens;
+  limits: AnonymousLimits;
+  documents: ClientMetadataFetcher;
+  eligibility: EligibilityChecker;
+  endpoints: EndpointSource;
+}
 
+export async function authorizeRoutes(app: FastifyInstance, { store, forms, limits, documents, eligibility, endpoints }: AuthorizeDeps): Promise<void> {
   answerErrors(app, {
     // Only the checks made before the client is identified throw: their refusal is a page, since RFC 6749 §4.1.2.1
     // forbids redirecting to a redirect URI not yet verified.
@@ -101,11 +111,11 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     if (!query.client_id) throw new OAuthError('invalid_request', 'The request names no client_id.');
     // A metadata document seen for the first time is fetched and stored: for anyone, like a registration.
     const firstSight = clientKindOf(query.client_id) === 'document' && !store.getClient(query.client_id);
-    if (firstSight && !oauth.limits.registrations.take(source)) {
+    if (firstSight && !limits.registrations.take(source)) {
       throw new OAuthError('temporarily_unavailable', 'Too many new apps were connected from your network; try again in a minute.', 429);
     }
-    const client = await resolveClient(store, oauth.documents, query.client_id, policy);
-    if (firstSight) store.capUnclaimedClients(oauth.limits.maxUnclaimedClients);
+    const client = await resolveClient(store, documents, query.client_id, policy);
+    if (firstSight) store.capUnclaimedClients(limits.maxUnclaimedClients);
     let redirectUri = query.redirect_uri;
     if (!redirectUri) {
       if (client.redirectUris.length !== 1) throw new OAuthError('invalid_request', 'The request names no redirect_uri, and the client registered more than one.');
@@ -175,7 +185,7 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     }
     const query = authorizeQuery.safeParse(stored ? stored.request : request.query);
     if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
-    const { policy, urls } = await oauth.current(request);
+    const { policy, urls } = await endpoints.current(request);
     const source = sourceOf(request);
     const { client, redirectUri } = await identifyClient(query.data, policy, source);
     const userId = request.appApi.userId;
@@ -186,14 +196,14 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
 
     if (!userId) {
       if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
-      if (!stored && !oauth.limits.signIns.take(source)) {
+      if (!stored && !limits.signIns.take(source)) {
         request.log.warn({ source }, 'authorization refused: too many sign-ins started from this address');
         return errorPage(reply.header('retry-after', '60'), 429, 'Too many sign-ins', 'Too many sign-ins were started from your network. Wait a minute, then connect the app again.');
       }
       const resume = stored?.id ?? store.insertPending(NOT_SIGNED_IN, query.data, PENDING_TTL_SECONDS);
       return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(`${urls.authorize}?resume=${resume}`), `Sign in to Nextcloud to connect ${client.clientName}.`);
     }
-    const eligible = await oauth.eligibility.check(userId, policy);
+    const eligible = await eligibility.check(userId, policy);
     if (!eligible.ok) {
       request.log.info({ user: userId, client: client.clientId }, 'authorization refused: user not eligible');
       return refuse(reply, valid, new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`), answer);
@@ -241,9 +251,9 @@ export async function authorizeRoutes(app: FastifyInstance, { oauth }: { oauth: 
     const expired = () => errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
     if (!stored?.success) return expired();
     const valid = stored.data;
-    const { policy, urls } = await oauth.current(request);
+    const { policy, urls } = await endpoints.current(request);
     // Asked before the page is used up (a denial needs no answer from Nextcloud).
-    const eligible = form.data.decision === 'deny' ? null : await oauth.eligibility.check(userId, policy);
+    const eligible = form.data.decision === 'deny' ? null : await eligibility.check(userId, policy);
     if (!store.takePending(form.data.pending, userId)) return expired();
     const client = store.getClient(valid.clientId);
     if (!client) return errorPage(reply, 400, 'This app cannot connect', 'The app is no longer registered. Start connecting it again.');

@@ -3,12 +3,12 @@
 // passes on is only the verified identity; the client's token goes no further.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyUnavailableError } from '../policy/policy.js';
-import type { OAuthContext } from './context.js';
+import type { EligibilityChecker } from './eligibility.js';
 import { AccountCheckUnavailableError } from './eligibility.js';
 import type { Scope } from '../core/scopes.js';
 import { formatScopes } from '../core/scopes.js';
-import type { McpPath, PublicEndpoints } from '../http/urls.js';
-import type { McpIdentity } from './verifier.js';
+import type { EndpointSource, McpPath, PublicEndpoints } from '../http/urls.js';
+import type { AccessTokenVerifier, McpIdentity } from './verifier.js';
 import { verifyWithChain } from './verifier.js';
 
 export type { McpIdentity } from './verifier.js';
@@ -26,17 +26,24 @@ function challenge(resourceMetadata: string, scopes: readonly string[], error?: 
   return `Bearer ${parts.join(', ')}`;
 }
 
-type Current = Awaited<ReturnType<OAuthContext['current']>>;
+/** What the token check consults. */
+export interface BearerCheck {
+  verifiers: readonly AccessTokenVerifier[];
+  eligibility: EligibilityChecker;
+  endpoints: EndpointSource;
+}
+
+type Current = Awaited<ReturnType<EndpointSource['current']>>;
 
 /** A token is accepted only at the resource it was issued for: this entrance's URL for this MCP path. */
-async function verify(oauth: OAuthContext, token: string, { policy, urls }: Current, path: McpPath): Promise<Verdict> {
-  const verdict = await verifyWithChain(oauth.verifiers, token, { policy, urls, audiences: urls.audiencesOf(path) });
+async function verify({ verifiers, eligibility }: BearerCheck, token: string, { policy, urls }: Current, path: McpPath): Promise<Verdict> {
+  const verdict = await verifyWithChain(verifiers, token, { policy, urls, audiences: urls.audiencesOf(path) });
   if (verdict.outcome === 'refused') return { ok: false, error: 'invalid_token', description: verdict.description };
   const { identity } = verdict;
-  const eligible = await oauth.eligibility.check(identity.userId, policy);
+  const eligible = await eligibility.check(identity.userId, policy);
   if (!eligible.ok) return { ok: false, error: 'invalid_token', description: eligible.reason };
   // What the check just read about the account, so a tool need not ask Nextcloud again (whoami).
-  identity.account = oauth.eligibility.known(identity.userId);
+  identity.account = eligibility.known(identity.userId);
   // The ceiling applies on every request, so a scope the admin turns off vanishes from tokens already issued.
   identity.scopes = identity.scopes.filter((scope) => policy.enabledScopes.includes(scope));
   return { ok: true, identity };
@@ -61,14 +68,14 @@ function temporarilyUnavailable(request: FastifyRequest, reply: FastifyReply, me
  * or the account cannot be checked with Nextcloud right now) and returns null.
  */
 export async function authenticateMcpRequest(
-  oauth: OAuthContext,
+  check: BearerCheck,
   request: FastifyRequest,
   reply: FastifyReply,
   path: McpPath,
 ): Promise<({ identity: McpIdentity } & Current) | null> {
   let current: Current;
   try {
-    current = await oauth.current(request);
+    current = await check.endpoints.current(request);
   } catch (error) {
     if (error instanceof PolicyUnavailableError) {
       temporarilyUnavailable(request, reply, error.message, 5);
@@ -83,7 +90,7 @@ export async function authenticateMcpRequest(
   else if (!match) verdict = { ok: false, error: 'invalid_token', description: 'the Authorization header is not a Bearer token' };
   else {
     try {
-      verdict = await verify(oauth, match[1]!, current, path);
+      verdict = await verify(check, match[1]!, current, path);
     } catch (error) {
       if (!(error instanceof AccountCheckUnavailableError)) throw error;
       temporarilyUnavailable(request, reply, error.message, error.retryAfterSeconds);

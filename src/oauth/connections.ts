@@ -3,8 +3,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { html, sendPage } from '../http/html.js';
-import type { GrantRecord } from '../store/oauth.js';
-import type { OAuthContext } from './context.js';
+import type { EndpointSource } from '../http/urls.js';
+import type { GrantRecord, OAuthStore } from '../store/oauth.js';
+import type { FormTokens } from './csrf.js';
 import { describeScope, navigate } from './pages.js';
 import { signedInOnly } from './signed-in.js';
 
@@ -47,17 +48,20 @@ export function groupConnections(grants: GrantRecord[]): Connection[] {
   return [...byClient.values()];
 }
 
-export async function connectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+export async function connectionRoutes(
+  app: FastifyInstance,
+  { store, forms, endpoints }: { store: OAuthStore; forms: FormTokens; endpoints: EndpointSource },
+): Promise<void> {
   const render = async (reply: FastifyReply, userId: string, notice = '') => {
-    const { urls } = await oauth.current(reply.request);
-    const connections = groupConnections(oauth.store.activeGrants(userId));
+    const { urls } = await endpoints.current(reply.request);
+    const connections = groupConnections(store.activeGrants(userId));
     const rows = connections.map(
       (connection) => html`<tr class="connection" data-client="${connection.clientId}">
 <td><strong>${connection.clientName}</strong><br><span class="small">returns to ${connection.redirectHost}</span></td>
 <td><ul class="small">${connection.scopes.map((scope) => html`<li>${describeScope(scope)}</li>`)}</ul></td>
 <td class="small">authorized ${when(connection.authorizedAt)}<br>last used ${when(connection.lastUsedAt)}</td>
 <td><form method="post" action="${urls.connections}/revoke"><input type="hidden" name="client_id" value="${connection.clientId}">
-<input type="hidden" name="form_token" value="${oauth.forms.sign('revoke', connection.clientId, userId)}"><button type="submit" class="revoke">Revoke</button></form></td></tr>`,
+<input type="hidden" name="form_token" value="${forms.sign('revoke', connection.clientId, userId)}"><button type="submit" class="revoke">Revoke</button></form></td></tr>`,
     );
     return sendPage(
       reply.header('x-frame-options', 'DENY'),
@@ -71,7 +75,7 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
 
   /** A PUBLIC route (a USER one would show a logged-out person a 404): whoever is not signed in goes to the login. */
   const toLogin = async (reply: FastifyReply) => {
-    const { urls } = await oauth.current(reply.request);
+    const { urls } = await endpoints.current(reply.request);
     return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(urls.connections), 'Sign in to Nextcloud to see the apps you connected.');
   };
 
@@ -82,11 +86,11 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
   app.post('/connections/revoke', async (request, reply) => {
     const userId = request.appApi.userId;
     const form = revokeForm.safeParse(request.body);
-    if (!form.success || !oauth.forms.verify(form.data.form_token, 'revoke', form.data.client_id, userId)) {
+    if (!form.success || !forms.verify(form.data.form_token, 'revoke', form.data.client_id, userId)) {
       request.log.warn({ user: userId }, 'revocation refused: form token does not match');
       return render(reply.code(403), userId, 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
     }
-    const count = oauth.store.revokeClientGrants(userId, form.data.client_id, 'revoked by the user');
+    const count = store.revokeClientGrants(userId, form.data.client_id, 'revoked by the user');
     request.log.info({ user: userId, client: form.data.client_id, grants: count }, 'user revoked a connected app');
     return render(reply, userId, count > 0 ? 'Access revoked. The app can no longer act for you.' : 'That app was not connected.');
   });

@@ -4,15 +4,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { corsPreflight } from '../http/cors.js';
 import { ADVERTISED_AUTH_METHODS } from './clients.js';
-import type { OAuthContext } from './context.js';
+import type { ExternalVerifier } from './external-idp.js';
+import type { SigningKeys } from './tokens.js';
 import { OFFLINE_ACCESS } from '../core/scopes.js';
-import type { McpPath } from '../http/urls.js';
+import type { EndpointSource, McpPath } from '../http/urls.js';
 import { MCP_PATHS } from '../http/urls.js';
 
 /** Discovery is read by browser-based clients (the MCP Inspector) too. */
 const withCors = { config: { cors: true } };
 
-export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
+export async function metadataRoutes(
+  app: FastifyInstance,
+  { endpoints, external, keys }: { endpoints: EndpointSource; external: ExternalVerifier | null; keys: SigningKeys },
+): Promise<void> {
   corsPreflight(app, [
     '/.well-known/oauth-protected-resource',
     '/.well-known/oauth-protected-resource/mcp',
@@ -27,11 +31,11 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
 
   // One document per MCP URL of the entrance the request came through: its resource is the URL the client called.
   const protectedResource = (path: McpPath) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { policy, urls } = await oauth.current(request);
+    const { policy, urls } = await endpoints.current(request);
     return reply.send({
       resource: urls.resourceOf(path),
       // External providers first: organisations that configure one want clients to use it.
-      authorization_servers: [...(oauth.external?.issuers ?? []), urls.issuer],
+      authorization_servers: [...(external?.issuers ?? []), urls.issuer],
       scopes_supported: policy.enabledScopes,
       bearer_methods_supported: ['header'],
       resource_name: 'Nextcloud',
@@ -42,7 +46,7 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
   for (const path of MCP_PATHS) app.get(`/.well-known/oauth-protected-resource/${path}`, withCors, protectedResource(path));
 
   const authorizationServer = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { policy, urls } = await oauth.current(request);
+    const { policy, urls } = await endpoints.current(request);
     return reply.send({
       issuer: urls.issuer,
       authorization_endpoint: urls.authorize,
@@ -73,5 +77,5 @@ export async function metadataRoutes(app: FastifyInstance, { oauth }: { oauth: O
   app.get('/.well-known/oauth-authorization-server', withCors, authorizationServer);
   app.get('/.well-known/openid-configuration', withCors, authorizationServer);
 
-  app.get('/oauth/jwks', withCors, async (_request, reply) => reply.send({ keys: [oauth.keys.publicJwk] }));
+  app.get('/oauth/jwks', withCors, async (_request, reply) => reply.send({ keys: [keys.publicJwk] }));
 }

@@ -61,3 +61,23 @@ export function rateLimiter(options: { burst: number; perMinute: number; maxKeys
     },
   };
 }
+
+export interface AnonymousLimits {
+  registrations: RateLimiter;
+  /** Authorization requests kept while a person signs in to Nextcloud. */
+  signIns: RateLimiter;
+  /** Registered clients that never obtained a grant; beyond this the oldest go. */
+  maxUnclaimedClients: number;
+}
+
+/**
+ * A flood from one address stops after a burst; ChatGPT and Claude, whose users all share a few addresses and which
+ * register a client on every fresh connection, stay well inside it.
+ */
+export function defaultAnonymousLimits(): AnonymousLimits {
+  return {
+    registrations: rateLimiter({ burst: 60, perMinute: 30 }),
+    signIns: rateLimiter({ burst: 120, perMinute: 60 }),
+    maxUnclaimedClients: 2000,
+  };
+}

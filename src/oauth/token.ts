@@ -5,14 +5,16 @@ import { z } from 'zod';
 import { hashSecret, secretsEqual } from '../core/secrets.js';
 import { isScope } from '../core/scopes.js';
 import { basicCredentials } from '../http/basic-auth.js';
-import type { ClientRecord } from '../store/oauth.js';
+import type { EndpointSource } from '../http/urls.js';
+import type { ClientRecord, OAuthStore } from '../store/oauth.js';
 import { clientKindProblem } from './clients.js';
-import type { OAuthContext } from './context.js';
+import type { EligibilityChecker } from './eligibility.js';
 import { answerErrors, jsonRefusal } from './error-answers.js';
 import { OAuthError } from './errors.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import type { Grant } from './grants/grant.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
+import type { SigningKeys } from './tokens.js';
 import { signAccessToken, verifyAccessToken } from './tokens.js';
 
 const field = z.string().max(4096).optional();
@@ -33,7 +35,7 @@ const revokeRequest = z.object({ token: field, token_type_hint: field, client_id
 const GRANTS: Readonly<Record<string, Grant>> = { authorization_code: authorizationCodeGrant, refresh_token: refreshTokenGrant };
 
 /** Client authentication: client_secret_basic, client_secret_post, or a public client naming itself. */
-export function authenticateClient(oauth: OAuthContext, request: FastifyRequest, body: { client_id?: string; client_secret?: string }): ClientRecord {
+export function authenticateClient(store: OAuthStore, request: FastifyRequest, body: { client_id?: string; client_secret?: string }): ClientRecord {
   let clientId = body.client_id;
   let secret = body.client_secret;
   const decoded = basicCredentials(request.headers.authorization);
@@ -53,7 +55,7 @@ export function authenticateClient(oauth: OAuthContext, request: FastifyRequest,
     if (body.client_id !== undefined && body.client_id !== clientId) throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials.');
   }
   if (!clientId) throw new OAuthError('invalid_client', 'The request names no client (client_id).');
-  const client = oauth.store.getClient(clientId);
+  const client = store.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'This client is not registered with this server; register it again.');
   if (client.secretHash) {
     if (!secret || !secretsEqual(hashSecret(secret), client.secretHash)) throw new OAuthError('invalid_client', 'The client secret is wrong or missing.');
@@ -61,8 +63,10 @@ export function authenticateClient(oauth: OAuthContext, request: FastifyRequest,
   return client;
 }
 
-export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
-  const { store } = oauth;
+export async function tokenRoutes(
+  app: FastifyInstance,
+  { store, keys, eligibility, endpoints }: { store: OAuthStore; keys: SigningKeys; eligibility: EligibilityChecker; endpoints: EndpointSource },
+): Promise<void> {
 
   // Nextcloud not answering (the account or the policy could not be checked) is "try again", never invalid_grant,
   // which would make the client drop a grant that is still good. Every check that may need Nextcloud runs before a
@@ -83,8 +87,8 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
     const body = tokenRequest.safeParse(request.body ?? {});
     if (!body.success) throw new OAuthError('invalid_request', 'The token request must be form-encoded, with each parameter once.');
     const params = body.data;
-    const client = authenticateClient(oauth, request, params);
-    const { policy, urls } = await oauth.current(request);
+    const client = authenticateClient(store, request, params);
+    const { policy, urls } = await endpoints.current(request);
     // A kind of client the admin turned off gets nothing more, whenever it registered (revoking stays open to it).
     const refused = clientKindProblem(client.kind, policy);
     if (refused) throw new OAuthError('invalid_client', refused);
@@ -92,12 +96,12 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
     const grant = grantType !== undefined && Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType]! : null;
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type must be ${Object.keys(GRANTS).join(' or ')}${grantType ? `, not ${grantType.slice(0, 50)}` : ''}.`);
     const refreshTtl = client.grantTypes.includes('refresh_token') ? policy.refreshTokenSeconds : null;
-    const outcome = await grant(params, { oauth, request, client, policy, urls, refreshTtl });
+    const outcome = await grant(params, { store, eligibility, request, client, policy, urls, refreshTtl });
 
     // The admin's ceiling applies to every token, including those of grants made before it changed.
     const scopes = outcome.scopes.filter((scope) => isScope(scope) && policy.enabledScopes.includes(scope));
     const accessToken = await signAccessToken(
-      oauth.keys,
+      keys,
       urls.issuer,
       { userId: outcome.userId, clientId: client.clientId, grantId: outcome.grantId, scopes, resource: outcome.resource },
       policy.accessTokenSeconds,
@@ -116,14 +120,14 @@ export async function tokenRoutes(app: FastifyInstance, { oauth }: { oauth: OAut
   app.post('/oauth/revoke', { config: { cors: true } }, async (request, reply) => {
     const body = revokeRequest.safeParse(request.body ?? {});
     if (!body.success) throw new OAuthError('invalid_request', 'The revocation request must be form-encoded, with each parameter once.');
-    const client = authenticateClient(oauth, request, body.data);
+    const client = authenticateClient(store, request, body.data);
     const token = body.data.token;
     if (!token) throw new OAuthError('invalid_request', 'token is missing.');
     let revoked = store.revokeRefreshToken(token, client.clientId);
     if (!revoked && token.split('.').length === 3) {
       // An access token of ours revokes its whole grant, expired or not, if it belongs to this client.
-      const { urls } = await oauth.current(request);
-      const check = await verifyAccessToken(oauth.keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources }, { ignoreExpiry: true });
+      const { urls } = await endpoints.current(request);
+      const check = await verifyAccessToken(keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources }, { ignoreExpiry: true });
       if (check.ok && check.claims.clientId === client.clientId) revoked = store.revokeGrant(check.claims.grantId, 'revoked by the client');
     }
     request.log.info({ client: client.clientId, revoked }, 'revocation request');

@@ -77,3 +77,24 @@ export async function deploy(
   };
   return deployment;
 }
+
+/**
+ * Resolves once the app has read its admin settings again after this call, so whatever Nextcloud holds now is in
+ * force. Until the app's copy expires, requests are answered from it; the first read after that is the one waited
+ * for (the probes keep asking, and the read is let through once seen).
+ */
+export async function settingsReread(deployment: Deployment, limitMs = 10_000): Promise<void> {
+  const reads = deployment.sim.holdRequests((method, path) => method === 'POST' && path.endsWith('/ex-app/config/get-values'));
+  const probes: Array<Promise<unknown>> = [];
+  const until = Date.now() + limitMs;
+  try {
+    while (reads.held === 0) {
+      if (Date.now() > until) throw new Error(`the app did not read its settings again within ${limitMs} ms`);
+      probes.push(fetch(`${deployment.base}/.well-known/oauth-protected-resource/mcp`).then((response) => response.arrayBuffer()));
+      await Promise.race([reads.reached(), new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
+  } finally {
+    reads.release();
+  }
+  await Promise.all(probes);
+}

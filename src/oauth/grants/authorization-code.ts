@@ -24,7 +24,7 @@ const REFUSALS = {
   replayed: 'The authorization code was already used; the access it granted has been revoked.',
 } as const;
 
-export const authorizationCodeGrant: Grant = async (body, { oauth: { store }, request, client, policy, urls, refreshTtl }) => {
+export const authorizationCodeGrant: Grant = async (body, { store, request, client, policy, urls, refreshTtl }) => {
   const params = grantParams(schema, body);
   const redeemed = store.redeemCode(params.code, client.clientId, refreshTtl, (code) => {
     if (!secretsEqual(pkceChallenge(params.code_verifier), code.codeChallenge)) return 'the code_verifier does not match the code_challenge';

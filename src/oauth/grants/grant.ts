@@ -3,13 +3,14 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../../policy/policy.js';
-import type { ClientRecord } from '../../store/oauth.js';
+import type { ClientRecord, OAuthStore } from '../../store/oauth.js';
 import type { PublicEndpoints } from '../../http/urls.js';
-import type { OAuthContext } from '../context.js';
+import type { EligibilityChecker } from '../eligibility.js';
 import { OAuthError } from '../errors.js';
 
 export interface GrantRequest {
-  oauth: OAuthContext;
+  store: OAuthStore;
+  eligibility: EligibilityChecker;
   request: FastifyRequest;
   client: ClientRecord;
   policy: Policy;

@@ -21,8 +21,7 @@ const REFUSALS = {
   reused: 'The refresh token was already used; for safety, this access has been revoked. Authorize again.',
 } as const;
 
-export const refreshTokenGrant: Grant = async (body, { oauth, request, client, policy, urls, refreshTtl }) => {
-  const { store } = oauth;
+export const refreshTokenGrant: Grant = async (body, { store, eligibility, request, client, policy, urls, refreshTtl }) => {
   const params = grantParams(schema, body);
   if (!refreshTtl) throw new OAuthError('unauthorized_client', 'This client did not register the refresh_token grant.');
   // What can be refused without spending the token is checked first, so a wrong resource or scope, or a
@@ -37,7 +36,7 @@ export const refreshTokenGrant: Grant = async (body, { oauth, request, client, p
     // Refused without spending the token: if the admin widens the policy again, the client carries on.
     const forbidden = grantPolicyProblem(holder, policy);
     if (forbidden) throw new OAuthError('invalid_grant', `Access refused: ${forbidden}`);
-    const eligible = await oauth.eligibility.check(holder.userId, policy);
+    const eligible = await eligibility.check(holder.userId, policy);
     if (!eligible.ok) throw new OAuthError('invalid_grant', `Access refused: ${eligible.reason}.`);
   }
   const rotated = store.rotateRefreshToken(params.refresh_token, client.clientId, refreshTtl);

@@ -3,7 +3,7 @@
 // refused without costing the first its answer. Nextcloud is made slow on purpose so a call stays in flight.
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Deployment, ProxyKind } from '../../support/deployment.js';
 import { deploy } from '../../support/deployment.js';
 import { rawOAuth } from '../../support/oauth-raw.js';
@@ -123,8 +123,8 @@ describe('stopping the app', () => {
           (error: Error) => error.message,
         ),
       );
-      await hold.reached();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Both calls are in flight once both lookups are held.
+      await vi.waitFor(() => expect(hold.held).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 10 });
       const started = Date.now();
       const exited = new Promise<void>((resolve) => deployment.app.process.once('exit', () => resolve()));
       deployment.app.process.kill('SIGTERM');

@@ -5,12 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/mcp/sessions.js';
 import { SessionRegistry, sessionOwner } from '../../../src/mcp/sessions.js';
 
+/** The registry's clock stands still here: only the lastSeen each test gives a session sets its age. */
+const NOW = Date.UTC(2026, 0, 5, 9);
+
 const registries: SessionRegistry[] = [];
 afterEach(async () => {
   for (const registry of registries.splice(0)) await registry.closeAll();
 });
 
-async function session(id: string, owner: string, lastSeen = Date.now()): Promise<Session & { closed: () => boolean }> {
+async function session(id: string, owner: string, lastSeen = NOW): Promise<Session & { closed: () => boolean }> {
   const server = new Server({ name: 't', version: '1' }, { capabilities: {} });
   const [, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
@@ -21,7 +24,7 @@ async function session(id: string, owner: string, lastSeen = Date.now()): Promis
 
 function registry(limits: { max: number; maxPerOwner: number; idleMs: number; maxPerUser?: number }) {
   const ended: string[] = [];
-  const created = new SessionRegistry({ maxPerUser: 100, ...limits }, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`));
+  const created = new SessionRegistry({ maxPerUser: 100, ...limits }, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`), { now: () => NOW });
   registries.push(created);
   return { sessions: created, ended };
 }
@@ -42,9 +45,9 @@ describe('session registry', () => {
 
   it("ends the owner's least recently used session when one app of theirs opens too many", async () => {
     const { sessions, ended } = registry({ max: 10, maxPerOwner: 2, idleMs: 60_000 });
-    const first = await session('a1', alice, Date.now() - 3000);
+    const first = await session('a1', alice, NOW - 3000);
     sessions.add(first);
-    sessions.add(await session('a2', alice, Date.now() - 2000));
+    sessions.add(await session('a2', alice, NOW - 2000));
     sessions.add(await session('a3', alice));
     expect(ended).toEqual(['a1: the app opened too many sessions']);
     await new Promise((resolve) => setImmediate(resolve));
@@ -54,7 +57,7 @@ describe('session registry', () => {
 
   it("bounds a user across all their apps: registering more clients does not buy more sessions", async () => {
     const { sessions, ended } = registry({ max: 100, maxPerOwner: 2, maxPerUser: 3, idleMs: 60_000 });
-    for (let index = 0; index < 6; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), Date.now() - 10_000 + index));
+    for (let index = 0; index < 6; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 10_000 + index));
     expect(sessions.size).toBe(3);
     expect(ended).toEqual(['m0: the user opened too many sessions', 'm1: the user opened too many sessions', 'm2: the user opened too many sessions']);
   });
@@ -62,8 +65,8 @@ describe('session registry', () => {
   it("when the pool is full, the heaviest holder gives one up, never a person with a single session", async () => {
     const { sessions, ended } = registry({ max: 4, maxPerOwner: 5, maxPerUser: 3, idleMs: 60_000 });
     // Alice's one session is the least recently used of all: plain LRU would end it.
-    sessions.add(await session('a1', alice, Date.now() - 60_000));
-    for (let index = 0; index < 3; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), Date.now() - 1000 + index));
+    sessions.add(await session('a1', alice, NOW - 60_000));
+    for (let index = 0; index < 3; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 1000 + index));
     sessions.add(await session('b1', bob));
     expect(ended).toEqual(['m0: too many sessions are open']);
     expect(sessions.get('a1', alice, 'streamable')?.id).toBe('a1');
@@ -72,7 +75,7 @@ describe('session registry', () => {
 
   it('ends idle sessions and releases them', async () => {
     const { sessions, ended } = registry({ max: 10, maxPerOwner: 5, idleMs: 60_000 });
-    const idle = await session('old', alice, Date.now() - 120_000);
+    const idle = await session('old', alice, NOW - 120_000);
     sessions.add(idle);
     sessions.add(await session('fresh', alice));
     expect(sessions.sweep()).toBe(1);
@@ -82,6 +85,6 @@ describe('session registry', () => {
     expect(sessions.size).toBe(1);
     // Using a session keeps it alive.
     sessions.get('fresh', alice, 'streamable');
-    expect(sessions.sweep(Date.now() + 30_000)).toBe(0);
+    expect(sessions.sweep(NOW + 30_000)).toBe(0);
   });
 });

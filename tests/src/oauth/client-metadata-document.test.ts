@@ -98,6 +98,35 @@ function testFetcher(extra: Parameters<typeof createClientMetadataFetcher>[0] = 
   return createClientMetadataFetcher({ allowInsecureForTests: true, lookup: toLoopback, ca: cert, ...extra });
 }
 
+/** Runs a fetch with its deadline on a clock the test moves; sockets and this test's server keep real time. */
+async function onDeadlineClock<T>(run: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    return await run();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+/**
+ * A fetch that is still waiting once `reached` (it got that far) and the deadline has not quite passed, and has
+ * given up once it has: the timeout is what ends it, at the time it names.
+ */
+function atDeadline(id: string, timeoutMs: number, reached: Promise<void>, extra: Parameters<typeof testFetcher>[0] = {}): Promise<FetchOutcome> {
+  return onDeadlineClock(async () => {
+    let outcome: FetchOutcome | undefined;
+    const fetching = testFetcher({ timeoutMs, ...extra })
+      .fetch(id)
+      .then((result) => (outcome = result));
+    await reached;
+    await vi.advanceTimersByTimeAsync(timeoutMs - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    return fetching;
+  });
+}
+
 function failure(outcome: FetchOutcome): string {
   expect(outcome.ok).toBe(false);
   if (outcome.ok) throw new Error('expected a failure');
@@ -399,10 +428,9 @@ describe('fetching documents', () => {
         closed = true;
       });
     });
-    const started = Date.now();
-    const description = failure(await testFetcher({ timeoutMs: 20_000 }).fetch(id));
+    // The deadline's clock stands still, so only the size limit can end this fetch.
+    const description = failure(await onDeadlineClock(() => testFetcher({ timeoutMs: 20_000 }).fetch(id)));
     expect(description).toMatch(/larger than 5120 bytes .*the limit is 5120/);
-    expect(Date.now() - started).toBeLessThan(5000);
     const readBytes = Number(/stopped after (\d+) bytes/.exec(description)?.[1]);
     expect(readBytes).toBeGreaterThan(5120);
     expect(readBytes).toBeLessThan(5120 + 2048);
@@ -417,33 +445,29 @@ describe('fetching documents', () => {
   });
 
   it('gives up on a server that does not answer in time', async () => {
-    const id = route('/silent', () => {
-      // never answers
-    });
-    const started = Date.now();
-    expect(failure(await testFetcher({ timeoutMs: 300 }).fetch(id))).toMatch(/within 300 ms/);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(3000);
+    let arrived = () => {};
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const id = route('/silent', () => arrived());
+    expect(failure(await atDeadline(id, 300, reached))).toMatch(/within 300 ms/);
   });
 
   it('counts the body against the same deadline', async () => {
+    let arrived = () => {};
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
     const id = route('/trickle', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"client_id":');
       // the rest never comes
+      res.write('{"client_id":', () => arrived());
     });
-    const started = Date.now();
-    expect(failure(await testFetcher({ timeoutMs: 300 }).fetch(id))).toMatch(/within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(failure(await atDeadline(id, 300, reached))).toMatch(/within 300 ms/);
   });
 
   it('counts DNS against the same deadline', async () => {
     const id = documentRoute('/slow-dns');
-    const started = Date.now();
-    const fetcher = testFetcher({ timeoutMs: 300, lookup: () => new Promise(() => {}) });
-    expect(failure(await fetcher.fetch(id))).toMatch(/within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    let asked = () => {};
+    const reached = new Promise<void>((resolve) => (asked = resolve));
+    const lookup = () => (asked(), new Promise<never>(() => {}));
+    expect(failure(await atDeadline(id, 300, reached, { lookup }))).toMatch(/within 300 ms/);
   });
 
   it('does not follow redirects', async () => {
@@ -582,11 +606,14 @@ describe('caching', () => {
   });
 
   it('shares one request between concurrent fetches of the same URL', async () => {
-    const id = route('/concurrent', (_req, res) => {
-      setTimeout(() => sendJson(res, claudeDocument(id)), 100);
-    });
+    // The answer waits until every fetch has started, so none of them can find it already cached.
+    const waiting: http.ServerResponse[] = [];
+    const id = route('/concurrent', (_req, res) => void waiting.push(res));
     const fetcher = testFetcher();
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => fetcher.fetch(id)));
+    const fetches = Array.from({ length: 5 }, () => fetcher.fetch(id));
+    await vi.waitFor(() => expect(waiting.length).toBeGreaterThan(0), { timeout: 10_000, interval: 10 });
+    for (const res of waiting) sendJson(res, claudeDocument(id));
+    const outcomes = await Promise.all(fetches);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     expect(hitCount('/concurrent')).toBe(1);
     expect(lookupCalls).toHaveLength(1);

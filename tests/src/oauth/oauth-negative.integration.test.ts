@@ -5,12 +5,27 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hashSecret } from '../../../src/core/secrets.js';
 import type { Deployment, ProxyKind } from '../../support/deployment.js';
-import { deploy } from '../../support/deployment.js';
+import { deploy, settingsReread } from '../../support/deployment.js';
 import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
 let d: Deployment;
+
+/** Reads the app's own database, for what no answer shows. */
+function readStore<T>(read: (db: Database.Database) => T): T {
+  const db = new Database(path.join(d.app.storageDir, 'mcp_gateway.sqlite'), { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+const refreshTokenUsedAt = (refreshToken: string) =>
+  readStore((db) => db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(refreshToken)) as { used_at: number | null } | undefined)
+    ?.used_at;
 
 const { navigationTarget, returnLink, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
 
@@ -18,7 +33,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   // The same entrance under another host name (and, for the PHP proxy, with pretty URLs: without index.php).
   const ALIAS = kind === 'harp' ? 'https://cloud.example.com/exapps/mcp_gateway' : 'https://cloud.example.com/apps/app_api/proxy/mcp_gateway';
   beforeAll(async () => {
-    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' } });
+    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.05', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' } });
   });
   afterAll(() => d?.stop());
 
@@ -205,9 +220,17 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       // The same client refreshing twice at once (parallel requests) is not a theft: both get tokens.
       const parallel = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
       expect(parallel.status).toBe(200);
-      // After the grace (1 s here, 10 s by default) the old token coming back is reuse.
-      await new Promise((resolve) => setTimeout(resolve, 2100));
-      const reuse = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
+      // After the grace (1 s here, 10 s by default) the old token coming back is reuse; until then a retry keeps
+      // getting the successor it was given.
+      const reuse = await vi.waitFor(
+        async () => {
+          const retry = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId });
+          if (retry.status === 200) expect(retry.body.refresh_token).toBe(second.body.refresh_token);
+          expect(retry.body.error).toBe('invalid_grant');
+          return retry;
+        },
+        { timeout: 10_000, interval: 100 },
+      );
       expect(reuse.body.error).toBe('invalid_grant');
       expect((await mcp(second.body.access_token)).status).toBe(401);
       expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
@@ -219,8 +242,8 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       const refresh = { grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId };
       expect((await token({ ...refresh, resource: 'https://other.example/mcp' })).body.error).toBe('invalid_target');
       expect((await token({ ...refresh, scope: 'files.read files.write' })).body.error).toBe('invalid_scope');
-      // Past the reuse grace, so a token spent by the refused requests would now count as reused.
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      // Within the reuse grace a spent token would still be answered, so the store itself must show it unspent.
+      expect(refreshTokenUsedAt(first.body.refresh_token!)).toBeNull();
       const still = await token(refresh);
       expect(still.status).toBe(200);
       expect((await mcp(still.body.access_token)).status).toBe(200);
@@ -274,13 +297,8 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
 
   describe('access tokens on /mcp', () => {
     const signingKey = async () => {
-      const db = new Database(path.join(d.app.storageDir, 'mcp_gateway.sqlite'), { readonly: true });
-      try {
-        const row = db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string };
-        return { kid: row.kid, key: await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256') };
-      } finally {
-        db.close();
-      }
+      const row = readStore((db) => db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string });
+      return { kid: row.kid, key: await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256') };
     };
 
     it('refuses a token for another audience and an expired one, even when signed with the real key', async () => {
@@ -318,8 +336,15 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect((await mcp(carol.body.access_token)).status).toBe(200);
       d.sim.setUserEnabled('carol', false);
       try {
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        const refused = await mcp(carol.body.access_token);
+        // The account is looked up again once the app's copy of it is older than the bound.
+        const refused = await vi.waitFor(
+          async () => {
+            const answer = await mcp(carol.body.access_token);
+            expect(answer.status).toBe(401);
+            return answer;
+          },
+          { timeout: 10_000, interval: 20 },
+        );
         expect(refused.status).toBe(401);
         expect(refused.headers.get('www-authenticate')).toContain('disabled');
       } finally {
@@ -330,7 +355,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect((await mcp(bob.body.access_token)).status).toBe(200);
       expect(await d.sim.occ(['app_api:app:config:set', 'mcp_gateway', 'eligible_groups', '--value', 'admin,interns'])).toMatchObject({ code: 0 });
       try {
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await settingsReread(d);
         const refused = await mcp(bob.body.access_token);
         expect(refused.status).toBe(401);
         expect(refused.headers.get('www-authenticate')).toContain('not in a group');
@@ -342,7 +367,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         expect((await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'carol')).page).toContain('id="approve"');
       } finally {
         d.sim.state.appConfig.get('mcp_gateway')?.delete('eligible_groups');
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await settingsReread(d);
       }
     });
   });

@@ -10,23 +10,20 @@ import { ADMIN_FORM_ID } from '../../../src/policy/settings-form.js';
 import { allTools } from '../../../src/tools/index.js';
 import { chromiumAvailable, launchChromium, openAfterLogin } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';
-import { deploy } from '../../support/deployment.js';
+import { deploy, settingsReread } from '../../support/deployment.js';
 import { rawOAuth, redirectUri } from '../../support/oauth-raw.js';
 
 let d: Deployment;
 const { navigationTarget, returnLink, pkce, register, authorizePage, obtainCode, exchange, mcp } = rawOAuth(() => d);
-const BOUND_MS = 300;
 
 beforeAll(async () => {
-  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.2' }, sim: { dav: true } });
+  d = await deploy('php', { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.05' }, sim: { dav: true } });
 });
 afterAll(() => d?.stop());
 afterEach(async () => {
   d.sim.state.appConfig.delete('mcp_gateway');
-  await settle();
+  await settingsReread(d);
 });
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, BOUND_MS));
 
 /** What Nextcloud's admin settings page does when an admin changes a field of the app's form. */
 async function save(fieldId: string, value: unknown, as = 'admin'): Promise<number> {
@@ -74,7 +71,7 @@ describe('the admin settings form', () => {
     const token = await tokenFor('alice', 'files.read files.write talk.read');
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'talk.read']);
     expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': false, 'calendar.write': false, 'talk.read': false, 'talk.write': false }))).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write']);
     expect(await advertised()).toEqual(['files.read', 'files.write']);
     const client = (await register()).body.client_id!;
@@ -87,32 +84,32 @@ describe('the admin settings form', () => {
   it('read-only mode removes every write scope at once, and switching it off brings them back', async () => {
     const token = await tokenFor('alice', 'files.read files.write calendar.write talk.write');
     expect(await save(policyKeys.readOnly, true)).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read']);
     expect(await advertised()).toEqual(['files.read', 'calendar.read', 'talk.read']);
     expect(await save(policyKeys.readOnly, false)).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'calendar.write', 'talk.write']);
   });
 
   it('eligible groups: a user outside them is refused on the next request after the bound, and admitted again after', async () => {
     const token = await tokenFor('alice', 'files.read');
     expect(await save(policyKeys.eligibleGroups, 'interns, admin')).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await mcp(token)).status).toBe(401);
     expect(await save(policyKeys.eligibleGroups, '')).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await mcp(token)).status).toBe(200);
   });
 
   it('client policy: registration can be turned off, and redirect URIs narrowed (a host admits any https path on it)', async () => {
     expect(await save(policyKeys.redirectUris, 'claude.ai')).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await register({ redirect_uris: ['https://chatgpt.com/connector/oauth/x1'] })).body.error).toBe('invalid_redirect_uri');
     expect((await register({ redirect_uris: ['http://127.0.0.1:5000/cb'] })).body.error).toBe('invalid_redirect_uri');
     expect((await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] })).status).toBe(201);
     expect(await save(policyKeys.dynamicRegistration, false)).toBe(200);
-    await settle();
+    await settingsReread(d);
     const refused = await register({ redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] });
     expect(refused.status).toBe(403);
     const metadata = (await (await fetch(`${d.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
@@ -121,10 +118,10 @@ describe('the admin settings form', () => {
 
   it('token lifetime applies to the next token; an invalid value is logged and the last good one stays', async () => {
     expect(await save(policyKeys.accessTokenMinutes, 5)).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await exchange(await obtainCode())).body.expires_in).toBe(300);
     expect(await save(policyKeys.accessTokenMinutes, 'ten')).toBe(200);
-    await settle();
+    await settingsReread(d);
     expect((await exchange(await obtainCode())).body.expires_in).toBe(300);
     await d.app.waitForOutput('admin settings hold invalid values');
     expect(d.app.output()).toContain('access_token_minutes');
@@ -142,7 +139,7 @@ describe('the policy applied to tools', () => {
       // "standup" is an event and a Talk message; both are found while Talk is on.
       expect(text(await client.callTool({ name: 'search', arguments: { query: 'standup' } }))).toContain('talk:');
       expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': true, 'calendar.write': true, 'talk.read': false, 'talk.write': false }))).toBe(200);
-      await settle();
+      await settingsReread(d);
       const names = await toolNames(client);
       expect(names.filter((name) => name.startsWith('talk_'))).toEqual([]);
       expect(names).toContain('calendar_list_events');
@@ -161,7 +158,7 @@ describe('the policy applied to tools', () => {
     try {
       expect(await toolNames(client)).toEqual(expect.arrayContaining(writeTools));
       expect(await save(policyKeys.readOnly, true)).toBe(200);
-      await settle();
+      await settingsReread(d);
       const names = await toolNames(client);
       expect(names.filter((name) => writeTools.includes(name))).toEqual([]);
       expect(names).toEqual(expect.arrayContaining(['files_list', 'calendar_list_events', 'talk_read_messages']));
@@ -175,7 +172,7 @@ describe('the policy applied to tools', () => {
     const client = await connected(await tokenFor('alice', 'files.read files.write'));
     try {
       expect(await save(policyKeys.folderAllowlist, '/Documents')).toBe(200);
-      await settle();
+      await settingsReread(d);
       const root = (await client.callTool({ name: 'files_list', arguments: { path: '/' } })).structuredContent as { entries: Array<{ path: string }> };
       expect(root.entries.map((entry) => entry.path)).toEqual(['/Documents']);
       expect(text(await client.callTool({ name: 'files_read', arguments: { path: '/Documents/Notes.txt' } }))).toContain('Mad Hatter');

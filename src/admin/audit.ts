@@ -1,15 +1,19 @@
 // The audit log for admins: a page at /admin/audit and the same entries as JSON at /admin/api/v1/audit, both
 // filtered by user, client, tool, outcome and time, newest first, paged with `before`.
 import type { FastifyInstance } from 'fastify';
-import { adminOnly } from '../http/admin-only.js';
+import type { Nextcloud } from '../../lib/index.js';
 import { html, sendPage } from '../http/html.js';
-import { describeIssues } from './execute.js';
-import type { OAuthContext } from '../oauth/context.js';
+import type { EndpointSource } from '../http/urls.js';
+import { describeIssues } from '../mcp/execute.js';
 import type { AuditStore } from '../store/audit.js';
 import { auditQuerySchema } from '../store/audit.js';
+import { adminOnly } from './admin-only.js';
 
-export async function auditRoutes(app: FastifyInstance, { oauth, audit }: { oauth: OAuthContext; audit: AuditStore }): Promise<void> {
-  await app.register(adminOnly, { nextcloud: oauth.nextcloud });
+export async function auditRoutes(
+  app: FastifyInstance,
+  { nextcloud, endpoints, audit }: { nextcloud: Nextcloud; endpoints: EndpointSource; audit: AuditStore },
+): Promise<void> {
+  await app.register(adminOnly, { nextcloud });
 
   app.get('/admin/api/v1/audit', async (request, reply) => {
     const query = auditQuerySchema.safeParse(request.query);
@@ -23,7 +27,7 @@ export async function auditRoutes(app: FastifyInstance, { oauth, audit }: { oaut
   });
 
   app.get('/admin/audit', async (request, reply) => {
-    const { urls } = await oauth.current(request);
+    const { urls } = await endpoints.current(request);
     const query = auditQuerySchema.safeParse(request.query);
     const filters = query.success ? query.data : auditQuerySchema.parse({});
     const entries = audit.query(filters);

@@ -2,20 +2,30 @@
 // An ADMIN route: the proxy admits only Nextcloud admins, and the app checks the admin group again.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { adminOnly } from '../http/admin-only.js';
+import type { Nextcloud } from '../../lib/index.js';
 import { html, sendPage } from '../http/html.js';
-import { groupConnections, when } from './connections.js';
-import type { OAuthContext } from './context.js';
+import type { EndpointSource } from '../http/urls.js';
+import { groupConnections, when } from '../oauth/connections.js';
+import type { FormTokens } from '../oauth/csrf.js';
+import type { OAuthStore } from '../store/oauth.js';
+import { adminOnly } from './admin-only.js';
 
 const revokeForm = z.object({ user_id: z.string().min(1).max(255), client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
-export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { oauth: OAuthContext }): Promise<void> {
-  await app.register(adminOnly, { nextcloud: oauth.nextcloud });
+export interface AdminConnectionDeps {
+  nextcloud: Nextcloud;
+  store: OAuthStore;
+  forms: FormTokens;
+  endpoints: EndpointSource;
+}
+
+export async function adminConnectionRoutes(app: FastifyInstance, { nextcloud, store, forms, endpoints }: AdminConnectionDeps): Promise<void> {
+  await app.register(adminOnly, { nextcloud });
 
   const render = async (reply: FastifyReply, notice = '') => {
     const { adminId } = reply.request;
-    const { urls, policy } = await oauth.current(reply.request);
-    const connections = groupConnections(oauth.store.allActiveGrants());
+    const { urls, policy } = await endpoints.current(reply.request);
+    const connections = groupConnections(store.allActiveGrants());
     const rows = connections.map(
       (connection) => html`<tr class="connection" data-user="${connection.userId}" data-client="${connection.clientId}">
 <td><strong>${connection.userId}</strong></td>
@@ -23,7 +33,7 @@ export async function adminConnectionRoutes(app: FastifyInstance, { oauth }: { o
 <td class="small">${connection.scopes.join(', ')}</td>
 <td class="small">authorized ${when(connection.authorizedAt)}<br>last used ${when(connection.lastUsedAt)}</td>
 <td><form method="post" action="${urls.base}/admin/connections/revoke"><input type="hidden" name="user_id" value="${connection.userId}">
-<input type="hidden" name="client_id" value="${connection.clientId}"><input type="hidden" name="form_token" value="${oauth.forms.sign('admin-revoke', connection.userId, connection.clientId, adminId)}">
+<input type="hidden" name="client_id" value="${connection.clientId}"><input type="hidden" name="form_token" value="${forms.sign('admin-revoke', connection.userId, connection.clientId, adminId)}">
 <button type="submit" class="revoke">Revoke</button></form></td></tr>`,
     );
     return sendPage(
@@ -42,11 +52,11 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
   app.post('/admin/connections/revoke', async (request, reply) => {
     const { adminId } = request;
     const form = revokeForm.safeParse(request.body);
-    if (!form.success || !oauth.forms.verify(form.data.form_token, 'admin-revoke', form.data.user_id, form.data.client_id, adminId)) {
+    if (!form.success || !forms.verify(form.data.form_token, 'admin-revoke', form.data.user_id, form.data.client_id, adminId)) {
       request.log.warn({ admin: adminId }, 'admin revocation refused: form token does not match');
       return render(reply.code(403), 'That revocation was not accepted (the form was not issued to you). Nothing changed.');
     }
-    const count = oauth.store.revokeClientGrants(form.data.user_id, form.data.client_id, `revoked by the administrator ${adminId}`);
+    const count = store.revokeClientGrants(form.data.user_id, form.data.client_id, `revoked by the administrator ${adminId}`);
     request.log.info({ admin: adminId, user: form.data.user_id, client: form.data.client_id, grants: count }, 'admin revoked a connection');
     return render(reply, count > 0 ? `Revoked: ${form.data.user_id} can no longer use that app.` : 'That connection was already gone.');
   });

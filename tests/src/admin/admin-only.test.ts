@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../../lib/index.js';
-import { adminOnly } from '../../../src/http/admin-only.js';
+import { adminOnly } from '../../../src/admin/admin-only.js';
 import type { AppApiCaller } from '../../../src/http/appapi-auth.js';
 
 const groups: Record<string, string[]> = { root: ['admin', 'staff'], alice: ['staff'] };
