@@ -37,7 +37,14 @@ export function folderPropfind(sequence: readonly RecordedRequest[]): RecordedRe
  * `budgetSeconds` it stops there and the time for every page is extrapolated from the pages listed (each page then
  * costs about the same, or the listing would not be that slow).
  */
-export async function measureBigFolder(session: McpSession, simUrl: string, appPid: number, folder: string, propfind: RecordedRequest, budgetSeconds: number): Promise<BigFolder> {
+export async function measureBigFolder(
+  session: McpSession,
+  simUrl: string,
+  appPid: number,
+  folder: string,
+  propfind: RecordedRequest,
+  budgetSeconds: number,
+): Promise<BigFolder> {
   const raw: number[] = [];
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
@@ -67,7 +74,9 @@ export async function measureBigFolder(session: McpSession, simUrl: string, appP
 
 export function printBigFolder(result: BigFolder): void {
   const partial = result.pages < result.allPages ? ` (extrapolated: the time budget ended the listing after ${result.pages} pages)` : '';
-  console.log(`\n${result.total.toLocaleString('en')}-entry folder: every page of files_list (${result.allPages} pages of ${PAGE_SIZE}) vs one raw PROPFIND Depth 1`);
+  console.log(
+    `\n${result.total.toLocaleString('en')}-entry folder: every page of files_list (${result.allPages} pages of ${PAGE_SIZE}) vs one raw PROPFIND Depth 1`,
+  );
   console.log(
     `  files_list ${result.listMs.toFixed(0)} ms in all${partial}, ${(result.listMs / result.allPages).toFixed(1)} ms a page; PROPFIND ${result.propfindMs.toFixed(0)} ms: ${(result.listMs / result.propfindMs).toFixed(1)}×; ` +
       `app RSS ${result.rssBefore.toFixed(0)} MB before, peak ${result.rssPeak.toFixed(0)} MB (+${(result.rssPeak - result.rssBefore).toFixed(0)} MB)`,

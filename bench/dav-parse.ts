@@ -27,13 +27,21 @@ function listing(entries: number): string {
     const found = folder
       ? `${common}<d:resourcetype><d:collection/></d:resourcetype><d:getlastmodified>${modified}</d:getlastmodified>`
       : `${common}<d:resourcetype/><d:getlastmodified>${modified}</d:getlastmodified><d:getcontenttype>text/plain</d:getcontenttype><d:getcontentlength>${index * 37}</d:getcontentlength>`;
-    const missing = folder ? '<d:propstat><d:prop><d:getcontenttype/><d:getcontentlength/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>' : '';
+    const missing = folder
+      ? '<d:propstat><d:prop><d:getcontenttype/><d:getcontentlength/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>'
+      : '';
     return `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${found}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>${missing}</d:response>`;
   };
   parts.push(entry('/remote.php/dav/files/alice/Big/', true, 0));
   for (let index = 1; index < entries; index++) {
     const folder = index % 20 === 0;
-    parts.push(entry(`/remote.php/dav/files/alice/Big/${folder ? `Folder%20${index}/` : `file-${String(index).padStart(5, '0')}.txt`}`, folder, index));
+    parts.push(
+      entry(
+        `/remote.php/dav/files/alice/Big/${folder ? `Folder%20${index}/` : `file-${String(index).padStart(5, '0')}.txt`}`,
+        folder,
+        index,
+      ),
+    );
   }
   parts.push('</d:multistatus>\n');
   return parts.join('');
@@ -73,9 +81,16 @@ const xml = listing(ENTRIES);
 const toEntry = fileEntryReader('http://127.0.0.1:8080', '/remote.php/dav/files/alice');
 const PATH = '/remote.php/dav/files/alice/Big';
 const bytes = new TextEncoder().encode(xml);
-const load = () => os.loadavg().map((value) => value.toFixed(2)).join(' ');
-console.log(`node ${process.version}; a ${ENTRIES.toLocaleString('en')}-entry multistatus of ${(bytes.length / 1024 / 1024).toFixed(1)} MiB; best of ${ROUNDS} rounds${global.gc ? '' : ' (run with --expose-gc for steadier figures)'}; load average ${load()}`);
-if (JSON.stringify(parseMultistatus(xml)) !== JSON.stringify(referenceParseMultistatus(xml))) throw new Error('the two parsers read the listing differently');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+console.log(
+  `node ${process.version}; a ${ENTRIES.toLocaleString('en')}-entry multistatus of ${(bytes.length / 1024 / 1024).toFixed(1)} MiB; best of ${ROUNDS} rounds${global.gc ? '' : ' (run with --expose-gc for steadier figures)'}; load average ${load()}`,
+);
+if (JSON.stringify(parseMultistatus(xml)) !== JSON.stringify(referenceParseMultistatus(xml)))
+  throw new Error('the two parsers read the listing differently');
 
 const rows: Array<[string, () => unknown]> = [
   ['former: validate + tree + namespaces (string)', () => referenceParseMultistatus(xml)],
@@ -90,18 +105,29 @@ const rows: Array<[string, () => unknown]> = [
       return count;
     },
   ],
-  ['former + FileEntry of each (files.list before)', async () => referenceParseMultistatus(await answer(bytes).text()).map((entry) => toEntry(entry.href, entry.props, 'PROPFIND', PATH))],
+  [
+    'former + FileEntry of each (files.list before)',
+    async () => referenceParseMultistatus(await answer(bytes).text()).map((entry) => toEntry(entry.href, entry.props, 'PROPFIND', PATH)),
+  ],
   [
     'streaming + FileEntry of each (files.list now)',
     async () => {
       const entries: FileEntry[] = [];
-      await eachMultistatusResponse(answer(bytes), 'PROPFIND', PATH, (entry) => entries.push(toEntry(entry.href, entry.props, 'PROPFIND', PATH)), { props: ENTRY_PROPS });
+      await eachMultistatusResponse(
+        answer(bytes),
+        'PROPFIND',
+        PATH,
+        (entry) => entries.push(toEntry(entry.href, entry.props, 'PROPFIND', PATH)),
+        { props: ENTRY_PROPS },
+      );
       return entries;
     },
   ],
 ];
 for (const [label, work] of rows) {
   const { cpu, wall } = await measure(work);
-  console.log(`${label.padEnd(52)} ${((wall * 1000) / ENTRIES).toFixed(2).padStart(8)} µs/entry   (CPU ${((cpu * 1000) / ENTRIES).toFixed(2)} µs/entry, GC threads included)`);
+  console.log(
+    `${label.padEnd(52)} ${((wall * 1000) / ENTRIES).toFixed(2).padStart(8)} µs/entry   (CPU ${((cpu * 1000) / ENTRIES).toFixed(2)} µs/entry, GC threads included)`,
+  );
 }
 console.log(`load average at the end ${load()}; other load on the machine inflates every figure`);

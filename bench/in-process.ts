@@ -52,13 +52,31 @@ const env = (name: string) => {
 };
 
 const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-bench-inproc-'));
-const config = loadConfig({ APP_SECRET: env('BENCH_APP_SECRET'), APP_VERSION: env('BENCH_APP_VERSION'), NEXTCLOUD_URL: env('BENCH_SIM_URL'), APP_PERSISTENT_STORAGE: storage, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' });
+const config = loadConfig({
+  APP_SECRET: env('BENCH_APP_SECRET'),
+  APP_VERSION: env('BENCH_APP_VERSION'),
+  NEXTCLOUD_URL: env('BENCH_SIM_URL'),
+  APP_PERSISTENT_STORAGE: storage,
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+});
 const db = openDatabase(storage);
 migrate(db);
-const nextcloud = createNextcloud({ baseUrl: config.nextcloudUrl, appId: config.appId, appVersion: config.appVersion, appSecret: config.appSecret, aaVersion: config.aaVersion, timeoutMs: config.nextcloudTimeoutMs });
+const nextcloud = createNextcloud({
+  baseUrl: config.nextcloudUrl,
+  appId: config.appId,
+  appVersion: config.appVersion,
+  appSecret: config.appSecret,
+  aaVersion: config.aaVersion,
+  timeoutMs: config.nextcloudTimeoutMs,
+});
 const app = await buildApp({ config, nextcloud, db });
 await app.listen({ host: '127.0.0.1', port: 0 });
-const direct: DirectApp = { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, appId: config.appId, version: config.appVersion, secret: config.appSecret };
+const direct: DirectApp = {
+  url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+  appId: config.appId,
+  version: config.appVersion,
+  secret: config.appSecret,
+};
 
 try {
   const token = await accessToken(direct, USER, SCOPE);
@@ -69,10 +87,18 @@ try {
     config,
     nextcloud,
     db,
-    policy: createPolicySource(nextcloud, { ttlMs: config.policyTtlMs, log: app.log, staleAfterMs: Math.min(1000, config.nextcloudTimeoutMs / 10) }),
+    policy: createPolicySource(nextcloud, {
+      ttlMs: config.policyTtlMs,
+      log: app.log,
+      staleAfterMs: Math.min(1000, config.nextcloudTimeoutMs / 10),
+    }),
     log: app.log,
   });
-  const request = { headers: { ...appApiHeaders(direct, USER), authorization: `Bearer ${token}`, 'content-type': 'application/json' }, log: app.log, body: undefined } as unknown as FastifyRequest;
+  const request = {
+    headers: { ...appApiHeaders(direct, USER), authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    log: app.log,
+    body: undefined,
+  } as unknown as FastifyRequest;
   let refused = '';
   const reply = {
     code: (status: number) => ((refused = `HTTP ${status}`), reply),
@@ -109,7 +135,12 @@ try {
     const before = await settledHeap();
     await drive(CALLS, HEAP_CONCURRENCY, call);
     const after = await settledHeap();
-    heap.push({ tool, calls: CALLS, bytesPerCall: (after.used - before.used) / CALLS, dataBytesPerCall: (after.data - before.data) / CALLS });
+    heap.push({
+      tool,
+      calls: CALLS,
+      bytesPerCall: (after.used - before.used) / CALLS,
+      dataBytesPerCall: (after.data - before.data) / CALLS,
+    });
   }
   await session.close();
 

@@ -45,7 +45,9 @@ try {
   fs.closeSync(fd);
 
   const stat = await nextcloud.as('alice').files.stat('/Media/huge.txt');
-  console.log(`node ${process.version}; /Media/huge.txt is ${mb(stat.size)} (${stat.contentType}); ${ROUNDS} reads of ${WINDOW / 1024} KiB per row`);
+  console.log(
+    `node ${process.version}; /Media/huge.txt is ${mb(stat.size)} (${stat.contentType}); ${ROUNDS} reads of ${WINDOW / 1024} KiB per row`,
+  );
 
   const context: ToolContext = {
     user: nextcloud.as('alice'),
@@ -72,7 +74,9 @@ try {
     }
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
-    console.log(`${label.padEnd(34)} p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${latencies.at(-1)!.toFixed(1)} ms   RSS now ${mb(rss())}`);
+    console.log(
+      `${label.padEnd(34)} p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${latencies.at(-1)!.toFixed(1)} ms   RSS now ${mb(rss())}`,
+    );
   };
 
   // One call first, so module loading and connection set-up are not counted as growth.

@@ -36,7 +36,11 @@ const BIG_FOLDER_SECONDS = Number(process.env.BENCH_BIG_FOLDER_SECONDS ?? 60);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const host = machine();
-const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 console.log(`MCP Gateway bench — ${host.line}`);
 // Other work on the machine inflates every figure, the direct baselines too: compare runs on a quiet machine.
 console.log(`load average at start: ${load()}`);
@@ -84,7 +88,8 @@ try {
   console.log(`set-up done after ${elapsed()} (simulator, ${BIG_FOLDER_ENTRIES.toLocaleString('en')} files, app, recordings)`);
   const { app, sim, direct, token } = environment;
   const session = await openSession(direct, USER, token);
-  for (const tool of TOOL_CASES) rows.push(await measureToolRow(session, sim.url, tool, sequences.get(tool.name)!, TOOL_CALLS, TOOL_CONCURRENCY));
+  for (const tool of TOOL_CASES)
+    rows.push(await measureToolRow(session, sim.url, tool, sequences.get(tool.name)!, TOOL_CALLS, TOOL_CONCURRENCY));
   printToolRows(rows, TOOL_CALLS, TOOL_CONCURRENCY);
   rate = await measureWhoamiRate(session, app.process.pid!, WHOAMI_CALLS, WHOAMI_CONCURRENCY);
   printWhoamiRate(rate);
@@ -92,8 +97,12 @@ try {
   printBigFolder(big);
   await session.close();
   inProcess = await inProcessFigures(sim.url, direct.secret, direct.version);
-  console.log(`\ntoken check + grant + eligibility + policy (authenticateMcpRequest, in process, warm): ${inProcess.authMicros.toFixed(1)} µs per call (median of ${inProcess.authIterations / 200} batches of 200)`);
-  console.log(`\nlive heap per call, one MCP session, JSON answers (heapUsed after a full GC, ${inProcess.heap[0]?.calls} calls each; without compiled code in parentheses):`);
+  console.log(
+    `\ntoken check + grant + eligibility + policy (authenticateMcpRequest, in process, warm): ${inProcess.authMicros.toFixed(1)} µs per call (median of ${inProcess.authIterations / 200} batches of 200)`,
+  );
+  console.log(
+    `\nlive heap per call, one MCP session, JSON answers (heapUsed after a full GC, ${inProcess.heap[0]?.calls} calls each; without compiled code in parentheses):`,
+  );
   console.log(`  ${inProcess.heap.map((entry) => `${entry.tool} ${kb(entry.bytesPerCall)} (${kb(entry.dataBytesPerCall)})`).join(', ')}`);
 } finally {
   await environment.stop();
@@ -109,7 +118,13 @@ console.log(
   `| \`tools/call\` p50 / p99 vs the same backend requests sent directly (requests per call)${atConcurrency} | ${rows.map((row) => `${row.tool} ${(row.tool50 / row.direct50).toFixed(2)}× / ${(row.tool99 / row.direct99).toFixed(2)}× (${row.requests})`).join(', ')} | ≤ 1.10× / ≤ 1.25× |`,
 );
 console.log(`| token check + policy, in process | ${inProcess!.authMicros.toFixed(0)} µs | < 100 µs |`);
-console.log(`| \`whoami\` calls/s at concurrency ${WHOAMI_CONCURRENCY} against a fast backend | ${Math.round(rate!.perSecond).toLocaleString('en')}/s, ${rate!.cpuMsPerCall.toFixed(2)} ms app CPU per call | ≥ 1,000/s |`);
+console.log(
+  `| \`whoami\` calls/s at concurrency ${WHOAMI_CONCURRENCY} against a fast backend | ${Math.round(rate!.perSecond).toLocaleString('en')}/s, ${rate!.cpuMsPerCall.toFixed(2)} ms app CPU per call | ≥ 1,000/s |`,
+);
 const extrapolated = big!.pages < big!.allPages ? `, extrapolated from ${big!.pages} of ${big!.allPages} pages` : '';
-console.log(`| ${big!.total.toLocaleString('en')}-entry folder: every page of \`files_list\` vs one raw PROPFIND | ${(big!.listMs / big!.propfindMs).toFixed(1)}× (app memory peaks +${(big!.rssPeak - big!.rssBefore).toFixed(0)} MB${extrapolated}) | < 1.5× |`);
-console.log(`| live heap per call in one MCP session | ${inProcess!.heap.map((entry) => `${kb(entry.bytesPerCall)} per ${entry.tool}`).join(', ')} | 0 |`);
+console.log(
+  `| ${big!.total.toLocaleString('en')}-entry folder: every page of \`files_list\` vs one raw PROPFIND | ${(big!.listMs / big!.propfindMs).toFixed(1)}× (app memory peaks +${(big!.rssPeak - big!.rssBefore).toFixed(0)} MB${extrapolated}) | < 1.5× |`,
+);
+console.log(
+  `| live heap per call in one MCP session | ${inProcess!.heap.map((entry) => `${kb(entry.bytesPerCall)} per ${entry.tool}`).join(', ')} | 0 |`,
+);

@@ -19,7 +19,10 @@ const signature = (sequence: readonly RecordedRequest[]) => sequence.map(labelOf
  * The requests one warm call of the tool sends (caches filled by earlier calls): of a few calls, the sequence most of
  * them sent, so a background refresh that happened to fall into one call does not count.
  */
-export async function recordSequence(call: () => Promise<unknown>, capture: (work: () => Promise<unknown>) => Promise<RecordedRequest[]>): Promise<RecordedRequest[]> {
+export async function recordSequence(
+  call: () => Promise<unknown>,
+  capture: (work: () => Promise<unknown>) => Promise<RecordedRequest[]>,
+): Promise<RecordedRequest[]> {
   await call();
   await call();
   const seen: RecordedRequest[][] = [];
@@ -46,7 +49,14 @@ export interface ToolRow {
  * Times `calls` tool calls and as many replays of its sequence. Each worker alternates between the two (tool first,
  * then replay first), so load from elsewhere on the machine falls on both alike.
  */
-export async function measureToolRow(session: McpSession, simUrl: string, tool: { name: string; args: Record<string, unknown> }, sequence: readonly RecordedRequest[], calls: number, concurrency: number): Promise<ToolRow> {
+export async function measureToolRow(
+  session: McpSession,
+  simUrl: string,
+  tool: { name: string; args: Record<string, unknown> },
+  sequence: readonly RecordedRequest[],
+  calls: number,
+  concurrency: number,
+): Promise<ToolRow> {
   const viaApp = () => session.call(tool.name, tool.args).then(() => undefined);
   const straight = () => replay(simUrl, sequence);
   const app: number[] = [];
@@ -57,7 +67,16 @@ export async function measureToolRow(session: McpSession, simUrl: string, tool: 
     into.push(performance.now() - t0);
   };
   const pair = async (index: number, record: boolean) => {
-    const [first, second] = index % 2 === 0 ? ([[viaApp, app], [straight, direct]] as const) : ([[straight, direct], [viaApp, app]] as const);
+    const [first, second] =
+      index % 2 === 0
+        ? ([
+            [viaApp, app],
+            [straight, direct],
+          ] as const)
+        : ([
+            [straight, direct],
+            [viaApp, app],
+          ] as const);
     await timed(first[0], record ? first[1] : []);
     await timed(second[0], record ? second[1] : []);
   };
@@ -78,8 +97,12 @@ export async function measureToolRow(session: McpSession, simUrl: string, tool: 
 }
 
 export function printToolRows(rows: readonly ToolRow[], calls: number, concurrency: number): void {
-  console.log(`\ntools/call vs the same Nextcloud requests sent directly (${calls} each, concurrency ${concurrency}, one MCP session, JSON answers)`);
-  console.log(`${'tool'.padEnd(22)} ${'requests'.padStart(8)}   ${'tool p50'.padStart(9)} ${'p99'.padStart(8)}   ${'direct p50'.padStart(10)} ${'p99'.padStart(8)}   ${'ratio p50'.padStart(9)} ${'p99'.padStart(7)}`);
+  console.log(
+    `\ntools/call vs the same Nextcloud requests sent directly (${calls} each, concurrency ${concurrency}, one MCP session, JSON answers)`,
+  );
+  console.log(
+    `${'tool'.padEnd(22)} ${'requests'.padStart(8)}   ${'tool p50'.padStart(9)} ${'p99'.padStart(8)}   ${'direct p50'.padStart(10)} ${'p99'.padStart(8)}   ${'ratio p50'.padStart(9)} ${'p99'.padStart(7)}`,
+  );
   for (const row of rows) {
     console.log(
       `${row.tool.padEnd(22)} ${String(row.requests).padStart(8)}   ${row.tool50.toFixed(2).padStart(9)} ${row.tool99.toFixed(2).padStart(8)}   ${row.direct50.toFixed(2).padStart(10)} ${row.direct99.toFixed(2).padStart(8)}   ${ratio(row.tool50 / row.direct50).padStart(9)} ${ratio(row.tool99 / row.direct99).padStart(7)}`,

@@ -19,10 +19,19 @@ export async function measureWhoamiRate(session: McpSession, appPid: number, cal
   const cpuBefore = cpuSeconds(appPid);
   const run = await drive(calls, concurrency, call);
   const cpu = cpuSeconds(appPid) - cpuBefore;
-  return { calls, concurrency, perSecond: calls / run.seconds, cpuMsPerCall: (cpu * 1000) / calls, p50: percentile(run.sorted, 50), p99: percentile(run.sorted, 99) };
+  return {
+    calls,
+    concurrency,
+    perSecond: calls / run.seconds,
+    cpuMsPerCall: (cpu * 1000) / calls,
+    p50: percentile(run.sorted, 50),
+    p99: percentile(run.sorted, 99),
+  };
 }
 
 export function printWhoamiRate(rate: WhoamiRate): void {
   console.log(`\nwhoami at concurrency ${rate.concurrency} (${rate.calls} calls, one MCP session)`);
-  console.log(`  ${Math.round(rate.perSecond)} calls/s, app CPU ${rate.cpuMsPerCall.toFixed(2)} ms per call, p50 ${rate.p50.toFixed(2)} ms, p99 ${rate.p99.toFixed(2)} ms`);
+  console.log(
+    `  ${Math.round(rate.perSecond)} calls/s, app CPU ${rate.cpuMsPerCall.toFixed(2)} ms per call, p50 ${rate.p50.toFixed(2)} ms, p99 ${rate.p99.toFixed(2)} ms`,
+  );
 }

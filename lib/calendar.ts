@@ -4,7 +4,16 @@
 // calendar list is read with one PROPFIND of our own because Nextcloud's sharing and trash properties
 // (oc:read-only, ncc:deleted-at, oc:owner-principal) live in namespaces tsdav's parser flattens away.
 import { createAccount, createCalendarObject, deleteCalendarObject, updateCalendarObject } from 'tsdav';
-import { InvalidArgumentError, NextcloudError, codeForStatus, explain, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
+import {
+  InvalidArgumentError,
+  NextcloudError,
+  codeForStatus,
+  explain,
+  isNextcloudError,
+  printable,
+  reworded,
+  wellFormed,
+} from './errors.js';
 import type { HttpClient } from './http.js';
 import { answerKind, errorFromResponse, readBody, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
@@ -54,7 +63,10 @@ function decodedSegment(segment: string): string {
 }
 
 function basicUtc(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -81,22 +93,30 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
   const nextcloudRoot = new URL(`${http.baseUrl}/`).href;
   const pinnedFetch = ((input: string | URL | Request, init?: RequestInit) => {
     const target = new URL(input instanceof Request ? input.url : String(input));
-    if (!target.href.startsWith(nextcloudRoot)) return Promise.reject(new InvalidArgumentError(`CalDAV request to ${target.origin}${target.pathname} refused: it is outside ${nextcloudRoot}`));
+    if (!target.href.startsWith(nextcloudRoot))
+      return Promise.reject(
+        new InvalidArgumentError(`CalDAV request to ${target.origin}${target.pathname} refused: it is outside ${nextcloudRoot}`),
+      );
     // During discovery every request also shares one deadline: tsdav tries up to four URLs one after the other,
     // and each on its own timeout would let a silent Nextcloud hold a call for four times as long.
-    const signal = discoveryDeadline && init?.signal ? AbortSignal.any([discoveryDeadline, init.signal]) : (discoveryDeadline ?? init?.signal);
+    const signal =
+      discoveryDeadline && init?.signal ? AbortSignal.any([discoveryDeadline, init.signal]) : (discoveryDeadline ?? init?.signal);
     const discovering = discoveryDeadline !== undefined;
-    return http.fetch(input, signal ? { ...init, signal } : init).then(async (response) => {
-      if (!target.href.startsWith(davRoot)) return response;
-      if (response.status >= 400) refusedWith = response.status;
-      // tsdav reads a page or a cut-off answer as "no principal found"; what was actually wrong is kept for the message.
-      else if (discovering && response.status < 300) oddAnswer ??= await discoveryProblem(response, (init?.method ?? 'GET').toUpperCase(), target.pathname);
-      return response;
-    }, (error: unknown) => {
-      // tsdav may swallow a failed request and go on guessing; the failure is what discovery ends with.
-      if (discovering && error instanceof NextcloudError) unreachable ??= error;
-      throw error;
-    });
+    return http.fetch(input, signal ? { ...init, signal } : init).then(
+      async (response) => {
+        if (!target.href.startsWith(davRoot)) return response;
+        if (response.status >= 400) refusedWith = response.status;
+        // tsdav reads a page or a cut-off answer as "no principal found"; what was actually wrong is kept for the message.
+        else if (discovering && response.status < 300)
+          oddAnswer ??= await discoveryProblem(response, (init?.method ?? 'GET').toUpperCase(), target.pathname);
+        return response;
+      },
+      (error: unknown) => {
+        // tsdav may swallow a failed request and go on guessing; the failure is what discovery ends with.
+        if (discovering && error instanceof NextcloudError) unreachable ??= error;
+        throw error;
+      },
+    );
   }) as typeof fetch;
   /** What is wrong with a DAV answer during discovery (a copy is read, tsdav reads the original), or undefined. */
   const discoveryProblem = async (response: Response, method: string, path: string): Promise<string | undefined> => {
@@ -112,7 +132,9 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     } catch (error) {
       return (error as Error).message;
     }
-    return response.status === 207 ? undefined : unexpectedAnswer(method, path, `${answerKind(response)} instead of a WebDAV multistatus (207)`).message;
+    return response.status === 207
+      ? undefined
+      : unexpectedAnswer(method, path, `${answerKind(response)} instead of a WebDAV multistatus (207)`).message;
   };
   // The last error status of the DAV endpoint itself (not of tsdav's guesses at .well-known or the site root):
   // tsdav swallows it and ends discovery with a vague "cannot find principalUrl".
@@ -126,7 +148,11 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     oddAnswer = undefined;
     unreachable = undefined;
     discoveryDeadline = AbortSignal.timeout(timeoutMs);
-    const discovery = createAccount({ account: { serverUrl: `${http.baseUrl}/remote.php/dav/`, accountType: 'caldav' }, headers: http.authHeaders(), fetch: pinnedFetch });
+    const discovery = createAccount({
+      account: { serverUrl: `${http.baseUrl}/remote.php/dav/`, accountType: 'caldav' },
+      headers: http.authHeaders(),
+      fetch: pinnedFetch,
+    });
     const done = () => {
       discoveryDeadline = undefined;
     };
@@ -142,12 +168,25 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       const name = (error as Error | undefined)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         http.reachability.timedOut(timeoutMs);
-        throw new NextcloudError({ code: 'timeout', method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} did not finish in time.`, cause: error });
+        throw new NextcloudError({
+          code: 'timeout',
+          method: 'PROPFIND',
+          path: '/remote.php/dav/',
+          message: `CalDAV discovery for ${http.userId} did not finish in time.`,
+          cause: error,
+        });
       }
       // tsdav reports a refused login only as a missing principal URL; the status Nextcloud answered says why.
       const code = refusedWith === undefined ? 'protocol' : codeForStatus(refusedWith);
       const why = refusedWith === undefined && oddAnswer ? oddAnswer : `${explain(code)}.`;
-      throw new NextcloudError({ code, status: refusedWith, method: 'PROPFIND', path: '/remote.php/dav/', message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${why}`, cause: error });
+      throw new NextcloudError({
+        code,
+        status: refusedWith,
+        method: 'PROPFIND',
+        path: '/remote.php/dav/',
+        message: `CalDAV discovery for ${http.userId} failed${refusedWith === undefined ? '' : ` (${refusedWith})`}: ${why}`,
+        cause: error,
+      });
     });
     return account;
   };
@@ -250,7 +289,9 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     const types = child(props, NS.dav, 'resourcetype');
     if (!child(types, NS.cal, 'calendar')) return null;
     if (text(child(props, NS.ncc, 'deleted-at'))) return null;
-    const privileges = children(child(props, NS.dav, 'current-user-privilege-set'), NS.dav, 'privilege').flatMap((privilege) => Object.keys(privilege.children));
+    const privileges = children(child(props, NS.dav, 'current-user-privilege-set'), NS.dav, 'privilege').flatMap((privilege) =>
+      Object.keys(privilege.children),
+    );
     const writable = privileges.some((name) => ['{DAV:}write', '{DAV:}write-content', '{DAV:}bind', '{DAV:}all'].includes(name));
     const readOnlyFlag = text(child(props, NS.oc, 'read-only'));
     const url = hrefUrl(href, 'PROPFIND', listUrl);
@@ -259,14 +300,20 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       id: decodedSegment(url.replace(/\/$/, '').split('/').at(-1) ?? ''),
       displayName: text(child(props, NS.dav, 'displayname')) ?? '',
       readOnly: readOnlyFlag === '1' || readOnlyFlag === 'true' || (privileges.length > 0 && !writable),
-      components: children(child(props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp').map((comp) => comp.attributes.name ?? '').filter(Boolean),
-      ownerPrincipal: text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal')) ?? null,
+      components: children(child(props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp')
+        .map((comp) => comp.attributes.name ?? '')
+        .filter(Boolean),
+      ownerPrincipal:
+        text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal')) ?? null,
       color: text(child(props, 'http://apple.com/ns/ical/', 'calendar-color')) ?? null,
     };
   };
 
   const listAt = async (url: string): Promise<CalendarInfo[]> => {
-    const response = await request('PROPFIND', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body: LIST_BODY });
+    const response = await request('PROPFIND', url, {
+      headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' },
+      body: LIST_BODY,
+    });
     return (await readMultistatus(response, 'PROPFIND', new URL(url).pathname))
       .map((entry) => toCalendar(entry.href, entry.props, url))
       .filter((calendar): calendar is CalendarInfo => calendar !== null);
@@ -309,14 +356,18 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       const url = await calendarUrl(calendar);
       const body = `<?xml version="1.0" encoding="UTF-8"?>
 <c:calendar-query xmlns:d="DAV:" xmlns:c="${NS.cal}"><d:prop><d:getetag/>${
-        range.expand ? `<c:calendar-data><c:expand start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:calendar-data>` : '<c:calendar-data/>'
+        range.expand
+          ? `<c:calendar-data><c:expand start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:calendar-data>`
+          : '<c:calendar-data/>'
       }</d:prop>
 <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="${basicUtc(range.start)}" end="${basicUtc(range.end)}"/></c:comp-filter></c:comp-filter></c:filter>
 </c:calendar-query>`;
       const response = await request('REPORT', url, { headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, body });
       return (await readMultistatus(response, 'REPORT', new URL(url).pathname)).flatMap((entry) => {
         const ics = text(child(entry.props, NS.cal, 'calendar-data'));
-        return ics && holdsEvent(ics) ? [{ url: hrefUrl(entry.href, 'REPORT', url), etag: text(child(entry.props, NS.dav, 'getetag')) ?? null, ics }] : [];
+        return ics && holdsEvent(ics)
+          ? [{ url: hrefUrl(entry.href, 'REPORT', url), etag: text(child(entry.props, NS.dav, 'getetag')) ?? null, ics }]
+          : [];
       });
     },
 
@@ -324,15 +375,23 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       const url = ownUrl(eventUrl);
       const response = await request('GET', url, { headers: { Accept: 'text/calendar' } });
       const ics = await readBody(response, 'GET', new URL(url).pathname);
-      if (!holdsEvent(ics)) throw unexpectedAnswer('GET', new URL(url).pathname, `${answerKind(response)} that holds no event (VEVENT)`, response.status);
+      if (!holdsEvent(ics))
+        throw unexpectedAnswer('GET', new URL(url).pathname, `${answerKind(response)} that holds no event (VEVENT)`, response.status);
       return { url, etag: response.headers.get('etag'), ics };
     },
 
     async createEvent(calendar, ics, options = {}) {
       const base = await calendarUrl(calendar);
       const fileName = options.fileName ?? `${crypto.randomUUID()}.ics`;
-      if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.')) throw new InvalidArgumentError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
-      const response = await createCalendarObject({ calendar: { url: base }, filename: fileName, iCalString: ics, headers: http.authHeaders(), fetch: http.fetch });
+      if (!/^[A-Za-z0-9._-]+\.ics$/.test(fileName) || fileName.startsWith('.'))
+        throw new InvalidArgumentError(`"${fileName}" is not a calendar object name (letters, digits, . _ - and .ics)`);
+      const response = await createCalendarObject({
+        calendar: { url: base },
+        filename: fileName,
+        iCalString: ics,
+        headers: http.authHeaders(),
+        fetch: http.fetch,
+      });
       const url = new URL(fileName, base).toString();
       if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
@@ -343,7 +402,11 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
 
     async updateEvent(eventUrl, ics, etag) {
       const url = ownUrl(eventUrl);
-      const response = await updateCalendarObject({ calendarObject: { url, data: ics, etag }, headers: http.authHeaders(), fetch: http.fetch });
+      const response = await updateCalendarObject({
+        calendarObject: { url, data: ics, etag },
+        headers: http.authHeaders(),
+        fetch: http.fetch,
+      });
       if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'PUT', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'PUT', url, [201, 204], 'a stored event (201 or 204)');
       return { etag: response.headers.get('etag') };
@@ -352,7 +415,8 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     async deleteEvent(eventUrl, etag) {
       const url = ownUrl(eventUrl);
       const response = await deleteCalendarObject({ calendarObject: { url, etag }, headers: http.authHeaders(), fetch: http.fetch });
-      if (!response.ok) throw writeError(listMayBeStale(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId)), url);
+      if (!response.ok)
+        throw writeError(listMayBeStale(await errorFromResponse(response, 'DELETE', new URL(url).pathname, http.userId)), url);
       await expectStatus(response, 'DELETE', url, [204], 'a deletion (204)');
     },
   };

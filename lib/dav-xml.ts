@@ -104,12 +104,19 @@ for (let c = 0; c < 128; c++) {
 }
 /** XML NameStartChar, with every non-ASCII letter range taken as one (U+00C0 up; surrogates pair up there). */
 const isNameStart = (c: number) => (c < 0x80 ? ASCII_NAME[c] === 1 : c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c !== 0xfffe && c !== 0xffff);
-const isNameChar = (c: number) => (c < 0x80 ? ASCII_NAME[c] !== 0 : c === 0xb7 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c !== 0xfffe && c !== 0xffff));
+const isNameChar = (c: number) =>
+  c < 0x80 ? ASCII_NAME[c] !== 0 : c === 0xb7 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c !== 0xfffe && c !== 0xffff);
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** A character XML allows (Char production). */
-const isXmlChar = (code: number) => code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+const isXmlChar = (code: number) =>
+  code === 0x9 ||
+  code === 0xa ||
+  code === 0xd ||
+  (code >= 0x20 && code <= 0xd7ff) ||
+  (code >= 0xe000 && code <= 0xfffd) ||
+  (code >= 0x10000 && code <= 0x10ffff);
 
 class Malformed extends Error {
   constructor(
@@ -141,7 +148,11 @@ function decodeReferences(raw: string, offset: number): string {
       value = String.fromCodePoint(code);
     } else {
       value = PREDEFINED[name];
-      if (value === undefined) throw new Malformed(`the entity &${name.slice(0, 40)}; is not defined (only &lt; &gt; &amp; &quot; &apos; exist without a DTD)`, offset + amp);
+      if (value === undefined)
+        throw new Malformed(
+          `the entity &${name.slice(0, 40)}; is not defined (only &lt; &gt; &amp; &quot; &apos; exist without a DTD)`,
+          offset + amp,
+        );
     }
     out += raw.slice(from, amp) + value;
     from = semi + 1;
@@ -395,7 +406,9 @@ class MultistatusReader {
     }
     if (/^<!doctype/i.test(s.slice(i, i + 9))) {
       if (looksLikeHtml(s.slice(i, i + 512))) throw new NotMultistatus('an HTML page instead of a WebDAV multistatus');
-      throw new NotMultistatus('XML with a document type declaration, which a WebDAV multistatus never has (refused: its entities could reach outside or expand without bound)');
+      throw new NotMultistatus(
+        'XML with a document type declaration, which a WebDAV multistatus never has (refused: its entities could reach outside or expand without bound)',
+      );
     }
     if (!final && s.length - i < 9) return -1;
     throw new Malformed('markup that is neither a comment nor a CDATA section', i);
@@ -411,8 +424,13 @@ class MultistatusReader {
     if (k < close && !isSpace(s.charCodeAt(k))) throw new Malformed('a processing instruction with a malformed target', k);
     const target = s.slice(i + 2, k);
     if (target.toLowerCase() === 'xml') {
-      if (target !== 'xml' || this.offsetBefore + i !== 0) throw new Malformed('an XML declaration that is not at the start of the answer', i);
-      if (!/^\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*$/.test(s.slice(k, close))) {
+      if (target !== 'xml' || this.offsetBefore + i !== 0)
+        throw new Malformed('an XML declaration that is not at the start of the answer', i);
+      if (
+        !/^\s+version\s*=\s*(["'])1\.\d+\1(\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\3)?(\s+standalone\s*=\s*(["'])(yes|no)\5)?\s*$/.test(
+          s.slice(k, close),
+        )
+      ) {
         throw new Malformed('a malformed XML declaration', i);
       }
     }
@@ -438,7 +456,8 @@ class MultistatusReader {
     if (depth === 0) throw new Malformed(`an end tag </${s.slice(i + 2, Math.min(gt, i + 60)).trim()}> without a start tag`, i);
     const { name, codes } = this.names[depth - 1]!;
     let k = i + 2 + name.length;
-    if (k > gt || !sameAt(s, i + 2, codes)) throw new Malformed(`</${s.slice(i + 2, Math.min(gt, i + 60)).trim()}> where </${name}> was due`, i);
+    if (k > gt || !sameAt(s, i + 2, codes))
+      throw new Malformed(`</${s.slice(i + 2, Math.min(gt, i + 60)).trim()}> where </${name}> was due`, i);
     while (k < gt && isSpace(s.charCodeAt(k))) k++;
     if (k !== gt) throw new Malformed(`</${s.slice(i + 2, Math.min(gt, i + 60)).trim()}> where </${name}> was due`, i);
     this.close(depth - 1);
@@ -506,11 +525,14 @@ class MultistatusReader {
       // Surrounding white space is not part of a value (a namespace split over lines is still that namespace).
       value = value.trim();
       k = close + 1;
-      if (attributes) for (let a = 0; a < attributes.length; a += 2) if (attributes[a] === attribute) throw new Malformed(`the attribute ${attribute} twice in <${name}>`, nameStart);
+      if (attributes)
+        for (let a = 0; a < attributes.length; a += 2)
+          if (attributes[a] === attribute) throw new Malformed(`the attribute ${attribute} twice in <${name}>`, nameStart);
       (attributes ??= []).push(attribute, value);
       if (attribute === 'xmlns' || attribute.startsWith('xmlns:')) {
         const prefix = attribute.length === 5 ? '' : attribute.slice(6);
-        if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NS) || value === XMLNS_NS) throw new Malformed(`a reserved namespace declared in <${name}>`, nameStart);
+        if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NS) || value === XMLNS_NS)
+          throw new Malformed(`a reserved namespace declared in <${name}>`, nameStart);
         if (prefix !== '' && value === '') throw new Malformed(`the prefix ${prefix} undeclared in <${name}>`, nameStart);
         if (prefix.includes(':')) throw new Malformed(`a malformed namespace prefix in <${name}>`, nameStart);
         declared ??= Object.create(this.depth === 0 ? ROOT_SCOPE : this.scopes[this.depth - 1]!) as Scope;
@@ -525,7 +547,12 @@ class MultistatusReader {
         const separator = attribute.indexOf(':');
         if (separator === -1 || attribute.startsWith('xmlns:')) continue;
         const prefix = attribute.slice(0, separator);
-        if (!isNameStart(attribute.charCodeAt(separator + 1)) || attribute.indexOf(':', separator + 1) !== -1 || scope[prefix] === undefined) throw new Malformed(`the attribute ${attribute} of <${name}> has a prefix bound to no namespace`, i);
+        if (
+          !isNameStart(attribute.charCodeAt(separator + 1)) ||
+          attribute.indexOf(':', separator + 1) !== -1 ||
+          scope[prefix] === undefined
+        )
+          throw new Malformed(`the attribute ${attribute} of <${name}> has a prefix bound to no namespace`, i);
       }
     }
     this.open(known, resolved, scope, attributes);
@@ -550,7 +577,8 @@ class MultistatusReader {
     } else {
       this.known.set(key, (bucket = []));
     }
-    for (let k = from + 1; k < to; k++) if (!isNameChar(s.charCodeAt(k))) throw new Malformed(`a malformed name in the tag <${s.slice(from, Math.min(to, from + 60))}>`, k);
+    for (let k = from + 1; k < to; k++)
+      if (!isNameChar(s.charCodeAt(k))) throw new Malformed(`a malformed name in the tag <${s.slice(from, Math.min(to, from + 60))}>`, k);
     const codes = new Uint16Array(length);
     for (let k = 0; k < length; k++) codes[k] = s.charCodeAt(from + k);
     const created: KnownName = { name: s.slice(from, to), codes, scope: undefined, resolved: undefined, others: undefined };
@@ -571,7 +599,8 @@ class MultistatusReader {
     if (colon === -1) {
       ns = scope[''] ?? '';
     } else {
-      if (colon === 0 || !isNameStart(name.charCodeAt(colon + 1)) || name.indexOf(':', colon + 1) !== -1) throw new Malformed(`the malformed name <${name}>`, at);
+      if (colon === 0 || !isNameStart(name.charCodeAt(colon + 1)) || name.indexOf(':', colon + 1) !== -1)
+        throw new Malformed(`the malformed name <${name}>`, at);
       ns = scope[name.slice(0, colon)];
       if (ns === undefined) throw new Malformed(`the prefix of <${name}> is not bound to a namespace`, at);
       local = name.slice(colon + 1);
@@ -697,14 +726,23 @@ function looksLikeHtml(start: string): boolean {
 /** The protocol error for what a reader refused. */
 function refusal(error: unknown, reader: MultistatusReader, request: DavRequest): unknown {
   if (error instanceof Malformed) {
-    return unexpectedAnswer(request.method, request.path, `XML that is malformed or cut off (${reader.where(error.at)}: ${error.what})`, request.status);
+    return unexpectedAnswer(
+      request.method,
+      request.path,
+      `XML that is malformed or cut off (${reader.where(error.at)}: ${error.what})`,
+      request.status,
+    );
   }
   if (error instanceof NotMultistatus) return unexpectedAnswer(request.method, request.path, error.message, request.status);
   return error;
 }
 
 /** Parses a whole multistatus body (see MultistatusReader); a body that is not one is a protocol error. */
-export function parseMultistatus(xml: string, request: DavRequest = { method: 'WebDAV request', path: '' }, options: MultistatusOptions = {}): DavResponse[] {
+export function parseMultistatus(
+  xml: string,
+  request: DavRequest = { method: 'WebDAV request', path: '' },
+  options: MultistatusOptions = {},
+): DavResponse[] {
   const responses: DavResponse[] = [];
   const reader = new MultistatusReader(options.props, (response) => responses.push(response));
   try {
@@ -721,12 +759,23 @@ export function parseMultistatus(xml: string, request: DavRequest = { method: 'W
  * hands each d:response to `each`. Anything else that got past the status check (a 200 login page, a proxy's page)
  * is a protocol error, not an empty result; so is a body that breaks off or is not a whole DAV:multistatus.
  */
-export async function eachMultistatusResponse(response: Response, method: string, path: string, each: (entry: DavResponse) => void, options: MultistatusOptions = {}): Promise<void> {
+export async function eachMultistatusResponse(
+  response: Response,
+  method: string,
+  path: string,
+  each: (entry: DavResponse) => void,
+  options: MultistatusOptions = {},
+): Promise<void> {
   const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   const xml = !type || type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml');
   if (response.status !== 207 || !xml) {
     await response.body?.cancel().catch(() => undefined);
-    throw unexpectedAnswer(method, path, `${answerKind(response)} instead of a WebDAV multistatus${response.status === 207 ? '' : ' (207)'}`, response.status);
+    throw unexpectedAnswer(
+      method,
+      path,
+      `${answerKind(response)} instead of a WebDAV multistatus${response.status === 207 ? '' : ' (207)'}`,
+      response.status,
+    );
   }
   const request = { method, path, status: response.status };
   const reader = new MultistatusReader(options.props, each);
@@ -762,7 +811,12 @@ export async function eachMultistatusResponse(response: Response, method: string
 }
 
 /** Like eachMultistatusResponse, collecting the responses. */
-export async function readMultistatus(response: Response, method: string, path: string, options: MultistatusOptions = {}): Promise<DavResponse[]> {
+export async function readMultistatus(
+  response: Response,
+  method: string,
+  path: string,
+  options: MultistatusOptions = {},
+): Promise<DavResponse[]> {
   const responses: DavResponse[] = [];
   await eachMultistatusResponse(response, method, path, (entry) => responses.push(entry), options);
   return responses;

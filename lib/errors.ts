@@ -91,7 +91,8 @@ export function printable(value: string): string {
 
 /** Refuses a string that is not well-formed Unicode (a lone surrogate), which no URL or XML body can carry. */
 export function wellFormed(value: string, what: string): string {
-  if (!isWellFormedText(value)) throw new InvalidArgumentError(`${what} contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text.`);
+  if (!isWellFormedText(value))
+    throw new InvalidArgumentError(`${what} contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text.`);
   return value;
 }
 
@@ -138,7 +139,7 @@ const explanations: Record<NextcloudErrorCode, string> = {
   precondition_failed: 'it changed since it was read (stale ETag) or the target exists',
   locked: 'it is locked by another process; try again later',
   quota_exceeded: "the user's storage quota is full",
-  unauthorized: 'Nextcloud did not accept the app\'s credentials for this user (unknown or disabled user, or wrong app secret)',
+  unauthorized: "Nextcloud did not accept the app's credentials for this user (unknown or disabled user, or wrong app secret)",
   bad_request: 'Nextcloud rejected the request as invalid',
   too_large: 'it is too large for Nextcloud to accept',
   rate_limited: 'Nextcloud is throttling requests; try again later',

@@ -7,17 +7,31 @@ import { z } from 'zod';
 const ACCESS_LEVELS = { PUBLIC: 0, USER: 1, ADMIN: 2 } as const;
 
 /** A list element of info.xml: absent, one value, or several. */
-const listOf = <T extends z.ZodType>(item: T) => z.preprocess((value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]), z.array(item));
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]), z.array(item));
 
 /** An element that holds a list (<routes><route>...</route></routes>), absent or empty as an empty list. */
 const listIn = <T extends z.ZodType>(key: string, item: T) =>
-  z.preprocess((value) => (value === undefined || value === '' ? [] : typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : value), listOf(item));
+  z.preprocess(
+    (value) =>
+      value === undefined || value === ''
+        ? []
+        : typeof value === 'object' && value !== null
+          ? (value as Record<string, unknown>)[key]
+          : value,
+    listOf(item),
+  );
 
 const routeSchema = z.object({
   url: z.string().trim().min(1, 'a route needs a url'),
   verb: z.string().trim().min(1, 'a route needs a verb, e.g. GET or GET,POST'),
-  access_level: z.enum(['PUBLIC', 'USER', 'ADMIN'], { error: 'access_level is PUBLIC, USER or ADMIN' }).transform((level) => ACCESS_LEVELS[level]),
-  headers_to_exclude: listIn('header', z.string().transform((name) => name.toLowerCase())),
+  access_level: z
+    .enum(['PUBLIC', 'USER', 'ADMIN'], { error: 'access_level is PUBLIC, USER or ADMIN' })
+    .transform((level) => ACCESS_LEVELS[level]),
+  headers_to_exclude: listIn(
+    'header',
+    z.string().transform((name) => name.toLowerCase()),
+  ),
   bruteforce_protection: listIn('status', z.number().int()),
 });
 
@@ -43,7 +57,12 @@ export class ExAppManifestError extends Error {}
 
 export function readExAppManifest(xml: string): ExAppManifest {
   // Values stay text (a version like 1.10 is no number); only a bruteforce status is read as a number.
-  const parsed: unknown = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: () => false, tagValueProcessor: (name, value) => (name === 'status' ? Number(value) : value) }).parse(xml);
+  const parsed: unknown = new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    isArray: () => false,
+    tagValueProcessor: (name, value) => (name === 'status' ? Number(value) : value),
+  }).parse(xml);
   const result = infoSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -77,7 +77,22 @@ const SHARE_TYPE = clark(NS.oc, 'share-type');
 const MOUNT_TYPE = clark(NS.nc, 'mount-type');
 const MOUNT_ROOT = clark(NS.nc, 'is-mount-root');
 /** The properties toEntry reads; the reader drops every other one (d:displayname too: the name comes from the href). */
-export const ENTRY_PROPS: ReadonlySet<string> = new Set([RESOURCETYPE, ETAG, LASTMODIFIED, CONTENTTYPE, CONTENTLENGTH, FILEID, PERMISSIONS, SIZE, FAVORITE, OWNER_ID, OWNER_NAME, SHARE_TYPES, MOUNT_TYPE, MOUNT_ROOT]);
+export const ENTRY_PROPS: ReadonlySet<string> = new Set([
+  RESOURCETYPE,
+  ETAG,
+  LASTMODIFIED,
+  CONTENTTYPE,
+  CONTENTLENGTH,
+  FILEID,
+  PERMISSIONS,
+  SIZE,
+  FAVORITE,
+  OWNER_ID,
+  OWNER_NAME,
+  SHARE_TYPES,
+  MOUNT_TYPE,
+  MOUNT_ROOT,
+]);
 const PROPFIND_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind ${NAMESPACES}><d:prop>${PROPS}</d:prop></d:propfind>`;
 const VERSION_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>`;
 
@@ -133,8 +148,15 @@ export interface FilesClient {
   stat(path: string): Promise<FileEntry>;
   /** `range` is inclusive on both ends, as in HTTP (start 0, end 99 = the first 100 bytes). */
   read(path: string, options?: { range?: { start: number; end: number }; signal?: AbortSignal }): Promise<ReadResult>;
-  readText(path: string, options: { maxBytes: number }): Promise<{ text: string; truncated: boolean; size: number | null; etag: string | null }>;
-  write(path: string, data: string | Uint8Array, options?: { ifMatch?: string; ifNoneMatch?: boolean; contentType?: string }): Promise<{ etag: string | null; fileId: number | null; created: boolean }>;
+  readText(
+    path: string,
+    options: { maxBytes: number },
+  ): Promise<{ text: string; truncated: boolean; size: number | null; etag: string | null }>;
+  write(
+    path: string,
+    data: string | Uint8Array,
+    options?: { ifMatch?: string; ifNoneMatch?: boolean; contentType?: string },
+  ): Promise<{ etag: string | null; fileId: number | null; created: boolean }>;
   mkdir(path: string): Promise<void>;
   move(from: string, to: string, options?: { overwrite?: boolean }): Promise<void>;
   copy(from: string, to: string, options?: { overwrite?: boolean }): Promise<void>;
@@ -147,7 +169,10 @@ export interface FilesClient {
 export function normalizePath(path: string): string {
   // A lone surrogate cannot be percent-encoded (encodeURIComponent throws) and names no file.
   wellFormed(path, `The path "${printable(path)}"`);
-  const segments = path.replaceAll('\\', '/').split('/').filter((segment) => segment !== '' && segment !== '.');
+  const segments = path
+    .replaceAll('\\', '/')
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.');
   if (segments.some((segment) => segment === '..')) throw new InvalidArgumentError(`The path "${path}" may not contain "..".`);
   return `/${segments.join('/')}`;
 }
@@ -173,12 +198,24 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   const custom = async (
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string | Uint8Array; requestPath?: string; signal?: AbortSignal; headersOnly?: boolean; expect?: { statuses: number[]; meaning: string } } = {},
+    options: {
+      headers?: Record<string, string>;
+      body?: string | Uint8Array;
+      requestPath?: string;
+      signal?: AbortSignal;
+      headersOnly?: boolean;
+      expect?: { statuses: number[]; meaning: string };
+    } = {},
   ): Promise<Response> => {
     const requestPath = options.requestPath ?? davPath(path);
     // The cast: TypeScript's BodyInit takes only ArrayBuffer-backed views, while fetch sends any Uint8Array as it is.
     const response = await http
-      .request(method, requestPath, { headers: options.headers, body: options.body as BodyInit | undefined, signal: options.signal, headersOnly: options.headersOnly })
+      .request(method, requestPath, {
+        headers: options.headers,
+        body: options.body as BodyInit | undefined,
+        signal: options.signal,
+        headersOnly: options.headersOnly,
+      })
       .catch((error: unknown) => {
         throw isNextcloudError(error, 'forbidden') ? withForbiddenHint(error, method, requestPath) : error;
       });
@@ -194,7 +231,10 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   const withForbiddenHint = (failure: NextcloudError, method: string, path: string) => {
     const writing = !['GET', 'PROPFIND', 'SEARCH', 'REPORT'].includes(method);
     if (!writing) return failure;
-    return reworded(failure, `${userId} may not change ${humanPath(path)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because it is in a folder shared read-only with ${userId}.`);
+    return reworded(
+      failure,
+      `${userId} may not change ${humanPath(path)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because it is in a folder shared read-only with ${userId}.`,
+    );
   };
 
   /** A refused MOVE or COPY may be about the target (a read-only share), not the source: name both. */
@@ -205,7 +245,10 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       if (!isNextcloudError(error, 'forbidden')) throw error;
       const verb = method === 'MOVE' ? 'move' : 'copy';
       const culprit = method === 'MOVE' ? 'its folder or the target folder' : 'the target folder';
-      throw reworded(error, `${userId} may not ${verb} ${normalizePath(from)} to ${normalizePath(to)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because ${culprit} is shared read-only with ${userId}.`);
+      throw reworded(
+        error,
+        `${userId} may not ${verb} ${normalizePath(from)} to ${normalizePath(to)}: Nextcloud refused the ${method} (403 Forbidden), e.g. because ${culprit} is shared read-only with ${userId}.`,
+      );
     }
   };
 
@@ -214,18 +257,29 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   /** The entries of a multistatus, each made into a FileEntry as soon as it is read. */
   const multistatus = async (response: Response, method: string, path: string) => {
     const entries: FileEntry[] = [];
-    await eachMultistatusResponse(response, method, path, (entry) => entries.push(toEntry(entry.href, entry.props, method, path)), { props: ENTRY_PROPS });
+    await eachMultistatusResponse(response, method, path, (entry) => entries.push(toEntry(entry.href, entry.props, method, path)), {
+      props: ENTRY_PROPS,
+    });
     return entries;
   };
 
   const propfind = async (path: string, depth: '0' | '1') => {
-    const response = await custom('PROPFIND', path, { headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
+    const response = await custom('PROPFIND', path, {
+      headers: { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' },
+      body: PROPFIND_BODY,
+    });
     return multistatus(response, 'PROPFIND', davPath(path));
   };
 
   const stat = async (path: string) => {
     const [entry] = await propfind(path, '0');
-    if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
+    if (!entry)
+      throw new NextcloudError({
+        code: 'protocol',
+        method: 'PROPFIND',
+        path: davPath(path),
+        message: `Nextcloud returned nothing for ${normalizePath(path)}.`,
+      });
     return entry;
   };
 
@@ -246,9 +300,18 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     listing,
 
     async version(path) {
-      const response = await custom('PROPFIND', path, { headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' }, body: VERSION_BODY });
+      const response = await custom('PROPFIND', path, {
+        headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' },
+        body: VERSION_BODY,
+      });
       const [entry] = await multistatus(response, 'PROPFIND', davPath(path));
-      if (!entry) throw new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: davPath(path), message: `Nextcloud returned nothing for ${normalizePath(path)}.` });
+      if (!entry)
+        throw new NextcloudError({
+          code: 'protocol',
+          method: 'PROPFIND',
+          path: davPath(path),
+          message: `Nextcloud returned nothing for ${normalizePath(path)}.`,
+        });
       return { etag: entry.etag, type: entry.type };
     },
 
@@ -309,10 +372,28 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
           ...window,
           expected: expected !== null && Number.isSafeInteger(expected) ? expected : null,
           abort: () => download.abort(),
-          onIdle: () => new NextcloudError({ code: 'timeout', method: 'GET', path: davPath(path), message: `Nextcloud stopped sending ${normalizePath(path)} for ${timeoutMs} ms.` }),
-          onError: (error) => new NextcloudError({ code: 'unavailable', method: 'GET', path: davPath(path), message: `Reading ${normalizePath(path)} from Nextcloud broke off: ${error.message}`, cause: error }),
+          onIdle: () =>
+            new NextcloudError({
+              code: 'timeout',
+              method: 'GET',
+              path: davPath(path),
+              message: `Nextcloud stopped sending ${normalizePath(path)} for ${timeoutMs} ms.`,
+            }),
+          onError: (error) =>
+            new NextcloudError({
+              code: 'unavailable',
+              method: 'GET',
+              path: davPath(path),
+              message: `Reading ${normalizePath(path)} from Nextcloud broke off: ${error.message}`,
+              cause: error,
+            }),
           onMismatch: (count, announced) =>
-            unexpectedAnswer('GET', davPath(path), `${count > announced ? 'at least ' : ''}${count} bytes where it announced ${announced} (${partial ? 'Content-Range' : 'Content-Length'})`, response.status),
+            unexpectedAnswer(
+              'GET',
+              davPath(path),
+              `${count > announced ? 'at least ' : ''}${count} bytes where it announced ${announced} (${partial ? 'Content-Range' : 'Content-Length'})`,
+              response.status,
+            ),
         }),
         length: window.take === null ? answered : size === null ? window.take : Math.max(0, Math.min(window.take, size - window.skip)),
         size,
@@ -359,7 +440,11 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
       if (options.ifMatch) headers['If-Match'] = options.ifMatch;
       if (options.ifNoneMatch) headers['If-None-Match'] = '*';
       // The new ETag and file id are in the answer's headers.
-      const response = await custom('PUT', path, { headers, body: data, expect: { statuses: [201, 204], meaning: 'a stored file (201 or 204)' } });
+      const response = await custom('PUT', path, {
+        headers,
+        body: data,
+        expect: { statuses: [201, 204], meaning: 'a stored file (201 or 204)' },
+      });
       return {
         etag: response.headers.get('oc-etag') ?? response.headers.get('etag'),
         fileId: parseOcFileId(response.headers.get('oc-fileid')),
@@ -374,12 +459,22 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     async move(from, to, options = {}) {
       normalizePath(to);
       const moved = { statuses: [201, 204], meaning: 'a completed move (201 or 204)' };
-      await transfer('MOVE', from, to, () => custom('MOVE', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' }, expect: moved }));
+      await transfer('MOVE', from, to, () =>
+        custom('MOVE', from, {
+          headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' },
+          expect: moved,
+        }),
+      );
     },
 
     async copy(from, to, options = {}) {
       const copied = { statuses: [201, 204], meaning: 'a completed copy (201 or 204)' };
-      await transfer('COPY', from, to, () => custom('COPY', from, { headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' }, expect: copied }));
+      await transfer('COPY', from, to, () =>
+        custom('COPY', from, {
+          headers: { Destination: destination(to), Overwrite: options.overwrite === false ? 'F' : 'T' },
+          expect: copied,
+        }),
+      );
     },
 
     async delete(path) {
@@ -391,7 +486,11 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     async search(query) {
       if (query.nameContains !== undefined) wellFormed(query.nameContains, 'The name to search for');
       if (query.mimeType !== undefined) wellFormed(query.mimeType, 'The MIME type to search for');
-      const response = await custom('SEARCH', '/', { requestPath: '/remote.php/dav/', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: searchBody(userId, query) });
+      const response = await custom('SEARCH', '/', {
+        requestPath: '/remote.php/dav/',
+        headers: { 'Content-Type': 'text/xml; charset=utf-8' },
+        body: searchBody(userId, query),
+      });
       const entries = await multistatus(response, 'SEARCH', '/remote.php/dav/');
       // Only when the term held LIKE wildcards can the server's matches be wider than "name contains".
       const term = query.nameContains?.toLowerCase();
@@ -407,7 +506,20 @@ const DOT_SEGMENT = /%2e|\/\.\.?(?:\/|$)/i;
 const textOf = (found: Record<string, XmlNode[]>, key: string) => found[key]?.[0]?.text;
 const numberOf = (text: string | undefined) => (text === undefined || text === '' ? null : Number(text));
 
-const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
 /** HTTP's own date format, as Nextcloud writes d:getlastmodified: "Thu, 03 Dec 2026 10:16:09 GMT". */
 const HTTP_DATE = /^[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 
@@ -426,7 +538,10 @@ function isoDate(text: string): string {
  * Makes FileEntry values of the d:response elements of one user's files (davRoot: /remote.php/dav/files/<user>).
  * Exported for measuring; filesClient is its user.
  */
-export function fileEntryReader(baseUrl: string, davRoot: string): (href: string, props: XmlNode, method: string, requestPath: string) => FileEntry {
+export function fileEntryReader(
+  baseUrl: string,
+  davRoot: string,
+): (href: string, props: XmlNode, method: string, requestPath: string) => FileEntry {
   // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
   const hrefPrefix = decodeURIComponent(new URL(baseUrl).pathname.replace(/\/+$/, '') + davRoot);
   return (href, props, method, requestPath) => {
@@ -472,7 +587,13 @@ export function fileEntryReader(baseUrl: string, davRoot: string): (href: string
 const folderReads = new WeakSet<NextcloudError>();
 
 function folderRead(path: string, requestPath: string, status: number): NextcloudError {
-  const error = new NextcloudError({ code: 'bad_request', status, method: 'GET', path: requestPath, message: `${normalizePath(path)} is a folder; only files can be read (list it instead).` });
+  const error = new NextcloudError({
+    code: 'bad_request',
+    status,
+    method: 'GET',
+    path: requestPath,
+    message: `${normalizePath(path)} is a folder; only files can be read (list it instead).`,
+  });
   folderReads.add(error);
   return error;
 }
@@ -522,7 +643,8 @@ export function guardBody(source: Readable, options: GuardOptions): Readable {
   let received = 0;
   let finished = false;
   const mismatch = (count: number, expected: number) =>
-    options.onMismatch?.(count, expected) ?? options.onError(new Error(`the answer held ${count > expected ? 'at least ' : 'only '}${count} bytes where it announced ${expected}`));
+    options.onMismatch?.(count, expected) ??
+    options.onError(new Error(`the answer held ${count > expected ? 'at least ' : 'only '}${count} bytes where it announced ${expected}`));
   const disarm = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -603,7 +725,8 @@ export function searchBody(userId: string, query: FileQuery): string {
   const prop = (ns: 'd' | 'oc', name: string) => `<d:prop><${ns}:${name}/></d:prop>`;
   const literal = (value: string) => `<d:literal>${escapeXml(value)}</d:literal>`;
   // LIKE has no escape here: % and _ in the term become _ (any one character), a superset the caller narrows.
-  if (query.nameContains) conditions.push(`<d:like>${prop('d', 'displayname')}${literal(`%${query.nameContains.replace(/%/g, '_')}%`)}</d:like>`);
+  if (query.nameContains)
+    conditions.push(`<d:like>${prop('d', 'displayname')}${literal(`%${query.nameContains.replace(/%/g, '_')}%`)}</d:like>`);
   if (query.mimeType) {
     const family = query.mimeType.endsWith('/') || query.mimeType.endsWith('/*');
     conditions.push(
@@ -612,15 +735,19 @@ export function searchBody(userId: string, query: FileQuery): string {
         : `<d:eq>${prop('d', 'getcontenttype')}${literal(query.mimeType)}</d:eq>`,
     );
   }
-  if (query.modifiedAfter) conditions.push(`<d:gt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedAfter.getTime() / 1000)))}</d:gt>`);
-  if (query.modifiedBefore) conditions.push(`<d:lt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedBefore.getTime() / 1000)))}</d:lt>`);
+  if (query.modifiedAfter)
+    conditions.push(`<d:gt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedAfter.getTime() / 1000)))}</d:gt>`);
+  if (query.modifiedBefore)
+    conditions.push(`<d:lt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedBefore.getTime() / 1000)))}</d:lt>`);
   if (query.type === 'folder') conditions.push('<d:is-collection/>');
   if (query.type === 'file') conditions.push('<d:not><d:is-collection/></d:not>');
   if (query.favorite) conditions.push(`<d:eq>${prop('oc', 'favorite')}${literal('yes')}</d:eq>`);
   // SEARCH needs a where clause; "size >= 0" matches everything.
   if (conditions.length === 0) conditions.push(`<d:gte>${prop('oc', 'size')}${literal('0')}</d:gte>`);
   const where = conditions.length === 1 ? conditions[0] : `<d:and>${conditions.join('')}</d:and>`;
-  const orderProp = { name: prop('d', 'displayname'), modified: prop('d', 'getlastmodified'), size: prop('oc', 'size') }[query.orderBy ?? 'modified'];
+  const orderProp = { name: prop('d', 'displayname'), modified: prop('d', 'getlastmodified'), size: prop('oc', 'size') }[
+    query.orderBy ?? 'modified'
+  ];
   const direction = (query.descending ?? query.orderBy !== 'name') ? '<d:descending/>' : '<d:ascending/>';
   const scope = `/files/${encodeURIComponent(userId)}${query.under ? encodePath(query.under).replace(/\/$/, '') : ''}`;
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);

@@ -99,11 +99,17 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
     'OCS-APIRequest': 'true',
   });
 
-  const timedFetch = async (input: string | URL | Request, options: RequestInit & { timeoutMs?: number; headersOnly?: boolean } = {}): Promise<Response> => {
+  const timedFetch = async (
+    input: string | URL | Request,
+    options: RequestInit & { timeoutMs?: number; headersOnly?: boolean } = {},
+  ): Promise<Response> => {
     const { timeoutMs = defaultTimeout, headersOnly = false, ...init } = options;
     // Not AbortSignal.timeout: its timer lives on for the whole timeout after the answer has been read.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`Nextcloud did not answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException(`Nextcloud did not answer within ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
     timer.unref();
     const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
     const method = (init.method ?? 'GET').toUpperCase();
@@ -122,7 +128,13 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
       clearTimeout(timer);
       if (timeout.signal.aborted) {
         reachability.timedOut(timeoutMs);
-        throw new NextcloudError({ code: 'timeout', message: `Nextcloud did not answer ${method} ${humanPath(path)} within ${timeoutMs} ms.`, method, path, cause: error });
+        throw new NextcloudError({
+          code: 'timeout',
+          message: `Nextcloud did not answer ${method} ${humanPath(path)} within ${timeoutMs} ms.`,
+          method,
+          path,
+          cause: error,
+        });
       }
       if (init.signal?.aborted) throw error;
       throw new NextcloudError({
@@ -160,7 +172,8 @@ export function createHttpClient(options: NextcloudClientOptions, userId: string
         redirect: 'manual',
       });
       if (response.ok || requestOptions.accept?.includes(response.status)) return response;
-      if (response.status >= 300 && response.status < 400 && response.status !== 304) throw await redirectRefused(response, method, url.pathname);
+      if (response.status >= 300 && response.status < 400 && response.status !== 304)
+        throw await redirectRefused(response, method, url.pathname);
       throw await errorFromResponse(response, method, url.pathname, userId);
     },
   };
@@ -261,7 +274,13 @@ export async function remoteMessageOf(response: Response): Promise<string | unde
   }
 }
 
-export async function errorFromResponse(response: Response, method: string, path: string, userId: string, code?: NextcloudErrorCode): Promise<NextcloudError> {
+export async function errorFromResponse(
+  response: Response,
+  method: string,
+  path: string,
+  userId: string,
+  code?: NextcloudErrorCode,
+): Promise<NextcloudError> {
   const status = response.status;
   const errorCode = code ?? codeForStatus(status);
   const remoteMessage = await remoteMessageOf(response);

@@ -19,7 +19,21 @@ interface ZoneData {
 const zoneData = createRequire(import.meta.url)('@nextcloud/timezones/resources/timezones/zones.json') as ZoneData;
 const zoneByLowerName = new Map(Object.keys(zoneData.zones).map((name) => [name.toLowerCase(), name]));
 const aliasByLowerName = new Map(Object.entries(zoneData.aliases).map(([alias, target]) => [alias.toLowerCase(), target]));
-const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', 'zulu', 'etc/zulu', 'universal', 'etc/universal', 'uct', 'etc/uct', 'gmt0', 'etc/gmt0']);
+const UTC_NAMES = new Set([
+  'utc',
+  'etc/utc',
+  'gmt',
+  'etc/gmt',
+  'z',
+  'zulu',
+  'etc/zulu',
+  'universal',
+  'etc/universal',
+  'uct',
+  'etc/uct',
+  'gmt0',
+  'etc/gmt0',
+]);
 
 function intlZone(name: string): string | null {
   try {
@@ -85,7 +99,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {
   let format = formatters.get(zone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(zone, format);
   }
   return format;
@@ -94,10 +117,28 @@ function formatter(zone: string): Intl.DateTimeFormat {
 export function wallAt(ms: number, zone: string): Wall {
   if (zone === 'UTC') {
     const date = new Date(ms);
-    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds() };
+    return {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour: date.getUTCHours(),
+      minute: date.getUTCMinutes(),
+      second: date.getUTCSeconds(),
+    };
   }
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
-  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour) % 24, minute: Number(parts.minute), second: Number(parts.second) };
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(ms))
+      .map((part) => [part.type, part.value]),
+  );
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour) % 24,
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
 }
 
 const wallAsUtc = (wall: Wall) => Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
@@ -138,7 +179,14 @@ export function addDays(date: Pick<Wall, 'year' | 'month' | 'day'>, days: number
   return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate(), hour: 0, minute: 0, second: 0 };
 }
 
-export const wallOf = (time: IcalTime): Wall => ({ year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second });
+export const wallOf = (time: IcalTime): Wall => ({
+  year: time.year,
+  month: time.month,
+  day: time.day,
+  hour: time.isDate ? 0 : time.hour,
+  minute: time.isDate ? 0 : time.minute,
+  second: time.isDate ? 0 : time.second,
+});
 
 // ---- what callers type
 
@@ -151,9 +199,17 @@ export function parseTimeInput(text: string): TimeInput | null {
   const match = ISO.exec(text.trim());
   if (!match) return null;
   const [, y, mo, d, h, mi, s, offset] = match;
-  const wall: Wall = { year: Number(y), month: Number(mo), day: Number(d), hour: Number(h ?? 0), minute: Number(mi ?? 0), second: Number(s ?? 0) };
+  const wall: Wall = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h ?? 0),
+    minute: Number(mi ?? 0),
+    second: Number(s ?? 0),
+  };
   const check = new Date(Date.UTC(wall.year, wall.month - 1, wall.day));
-  if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || wall.second > 59) return null;
+  if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || wall.second > 59)
+    return null;
   if (h === undefined) return { kind: 'date', wall };
   let offsetMinutes: number | null = null;
   if (offset) {
@@ -241,8 +297,14 @@ export function spanOf(event: IcalComponent, fallbackZone: string, at?: IcalTime
   const duration = event.getFirstPropertyValue('duration');
   let days = 0;
   let seconds = 0;
-  if (dtend && allDay) days = Math.round((Date.UTC(dtend.time.year, dtend.time.month - 1, dtend.time.day) - Date.UTC(dtstart.time.year, dtstart.time.month - 1, dtstart.time.day)) / 86_400_000);
-  else if (dtend) seconds = (instantOfTime(dtend.time, dtend.tzid, fallbackZone) - instantOfTime(dtstart.time, dtstart.tzid, fallbackZone)) / 1000;
+  if (dtend && allDay)
+    days = Math.round(
+      (Date.UTC(dtend.time.year, dtend.time.month - 1, dtend.time.day) -
+        Date.UTC(dtstart.time.year, dtstart.time.month - 1, dtstart.time.day)) /
+        86_400_000,
+    );
+  else if (dtend)
+    seconds = (instantOfTime(dtend.time, dtend.tzid, fallbackZone) - instantOfTime(dtstart.time, dtstart.tzid, fallbackZone)) / 1000;
   else if (duration instanceof ICAL.Duration) {
     const sign = duration.isNegative ? -1 : 1;
     days = sign * (duration.weeks * 7 + duration.days);
@@ -250,7 +312,15 @@ export function spanOf(event: IcalComponent, fallbackZone: string, at?: IcalTime
   } else if (allDay) days = 1;
   const zone = allDay ? null : zoneOf(dtstart);
   // Whole days are nominal (a day across a DST change is 23 or 25 hours), the rest is exact (RFC 5545 3.3.6).
-  const endWall = days !== 0 ? { ...addDays(wallOf(startTime), days), hour: startTime.isDate ? 0 : startTime.hour, minute: startTime.isDate ? 0 : startTime.minute, second: startTime.isDate ? 0 : startTime.second } : null;
+  const endWall =
+    days !== 0
+      ? {
+          ...addDays(wallOf(startTime), days),
+          hour: startTime.isDate ? 0 : startTime.hour,
+          minute: startTime.isDate ? 0 : startTime.minute,
+          second: startTime.isDate ? 0 : startTime.second,
+        }
+      : null;
   const end = (endWall ? instantOf(endWall, zone ?? fallbackZone) : start) + Math.max(0, seconds) * 1000;
   return {
     start,
@@ -277,9 +347,11 @@ export function eventsOf(calendar: IcalComponent): { master: IcalComponent | nul
   return { master, overrides: events.filter((event) => event !== master && event.hasProperty('recurrence-id')) };
 }
 
-export const isRecurring = (master: IcalComponent | null, overrides: IcalComponent[]) => overrides.length > 0 || (master !== null && (master.hasProperty('rrule') || master.hasProperty('rdate')));
+export const isRecurring = (master: IcalComponent | null, overrides: IcalComponent[]) =>
+  overrides.length > 0 || (master !== null && (master.hasProperty('rrule') || master.hasProperty('rdate')));
 
-const overlaps = (span: Span, window: { start: number; end: number }) => (span.end > span.start ? span.start < window.end && span.end > window.start : span.start >= window.start && span.start < window.end);
+const overlaps = (span: Span, window: { start: number; end: number }) =>
+  span.end > span.start ? span.start < window.end && span.end > window.start : span.start >= window.start && span.start < window.end;
 
 /** Enough to walk a daily series for decades; a rule with more steps than this before the window is cut off. */
 const MAX_STEPS = 50_000;
@@ -291,7 +363,11 @@ const SLACK = 2 * 86_400_000;
  * only (RFC 4791 9.6.5), which loses the zone each event was planned in, and servers differ in how they mark the
  * instances (SabreDAV 1.8 gives a floating RECURRENCE-ID in the event's local time and none on the first one).
  */
-export function occurrencesIn(calendar: IcalComponent, window: { start: number; end: number }, fallbackZone: string): { occurrences: Occurrence[]; cutOff: boolean } {
+export function occurrencesIn(
+  calendar: IcalComponent,
+  window: { start: number; end: number },
+  fallbackZone: string,
+): { occurrences: Occurrence[]; cutOff: boolean } {
   const { master, overrides } = eventsOf(calendar);
   const recurring = isRecurring(master, overrides);
   const found: Occurrence[] = [];
@@ -302,10 +378,13 @@ export function occurrencesIn(calendar: IcalComponent, window: { start: number; 
     const dtstart = propTime(master, 'dtstart')!;
     const iterator = series.iterator();
     // An occurrence before the window can still reach into it; none lasts longer than the series or its changes.
-    const longest = Math.max(0, ...[master, ...overrides].map((event) => {
-      const span = spanOf(event, fallbackZone);
-      return span ? span.end - span.start : 0;
-    }));
+    const longest = Math.max(
+      0,
+      ...[master, ...overrides].map((event) => {
+        const span = spanOf(event, fallbackZone);
+        return span ? span.end - span.start : 0;
+      }),
+    );
     for (let step = 0; ; step++) {
       if (step >= MAX_STEPS) {
         cutOff = true;
@@ -324,7 +403,8 @@ export function occurrencesIn(calendar: IcalComponent, window: { start: number; 
       const details = series.getOccurrenceDetails(next);
       const changed = details.item !== series;
       const span = changed ? spanOf(details.item.component, fallbackZone) : spanOf(master, fallbackZone, next);
-      if (span && overlaps(span, window)) found.push({ ...span, event: changed ? details.item.component : master, recurrenceId: due, recurring });
+      if (span && overlaps(span, window))
+        found.push({ ...span, event: changed ? details.item.component : master, recurrenceId: due, recurring });
     }
   } else if (master) {
     const span = spanOf(master, fallbackZone);

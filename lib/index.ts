@@ -16,7 +16,16 @@ import type { Capabilities, NextcloudUser } from './users.js';
 import { allUserIds, appApiAcceptsUser, capabilities, currentUser, groupsOf } from './users.js';
 
 export type { NextcloudClientOptions } from './http.js';
-export { InvalidArgumentError, NextcloudError, isInvalidArgumentError, isNextcloudError, isWellFormedText, nextcloudErrorCodes, printable, reworded } from './errors.js';
+export {
+  InvalidArgumentError,
+  NextcloudError,
+  isInvalidArgumentError,
+  isNextcloudError,
+  isWellFormedText,
+  nextcloudErrorCodes,
+  printable,
+  reworded,
+} from './errors.js';
 export { withSingleTimeout } from './http.js';
 export type { NextcloudErrorCode } from './errors.js';
 export type { CalendarClient, CalendarEvent, CalendarInfo } from './calendar.js';
@@ -99,7 +108,8 @@ export function createNextcloud(options: NextcloudOptions): Nextcloud {
     as(userId) {
       if (!userId) throw new InvalidArgumentError('Acting as a user needs a user id; use system() for the app itself.');
       // The id goes into "<user>:<secret>" and into DAV paths; Nextcloud user ids never hold these characters.
-      if (/[:/\\\u0000-\u001f]/.test(userId) || !isWellFormedText(userId)) throw new InvalidArgumentError(`"${printable(userId)}" is not a Nextcloud user id.`);
+      if (/[:/\\\u0000-\u001f]/.test(userId) || !isWellFormedText(userId))
+        throw new InvalidArgumentError(`"${printable(userId)}" is not a Nextcloud user id.`);
       const known = recent.get(userId);
       if (known) {
         recent.delete(userId);

@@ -15,7 +15,13 @@ const envelope = z.object({
 
 /** PHP serialises an empty associative array as []; normalise such maps to {}. */
 export function phpMap<T extends z.ZodType>(value: T) {
-  return z.union([z.record(z.string(), value), z.array(z.never()).length(0).transform(() => ({}) as Record<string, z.infer<T>>)]);
+  return z.union([
+    z.record(z.string(), value),
+    z
+      .array(z.never())
+      .length(0)
+      .transform(() => ({}) as Record<string, z.infer<T>>),
+  ]);
 }
 
 export async function ocsRequest<T extends z.ZodType>(
@@ -36,7 +42,13 @@ export async function ocsRequest<T extends z.ZodType>(
     // No body by definition (Talk history exhausted, some DELETEs); the schema decides what "nothing" is.
     const empty = schema.safeParse(undefined);
     if (empty.success) return { data: empty.data, response };
-    throw new NextcloudError({ code: 'protocol', status: response.status, method, path, message: `${method} ${path} answered ${response.status} without the data it should carry.` });
+    throw new NextcloudError({
+      code: 'protocol',
+      status: response.status,
+      method,
+      path,
+      message: `${method} ${path} answered ${response.status} without the data it should carry.`,
+    });
   }
   const text = await readBody(response, method, path);
   const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -44,7 +56,10 @@ export async function ocsRequest<T extends z.ZodType>(
   try {
     json = JSON.parse(text);
   } catch (error) {
-    const what = type === 'application/json' ? `${answerKind(response)} whose body is not JSON (malformed or cut off)` : `${answerKind(response)} instead of an OCS JSON envelope`;
+    const what =
+      type === 'application/json'
+        ? `${answerKind(response)} whose body is not JSON (malformed or cut off)`
+        : `${answerKind(response)} instead of an OCS JSON envelope`;
     throw unexpectedAnswer(method, path, what, response.status, error);
   }
   const wrapped = envelope.safeParse(json);

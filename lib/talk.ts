@@ -88,7 +88,10 @@ export interface TalkClient {
   conversations(): Promise<TalkConversation[]>;
   conversation(token: string): Promise<TalkConversation>;
   /** One page of history, newest first. Pass nextLastKnownMessageId to get the page before it. */
-  messages(token: string, options?: { limit?: number; lastKnownMessageId?: number }): Promise<{ messages: TalkMessage[]; nextLastKnownMessageId: number | null }>;
+  messages(
+    token: string,
+    options?: { limit?: number; lastKnownMessageId?: number },
+  ): Promise<{ messages: TalkMessage[]; nextLastKnownMessageId: number | null }>;
   send(token: string, message: string, options?: { replyTo?: number; referenceId?: string; silent?: boolean }): Promise<TalkMessage>;
 }
 
@@ -101,10 +104,16 @@ async function explained<T>(http: HttpClient, token: string, action: 'read' | 'p
     const who = http.userId;
     const hints: Partial<Record<string, string>> = {
       not_found: `Talk conversation ${token} does not exist or ${who} is not a participant`,
-      forbidden: action === 'post' ? `${who} may not post in Talk conversation ${token}: it is read-only or ${who} lacks the chat permission` : `${who} may not read Talk conversation ${token}`,
+      forbidden:
+        action === 'post'
+          ? `${who} may not post in Talk conversation ${token}: it is read-only or ${who} lacks the chat permission`
+          : `${who} may not read Talk conversation ${token}`,
       precondition_failed: `Talk conversation ${token} has its lobby closed to ${who}`,
       too_large: `the message is longer than Talk accepts`,
-      bad_request: action === 'post' ? 'Talk rejected the message (empty, or replying to a message that cannot be replied to)' : 'Talk rejected the request',
+      bad_request:
+        action === 'post'
+          ? 'Talk rejected the message (empty, or replying to a message that cannot be replied to)'
+          : 'Talk rejected the request',
     };
     const hint = hints[error.code];
     if (!hint) throw error;
@@ -125,20 +134,27 @@ export function talkClient(http: HttpClient): TalkClient {
       return (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room`, z.array(roomSchema), { query: { noStatusUpdate: 1 } })).data;
     },
     async conversation(token) {
-      return explained(http, token, 'read', async () => (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room/${tokenPath(token)}`, roomSchema)).data);
+      return explained(
+        http,
+        token,
+        'read',
+        async () => (await ocsRequest(http, 'GET', `${SPREED}/api/v4/room/${tokenPath(token)}`, roomSchema)).data,
+      );
     },
     async messages(token, options = {}) {
-      const { data, response } = await explained(http, token, 'read', () => ocsRequest(http, 'GET', `${SPREED}/api/v1/chat/${tokenPath(token)}`, z.array(messageSchema).default([]), {
-        query: {
-          lookIntoFuture: 0,
-          limit: Math.min(Math.max(options.limit ?? 50, 1), 200),
-          lastKnownMessageId: options.lastKnownMessageId,
-          setReadMarker: 0,
-          markNotificationsAsRead: 0,
-          noStatusUpdate: 1,
-        },
-        accept: [304],
-      }));
+      const { data, response } = await explained(http, token, 'read', () =>
+        ocsRequest(http, 'GET', `${SPREED}/api/v1/chat/${tokenPath(token)}`, z.array(messageSchema).default([]), {
+          query: {
+            lookIntoFuture: 0,
+            limit: Math.min(Math.max(options.limit ?? 50, 1), 200),
+            lastKnownMessageId: options.lastKnownMessageId,
+            setReadMarker: 0,
+            markNotificationsAsRead: 0,
+            noStatusUpdate: 1,
+          },
+          accept: [304],
+        }),
+      );
       const lastGiven = response.headers.get('x-chat-last-given');
       return { messages: data, nextLastKnownMessageId: response.status === 304 || !lastGiven ? null : Number(lastGiven) };
     },
@@ -148,7 +164,12 @@ export function talkClient(http: HttpClient): TalkClient {
       if (options.replyTo !== undefined) json.replyTo = options.replyTo;
       if (options.referenceId !== undefined) json.referenceId = options.referenceId;
       if (options.silent !== undefined) json.silent = options.silent;
-      return explained(http, token, 'post', async () => (await ocsRequest(http, 'POST', `${SPREED}/api/v1/chat/${tokenPath(token)}`, messageSchema, { json })).data);
+      return explained(
+        http,
+        token,
+        'post',
+        async () => (await ocsRequest(http, 'POST', `${SPREED}/api/v1/chat/${tokenPath(token)}`, messageSchema, { json })).data,
+      );
     },
   };
 }

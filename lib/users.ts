@@ -17,7 +17,10 @@ const quotaSchema = z.union([
     relative: z.number().optional(),
     quota: z.union([z.number(), z.string()]).optional(),
   }),
-  z.array(z.never()).length(0).transform(() => null),
+  z
+    .array(z.never())
+    .length(0)
+    .transform(() => null),
   z.string().transform(() => null),
 ]);
 
@@ -54,7 +57,12 @@ export async function currentUser(http: HttpClient): Promise<NextcloudUser> {
 }
 
 export async function groupsOf(http: HttpClient, userId: string): Promise<string[]> {
-  const { data } = await ocsRequest(http, 'GET', `/ocs/v2.php/cloud/users/${encodeURIComponent(userId)}/groups`, z.object({ groups: z.array(z.string()) }));
+  const { data } = await ocsRequest(
+    http,
+    'GET',
+    `/ocs/v2.php/cloud/users/${encodeURIComponent(userId)}/groups`,
+    z.object({ groups: z.array(z.string()) }),
+  );
   return data.groups;
 }
 

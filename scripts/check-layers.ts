@@ -48,7 +48,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 // Static imports and re-exports (type-only ones too: they tie the rooms together as much), and dynamic imports.
-const IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
 
 export interface Edge {
   from: string;
@@ -94,7 +95,10 @@ export function violation(edge: Edge): string | null {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const edges = importEdges();
   if (process.argv.includes('--graph')) {
-    for (const edge of edges) console.log(`${edge.from.padEnd(14)} -> ${edge.to.padEnd(14)} ${String(edge.files.length).padStart(3)}${violation(edge) ? '   UPWARD' : ''}`);
+    for (const edge of edges)
+      console.log(
+        `${edge.from.padEnd(14)} -> ${edge.to.padEnd(14)} ${String(edge.files.length).padStart(3)}${violation(edge) ? '   UPWARD' : ''}`,
+      );
   }
   const broken = edges.flatMap((edge) => {
     const why = violation(edge);
@@ -104,5 +108,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`Imports that run upward between the project's layers:\n  ${broken.join('\n  ')}`);
     process.exit(1);
   }
-  console.log(`Every import runs downward (${edges.length} links between ${new Set(edges.flatMap((edge) => [edge.from, edge.to])).size} rooms).`);
+  console.log(
+    `Every import runs downward (${edges.length} links between ${new Set(edges.flatMap((edge) => [edge.from, edge.to])).size} rooms).`,
+  );
 }

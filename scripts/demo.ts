@@ -16,11 +16,13 @@ async function main(): Promise<void> {
   fs.rmSync(demoDir, { recursive: true, force: true });
   fs.mkdirSync(demoDir, { recursive: true });
   const wanted = Number(process.env.SIM_PORT ?? 8080);
-  const simulator = await startSimulator({ port: wanted, dataDir: path.join(demoDir, 'nextcloud') }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EADDRINUSE') throw error;
-    process.stdout.write(`Port ${wanted} is busy; using a free one.\n`);
-    return startSimulator({ port: 0, dataDir: path.join(demoDir, 'nextcloud') });
-  });
+  const simulator = await startSimulator({ port: wanted, dataDir: path.join(demoDir, 'nextcloud') }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      process.stdout.write(`Port ${wanted} is busy; using a free one.\n`);
+      return startSimulator({ port: 0, dataDir: path.join(demoDir, 'nextcloud') });
+    },
+  );
   const appPort = await freePort();
   const secret = randomBytes(48).toString('base64url');
   const version = /<version>([^<]+)<\/version>/.exec(fs.readFileSync(path.join(root, 'appinfo', 'info.xml'), 'utf8'))![1]!;
@@ -59,7 +61,14 @@ async function main(): Promise<void> {
     }
   });
 
-  const registration = await simulator.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret, port: appPort }), '--wait-finish']);
+  const registration = await simulator.occ([
+    'app_api:app:register',
+    'mcp_gateway',
+    'manual_install',
+    '--json-info',
+    jsonInfo({ secret, port: appPort }),
+    '--wait-finish',
+  ]);
   if (registration.code !== 0) {
     process.stderr.write(`Registration failed: ${registration.output}\n`);
     return stop(1);

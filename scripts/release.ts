@@ -50,10 +50,36 @@ export const STORE = {
   maxScreenshots: 10,
   /** The order of info.xsd's `<info>` sequence (the store reorders with pre-info.xslt; Nextcloud does not). */
   elementOrder: [
-    'id', 'name', 'summary', 'description', 'version', 'licence', 'author', 'namespace', 'types', 'documentation',
-    'category', 'website', 'discussion', 'bugs', 'repository', 'screenshot', 'dependencies', 'background-jobs',
-    'repair-steps', 'two-factor-providers', 'commands', 'settings', 'activity', 'dashboard', 'fulltextsearch',
-    'navigations', 'contactsmenu', 'collaboration', 'sabre', 'external-app',
+    'id',
+    'name',
+    'summary',
+    'description',
+    'version',
+    'licence',
+    'author',
+    'namespace',
+    'types',
+    'documentation',
+    'category',
+    'website',
+    'discussion',
+    'bugs',
+    'repository',
+    'screenshot',
+    'dependencies',
+    'background-jobs',
+    'repair-steps',
+    'two-factor-providers',
+    'commands',
+    'settings',
+    'activity',
+    'dashboard',
+    'fulltextsearch',
+    'navigations',
+    'contactsmenu',
+    'collaboration',
+    'sabre',
+    'external-app',
   ],
 } as const;
 
@@ -94,7 +120,9 @@ export function parseManifest(xml: string): Manifest {
   if (!info) throw new Error('appinfo/info.xml has no <info> element');
   const ordered = new XMLParser({ preserveOrder: true, ignoreAttributes: true }).parse(xml) as Node[];
   const infoNode = ordered.find((node) => 'info' in node);
-  const elements = ((infoNode?.info as Node[] | undefined) ?? []).flatMap((node) => Object.keys(node).filter((key) => key !== ':@' && key !== '#text'));
+  const elements = ((infoNode?.info as Node[] | undefined) ?? []).flatMap((node) =>
+    Object.keys(node).filter((key) => key !== ':@' && key !== '#text'),
+  );
   const external = (info['external-app'] ?? {}) as Node;
   const docker = (external['docker-install'] ?? {}) as Node;
   const variables = list(((external['environment-variables'] ?? {}) as Node).variable) as Node[];
@@ -113,7 +141,9 @@ export function parseManifest(xml: string): Manifest {
     screenshots: list(info.screenshot).map(text),
     documentation: ['user', 'admin', 'developer'].map((key) => text(documentation[key])).filter(Boolean),
     elements,
-    emptyDefaults: variables.filter((variable) => 'default' in variable && text(variable.default) === '').map((variable) => text(variable.name)),
+    emptyDefaults: variables
+      .filter((variable) => 'default' in variable && text(variable.default) === '')
+      .map((variable) => text(variable.name)),
     routeUrls: routes.map((route) => text(route.url)),
   };
 }
@@ -156,41 +186,56 @@ export function checkRelease(root = repoRoot): CheckResult {
   const manifest = parseManifest(xml);
   const { id, version } = manifest;
 
-  if (!STORE.appIdPattern.test(id)) errors.push(`info.xml <id> "${id}" is not an app id the store accepts (lower-case ASCII letters, digits, underscores)`);
-  if (!STORE.semverPattern.test(version)) errors.push(`info.xml <version> "${version}" is not a semantic version (e.g. 1.2.3 or 1.3.0-beta.1)`);
-  if (manifest.imageTag !== version) errors.push(`info.xml <image-tag> "${manifest.imageTag}" differs from <version> "${version}": AppAPI would run another image than the release names`);
+  if (!STORE.appIdPattern.test(id))
+    errors.push(`info.xml <id> "${id}" is not an app id the store accepts (lower-case ASCII letters, digits, underscores)`);
+  if (!STORE.semverPattern.test(version))
+    errors.push(`info.xml <version> "${version}" is not a semantic version (e.g. 1.2.3 or 1.3.0-beta.1)`);
+  if (manifest.imageTag !== version)
+    errors.push(
+      `info.xml <image-tag> "${manifest.imageTag}" differs from <version> "${version}": AppAPI would run another image than the release names`,
+    );
   const packageVersion = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version;
   if (packageVersion !== version) errors.push(`package.json version "${packageVersion}" differs from info.xml <version> "${version}"`);
   if (!manifest.registry || !manifest.image) errors.push('info.xml <docker-install> must name <registry> and <image>');
-  if (Buffer.byteLength(xml) >= STORE.maxInfoXmlBytes) errors.push(`info.xml is ${Buffer.byteLength(xml)} bytes; the store takes less than ${STORE.maxInfoXmlBytes}`);
+  if (Buffer.byteLength(xml) >= STORE.maxInfoXmlBytes)
+    errors.push(`info.xml is ${Buffer.byteLength(xml)} bytes; the store takes less than ${STORE.maxInfoXmlBytes}`);
 
-  if (!manifest.name || manifest.name.length > STORE.maxNameChars) errors.push(`info.xml <name> must have 1 to ${STORE.maxNameChars} characters`);
-  if (!manifest.summary || manifest.summary.length > STORE.maxNameChars) errors.push(`info.xml <summary> must have 1 to ${STORE.maxNameChars} characters (has ${manifest.summary.length})`);
+  if (!manifest.name || manifest.name.length > STORE.maxNameChars)
+    errors.push(`info.xml <name> must have 1 to ${STORE.maxNameChars} characters`);
+  if (!manifest.summary || manifest.summary.length > STORE.maxNameChars)
+    errors.push(`info.xml <summary> must have 1 to ${STORE.maxNameChars} characters (has ${manifest.summary.length})`);
   if (!manifest.description) errors.push('info.xml <description> is empty');
 
   let last = -1;
   for (const element of manifest.elements) {
     const at = (STORE.elementOrder as readonly string[]).indexOf(element);
     if (at === -1) continue; // the store drops elements it does not know
-    if (at < last) errors.push(`info.xml <${element}> comes after <${STORE.elementOrder[last]}>; the store's schema wants the order ${STORE.elementOrder.join(', ')}`);
+    if (at < last)
+      errors.push(
+        `info.xml <${element}> comes after <${STORE.elementOrder[last]}>; the store's schema wants the order ${STORE.elementOrder.join(', ')}`,
+      );
     last = Math.max(last, at);
   }
 
-  if (manifest.screenshots.length > STORE.maxScreenshots) errors.push(`info.xml has ${manifest.screenshots.length} screenshots; the store takes at most ${STORE.maxScreenshots}`);
+  if (manifest.screenshots.length > STORE.maxScreenshots)
+    errors.push(`info.xml has ${manifest.screenshots.length} screenshots; the store takes at most ${STORE.maxScreenshots}`);
   for (const url of [...manifest.screenshots, ...manifest.documentation]) {
-    if (!/^https:\/\/.+/.test(url) || url.length > STORE.maxUrlChars) errors.push(`info.xml link ${url} must be an https URL of at most ${STORE.maxUrlChars} characters`);
+    if (!/^https:\/\/.+/.test(url) || url.length > STORE.maxUrlChars)
+      errors.push(`info.xml link ${url} must be an https URL of at most ${STORE.maxUrlChars} characters`);
   }
   // Screenshots served from this repository must exist in it (raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>).
   for (const url of manifest.screenshots) {
     const raw = /^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[^/]+\/(.+)$/.exec(url);
-    if (raw && !fs.existsSync(path.join(root, decodeURIComponent(raw[1]!)))) errors.push(`screenshot ${url} points at ${raw[1]}, which is not in the repository`);
+    if (raw && !fs.existsSync(path.join(root, decodeURIComponent(raw[1]!))))
+      errors.push(`screenshot ${url} points at ${raw[1]}, which is not in the repository`);
   }
   // Documentation links into the README must name one of its headings.
   const readme = fs.existsSync(path.join(root, 'README.md')) ? fs.readFileSync(path.join(root, 'README.md'), 'utf8') : '';
   const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1]!)));
   for (const url of manifest.documentation) {
     const anchor = /^https:\/\/github\.com\/[^/]+\/[^/#]+\/?#(.+)$/.exec(url)?.[1];
-    if (anchor && anchor !== 'readme' && !anchors.has(anchor)) errors.push(`documentation link ${url}: README.md has no heading with the anchor #${anchor}`);
+    if (anchor && anchor !== 'readme' && !anchors.has(anchor))
+      errors.push(`documentation link ${url}: README.md has no heading with the anchor #${anchor}`);
   }
 
   for (const file of ['CHANGELOG.md', 'LICENSE', 'README.md']) {
@@ -199,17 +244,22 @@ export function checkRelease(root = repoRoot): CheckResult {
   const changelogPath = path.join(root, 'CHANGELOG.md');
   if (fs.existsSync(changelogPath)) {
     const changelog = fs.readFileSync(changelogPath, 'utf8');
-    if (Buffer.byteLength(changelog) > STORE.maxReadFileBytes) errors.push(`CHANGELOG.md is larger than the ${STORE.maxReadFileBytes} bytes the store reads`);
-    if (!changelogSection(changelog, version)) errors.push(`CHANGELOG.md has no entries under "## [${version}]": the store would show an empty changelog for this release`);
+    if (Buffer.byteLength(changelog) > STORE.maxReadFileBytes)
+      errors.push(`CHANGELOG.md is larger than the ${STORE.maxReadFileBytes} bytes the store reads`);
+    if (!changelogSection(changelog, version))
+      errors.push(`CHANGELOG.md has no entries under "## [${version}]": the store would show an empty changelog for this release`);
   }
 
   // AppAPI on the released Nextcloud versions (contract sheet, corrections 1 and 2): not store errors, but a
   // release that has them does not install or does not route everywhere.
   for (const name of manifest.emptyDefaults) {
-    warnings.push(`<environment-variables> ${name} has an empty <default>: AppAPI 32-34 turns it into the string "Array"; omit the element`);
+    warnings.push(
+      `<environment-variables> ${name} has an empty <default>: AppAPI 32-34 turns it into the string "Array"; omit the element`,
+    );
   }
   for (const url of manifest.routeUrls) {
-    if (!url.startsWith('^\\/?')) warnings.push(`route ${url} does not start with ^\\/? : AppAPI before 32.0.10 / 33.0.4 would not match it`);
+    if (!url.startsWith('^\\/?'))
+      warnings.push(`route ${url} does not start with ^\\/? : AppAPI before 32.0.10 / 33.0.4 would not match it`);
   }
   return { manifest, errors, warnings };
 }
@@ -261,7 +311,11 @@ function sourceDateEpoch(root: string): number {
   const fromEnv = Number(process.env.SOURCE_DATE_EPOCH);
   if (process.env.SOURCE_DATE_EPOCH && Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
   try {
-    const committed = Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+    const committed = Number(
+      execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    );
     if (Number.isInteger(committed) && committed > 0) return committed;
   } catch {
     // not a git checkout
@@ -296,11 +350,13 @@ export async function buildRelease(options: { root?: string; outDir?: string; mt
     const parts = file.split('/').slice(0, -1);
     for (let i = 1; i <= parts.length; i++) dirs.add(`${id}/${parts.slice(0, i).join('/')}/`);
   }
-  const entries = [...[...dirs].map((name) => ({ name })), ...files.map((file) => ({ name: `${id}/${file}`, data: fs.readFileSync(path.join(root, file)) }))].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
+  const entries = [
+    ...[...dirs].map((name) => ({ name })),
+    ...files.map((file) => ({ name: `${id}/${file}`, data: fs.readFileSync(path.join(root, file)) })),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const archive = await tarGz(entries, mtime);
-  if (archive.length > STORE.maxArchiveBytes) throw new Error(`The archive is ${archive.length} bytes; the store downloads at most ${STORE.maxArchiveBytes}`);
+  if (archive.length > STORE.maxArchiveBytes)
+    throw new Error(`The archive is ${archive.length} bytes; the store downloads at most ${STORE.maxArchiveBytes}`);
 
   fs.mkdirSync(outDir, { recursive: true });
   const tarball = path.join(outDir, `${id}-${version}.tar.gz`);
@@ -332,9 +388,15 @@ export function signTarball(tarball: string, keyPath: string, certPath?: string)
     try {
       fs.writeFileSync(path.join(work, 'pub.pem'), execFileSync('openssl', ['x509', '-in', certPath, '-pubkey', '-noout']));
       fs.writeFileSync(path.join(work, 'sig.bin'), signature);
-      execFileSync('openssl', ['dgst', '-sha512', '-verify', path.join(work, 'pub.pem'), '-signature', path.join(work, 'sig.bin'), tarball], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        ['dgst', '-sha512', '-verify', path.join(work, 'pub.pem'), '-signature', path.join(work, 'sig.bin'), tarball],
+        { stdio: 'pipe' },
+      );
     } catch {
-      throw new Error(`The signature does not verify with ${certPath}: the key and the certificate do not belong together, and the store would refuse the release`);
+      throw new Error(
+        `The signature does not verify with ${certPath}: the key and the certificate do not belong together, and the store would refuse the release`,
+      );
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -351,7 +413,11 @@ export function downloadUrl(manifest: Pick<Manifest, 'repository' | 'id' | 'vers
 
 export function uploadCommand(download: string, signature: string): string {
   const body = JSON.stringify({ download, signature, nightly: false });
-  return [`curl --fail-with-body -X POST ${STORE.uploadUrl} \\`, '  -H "Authorization: Token $APPSTORE_TOKEN" -H "Content-Type: application/json" \\', `  -d '${body}'`].join('\n');
+  return [
+    `curl --fail-with-body -X POST ${STORE.uploadUrl} \\`,
+    '  -H "Authorization: Token $APPSTORE_TOKEN" -H "Content-Type: application/json" \\',
+    `  -d '${body}'`,
+  ].join('\n');
 }
 
 async function main(): Promise<number> {

@@ -10,7 +10,10 @@ const END = '<!-- tool-table:end -->';
 
 export function toolTable(): string {
   const rows = allTools.map((tool) => {
-    const scopes = 'anyOf' in tool.scopes ? tool.scopes.anyOf.map((scope) => `\`${scope}\``).join(' or ') : tool.scopes.allOf.map((scope) => `\`${scope}\``).join(' + ') || 'any grant';
+    const scopes =
+      'anyOf' in tool.scopes
+        ? tool.scopes.anyOf.map((scope) => `\`${scope}\``).join(' or ')
+        : tool.scopes.allOf.map((scope) => `\`${scope}\``).join(' + ') || 'any grant';
     // The first sentence is the summary; the rest of a description is guidance for the model.
     const summary = (/^.*?[.!?](\s|$)/.exec(tool.description)?.[0] ?? tool.description).trim().replaceAll('|', '\\|');
     const kind = tool.annotations.readOnlyHint ? 'read' : tool.annotations.destructiveHint ? 'write, destructive' : 'write';

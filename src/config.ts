@@ -15,7 +15,10 @@ const httpUrl = z
   .transform((value) => value.replace(/\/+$/, ''));
 
 const envSchema = z.object({
-  APP_ID: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a Nextcloud app id like mcp_gateway').default('mcp_gateway'),
+  APP_ID: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be a Nextcloud app id like mcp_gateway')
+    .default('mcp_gateway'),
   APP_SECRET: z.string().min(16, 'must be the shared secret AppAPI registered (at least 16 characters)'),
   APP_VERSION: z.string().min(1, 'must be the registered app version'),
   APP_DISPLAY_NAME: z.string().default('MCP Gateway'),
@@ -31,7 +34,12 @@ const envSchema = z.object({
   /** Further public base URLs clients may use (e.g. the HaRP form next to the PHP-proxy one), comma-separated. */
   MCP_GATEWAY_PUBLIC_URL_ALIASES: z
     .string()
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(httpUrl))
     .default([]),
   /** JSON list of external OpenID providers whose access tokens are accepted (see the README). */
@@ -47,13 +55,23 @@ const envSchema = z.object({
    */
   MCP_GATEWAY_RESPONSE_MODE: z.enum(['auto', 'json', 'sse']).default('auto'),
   /** MCP sessions end after this long without a request. */
-  MCP_GATEWAY_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
+  MCP_GATEWAY_SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(4 * 3600),
   /** MCP sessions kept open at once (the least recently used ends first). */
   MCP_GATEWAY_MAX_SESSIONS: z.coerce.number().int().min(10).max(100_000).default(2000),
   /** Browser origins allowed to call the MCP endpoints besides Nextcloud's own and loopback, comma-separated. */
   MCP_GATEWAY_ALLOWED_ORIGINS: z
     .string()
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.union([z.literal('*'), httpUrl.transform((value) => new URL(value).origin)])))
     .default([]),
   /** Days the audit log of tool calls is kept. */
@@ -80,10 +98,24 @@ export class ConfigError extends Error {
 const APPAPI_EMPTY_DEFAULT = 'Array';
 
 /** What AppAPI sets itself in every container (contract: buildDeployEnvs); the rest are the manifest's own. */
-export const APPAPI_INJECTED_VARIABLES = ['APP_ID', 'APP_SECRET', 'APP_VERSION', 'APP_DISPLAY_NAME', 'APP_HOST', 'APP_PORT', 'NEXTCLOUD_URL', 'APP_PERSISTENT_STORAGE', 'AA_VERSION', 'HP_SHARED_KEY', 'HP_EXAPP_SOCK'] as const;
+export const APPAPI_INJECTED_VARIABLES = [
+  'APP_ID',
+  'APP_SECRET',
+  'APP_VERSION',
+  'APP_DISPLAY_NAME',
+  'APP_HOST',
+  'APP_PORT',
+  'NEXTCLOUD_URL',
+  'APP_PERSISTENT_STORAGE',
+  'AA_VERSION',
+  'HP_SHARED_KEY',
+  'HP_EXAPP_SOCK',
+] as const;
 
 /** The variables an admin sets: each is declared in appinfo/info.xml, as AppAPI passes only declared ones. */
-export const DECLARED_VARIABLES = Object.keys(envSchema.shape).filter((name) => !(APPAPI_INJECTED_VARIABLES as readonly string[]).includes(name));
+export const DECLARED_VARIABLES = Object.keys(envSchema.shape).filter(
+  (name) => !(APPAPI_INJECTED_VARIABLES as readonly string[]).includes(name),
+);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const ignored: string[] = [];
@@ -114,9 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (error) {
     throw new ConfigError([`MCP_GATEWAY_TRUSTED_ISSUERS ${(error as Error).message}`]);
   }
-  const warnings = ignored.map((name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`);
+  const warnings = ignored.map(
+    (name) => `${name} is "${APPAPI_EMPTY_DEFAULT}", which AppAPI passes for an empty manifest default; treated as not set`,
+  );
   if (parsed.data.MCP_GATEWAY_RESPONSE_MODE === 'sse') {
-    warnings.push('MCP_GATEWAY_RESPONSE_MODE=sse is treated as auto: event streams are served where the request came through HaRP, never behind the PHP proxy, which buffers whole responses');
+    warnings.push(
+      'MCP_GATEWAY_RESPONSE_MODE=sse is treated as auto: event streams are served where the request came through HaRP, never behind the PHP proxy, which buffers whole responses',
+    );
   }
   return toConfig(parsed.data, trustedIssuers, warnings);
 }

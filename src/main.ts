@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   }
   for (const warning of config.warnings) app.log.warn(warning);
-  app.log.info({ connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl, responseMode: config.responseMode }, `${config.appDisplayName} ${config.appVersion} ready`);
+  app.log.info(
+    { connectorUrl: connectorUrl(config.publicBaseUrl), nextcloud: config.nextcloudUrl, responseMode: config.responseMode },
+    `${config.appDisplayName} ${config.appVersion} ready`,
+  );
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');

@@ -89,9 +89,14 @@ export async function buildApp(deps: AppDeps) {
     const { statusCode, message } = error as { statusCode?: number; message?: string };
     const status = statusCode && statusCode >= 400 && statusCode < 500 ? statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled error');
-    return reply.code(status).send({ error: status === 500 ? 'internal_error' : 'bad_request', message: status === 500 ? 'Internal error; see the app log.' : message });
+    return reply.code(status).send({
+      error: status === 500 ? 'internal_error' : 'bad_request',
+      message: status === 500 ? 'Internal error; see the app log.' : message,
+    });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   await app.register(formBody, { bodyLimit: 64 * 1024 });
 

@@ -38,14 +38,19 @@ function makeBigFolder(dataDir: string): void {
 }
 
 /** Runs `record` with the app behind a recording proxy, then leaves the app running straight against the simulator. */
-export async function startEnvironment(record: (app: DirectApp, token: string, capture: <T>(work: () => Promise<T>) => Promise<RecordedRequest[]>) => Promise<void>): Promise<Environment> {
+export async function startEnvironment(
+  record: (app: DirectApp, token: string, capture: <T>(work: () => Promise<T>) => Promise<RecordedRequest[]>) => Promise<void>,
+): Promise<Environment> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-bench-'));
   const sim = await startSimulator({ dataDir });
   makeBigFolder(dataDir);
   const proxy = await startRecordingProxy(sim.url);
   // Production's log level unless told otherwise: request logging is part of what a call costs.
   // The public base is the simulator's in both runs, so tokens (issuer, audience) stay valid across the restart.
-  const env = { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', MCP_GATEWAY_PUBLIC_URL: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway` };
+  const env = {
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    MCP_GATEWAY_PUBLIC_URL: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`,
+  };
   let app = await startAppProcess({ nextcloudUrl: proxy.url, env });
   const cleanup = async () => {
     await app.stop();
@@ -54,7 +59,14 @@ export async function startEnvironment(record: (app: DirectApp, token: string, c
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const registered = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+    const registered = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'manual_install',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: app.port! }),
+      '--wait-finish',
+    ]);
     if (registered.code !== 0) throw new Error(`registering the app failed: ${registered.output}`);
     const direct: DirectApp = { url: `http://127.0.0.1:${app.port}`, appId: 'mcp_gateway', version: app.version, secret: app.secret };
     const token = await accessToken(direct, USER, SCOPE);
@@ -65,7 +77,11 @@ export async function startEnvironment(record: (app: DirectApp, token: string, c
     });
     // A crash keeps the storage (signing keys, grants): the token stays valid after the restart.
     await app.crash();
-    app = await startAppProcess({ nextcloudUrl: sim.url, env, restart: { secret: app.secret, port: app.port, storageDir: app.storageDir } });
+    app = await startAppProcess({
+      nextcloudUrl: sim.url,
+      env,
+      restart: { secret: app.secret, port: app.port, storageDir: app.storageDir },
+    });
     await proxy.close();
     return { sim, app, direct, token, stop: cleanup };
   } catch (error) {

@@ -43,7 +43,12 @@ export async function accessToken(app: DirectApp, user: string, scope: string): 
   const registered = await fetch(`${app.url}/oauth/register`, {
     method: 'POST',
     headers: { ...anonymous, 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'bench', redirect_uris: [redirectUri], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none' }),
+    body: JSON.stringify({
+      client_name: 'bench',
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'none',
+    }),
   });
   if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${await registered.text()}`);
   const clientId = ((await registered.json()) as { client_id: string }).client_id;
@@ -62,7 +67,11 @@ export async function accessToken(app: DirectApp, user: string, scope: string): 
   const form = new URLSearchParams({ pending: field(consent, 'pending'), form_token: field(consent, 'form_token'), decision: 'approve' });
   for (const match of consent.matchAll(/name="scope" value="([^"]+)"/g)) form.append('scope', match[1]!);
   const approved = await (
-    await fetch(`${app.url}/oauth/authorize`, { method: 'POST', headers: { ...signedIn, 'content-type': 'application/x-www-form-urlencoded' }, body: form })
+    await fetch(`${app.url}/oauth/authorize`, {
+      method: 'POST',
+      headers: { ...signedIn, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    })
   ).text();
   const back = /content="0;url=([^"]+)"/.exec(approved);
   if (!back) throw new Error(`consent gave no redirect: ${approved.slice(0, 2000)}`);
@@ -71,7 +80,13 @@ export async function accessToken(app: DirectApp, user: string, scope: string): 
   const tokens = await fetch(`${app.url}/oauth/token`, {
     method: 'POST',
     headers: { ...anonymous, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: clientId,
+    }),
   });
   if (tokens.status !== 200) throw new Error(`token endpoint answered ${tokens.status}: ${await tokens.text()}`);
   return ((await tokens.json()) as { access_token: string }).access_token;
@@ -103,18 +118,31 @@ export async function openSession(app: DirectApp, user: string, token: string): 
   const init = await fetch(`${app.url}/mcp`, {
     method: 'POST',
     headers: base,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+    }),
   });
   const sessionId = init.headers.get('mcp-session-id');
   const initBody = await init.text();
   if (!init.ok || !sessionId) throw new Error(`initialize answered ${init.status}: ${initBody}`);
   const headers = { ...base, 'mcp-session-id': sessionId };
-  const initialized = await fetch(`${app.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const initialized = await fetch(`${app.url}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   await initialized.arrayBuffer();
   let id = 0;
   const request = (name: string, args: Record<string, unknown> = {}) => ({
     url: `${app.url}/mcp`,
-    init: { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } }) },
+    init: {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } }),
+    },
   });
   return {
     request,

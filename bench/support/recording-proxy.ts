@@ -40,7 +40,14 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       const forwarded = http.request(
-        { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, host: upstream.host }, agent },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: request.method,
+          path: request.url,
+          headers: { ...request.headers, host: upstream.host },
+          agent,
+        },
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
           let responseBytes = 0;
@@ -51,7 +58,16 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
             for (const [name, value] of Object.entries(request.headers)) {
               if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
             }
-            recording?.push({ method: request.method ?? 'GET', path: request.url ?? '/', headers, body: new Uint8Array(body), status: answer.statusCode ?? 0, responseBytes, startedAt, endedAt: performance.now() });
+            recording?.push({
+              method: request.method ?? 'GET',
+              path: request.url ?? '/',
+              headers,
+              body: new Uint8Array(body),
+              status: answer.statusCode ?? 0,
+              responseBytes,
+              startedAt,
+              endedAt: performance.now(),
+            });
           });
         },
       );
@@ -99,7 +115,8 @@ export async function replay(target: string, sequence: readonly RecordedRequest[
           redirect: 'manual',
         });
         await response.arrayBuffer();
-        if (response.status !== recorded.status) throw new Error(`${labelOf(recorded)} answered ${response.status} directly, ${recorded.status} to the app`);
+        if (response.status !== recorded.status)
+          throw new Error(`${labelOf(recorded)} answered ${response.status} directly, ${recorded.status} to the app`);
       }),
     );
   }

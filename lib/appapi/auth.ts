@@ -26,8 +26,18 @@ export function verifyAppApiHeaders(headers: IncomingHttpHeaders, expected: AppA
   const appId = headers['ex-app-id'];
   const version = headers['ex-app-version'];
   const authorization = headers['authorization-app-api'];
-  if (typeof appId !== 'string' || !appId || typeof version !== 'string' || !version || typeof authorization !== 'string' || !authorization) {
-    return { code: 'missing_headers', message: 'AppAPI authentication failed: EX-APP-ID, EX-APP-VERSION and AUTHORIZATION-APP-API are required' };
+  if (
+    typeof appId !== 'string' ||
+    !appId ||
+    typeof version !== 'string' ||
+    !version ||
+    typeof authorization !== 'string' ||
+    !authorization
+  ) {
+    return {
+      code: 'missing_headers',
+      message: 'AppAPI authentication failed: EX-APP-ID, EX-APP-VERSION and AUTHORIZATION-APP-API are required',
+    };
   }
   // The PHP proxy forwards client-sent EX-APP-ID too, which Node joins with ", ": only an exact match passes.
   if (appId !== expected.appId) {

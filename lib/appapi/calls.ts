@@ -18,7 +18,9 @@ export interface KeyValueStore {
 export function keyValueStore(http: HttpClient, kind: 'config' | 'preference'): KeyValueStore {
   return {
     async get(keys) {
-      const { data } = await ocsRequest(http, 'POST', `${BASE}/api/v1/ex-app/${kind}/get-values`, valuesSchema, { json: { configKeys: keys } });
+      const { data } = await ocsRequest(http, 'POST', `${BASE}/api/v1/ex-app/${kind}/get-values`, valuesSchema, {
+        json: { configKeys: keys },
+      });
       return Object.fromEntries(data.map((entry) => [entry.configkey, entry.configvalue ?? '']));
     },
     async set(key, value, options = {}) {
@@ -28,7 +30,9 @@ export function keyValueStore(http: HttpClient, kind: 'config' | 'preference'): 
     },
     async delete(keys) {
       try {
-        const { data } = await ocsRequest(http, 'DELETE', `${BASE}/api/v1/ex-app/${kind}`, z.coerce.number(), { json: { configKeys: keys } });
+        const { data } = await ocsRequest(http, 'DELETE', `${BASE}/api/v1/ex-app/${kind}`, z.coerce.number(), {
+          json: { configKeys: keys },
+        });
         return data;
       } catch (error) {
         if ((error as { code?: string }).code === 'not_found') return 0;
@@ -68,9 +72,15 @@ export function settingsForms(http: HttpClient): SettingsForms {
   };
 }
 
-export async function setInitProgress(http: HttpClient, progress: number, error?: string, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function setInitProgress(
+  http: HttpClient,
+  progress: number,
+  error?: string,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
   // AppAPI stores the number as given; outside 0..100 it shows nonsense in the apps list.
-  if (!Number.isInteger(progress) || progress < 0 || progress > 100) throw new RangeError(`Init progress must be an integer 0..100, not ${progress}.`);
+  if (!Number.isInteger(progress) || progress < 0 || progress > 100)
+    throw new RangeError(`Init progress must be an integer 0..100, not ${progress}.`);
   const json: Record<string, unknown> = { progress };
   if (error) json.error = error;
   await ocsRequest(http, 'PUT', `${BASE}/ex-app/status`, z.unknown(), { json, timeoutMs: options.timeoutMs });

@@ -3,7 +3,19 @@
 // config values (storage_type internal) or asks the app for it (external).
 import { z } from 'zod';
 
-export const settingsFieldTypes = ['text', 'password', 'email', 'tel', 'url', 'number', 'checkbox', 'multi-checkbox', 'radio', 'select', 'multi-select'] as const;
+export const settingsFieldTypes = [
+  'text',
+  'password',
+  'email',
+  'tel',
+  'url',
+  'number',
+  'checkbox',
+  'multi-checkbox',
+  'radio',
+  'select',
+  'multi-select',
+] as const;
 
 /** A choice of a radio, select or multi-checkbox field; a select also takes bare strings. */
 export const settingsOptionSchema = z.union([z.string(), z.object({ name: z.string(), value: z.union([z.string(), z.number()]) })]);

@@ -17,7 +17,8 @@ export async function auditRoutes(
 
   app.get('/admin/api/v1/audit', async (request, reply) => {
     const query = auditQuerySchema.safeParse(request.query);
-    if (!query.success) return reply.code(400).send({ error: 'invalid_request', message: `Invalid filter: ${describeIssues(query.error)}.` });
+    if (!query.success)
+      return reply.code(400).send({ error: 'invalid_request', message: `Invalid filter: ${describeIssues(query.error)}.` });
     const entries = audit.query(query.data);
     const last = entries.at(-1);
     return {

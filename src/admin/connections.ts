@@ -10,7 +10,11 @@ import type { FormTokens } from '../oauth/csrf.js';
 import type { OAuthStore } from '../store/oauth.js';
 import { adminOnly } from './admin-only.js';
 
-const revokeForm = z.object({ user_id: z.string().min(1).max(255), client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
+const revokeForm = z.object({
+  user_id: z.string().min(1).max(255),
+  client_id: z.string().min(1).max(2100),
+  form_token: z.string().min(1).max(200),
+});
 
 export interface AdminConnectionDeps {
   nextcloud: Nextcloud;
@@ -19,7 +23,10 @@ export interface AdminConnectionDeps {
   endpoints: EndpointSource;
 }
 
-export async function adminConnectionRoutes(app: FastifyInstance, { nextcloud, store, forms, endpoints }: AdminConnectionDeps): Promise<void> {
+export async function adminConnectionRoutes(
+  app: FastifyInstance,
+  { nextcloud, store, forms, endpoints }: AdminConnectionDeps,
+): Promise<void> {
   await app.register(adminOnly, { nextcloud });
 
   const render = async (reply: FastifyReply, notice = '') => {

@@ -24,7 +24,11 @@ export async function statusRoutes(app: FastifyInstance, { config, nextcloud, db
     withSingleTimeout(async () => {
       const userId = requireUser(request, reply);
       if (userId === null) return reply;
-      const [groups, capabilities, current] = await Promise.allSettled([(async () => nextcloud.as(userId).groups())(), nextcloud.system().capabilities(), endpoints.current(request)]);
+      const [groups, capabilities, current] = await Promise.allSettled([
+        (async () => nextcloud.as(userId).groups())(),
+        nextcloud.system().capabilities(),
+        endpoints.current(request),
+      ]);
       const problems: string[] = [];
       // The proxy already enforces the ADMIN route; checking again survives a bad manifest. When Nextcloud cannot be
       // asked, the admission by its own proxy is all there is, and the report is what the admin needs.
@@ -32,8 +36,14 @@ export async function statusRoutes(app: FastifyInstance, { config, nextcloud, db
         return reply.code(403).send({ error: 'forbidden', message: `${userId} is not a Nextcloud administrator.` });
       }
       if (groups.status === 'rejected') {
-        const refused = isInvalidArgumentError(groups.reason) || (isNextcloudError(groups.reason) && ['unauthorized', 'forbidden', 'not_found'].includes(groups.reason.code));
-        if (refused) return reply.code(403).send({ error: 'forbidden', message: `Nextcloud did not confirm that ${userId} is an administrator: ${(groups.reason as Error).message}` });
+        const refused =
+          isInvalidArgumentError(groups.reason) ||
+          (isNextcloudError(groups.reason) && ['unauthorized', 'forbidden', 'not_found'].includes(groups.reason.code));
+        if (refused)
+          return reply.code(403).send({
+            error: 'forbidden',
+            message: `Nextcloud did not confirm that ${userId} is an administrator: ${(groups.reason as Error).message}`,
+          });
         if (!isNextcloudError(groups.reason)) throw groups.reason;
         problems.push(`Checking that ${userId} is an administrator failed: ${groups.reason.message}`);
       }

@@ -15,9 +15,15 @@ export const OFFLINE_ACCESS = 'offline_access';
  */
 export const SCOPE_WORDING: Readonly<Record<Scope, { consent: string; admin: string }>> = {
   'files.read': { consent: 'Read your files and folders', admin: 'Files: read (files.read)' },
-  'files.write': { consent: 'Create, change, move and delete your files (deleted files go to the trash bin)', admin: 'Files: create, change, move, delete to trash (files.write)' },
+  'files.write': {
+    consent: 'Create, change, move and delete your files (deleted files go to the trash bin)',
+    admin: 'Files: create, change, move, delete to trash (files.write)',
+  },
   'calendar.read': { consent: 'Read your calendars and events', admin: 'Calendar: read (calendar.read)' },
-  'calendar.write': { consent: 'Create, change and delete events in your calendars', admin: 'Calendar: create, change, delete events (calendar.write)' },
+  'calendar.write': {
+    consent: 'Create, change and delete events in your calendars',
+    admin: 'Calendar: create, change, delete events (calendar.write)',
+  },
   'talk.read': { consent: 'Read your Talk conversations (without marking them read)', admin: 'Talk: read conversations (talk.read)' },
   'talk.write': { consent: 'Send Talk messages as you', admin: 'Talk: send messages (talk.write)' },
 };

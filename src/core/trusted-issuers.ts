@@ -32,21 +32,33 @@ export const trustedIssuerSchema = z.strictObject({
     .string({ error: 'is required: the provider\'s issuer URL, exactly as it appears in its tokens\' "iss"' })
     .refine(isIssuerUrl, { error: `${HTTPS_RULE}, without query or fragment` }),
   audience: z
-    .union([nonEmpty('a non-empty string'), z.array(nonEmpty('a non-empty string')).min(1, { error: 'must not be an empty list' })], { error: 'must be a string or a list of strings' })
+    .union([nonEmpty('a non-empty string'), z.array(nonEmpty('a non-empty string')).min(1, { error: 'must not be an empty list' })], {
+      error: 'must be a string or a list of strings',
+    })
     .optional(),
   jwksUri: secureUrl.optional(),
   // No default: the usual one, preferred_username, is a name many providers let users change themselves, and whoever
   // sets it to another person's user id would act as that person here.
-  userClaim: z
-    .string({ error: USER_CLAIM_RULE })
-    .min(1, { error: USER_CLAIM_RULE }),
+  userClaim: z.string({ error: USER_CLAIM_RULE }).min(1, { error: USER_CLAIM_RULE }),
   scopeClaim: nonEmpty('the name of the claim holding the scopes').default('scope'),
   scopeMap: z.record(z.string(), z.array(scopeSchema), { error: 'must map provider scopes to lists of MCP Gateway scopes' }).default({}),
-  algorithms: z.array(z.enum(ALGORITHMS, { error: `must list only ${ALGORITHMS.join(', ')}` })).min(1, { error: 'must list at least one algorithm' }).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
-  clockToleranceSeconds: z.number({ error: 'must be a number of seconds' }).int({ error: 'must be a whole number of seconds' }).min(0, { error: 'must not be negative' }).max(300, { error: 'must be at most 300 seconds' }).default(30),
+  algorithms: z
+    .array(z.enum(ALGORITHMS, { error: `must list only ${ALGORITHMS.join(', ')}` }))
+    .min(1, { error: 'must list at least one algorithm' })
+    .default(['RS256', 'ES256', 'PS256', 'EdDSA']),
+  clockToleranceSeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .int({ error: 'must be a whole number of seconds' })
+    .min(0, { error: 'must not be negative' })
+    .max(300, { error: 'must be at most 300 seconds' })
+    .default(30),
   introspection: z
     .strictObject(
-      { endpoint: secureUrl, clientId: nonEmpty('the client id registered at the provider'), clientSecret: nonEmpty('the client secret registered at the provider') },
+      {
+        endpoint: secureUrl,
+        clientId: nonEmpty('the client id registered at the provider'),
+        clientSecret: nonEmpty('the client secret registered at the provider'),
+      },
       { error: 'must be an object with endpoint, clientId and clientSecret' },
     )
     .optional(),
@@ -63,14 +75,18 @@ export function parseTrustedIssuers(json: string): TrustedIssuer[] {
   } catch (error) {
     throw new Error(`is not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (!Array.isArray(value)) throw new Error('must be a JSON array of issuer objects, e.g. [{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub"}]');
+  if (!Array.isArray(value))
+    throw new Error(
+      'must be a JSON array of issuer objects, e.g. [{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub"}]',
+    );
   const problems: string[] = [];
   const issuers: TrustedIssuer[] = [];
   value.forEach((entry: unknown, index) => {
     const parsed = trustedIssuerSchema.safeParse(entry, { error: readableIssue });
     const name = `entry ${index + 1}${describeEntry(entry)}`;
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${name}: ${issue.path.length > 0 ? `field "${issue.path.join('.')}" ` : ''}${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${name}: ${issue.path.length > 0 ? `field "${issue.path.join('.')}" ` : ''}${issue.message}`);
     } else if (issuers.some((known) => known.issuer === parsed.data.issuer)) {
       problems.push(`${name}: the issuer is listed twice`);
     } else {
@@ -84,7 +100,8 @@ export function parseTrustedIssuers(json: string): TrustedIssuer[] {
 /** Words for the zod issues whose default message is not one (never echoing values: they may be secrets). */
 function readableIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
-  if (issue.code === 'unrecognized_keys') return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.expected === 'object') return 'must be an object like {"issuer": "https://sso.example.com"}';
   return undefined;
 }

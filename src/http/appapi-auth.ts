@@ -23,7 +23,8 @@ export const appApiAuth = fp<AppApiExpectation>(
     app.decorateRequest('appApi', null as unknown as AppApiCaller);
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       // Checked here because every request, the heartbeat included, passes this gate before any route runs.
-      if (!isValidHost(request.headers.host)) return reply.code(400).send({ error: 'bad_request', message: 'The Host header is not a valid host[:port].' });
+      if (!isValidHost(request.headers.host))
+        return reply.code(400).send({ error: 'bad_request', message: 'The Host header is not a valid host[:port].' });
       if (request.routeOptions.config?.unauthenticated) return;
       const result = verifyAppApiHeaders(request.headers, options);
       if ('code' in result) {

@@ -36,7 +36,8 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, endp
       return { id: me.id, displayName: me.displayName, email: me.email, groups: me.groups };
     } catch (error) {
       // Nextcloud no longer acts as this user (disabled or deleted since the session began): nobody is signed in.
-      if (isNextcloudError(error, 'unauthorized') || isInvalidArgumentError(error)) return reply.code(401).send({ error: 'not_signed_in', message: 'Nextcloud does not accept this account (disabled or deleted).' });
+      if (isNextcloudError(error, 'unauthorized') || isInvalidArgumentError(error))
+        return reply.code(401).send({ error: 'not_signed_in', message: 'Nextcloud does not accept this account (disabled or deleted).' });
       throw error;
     }
   });

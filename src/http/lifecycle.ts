@@ -57,7 +57,8 @@ export async function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps)
       url: route.url,
       config: { unauthenticated: !route.signed },
       handler: async (request, reply) => {
-        const answer: LifecycleAnswer = route.handler === 'enabled' ? await handlers.enabled(request.query, request.log) : handlers[route.handler](request.log);
+        const answer: LifecycleAnswer =
+          route.handler === 'enabled' ? await handlers.enabled(request.query, request.log) : handlers[route.handler](request.log);
         return reply.code(answer.status).send(answer.body);
       },
     });

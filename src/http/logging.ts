@@ -2,7 +2,15 @@
 // AUTHORIZATION-APP-API, client tokens in Authorization, sessions in Cookie, and OAuth codes/tokens in query strings.
 import type { FastifyServerOptions } from 'fastify';
 
-const SECRET_HEADERS = ['authorization', 'x-original-authorization', 'authorization-app-api', 'cookie', 'set-cookie', 'harp-shared-key', 'x-sim-token'];
+const SECRET_HEADERS = [
+  'authorization',
+  'x-original-authorization',
+  'authorization-app-api',
+  'cookie',
+  'set-cookie',
+  'harp-shared-key',
+  'x-sim-token',
+];
 
 /** Query parameters whose values are credentials or one-time secrets in OAuth and MCP flows. */
 const SECRET_QUERY_PARAMS = new Set([

@@ -32,11 +32,15 @@ export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
 };
 
 /** The Fastify constructor options that apply the timeouts to the Node HTTP server it creates. */
-export function serverTimeoutOptions(overrides: Partial<ServerTimeouts> = {}): Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'> & {
+export function serverTimeoutOptions(overrides: Partial<ServerTimeouts> = {}): Pick<
+  FastifyServerOptions,
+  'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'
+> & {
   http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
 } {
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...overrides };
-  if (timeouts.headersMs > timeouts.requestMs) throw new RangeError('The headers timeout cannot exceed the request timeout, which includes the headers.');
+  if (timeouts.headersMs > timeouts.requestMs)
+    throw new RangeError('The headers timeout cannot exceed the request timeout, which includes the headers.');
   return {
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,

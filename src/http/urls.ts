@@ -143,7 +143,11 @@ export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliase
  * The policy in force and the public URLs of the entrance a request came through (without a request: the PHP
  * proxy's, which every deployment has). The admin's base URL setting wins over the deployment's.
  */
-export async function currentEndpoints(policySource: PolicySource, config: EndpointConfig, headers?: IncomingHttpHeaders): Promise<{ policy: Policy; urls: PublicEndpoints }> {
+export async function currentEndpoints(
+  policySource: PolicySource,
+  config: EndpointConfig,
+  headers?: IncomingHttpHeaders,
+): Promise<{ policy: Policy; urls: PublicEndpoints }> {
   const policy = await policySource.current();
   const harpDeployed = config.listen.kind === 'socket';
   const entrance = headers === undefined ? 'php' : entranceOf(headers, harpDeployed);

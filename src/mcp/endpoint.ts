@@ -63,7 +63,8 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
     const { value: current, depth } = stack.pop()!;
     if (current === null || typeof current !== 'object') continue;
     if (depth >= max) return true;
-    for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+    for (const child of Object.values(current))
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
   }
   return false;
 }
@@ -98,23 +99,41 @@ function rpcError(reply: FastifyReply, status: number, code: number, message: st
 
 /** The tools the tools/call messages of a body (alone or in a batch) name. */
 function calledTools(body: unknown): string[] {
-  return rpcMessages(body).flatMap((message) => (message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : []));
+  return rpcMessages(body).flatMap((message) =>
+    message.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : [],
+  );
 }
 
 export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<void> {
   const { config, endpoints } = deps;
   const tools = new Map(deps.tools.map((tool) => [tool.name, tool]));
-  const sessions = new SessionRegistry(config.sessions, (session, reason) => app.log.info({ session: session.kind, reason }, 'MCP session ended'));
+  const sessions = new SessionRegistry(config.sessions, (session, reason) =>
+    app.log.info({ session: session.kind, reason }, 'MCP session ended'),
+  );
   /** Every exchange handed to a transport and not answered yet, so none is left without an answer at shutdown. */
   const inFlight = new Set<PendingExchange>();
 
-  const newServer = () => createMcpServer({ name: config.appDisplayName, version: config.appVersion, nextcloud: deps.nextcloud, tools: deps.tools, audit: deps.audit, log: app.log });
+  const newServer = () =>
+    createMcpServer({
+      name: config.appDisplayName,
+      version: config.appVersion,
+      nextcloud: deps.nextcloud,
+      tools: deps.tools,
+      audit: deps.audit,
+      log: app.log,
+    });
   const reportError = (error: Error) => app.log.warn({ err: error.message }, 'MCP request failed');
   // One handler per answer mode: JSON only behind the PHP proxy; JSON that turns into an event stream when a call
   // reports progress where streaming works.
   const modern = {
     json: createMcpHandler(newServer, { legacy: 'reject', responseMode: 'json', onerror: reportError }),
-    streaming: createMcpHandler(newServer, { legacy: 'reject', responseMode: 'auto', keepAliveMs: 5000, maxSubscriptions: config.sessions.max, onerror: reportError }),
+    streaming: createMcpHandler(newServer, {
+      legacy: 'reject',
+      responseMode: 'auto',
+      keepAliveMs: 5000,
+      maxSubscriptions: config.sessions.max,
+      onerror: reportError,
+    }),
   };
   const serveModern = { json: toNodeHandler(modern.json), streaming: toNodeHandler(modern.streaming) };
 
@@ -149,7 +168,16 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
         // A scope the admin turned off cannot be consented to: the tool does not exist for this client at all.
         if (scopes.length === 0) continue;
         for (const scope of scopes) needed.add(scope);
-        deps.audit.record({ at: Date.now(), userId: identity.userId, clientId: identity.clientId, tool: tool.name, target: null, outcome: 'refused', errorCode: 'insufficient_scope', durationMs: 0 });
+        deps.audit.record({
+          at: Date.now(),
+          userId: identity.userId,
+          clientId: identity.clientId,
+          tool: tool.name,
+          target: null,
+          outcome: 'refused',
+          errorCode: 'insufficient_scope',
+          durationMs: 0,
+        });
       }
       if (needed.size > 0) {
         requireScopes(urls, path, identity, [...needed], reply);
@@ -157,11 +185,19 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       }
     }
     const grant: RequestGrant = { identity, policy, webRoot: nextcloudWebRoot(urls.base, config.appId) };
-    return { identity, urls, auth: { token: '', clientId: identity.clientId, scopes: identity.scopes, expiresAt: identity.expiresAt, extra: { grant } } };
+    return {
+      identity,
+      urls,
+      auth: { token: '', clientId: identity.clientId, scopes: identity.scopes, expiresAt: identity.expiresAt, extra: { grant } },
+    };
   };
 
   /** Hands the raw request to a transport. Fastify's hooks do not run for a hijacked reply, so its headers are written here. */
-  const takeOver = (request: FastifyRequest, reply: FastifyReply, auth: AuthInfo): { req: IncomingMessage & { auth?: AuthInfo }; res: ServerResponse } => {
+  const takeOver = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: AuthInfo,
+  ): { req: IncomingMessage & { auth?: AuthInfo }; res: ServerResponse } => {
     reply.hijack();
     reply.raw.setHeader('cache-control', 'no-store');
     // Asks nginx (in front of Nextcloud) not to hold back event streams.
@@ -191,7 +227,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error; see the app log.' }, id: null }));
   };
 
-  const sessionNotFound = (reply: FastifyReply) => rpcError(reply, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
+  const sessionNotFound = (reply: FastifyReply) =>
+    rpcError(reply, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
 
   /** Behind the PHP proxy a held-open response pins a Nextcloud PHP worker and reaches the client only when it ends. */
   const noStreamHere = (urls: PublicEndpoints, what: string, path: McpPath) =>
@@ -230,7 +267,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     return request.admitted ? undefined : reply;
   };
   const parsedBody = async (request: FastifyRequest, reply: FastifyReply) =>
-    request.body === UNPARSABLE ? rpcError(reply, 400, -32700, `Parse error: the body is not valid JSON, or nests deeper than ${MAX_JSON_DEPTH} levels.`) : undefined;
+    request.body === UNPARSABLE
+      ? rpcError(reply, 400, -32700, `Parse error: the body is not valid JSON, or nests deeper than ${MAX_JSON_DEPTH} levels.`)
+      : undefined;
   /** The admission of a request past the bearer gate. */
   const admission = (request: FastifyRequest): Admitted => request.admitted!;
 
@@ -242,7 +281,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   const serveModernRequest = async (request: FastifyRequest, reply: FastifyReply, admitted: { auth: AuthInfo; urls: PublicEndpoints }) => {
     const { req, res } = takeOver(request, reply, admitted.auth);
     track(request.body, res);
-    await serveModern[admitted.urls.streaming ? 'streaming' : 'json'](req, res, request.body).catch((error: unknown) => failed(request, res, error));
+    await serveModern[admitted.urls.streaming ? 'streaming' : 'json'](req, res, request.body).catch((error: unknown) =>
+      failed(request, res, error),
+    );
     return reply;
   };
 
@@ -263,7 +304,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       if (request.method === 'GET' && (!urls.streaming || typeof sessionId !== 'string')) {
         // A standalone stream would hold a Nextcloud PHP worker for as long as the session lives; a sessionless
         // GET has nothing to stream.
-        const message = urls.streaming ? 'A standalone event stream belongs to a session: send the Mcp-Session-Id header.' : noStreamHere(urls, 'The standalone event stream', 'mcp');
+        const message = urls.streaming
+          ? 'A standalone event stream belongs to a session: send the Mcp-Session-Id header.'
+          : noStreamHere(urls, 'The standalone event stream', 'mcp');
         return rpcError(reply.header('allow', 'POST, DELETE'), 405, -32000, message);
       }
       if (typeof sessionId === 'string') {
@@ -272,13 +315,22 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
         // Only a POST carries messages; a body on GET or DELETE is ignored, as the transport ignores it.
         const body = request.method === 'POST' ? request.body : undefined;
         const inUse = requestIds(body).filter((id) => [...session.pending].some((exchange) => exchange.ids.includes(id)));
-        if (inUse.length > 0) return rpcError(reply, 409, -32600, `Request id ${JSON.stringify(inUse[0])} is still being answered in this session; use a new id.`);
+        if (inUse.length > 0)
+          return rpcError(
+            reply,
+            409,
+            -32600,
+            `Request id ${JSON.stringify(inUse[0])} is still being answered in this session; use a new id.`,
+          );
         const { req, res } = takeOver(request, reply, admitted.auth);
         track(body, res, session);
-        await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, body).catch((error: unknown) => failed(request, res, error));
+        await (session.transport as NodeStreamableHTTPServerTransport)
+          .handleRequest(req, res, body)
+          .catch((error: unknown) => failed(request, res, error));
         return reply;
       }
-      if (request.method !== 'POST') return rpcError(reply, 400, -32000, 'Bad request: send the Mcp-Session-Id header the server returned at initialize.');
+      if (request.method !== 'POST')
+        return rpcError(reply, 400, -32000, 'Bad request: send the Mcp-Session-Id header the server returned at initialize.');
 
       const server = newServer();
       let transport: NodeStreamableHTTPServerTransport;
@@ -288,7 +340,16 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
           enableJsonResponse: !urls.streaming,
           keepAliveMs: 5000,
           onsessioninitialized: (id) =>
-            sessions.add({ id, kind: 'streamable', owner, userId: admitted.identity.userId, transport, server, lastSeen: sessions.now(), pending: new Set() }),
+            sessions.add({
+              id,
+              kind: 'streamable',
+              owner,
+              userId: admitted.identity.userId,
+              transport,
+              server,
+              lastSeen: sessions.now(),
+              pending: new Set(),
+            }),
           onsessionclosed: (id) => sessions.close(id, 'the client ended it'),
         });
       } else {
@@ -312,7 +373,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   /** Refused before sign-in: no token would make this entrance able to stream. */
   const streamingEntrance = async (request: FastifyRequest, reply: FastifyReply) => {
     const { urls: here } = await endpoints.current(request);
-    return here.streaming ? undefined : rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
+    return here.streaming
+      ? undefined
+      : rpcError(reply.header('allow', ''), 405, -32000, noStreamHere(here, 'The legacy HTTP+SSE transport', 'sse'));
   };
 
   app.get('/sse', { config: { cors: true }, preHandler: [streamingEntrance, bearer('sse')] }, async (request, reply) => {
@@ -350,10 +413,15 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
   app.post('/messages', { config: { cors: true }, preHandler: [bearer('sse'), parsedBody] }, async (request, reply) => {
     const admitted = admission(request);
     const sessionId = (request.query as { sessionId?: unknown }).sessionId;
-    const session = typeof sessionId === 'string' ? sessions.get(sessionId, sessionOwner(admitted.identity.userId, admitted.identity.clientId), 'sse') : undefined;
+    const session =
+      typeof sessionId === 'string'
+        ? sessions.get(sessionId, sessionOwner(admitted.identity.userId, admitted.identity.clientId), 'sse')
+        : undefined;
     if (!session) return sessionNotFound(reply);
     const { req, res } = takeOver(request, reply, admitted.auth);
-    await (session.transport as SSEServerTransport).handlePostMessage(req, res, request.body).catch((error: unknown) => failed(request, res, error));
+    await (session.transport as SSEServerTransport)
+      .handlePostMessage(req, res, request.body)
+      .catch((error: unknown) => failed(request, res, error));
     return reply;
   });
 }

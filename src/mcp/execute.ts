@@ -30,17 +30,30 @@ export async function executeTool(tool: Tool, args: unknown, context: ToolContex
   // Read-only mode already takes the write scopes out of every grant; refusing here as well keeps a write tool from
   // running with a policy that forbids it, whoever calls this.
   if (context.policy.readOnly && isWriteTool(tool)) {
-    return { result: errorResult(`Refused: the administrator has made this connector read-only; ${tool.name} cannot change anything through it.`), outcome: 'error', errorCode: 'not_allowed' };
+    return {
+      result: errorResult(`Refused: the administrator has made this connector read-only; ${tool.name} cannot change anything through it.`),
+      outcome: 'error',
+      errorCode: 'not_allowed',
+    };
   }
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) {
-    return { result: errorResult(`Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}.`), outcome: 'error', errorCode: 'invalid_input' };
+    return {
+      result: errorResult(`Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}.`),
+      outcome: 'error',
+      errorCode: 'invalid_input',
+    };
   }
   try {
     const output = await tool.run(parsed.data, context);
     const checked = tool.output.safeParse(output.structured);
     if (!checked.success) {
-      return { result: errorResult(`${tool.name} produced a result it could not describe; the app log has details.`), outcome: 'failed', errorCode: 'internal', internal: checked.error };
+      return {
+        result: errorResult(`${tool.name} produced a result it could not describe; the app log has details.`),
+        outcome: 'failed',
+        errorCode: 'internal',
+        internal: checked.error,
+      };
     }
     const structuredContent = checked.data as Record<string, unknown>;
     const content = output.content ?? [{ type: 'text' as const, text: JSON.stringify(structuredContent) }, ...(output.extra ?? [])];
@@ -52,6 +65,11 @@ export async function executeTool(tool: Tool, args: unknown, context: ToolContex
     if (context.signal.aborted) return { result: errorResult('The call was cancelled.'), outcome: 'error', errorCode: 'cancelled' };
     // lib refused an argument before sending anything (a malformed path, token or URL); the message is for the caller.
     if (isInvalidArgumentError(error)) return { result: errorResult(error.message), outcome: 'error', errorCode: 'invalid_input' };
-    return { result: errorResult(`${tool.name} failed unexpectedly; the app log has details.`), outcome: 'failed', errorCode: 'internal', internal: error };
+    return {
+      result: errorResult(`${tool.name} failed unexpectedly; the app log has details.`),
+      outcome: 'failed',
+      errorCode: 'internal',
+      internal: error,
+    };
   }
 }

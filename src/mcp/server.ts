@@ -64,7 +64,10 @@ export function describeTools(tools: readonly Tool[]): ListedTool[] {
 }
 
 export function createMcpServer(deps: McpServerDeps): Server {
-  const server = new Server({ name: deps.name, version: deps.version }, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const server = new Server(
+    { name: deps.name, version: deps.version },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+  );
   const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
   const listed = new Map(describeTools(deps.tools).map((entry) => [entry.name, entry]));
 
@@ -79,7 +82,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
     const tool = byName.get(request.params.name);
     // A tool outside the grant is answered with 403 before it gets here (step-up); one outside the admin's
     // ceiling does not exist for this client at all.
-    if (!tool || !toolAllowed(tool, identity.scopes)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    if (!tool || !toolAllowed(tool, identity.scopes))
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
     const started = performance.now();
     const targets: string[] = [];
     const progress = progressReporter(ctx.mcpReq);
@@ -97,7 +101,8 @@ export function createMcpServer(deps: McpServerDeps): Server {
     }).finally(progress.stop);
     const durationMs = performance.now() - started;
     if (execution.internal) deps.log.error({ err: execution.internal, tool: tool.name, user: identity.userId }, 'tool failed');
-    else if (execution.outcome === 'error') deps.log.info({ tool: tool.name, user: identity.userId, code: execution.errorCode }, 'tool refused');
+    else if (execution.outcome === 'error')
+      deps.log.info({ tool: tool.name, user: identity.userId, code: execution.errorCode }, 'tool refused');
     deps.audit.record({
       at: Date.now(),
       userId: identity.userId,
@@ -119,7 +124,10 @@ export function createMcpServer(deps: McpServerDeps): Server {
  * dropped. The heartbeat is re-armed by every report (not a fixed interval that skips ticks), so a quiet call
  * reports once per period, not every other period.
  */
-export function progressReporter(request: Pick<ServerContext['mcpReq'], '_meta' | 'notify'>): { report: (progress: number, total?: number, message?: string) => Promise<void>; stop: () => void } {
+export function progressReporter(request: Pick<ServerContext['mcpReq'], '_meta' | 'notify'>): {
+  report: (progress: number, total?: number, message?: string) => Promise<void>;
+  stop: () => void;
+} {
   const token = request._meta?.progressToken;
   if (token === undefined) return { report: async () => {}, stop: () => {} };
   let last = 0;
@@ -136,7 +144,10 @@ export function progressReporter(request: Pick<ServerContext['mcpReq'], '_meta' 
     last = progress;
     arm();
     await request
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+      })
       .catch(() => undefined);
   };
   arm();

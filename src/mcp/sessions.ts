@@ -45,12 +45,16 @@ export function sessionOwner(userId: string, clientId: string): string {
 
 /** The JSON-RPC messages of a body: one message or a batch (anything else in it is no message). */
 export function rpcMessages(body: unknown): Array<{ id?: unknown; method?: unknown; params?: { name?: unknown } }> {
-  return (Array.isArray(body) ? body : [body]).filter((message): message is { method?: unknown } => typeof message === 'object' && message !== null);
+  return (Array.isArray(body) ? body : [body]).filter(
+    (message): message is { method?: unknown } => typeof message === 'object' && message !== null,
+  );
 }
 
 /** The JSON-RPC request ids a message (or batch) carries; notifications and responses have none. */
 export function requestIds(body: unknown): RpcId[] {
-  return rpcMessages(body).flatMap(({ id, method }) => (typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : []));
+  return rpcMessages(body).flatMap(({ id, method }) =>
+    typeof method === 'string' && (typeof id === 'string' || typeof id === 'number') ? [id] : [],
+  );
 }
 
 /**
@@ -156,7 +160,8 @@ export class SessionRegistry {
     if (!this.sessions.delete(session.id)) return Promise.resolve();
     this.onEnd(session, reason);
     // What the transport will never answer now gets an error instead of a response that never comes.
-    for (const exchange of session.pending) answerAbandoned(exchange, `The MCP session ended (${reason}) before this request was answered; start a new session and retry.`);
+    for (const exchange of session.pending)
+      answerAbandoned(exchange, `The MCP session ended (${reason}) before this request was answered; start a new session and retry.`);
     session.pending.clear();
     // Closing the server closes its transport, ending an open stream and releasing what the session held.
     return session.server.close().catch(() => undefined);
@@ -164,5 +169,8 @@ export class SessionRegistry {
 }
 
 function leastRecent(sessions: Session[]): Session | undefined {
-  return sessions.reduce<Session | undefined>((oldest, session) => (!oldest || session.lastSeen < oldest.lastSeen ? session : oldest), undefined);
+  return sessions.reduce<Session | undefined>(
+    (oldest, session) => (!oldest || session.lastSeen < oldest.lastSeen ? session : oldest),
+    undefined,
+  );
 }

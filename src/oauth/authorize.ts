@@ -90,7 +90,10 @@ export interface AuthorizeDeps {
   endpoints: EndpointSource;
 }
 
-export async function authorizeRoutes(app: FastifyInstance, { store, forms, limits, documents, eligibility, endpoints }: AuthorizeDeps): Promise<void> {
+export async function authorizeRoutes(
+  app: FastifyInstance,
+  { store, forms, limits, documents, eligibility, endpoints }: AuthorizeDeps,
+): Promise<void> {
   answerErrors(app, {
     // Only the checks made before the client is identified throw: their refusal is a page, since RFC 6749 §4.1.2.1
     // forbids redirecting to a redirect URI not yet verified.
@@ -102,12 +105,21 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     // (the stored request, the consent page) for another try; nothing goes back to the client.
     unavailable: (failure, request, reply) => {
       request.log.warn({ err: failure.message }, 'authorization paused: Nextcloud could not be asked');
-      return errorPage(reply.header('retry-after', String(failure.retryAfterSeconds)), 503, 'Nextcloud is not answering right now', `${failure.message} Reload this page in a moment to continue.`);
+      return errorPage(
+        reply.header('retry-after', String(failure.retryAfterSeconds)),
+        503,
+        'Nextcloud is not answering right now',
+        `${failure.message} Reload this page in a moment to continue.`,
+      );
     },
   });
 
   /** Checks that decide whether redirecting to the client is safe at all; failures get an error page. */
-  const identifyClient = async (query: z.infer<typeof authorizeQuery>, policy: Policy, source: string): Promise<{ client: ClientRecord; redirectUri: string }> => {
+  const identifyClient = async (
+    query: z.infer<typeof authorizeQuery>,
+    policy: Policy,
+    source: string,
+  ): Promise<{ client: ClientRecord; redirectUri: string }> => {
     if (!query.client_id) throw new OAuthError('invalid_request', 'The request names no client_id.');
     // A metadata document seen for the first time is fetched and stored: for anyone, like a registration.
     const firstSight = clientKindOf(query.client_id) === 'document' && !store.getClient(query.client_id);
@@ -118,7 +130,8 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     if (firstSight) store.capUnclaimedClients(limits.maxUnclaimedClients);
     let redirectUri = query.redirect_uri;
     if (!redirectUri) {
-      if (client.redirectUris.length !== 1) throw new OAuthError('invalid_request', 'The request names no redirect_uri, and the client registered more than one.');
+      if (client.redirectUris.length !== 1)
+        throw new OAuthError('invalid_request', 'The request names no redirect_uri, and the client registered more than one.');
       redirectUri = client.redirectUris[0]!;
     }
     if (!client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) {
@@ -131,11 +144,23 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
   };
 
   /** Checks whose failures go back to the client as error redirects, so they are returned rather than thrown. */
-  const validate = (query: z.infer<typeof authorizeQuery>, client: ClientRecord, redirectUri: string, policy: Policy, urls: PublicEndpoints): ValidRequest | OAuthError => {
+  const validate = (
+    query: z.infer<typeof authorizeQuery>,
+    client: ClientRecord,
+    redirectUri: string,
+    policy: Policy,
+    urls: PublicEndpoints,
+  ): ValidRequest | OAuthError => {
     if (query.response_type !== 'code') return new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
-    if (!query.code_challenge) return new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
-    if (query.code_challenge_method !== 'S256') return new OAuthError('invalid_request', `code_challenge_method must be S256${query.code_challenge_method ? `, not ${query.code_challenge_method}` : ' (plain is not accepted)'}.`);
-    if (!/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge)) return new OAuthError('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');
+    if (!query.code_challenge)
+      return new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+    if (query.code_challenge_method !== 'S256')
+      return new OAuthError(
+        'invalid_request',
+        `code_challenge_method must be S256${query.code_challenge_method ? `, not ${query.code_challenge_method}` : ' (plain is not accepted)'}.`,
+      );
+    if (!/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge))
+      return new OAuthError('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');
     const resource = matchResource(query.resource, urls);
     if (!resource) return new OAuthError('invalid_target', `This server is the resource ${urls.resource}; ${query.resource} is not.`);
     // A missing scope means "the default" (ChatGPT reconnects without one): everything the ceiling allows.
@@ -155,9 +180,28 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
   };
 
   const issueCode = (reply: FastifyReply, userId: string, request: ValidRequest, client: ClientRecord, scopes: Scope[], issuer: string) => {
-    const grant = store.createGrant({ userId, clientId: client.clientId, clientName: client.clientName, scopes, resource: request.resource, redirectUri: request.redirectUri });
-    const code = store.insertCode({ grantId: grant.id, clientId: client.clientId, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, resource: request.resource, ttlSeconds: CODE_TTL_SECONDS });
-    return navigate(reply, `Returning to ${client.clientName}`, clientRedirect(request.redirectUri, { code, state: request.state, iss: issuer }), `Access granted. Returning to ${client.clientName}…`);
+    const grant = store.createGrant({
+      userId,
+      clientId: client.clientId,
+      clientName: client.clientName,
+      scopes,
+      resource: request.resource,
+      redirectUri: request.redirectUri,
+    });
+    const code = store.insertCode({
+      grantId: grant.id,
+      clientId: client.clientId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      resource: request.resource,
+      ttlSeconds: CODE_TTL_SECONDS,
+    });
+    return navigate(
+      reply,
+      `Returning to ${client.clientName}`,
+      clientRedirect(request.redirectUri, { code, state: request.state, iss: issuer }),
+      `Access granted. Returning to ${client.clientName}…`,
+    );
   };
 
   /**
@@ -172,9 +216,17 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     error: OAuthError,
     { issuer, client, trusted }: { issuer: string; client: ClientRecord; trusted: () => boolean },
   ) => {
-    const target = clientRedirect(request.redirectUri, { error: error.code, error_description: error.description, state: request.state, iss: issuer });
+    const target = clientRedirect(request.redirectUri, {
+      error: error.code,
+      error_description: error.description,
+      state: request.state,
+      iss: issuer,
+    });
     if (trusted()) return navigate(reply, `Returning to ${client.clientName}`, target, error.description);
-    return errorPage(reply, 400, `${client.clientName} cannot connect`, error.description, { href: target, label: `Return to ${client.clientName} (${new URL(request.redirectUri).host})` });
+    return errorPage(reply, 400, `${client.clientName} cannot connect`, error.description, {
+      href: target,
+      label: `Return to ${client.clientName} (${new URL(request.redirectUri).host})`,
+    });
   };
 
   app.get('/oauth/authorize', async (request: FastifyRequest, reply) => {
@@ -184,7 +236,8 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
       return errorPage(reply, 400, 'Sign-in link expired', 'Connecting the app took too long. Start connecting it again from the app.');
     }
     const query = authorizeQuery.safeParse(stored ? stored.request : request.query);
-    if (!query.success) return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
+    if (!query.success)
+      return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
     const { policy, urls } = await endpoints.current(request);
     const source = sourceOf(request);
     const { client, redirectUri } = await identifyClient(query.data, policy, source);
@@ -195,29 +248,52 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     if (valid instanceof OAuthError) return refuse(reply, { redirectUri, state: query.data.state }, valid, answer);
 
     if (!userId) {
-      if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
+      if (query.data.prompt === 'none')
+        return refuse(reply, valid, new OAuthError('login_required', 'No one is signed in to Nextcloud.'), answer);
       if (!stored && !limits.signIns.take(source)) {
         request.log.warn({ source }, 'authorization refused: too many sign-ins started from this address');
-        return errorPage(reply.header('retry-after', '60'), 429, 'Too many sign-ins', 'Too many sign-ins were started from your network. Wait a minute, then connect the app again.');
+        return errorPage(
+          reply.header('retry-after', '60'),
+          429,
+          'Too many sign-ins',
+          'Too many sign-ins were started from your network. Wait a minute, then connect the app again.',
+        );
       }
       const resume = stored?.id ?? store.insertPending(NOT_SIGNED_IN, query.data, PENDING_TTL_SECONDS);
-      return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(`${urls.authorize}?resume=${resume}`), `Sign in to Nextcloud to connect ${client.clientName}.`);
+      return navigate(
+        reply,
+        'Sign in to Nextcloud',
+        urls.loginUrl(`${urls.authorize}?resume=${resume}`),
+        `Sign in to Nextcloud to connect ${client.clientName}.`,
+      );
     }
     const eligible = await eligibility.check(userId, policy);
     if (!eligible.ok) {
       request.log.info({ user: userId, client: client.clientId }, 'authorization refused: user not eligible');
-      return refuse(reply, valid, new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`), answer);
+      return refuse(
+        reply,
+        valid,
+        new OAuthError('access_denied', `This Nextcloud does not allow ${userId} to connect apps: ${eligible.reason}.`),
+        answer,
+      );
     }
 
     // Consent is remembered per client, redirect URI and resource; asking for more than before asks again.
     const earlier = store
       .activeGrants(userId)
-      .find((grant) => grant.clientId === client.clientId && grant.redirectUri === valid.redirectUri && grant.resource === valid.resource && valid.scopes.every((scope) => grant.scopes.includes(scope)));
+      .find(
+        (grant) =>
+          grant.clientId === client.clientId &&
+          grant.redirectUri === valid.redirectUri &&
+          grant.resource === valid.resource &&
+          valid.scopes.every((scope) => grant.scopes.includes(scope)),
+      );
     if (earlier && query.data.prompt !== 'consent') {
       request.log.info({ user: userId, client: client.clientId }, 'authorization: consent already given');
       return issueCode(reply, userId, valid, client, valid.scopes as Scope[], urls.issuer);
     }
-    if (query.data.prompt === 'none') return refuse(reply, valid, new OAuthError('consent_required', 'The user has not consented yet.'), answer);
+    if (query.data.prompt === 'none')
+      return refuse(reply, valid, new OAuthError('consent_required', 'The user has not consented yet.'), answer);
 
     const pendingId = store.insertPending(userId, valid, PENDING_TTL_SECONDS);
     const redirect = new URL(valid.redirectUri);
@@ -235,7 +311,9 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     });
   });
 
-  const signedIn = signedInOnly((_request, reply) => errorPage(reply, 401, 'Not signed in', 'Your Nextcloud session ended. Start connecting the app again.'));
+  const signedIn = signedInOnly((_request, reply) =>
+    errorPage(reply, 401, 'Not signed in', 'Your Nextcloud session ended. Start connecting the app again.'),
+  );
 
   app.post('/oauth/authorize', { preHandler: signedIn }, async (request, reply) => {
     const userId = request.appApi.userId;
@@ -248,7 +326,8 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     // Read, and used up only once every check passed: a check that could not be made leaves the page answerable.
     const pending = store.readPending(form.data.pending, userId);
     const stored = pending && approvedRequest.safeParse(pending.request);
-    const expired = () => errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
+    const expired = () =>
+      errorPage(reply, 400, 'Consent expired', 'This consent page has expired or was already answered. Start connecting the app again.');
     if (!stored?.success) return expired();
     const valid = stored.data;
     const { policy, urls } = await endpoints.current(request);
@@ -268,7 +347,9 @@ export async function authorizeRoutes(app: FastifyInstance, { store, forms, limi
     }
     const ticked = new Set(Array.isArray(form.data.scope) ? form.data.scope : form.data.scope ? [form.data.scope] : []);
     // The user may narrow what was asked, never widen it; the ceiling is applied again in case it changed.
-    const scopes = valid.scopes.filter((scope): scope is Scope => ticked.has(scope) && isScope(scope) && policy.enabledScopes.includes(scope));
+    const scopes = valid.scopes.filter(
+      (scope): scope is Scope => ticked.has(scope) && isScope(scope) && policy.enabledScopes.includes(scope),
+    );
     if (scopes.length === 0) return refuse(reply, valid, new OAuthError('access_denied', `${userId} allowed no scope.`), answer);
     if (!eligible.ok) return refuse(reply, valid, new OAuthError('access_denied', eligible.reason), answer);
     request.log.info({ user: userId, client: client.clientId, scopes }, 'consent given');

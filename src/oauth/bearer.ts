@@ -112,7 +112,13 @@ export async function authenticateMcpRequest(
  * Answers 403 insufficient_scope when the identity lacks a scope, naming every scope needed (the granted ones
  * too), so the client can step up with one new authorization (contract §1.7). Returns whether the call may go on.
  */
-export function requireScopes(urls: PublicEndpoints, path: McpPath, identity: McpIdentity, needed: readonly Scope[], reply: FastifyReply): boolean {
+export function requireScopes(
+  urls: PublicEndpoints,
+  path: McpPath,
+  identity: McpIdentity,
+  needed: readonly Scope[],
+  reply: FastifyReply,
+): boolean {
   const missing = needed.filter((scope) => !identity.scopes.includes(scope));
   if (missing.length === 0) return true;
   const all = [...new Set([...identity.scopes, ...needed])];

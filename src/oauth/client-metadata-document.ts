@@ -34,7 +34,8 @@ function redirectUriShapeProblem(uri: string): string | null {
   if (url.username || url.password) return `${uri} carries credentials`;
   if (url.protocol === 'https:') return null;
   if (isLoopbackHttp(url)) return null;
-  if (url.protocol === 'http:') return `${uri} uses http for a host that is not loopback (only http://127.0.0.1, http://[::1] and http://localhost may)`;
+  if (url.protocol === 'http:')
+    return `${uri} uses http for a host that is not loopback (only http://127.0.0.1, http://[::1] and http://localhost may)`;
   return `${uri} uses the scheme ${url.protocol.slice(0, -1)}; redirect URIs must be https (or http on a loopback host)`;
 }
 
@@ -43,7 +44,8 @@ function isHttpsUrl(value: string): boolean {
   return url !== null && url.protocol === 'https:' && !url.username && !url.password;
 }
 
-const requiredString = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) });
+const requiredString = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) });
 const stringList = (what: string) => z.array(z.string(), { error: `${what} must be an array of strings` });
 
 /**
@@ -54,7 +56,10 @@ const stringList = (what: string) => z.array(z.string(), { error: `${what} must 
  */
 export const clientMetadataDocumentSchema = z.looseObject({
   client_id: requiredString('client_id'),
-  client_name: requiredString('client_name').trim().min(1, 'client_name must not be empty').max(200, 'client_name is longer than 200 characters'),
+  client_name: requiredString('client_name')
+    .trim()
+    .min(1, 'client_name must not be empty')
+    .max(200, 'client_name is longer than 200 characters'),
   redirect_uris: z
     .array(
       z.string({ error: 'each redirect URI must be a string' }).superRefine((uri, ctx) => {
@@ -122,7 +127,8 @@ export function nonPublicAddressRange(address: string): string | null {
   return null;
 }
 
-export type FetchOutcome = { ok: true; document: ClientMetadataDocument; fromCache: boolean } | { ok: false; error: 'invalid_client'; description: string };
+export type FetchOutcome =
+  { ok: true; document: ClientMetadataDocument; fromCache: boolean } | { ok: false; error: 'invalid_client'; description: string };
 
 export interface ClientMetadataFetcher {
   fetch(clientId: string): Promise<FetchOutcome>;
@@ -152,7 +158,8 @@ export interface ClientMetadataFetcherOptions {
 }
 
 /** One network attempt. transient failures (network, timeout, 5xx) may be answered from a stale document. */
-type Retrieval = { ok: true; document: ClientMetadataDocument; cacheSeconds: number } | { ok: false; description: string; transient: boolean };
+type Retrieval =
+  { ok: true; document: ClientMetadataDocument; cacheSeconds: number } | { ok: false; description: string; transient: boolean };
 
 interface CacheEntry {
   good?: { document: ClientMetadataDocument; freshUntil: number; staleUntil: number };
@@ -194,7 +201,10 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
   const maxEntries = Math.max(1, Math.floor(positive(options.maxEntries, 1000)));
   const insecure = options.allowInsecureForTests === true;
   const lookup = options.lookup ?? systemLookup;
-  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, typeof options.ca === 'string' ? options.ca : options.ca.toString('utf8')];
+  const ca =
+    options.ca === undefined
+      ? undefined
+      : [...tls.rootCertificates, typeof options.ca === 'string' ? options.ca : options.ca.toString('utf8')];
   const now = options.now ?? Date.now;
 
   const cache = new Map<string, CacheEntry>();
@@ -228,7 +238,11 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
 
   function retrieve(clientId: string, url: URL): Promise<Retrieval> {
     const where = `The client metadata document at ${clientId}`;
-    const fail = (description: string, transient: boolean): Retrieval => ({ ok: false, description: cleanDescription(description), transient });
+    const fail = (description: string, transient: boolean): Retrieval => ({
+      ok: false,
+      description: cleanDescription(description),
+      transient,
+    });
 
     return new Promise<Retrieval>((resolve) => {
       let settled = false;
@@ -240,7 +254,10 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
         request?.destroy();
         resolve(result);
       };
-      const timer = setTimeout(() => finish(fail(`${where} could not be fetched within ${timeoutMs} ms (DNS, connection and body together).`, true)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(fail(`${where} could not be fetched within ${timeoutMs} ms (DNS, connection and body together).`, true)),
+        timeoutMs,
+      );
 
       const start = async () => {
         // url.hostname is canonical: lower case, IPv4 in dotted form, IPv6 in brackets.
@@ -307,18 +324,30 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
             return;
           }
           if (status !== 200) {
-            finish(fail(`${where} answered with HTTP status ${status}; only 200 is accepted.`, status >= 500 || status === 429 || status === 408));
+            finish(
+              fail(
+                `${where} answered with HTTP status ${status}; only 200 is accepted.`,
+                status >= 500 || status === 429 || status === 408,
+              ),
+            );
             return;
           }
           const contentType = response.headers['content-type'];
           const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
           if (mediaType !== 'application/json') {
-            finish(fail(`${where} is served as ${contentType ? contentType.slice(0, 100) : 'no content type'}; it must be application/json.`, false));
+            finish(
+              fail(
+                `${where} is served as ${contentType ? contentType.slice(0, 100) : 'no content type'}; it must be application/json.`,
+                false,
+              ),
+            );
             return;
           }
           const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
           if (encoding !== 'identity') {
-            finish(fail(`${where} is served with Content-Encoding ${encoding.slice(0, 50)}; only uncompressed documents are accepted.`, false));
+            finish(
+              fail(`${where} is served with Content-Encoding ${encoding.slice(0, 50)}; only uncompressed documents are accepted.`, false),
+            );
             return;
           }
           const declared = response.headers['content-length'];
@@ -332,7 +361,9 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
             if (settled) return;
             size += chunk.length;
             if (size > maxBytes) {
-              finish(fail(`${where} is larger than ${maxBytes} bytes (reading stopped after ${size} bytes); the limit is ${maxBytes}.`, false));
+              finish(
+                fail(`${where} is larger than ${maxBytes} bytes (reading stopped after ${size} bytes); the limit is ${maxBytes}.`, false),
+              );
               return;
             }
             chunks.push(chunk);
@@ -373,7 +404,9 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
     // A host that is down keeps its last good document for a while; a definite answer (gone, invalid) does not.
     const stale = result.transient && previous?.good && at < previous.good.staleUntil ? previous.good : undefined;
     remember(clientId, stale ? { good: stale, failure } : { failure });
-    return stale ? { ok: true, document: stale.document, fromCache: true } : { ok: false, error: 'invalid_client', description: result.description };
+    return stale
+      ? { ok: true, document: stale.document, fromCache: true }
+      : { ok: false, error: 'invalid_client', description: result.description };
   }
 
   return {
@@ -381,7 +414,11 @@ export function createClientMetadataFetcher(options: ClientMetadataFetcherOption
       const problem = documentIdProblem(clientId, insecure);
       if (problem) {
         const shown = typeof clientId === 'string' ? clientId.slice(0, 200) : '';
-        return { ok: false, error: 'invalid_client', description: cleanDescription(`The client_id ${shown} is not a client metadata document URL: ${problem}.`) };
+        return {
+          ok: false,
+          error: 'invalid_client',
+          description: cleanDescription(`The client_id ${shown} is not a client metadata document URL: ${problem}.`),
+        };
       }
       const at = now();
       const entry = cache.get(clientId);
@@ -437,7 +474,10 @@ function parseDocument(
     return fail(`${where} is not valid: ${issues.join('; ')}${more}.`, false);
   }
   if (parsed.data.client_id !== clientId) {
-    return fail(`${where} names a different client_id (${parsed.data.client_id.slice(0, 200)}); it must be exactly the URL it is served at.`, false);
+    return fail(
+      `${where} names a different client_id (${parsed.data.client_id.slice(0, 200)}); it must be exactly the URL it is served at.`,
+      false,
+    );
   }
   return { ok: true, document: parsed.data, cacheSeconds };
 }

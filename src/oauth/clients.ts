@@ -24,8 +24,10 @@ export function clientKindOf(clientId: string): ClientRecord['kind'] {
 
 /** Why the admin's policy refuses this kind of client now, or null. */
 export function clientKindProblem(kind: ClientRecord['kind'], policy: Policy): string | null {
-  if (kind === 'document' && !policy.clientMetadataDocuments) return 'Clients identified by a metadata document URL are turned off by the administrator of this Nextcloud.';
-  if (kind === 'dynamic' && !policy.dynamicRegistration) return 'Clients that registered themselves are turned off by the administrator of this Nextcloud.';
+  if (kind === 'document' && !policy.clientMetadataDocuments)
+    return 'Clients identified by a metadata document URL are turned off by the administrator of this Nextcloud.';
+  if (kind === 'dynamic' && !policy.dynamicRegistration)
+    return 'Clients that registered themselves are turned off by the administrator of this Nextcloud.';
   return null;
 }
 
@@ -45,11 +47,19 @@ export function grantPolicyProblem(grant: Pick<GrantRecord, 'clientId' | 'redire
  * admin lists the URI exactly, or when this person already consented to this client returning there. A URI anyone
  * could register (a loopback port, a path under a prefix or host) is not trusted on its own.
  */
-export function redirectTrusted(store: OAuthStore, client: ClientRecord, redirectUri: string, policy: Policy, userId: string | null): boolean {
+export function redirectTrusted(
+  store: OAuthStore,
+  client: ClientRecord,
+  redirectUri: string,
+  policy: Policy,
+  userId: string | null,
+): boolean {
   const verdict = checkRedirectUri(redirectUri, policy.redirectRules);
   if (!verdict.ok) return false;
   if (verdict.rule.kind === 'exact') return true;
-  return userId !== null && store.activeGrants(userId).some((grant) => grant.clientId === client.clientId && grant.redirectUri === redirectUri);
+  return (
+    userId !== null && store.activeGrants(userId).some((grant) => grant.clientId === client.clientId && grant.redirectUri === redirectUri)
+  );
 }
 
 /** Exact string match; for loopback URIs the port may differ (RFC 8252 §7.3), everything else may not. */
@@ -82,7 +92,9 @@ const shortText = (max: number) => z.string().max(max, `must be at most ${max} c
 export const registrationSchema = z.object({
   redirect_uris: z.array(shortText(1000)).min(1, 'at least one redirect URI is required').max(10, 'at most 10 redirect URIs'),
   client_name: z.string().trim().min(1).max(200).optional(),
-  token_endpoint_auth_method: z.enum(AUTH_METHODS, { error: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}` }).optional(),
+  token_endpoint_auth_method: z
+    .enum(AUTH_METHODS, { error: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}` })
+    .optional(),
   grant_types: z.array(shortText(100)).max(10).optional(),
   response_types: z.array(shortText(100)).max(10).optional(),
 });
@@ -100,7 +112,10 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join('.');
-    throw new OAuthError(field.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field ? `${field}: ` : ''}${issue.message}`);
+    throw new OAuthError(
+      field.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+      `${field ? `${field}: ` : ''}${issue.message}`,
+    );
   }
   const metadata = parsed.data;
   for (const uri of metadata.redirect_uris) {
@@ -110,7 +125,10 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
   const grantTypes = metadata.grant_types ?? ['authorization_code', 'refresh_token'];
   const unsupported = grantTypes.filter((grant) => grant !== 'authorization_code' && grant !== 'refresh_token');
   if (!grantTypes.includes('authorization_code') || unsupported.length > 0) {
-    throw new OAuthError('invalid_client_metadata', `grant_types may only hold authorization_code and refresh_token (got ${grantTypes.join(', ').slice(0, 200)})`);
+    throw new OAuthError(
+      'invalid_client_metadata',
+      `grant_types may only hold authorization_code and refresh_token (got ${grantTypes.join(', ').slice(0, 200)})`,
+    );
   }
   if (metadata.response_types && metadata.response_types.some((type) => type !== 'code')) {
     throw new OAuthError('invalid_client_metadata', 'response_types may only hold "code"');
@@ -118,7 +136,8 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
   // RFC 7591 would default to client_secret_basic; MCP clients that omit it are public clients in practice. A
   // client asking for client_secret_basic gets client_secret_post (RFC 7591 §3.2.1 lets the server choose): a
   // Basic header would be taken by Nextcloud for a failed login before it reached this app.
-  const method = metadata.token_endpoint_auth_method === 'client_secret_basic' ? 'client_secret_post' : (metadata.token_endpoint_auth_method ?? 'none');
+  const method =
+    metadata.token_endpoint_auth_method === 'client_secret_basic' ? 'client_secret_post' : (metadata.token_endpoint_auth_method ?? 'none');
   const clientSecret = method === 'none' ? null : randomBytes(32).toString('base64url');
   const client = store.insertClient({
     clientId: `mcp-${randomUUID()}`,
@@ -136,14 +155,20 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
  * Finds the client named in an authorization or token request: a registered one from the store, or one whose
  * client_id is the URL of its metadata document (fetched, checked against the policy, and remembered).
  */
-export async function resolveClient(store: OAuthStore, documents: ClientMetadataFetcher, clientId: string, policy: Policy): Promise<ClientRecord> {
+export async function resolveClient(
+  store: OAuthStore,
+  documents: ClientMetadataFetcher,
+  clientId: string,
+  policy: Policy,
+): Promise<ClientRecord> {
   const kind = clientKindOf(clientId);
   const refused = clientKindProblem(kind, policy);
   if (refused) throw new OAuthError('invalid_client', refused);
   // The fetcher decides whether a metadata document URL is an acceptable one (https, a path, a public address).
   if (kind === 'dynamic') {
     const client = store.getClient(clientId);
-    if (!client || client.kind !== 'dynamic') throw new OAuthError('invalid_client', `The client ${clientId.slice(0, 100)} is not registered with this server. Register it again.`);
+    if (!client || client.kind !== 'dynamic')
+      throw new OAuthError('invalid_client', `The client ${clientId.slice(0, 100)} is not registered with this server. Register it again.`);
     return client;
   }
   const outcome = await documents.fetch(clientId);
@@ -151,9 +176,14 @@ export async function resolveClient(store: OAuthStore, documents: ClientMetadata
   const document = outcome.document;
   const redirectUris = document.redirect_uris.filter((uri) => redirectUriProblem(uri, policy) === null);
   if (redirectUris.length === 0) {
-    throw new OAuthError('invalid_client', `None of the redirect URIs of ${clientId} is allowed here: ${redirectUriProblem(document.redirect_uris[0]!, policy)}`);
+    throw new OAuthError(
+      'invalid_client',
+      `None of the redirect URIs of ${clientId} is allowed here: ${redirectUriProblem(document.redirect_uris[0]!, policy)}`,
+    );
   }
-  const grantTypes = (document.grant_types ?? ['authorization_code']).filter((grant) => grant === 'authorization_code' || grant === 'refresh_token');
+  const grantTypes = (document.grant_types ?? ['authorization_code']).filter(
+    (grant) => grant === 'authorization_code' || grant === 'refresh_token',
+  );
   return store.insertClient({
     clientId,
     kind: 'document',

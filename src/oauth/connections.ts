@@ -11,7 +11,8 @@ import { signedInOnly } from './signed-in.js';
 
 const revokeForm = z.object({ client_id: z.string().min(1).max(2100), form_token: z.string().min(1).max(200) });
 
-export const when = (seconds: number | null) => (seconds === null ? 'never' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
+export const when = (seconds: number | null) =>
+  seconds === null ? 'never' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 interface Connection {
   userId: string;
@@ -79,7 +80,10 @@ ${connections.length === 0 ? html`<p id="empty">No app is connected.</p>` : html
     return navigate(reply, 'Sign in to Nextcloud', urls.loginUrl(urls.connections), 'Sign in to Nextcloud to see the apps you connected.');
   };
 
-  app.addHook('preHandler', signedInOnly((_request, reply) => toLogin(reply)));
+  app.addHook(
+    'preHandler',
+    signedInOnly((_request, reply) => toLogin(reply)),
+  );
 
   app.get('/connections', async (request, reply) => render(reply, request.appApi.userId));
 

@@ -27,7 +27,10 @@ export class AccountCheckUnavailableError extends Error {
     readonly retryAfterSeconds: number,
     cause?: unknown,
   ) {
-    super(`Nextcloud could not confirm the account ${userId} just now: ${reason} Try again in a moment.`, cause === undefined ? undefined : { cause });
+    super(
+      `Nextcloud could not confirm the account ${userId} just now: ${reason} Try again in a moment.`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 
@@ -46,7 +49,9 @@ export interface EligibilityChecker {
   known(userId: string): AccountFacts | undefined;
 }
 
-type Account = { state: 'active'; facts: AccountFacts; at: number; retryAfter?: number } | { state: 'disabled' | 'gone'; at: number; retryAfter?: number };
+type Account =
+  | { state: 'active'; facts: AccountFacts; at: number; retryAfter?: number }
+  | { state: 'disabled' | 'gone'; at: number; retryAfter?: number };
 
 /** No answer: `reachable` when Nextcloud answered but the answer proves nothing (a 401 for an existing account). */
 type Unknown = { state: 'unknown'; reason: string; reachable: boolean; cause?: unknown };
@@ -64,7 +69,10 @@ const DEFAULT_STALE_MS = 15 * 60_000;
 /** Answers that mean "Nextcloud will not act as this user", whatever the reason. */
 const REFUSED = new Set(['unauthorized', 'forbidden', 'not_found']);
 
-export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: number; staleMs?: number; now?: () => number }): EligibilityChecker {
+export function eligibilityChecker(
+  nextcloud: Nextcloud,
+  options: { ttlMs: number; staleMs?: number; now?: () => number },
+): EligibilityChecker {
   const now = options.now ?? (() => Date.now());
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const accounts = new Map<string, Account>();
@@ -102,7 +110,10 @@ export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: numbe
         return unknown(`Nextcloud refused to act as ${userId} (${refusal.status ?? refusal.code}) although the account exists.`, true);
       }
       if (!(await allUserIds()).includes(userId)) return { state: 'gone', at };
-      return unknown(`Nextcloud lists the account ${userId} but cannot load it, as when its user backend (e.g. LDAP) is unreachable.`, true);
+      return unknown(
+        `Nextcloud lists the account ${userId} but cannot load it, as when its user backend (e.g. LDAP) is unreachable.`,
+        true,
+      );
     } catch (error) {
       if (!isNextcloudError(error)) throw error;
       return unknown(`Nextcloud refused to act as ${userId}, and asking why failed: ${sentence(error)}`, false, error);
@@ -112,7 +123,12 @@ export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: numbe
   const lookup = async (userId: string): Promise<Account | Unknown> => {
     try {
       const user = await nextcloud.as(userId).currentUser();
-      const facts: AccountFacts = Object.freeze({ id: user.id, displayName: user.displayName, email: user.email, groups: Object.freeze([...user.groups]) });
+      const facts: AccountFacts = Object.freeze({
+        id: user.id,
+        displayName: user.displayName,
+        email: user.email,
+        groups: Object.freeze([...user.groups]),
+      });
       return { state: 'active', facts, at: now() };
     } catch (error) {
       // An id no Nextcloud account can have ("a/b", control characters) is an explicit answer: there is none.
@@ -158,7 +174,8 @@ export function eligibilityChecker(nextcloud: Nextcloud, options: { ttlMs: numbe
   return {
     async check(userId, policy) {
       const found = await account(userId);
-      if (found.state !== 'active') return { ok: false, reason: `the Nextcloud account ${userId} ${found.state === 'disabled' ? 'is disabled' : 'does not exist'}` };
+      if (found.state !== 'active')
+        return { ok: false, reason: `the Nextcloud account ${userId} ${found.state === 'disabled' ? 'is disabled' : 'does not exist'}` };
       if (policy.eligibleGroups.length > 0 && !found.facts.groups.some((group) => policy.eligibleGroups.includes(group))) {
         return { ok: false, reason: `${userId} is not in a group the administrator allowed to use this connector` };
       }

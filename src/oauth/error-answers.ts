@@ -29,7 +29,8 @@ export function answerErrors(app: FastifyInstance, answers: ErrorAnswers): void 
 export function jsonRefusal({ tokenEndpoint }: { tokenEndpoint: boolean }): ErrorAnswers['refusal'] {
   return (error, request, reply) => {
     if (!tokenEndpoint) return reply.code(error.status).send(error.toJSON());
-    if (error.code === 'invalid_client' && isBasic(request.headers.authorization)) reply.header('www-authenticate', 'Basic realm="mcp_gateway"');
+    if (error.code === 'invalid_client' && isBasic(request.headers.authorization))
+      reply.header('www-authenticate', 'Basic realm="mcp_gateway"');
     return reply.code(error.status).header('pragma', 'no-cache').send(error.toJSON());
   };
 }

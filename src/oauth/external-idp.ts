@@ -46,7 +46,10 @@ class ProviderError extends Error {}
  * `options.fetch` replaces the global fetch for discovery, keys and introspection; `timeoutMs` (default 5000)
  * bounds each of those requests; `now` is the clock in epoch milliseconds, like Date.now (the default).
  */
-export function createExternalVerifier(issuers: TrustedIssuer[], options: { fetch?: typeof fetch; timeoutMs?: number; now?: () => number } = {}): ExternalVerifier {
+export function createExternalVerifier(
+  issuers: TrustedIssuer[],
+  options: { fetch?: typeof fetch; timeoutMs?: number; now?: () => number } = {},
+): ExternalVerifier {
   const http: Http = { fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs ?? 5000, now: options.now ?? Date.now };
   const byIssuer = new Map(issuers.map((config) => [config.issuer, config]));
   const keySets = new Map<string, Promise<JWTVerifyGetKey>>();
@@ -55,7 +58,9 @@ export function createExternalVerifier(issuers: TrustedIssuer[], options: { fetc
   function keySetFor(config: TrustedIssuer): Promise<JWTVerifyGetKey> {
     let keySet = keySets.get(config.issuer);
     if (!keySet) {
-      keySet = findJwksUri(config, http).then((uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: http.timeoutMs, [customFetch]: http.fetch }));
+      keySet = findJwksUri(config, http).then((uri) =>
+        createRemoteJWKSet(new URL(uri), { timeoutDuration: http.timeoutMs, [customFetch]: http.fetch }),
+      );
       keySets.set(config.issuer, keySet);
       // A failed discovery is not remembered: the next token tries again.
       const attempt = keySet;
@@ -113,7 +118,13 @@ function acceptedAudiences(config: TrustedIssuer, resources: readonly string[]):
   return config.audience === undefined ? [...resources] : [config.audience].flat();
 }
 
-async function verifyJwt(config: TrustedIssuer, keySet: JWTVerifyGetKey, token: string, resources: readonly string[], http: Http): Promise<ExternalVerdict> {
+async function verifyJwt(
+  config: TrustedIssuer,
+  keySet: JWTVerifyGetKey,
+  token: string,
+  resources: readonly string[],
+  http: Http,
+): Promise<ExternalVerdict> {
   const audience = acceptedAudiences(config, resources);
   if (audience.length === 0) return invalid('no audience is configured for this issuer');
   let payload: JWTPayload;
@@ -142,7 +153,8 @@ async function verifyJwt(config: TrustedIssuer, keySet: JWTVerifyGetKey, token: 
 function notAnAccessToken(header: ProtectedHeaderParameters, payload: JWTPayload): string | null {
   // RFC 7515 §4.1.9: typ is case-insensitive and may omit the "application/" prefix.
   const typ = header.typ?.toLowerCase().replace(/^application\//, '');
-  if (typ !== undefined && typ !== 'at+jwt' && typ !== 'jwt') return 'the token\'s "typ" header marks it as something other than an access token';
+  if (typ !== undefined && typ !== 'at+jwt' && typ !== 'jwt')
+    return 'the token\'s "typ" header marks it as something other than an access token';
   // nonce, at_hash and c_hash exist only in ID tokens (OpenID Connect Core §2, §3.3.2.11).
   if (['nonce', 'at_hash', 'c_hash'].some((claim) => claim in payload)) return 'the token is an ID token, not an access token';
   // Keycloak labels its JWTs with a "typ" claim: "Bearer" for access tokens, "ID" or "Refresh" for the others.
@@ -161,10 +173,12 @@ function describeJwtError(error: unknown, issuer: string): string {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the access token signature is not valid';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the access token is signed with an algorithm that is not allowed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return `no signing key of ${issuer} matches the access token`;
-  if (error instanceof joseErrors.JWKSMultipleMatchingKeys) return `the signing keys of ${issuer} do not identify one key for the access token`;
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
+    return `the signing keys of ${issuer} do not identify one key for the access token`;
   if (error instanceof joseErrors.JWKSInvalid) return `the signing keys published by ${issuer} are not a valid key set`;
   if (error instanceof joseErrors.JWKSTimeout) return `could not reach the identity provider ${issuer}: no answer within the timeout`;
-  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JOSENotSupported) return 'the access token is malformed';
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JOSENotSupported)
+    return 'the access token is malformed';
   // What is left comes from fetching the key set (network errors, a non-200 answer).
   return unreachable(issuer, error);
 }
@@ -227,7 +241,8 @@ async function fetchJson(http: Http, issuer: string, url: string, init: RequestI
   } catch (error) {
     throw error instanceof ProviderError ? error : new ProviderError(unreachable(issuer, error));
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ProviderError(`the identity provider ${issuer} did not answer a JSON object at ${url}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ProviderError(`the identity provider ${issuer} did not answer a JSON object at ${url}`);
   return body as Claims;
 }
 
@@ -256,8 +271,10 @@ async function findJwksUri(config: TrustedIssuer, http: Http): Promise<string> {
       continue;
     }
     // Both discovery specs require the document to name the very issuer it was fetched for (anti mix-up).
-    if (metadata.issuer !== config.issuer) throw new ProviderError(`the metadata at ${url} names the issuer ${JSON.stringify(metadata.issuer)}, not ${config.issuer}`);
-    if (typeof metadata.jwks_uri !== 'string' || !isSecureUrl(metadata.jwks_uri)) throw new ProviderError(`the metadata at ${url} has no usable jwks_uri; set "jwksUri" for ${config.issuer}`);
+    if (metadata.issuer !== config.issuer)
+      throw new ProviderError(`the metadata at ${url} names the issuer ${JSON.stringify(metadata.issuer)}, not ${config.issuer}`);
+    if (typeof metadata.jwks_uri !== 'string' || !isSecureUrl(metadata.jwks_uri))
+      throw new ProviderError(`the metadata at ${url} has no usable jwks_uri; set "jwksUri" for ${config.issuer}`);
     return metadata.jwks_uri;
   }
   throw new ProviderError(problems.at(-1) ?? `no metadata found for ${config.issuer}`);
@@ -273,7 +290,12 @@ function basicAuth(clientId: string, clientSecret: string): string {
  * Opaque tokens say nothing about their issuer, so each provider with an introspection endpoint is asked in
  * turn until one knows the token. The admin trusts every configured provider with our users' tokens anyway.
  */
-async function introspect(issuers: readonly TrustedIssuer[], token: string, resources: readonly string[], http: Http): Promise<ExternalVerdict> {
+async function introspect(
+  issuers: readonly TrustedIssuer[],
+  token: string,
+  resources: readonly string[],
+  http: Http,
+): Promise<ExternalVerdict> {
   const introspecting = issuers.filter((config) => config.introspection);
   if (introspecting.length === 0) return NOT_EXTERNAL;
   const problems: string[] = [];
@@ -283,7 +305,11 @@ async function introspect(issuers: readonly TrustedIssuer[], token: string, reso
     try {
       answer = await fetchJson(http, config.issuer, endpoint, {
         method: 'POST',
-        headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          authorization: basicAuth(clientId, clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
       });
     } catch (error) {
@@ -292,7 +318,11 @@ async function introspect(issuers: readonly TrustedIssuer[], token: string, reso
     }
     if (answer.active === true) return checkIntrospection(config, answer, resources, http);
   }
-  return invalid(problems.length > 0 ? problems.join('; ') : 'the identity provider does not know the token as active (expired, revoked or never issued)');
+  return invalid(
+    problems.length > 0
+      ? problems.join('; ')
+      : 'the identity provider does not know the token as active (expired, revoked or never issued)',
+  );
 }
 
 /**
@@ -306,11 +336,13 @@ function checkIntrospection(config: TrustedIssuer, claims: Claims, resources: re
   const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   if (aud.length === 0) return invalid('the identity provider does not say which resource the token is for');
   if (!aud.some((value) => audience.includes(value as string))) return invalid('the access token was issued for another resource');
-  if (typeof claims.token_type === 'string' && claims.token_type.toLowerCase() !== 'bearer') return invalid('the token is not a bearer access token');
+  if (typeof claims.token_type === 'string' && claims.token_type.toLowerCase() !== 'bearer')
+    return invalid('the token is not a bearer access token');
   const now = http.now() / 1000;
   if (typeof claims.exp !== 'number') return invalid('the access token has no expiry');
   if (claims.exp + config.clockToleranceSeconds <= now) return invalid('the access token has expired');
-  if (typeof claims.nbf === 'number' && claims.nbf - config.clockToleranceSeconds > now) return invalid('the access token is not valid yet');
+  if (typeof claims.nbf === 'number' && claims.nbf - config.clockToleranceSeconds > now)
+    return invalid('the access token is not valid yet');
   return identity(config, claims);
 }
 
@@ -323,7 +355,12 @@ function isUsableUserId(value: unknown): value is string {
 }
 
 function mapScopes(config: TrustedIssuer, value: unknown): Scope[] {
-  const external = typeof value === 'string' ? splitScopeString(value) : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const external =
+    typeof value === 'string'
+      ? splitScopeString(value)
+      : Array.isArray(value)
+        ? value.filter((item): item is string => typeof item === 'string')
+        : [];
   const ours = new Set<Scope>();
   for (const scope of external) {
     if (isScope(scope)) ours.add(scope);
@@ -337,5 +374,12 @@ function identity(config: TrustedIssuer, claims: Claims): ExternalVerdict {
   const userId = claims[config.userClaim];
   if (!isUsableUserId(userId)) return invalid(`the token's "${config.userClaim}" claim does not hold a usable Nextcloud user id`);
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : null;
-  return { ok: true, userId, scopes: mapScopes(config, claims[config.scopeClaim]), clientId, issuer: config.issuer, expiresAt: claims.exp as number };
+  return {
+    ok: true,
+    userId,
+    scopes: mapScopes(config, claims[config.scopeClaim]),
+    clientId,
+    issuer: config.issuer,
+    expiresAt: claims.exp as number,
+  };
 }

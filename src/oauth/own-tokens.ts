@@ -29,12 +29,22 @@ export function ownAccessTokens(keys: SigningKeys, store: OAuthStore): AccessTok
       if (!check.ok) return { outcome: 'refused', description: check.description };
       const grant = store.getGrant(check.claims.grantId);
       if (!grant || grant.revokedAt !== null) return { outcome: 'refused', description: 'access was revoked; authorize again' };
-      if (grant.userId !== check.claims.userId || grant.clientId !== check.claims.clientId) return { outcome: 'refused', description: 'the token does not match its grant' };
+      if (grant.userId !== check.claims.userId || grant.clientId !== check.claims.clientId)
+        return { outcome: 'refused', description: 'the token does not match its grant' };
       // The admin's client rules apply to tokens already issued, like the scope ceiling.
       const forbidden = grantPolicyProblem(grant, policy);
       if (forbidden) return { outcome: 'refused', description: forbidden };
       store.touchGrant(grant.id);
-      return { outcome: 'accepted', identity: { ...check.claims, scopes: check.claims.scopes.filter(isScope), grantId: grant.id, issuer: urls.issuer, expiresAt: check.expiresAt } };
+      return {
+        outcome: 'accepted',
+        identity: {
+          ...check.claims,
+          scopes: check.claims.scopes.filter(isScope),
+          grantId: grant.id,
+          issuer: urls.issuer,
+          expiresAt: check.expiresAt,
+        },
+      };
     },
   };
 }

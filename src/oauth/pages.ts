@@ -21,7 +21,13 @@ export function navigate(reply: FastifyReply, title: string, target: string, mes
 }
 
 /** An error a person reads; `link` offers a way on that they choose to follow (never followed by itself). */
-export function errorPage(reply: FastifyReply, status: number, title: string, message: string, link?: { href: string; label: string }): FastifyReply {
+export function errorPage(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  message: string,
+  link?: { href: string; label: string },
+): FastifyReply {
   const onward = link ? html`<p><a id="return" href="${link.href}" rel="noreferrer">${link.label}</a></p>` : '';
   return sendPage(reply.header('x-frame-options', 'DENY'), title, html`<h1>${title}</h1><p id="error">${message}</p>${onward}`, status);
 }
@@ -41,7 +47,8 @@ export interface ConsentView {
 
 export function consentPage(reply: FastifyReply, view: ConsentView): FastifyReply {
   const boxes = view.scopes.map(
-    (scope) => html`<li><label><input type="checkbox" name="scope" value="${scope}" checked> ${describeScope(scope)} <code>${scope}</code></label></li>`,
+    (scope) =>
+      html`<li><label><input type="checkbox" name="scope" value="${scope}" checked> ${describeScope(scope)} <code>${scope}</code></label></li>`,
   );
   return sendPage(
     reply.header('x-frame-options', 'DENY'),

@@ -35,7 +35,11 @@ const revokeRequest = z.object({ token: field, token_type_hint: field, client_id
 const GRANTS: Readonly<Record<string, Grant>> = { authorization_code: authorizationCodeGrant, refresh_token: refreshTokenGrant };
 
 /** Client authentication: client_secret_basic, client_secret_post, or a public client naming itself. */
-export function authenticateClient(store: OAuthStore, request: FastifyRequest, body: { client_id?: string; client_secret?: string }): ClientRecord {
+export function authenticateClient(
+  store: OAuthStore,
+  request: FastifyRequest,
+  body: { client_id?: string; client_secret?: string },
+): ClientRecord {
   let clientId = body.client_id;
   let secret = body.client_secret;
   const decoded = basicCredentials(request.headers.authorization);
@@ -52,22 +56,28 @@ export function authenticateClient(store: OAuthStore, request: FastifyRequest, b
     };
     clientId = decode(decoded.slice(0, colon));
     secret = decode(decoded.slice(colon + 1));
-    if (body.client_id !== undefined && body.client_id !== clientId) throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials.');
+    if (body.client_id !== undefined && body.client_id !== clientId)
+      throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials.');
   }
   if (!clientId) throw new OAuthError('invalid_client', 'The request names no client (client_id).');
   const client = store.getClient(clientId);
   if (!client) throw new OAuthError('invalid_client', 'This client is not registered with this server; register it again.');
   if (client.secretHash) {
-    if (!secret || !secretsEqual(hashSecret(secret), client.secretHash)) throw new OAuthError('invalid_client', 'The client secret is wrong or missing.');
+    if (!secret || !secretsEqual(hashSecret(secret), client.secretHash))
+      throw new OAuthError('invalid_client', 'The client secret is wrong or missing.');
   }
   return client;
 }
 
 export async function tokenRoutes(
   app: FastifyInstance,
-  { store, keys, eligibility, endpoints }: { store: OAuthStore; keys: SigningKeys; eligibility: EligibilityChecker; endpoints: EndpointSource },
+  {
+    store,
+    keys,
+    eligibility,
+    endpoints,
+  }: { store: OAuthStore; keys: SigningKeys; eligibility: EligibilityChecker; endpoints: EndpointSource },
 ): Promise<void> {
-
   // Nextcloud not answering (the account or the policy could not be checked) is "try again", never invalid_grant,
   // which would make the client drop a grant that is still good. Every check that may need Nextcloud runs before a
   // code or refresh token is spent, so the retry finds them unused.
@@ -94,7 +104,11 @@ export async function tokenRoutes(
     if (refused) throw new OAuthError('invalid_client', refused);
     const grantType = params.grant_type;
     const grant = grantType !== undefined && Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType]! : null;
-    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type must be ${Object.keys(GRANTS).join(' or ')}${grantType ? `, not ${grantType.slice(0, 50)}` : ''}.`);
+    if (!grant)
+      throw new OAuthError(
+        'unsupported_grant_type',
+        `grant_type must be ${Object.keys(GRANTS).join(' or ')}${grantType ? `, not ${grantType.slice(0, 50)}` : ''}.`,
+      );
     const refreshTtl = client.grantTypes.includes('refresh_token') ? policy.refreshTokenSeconds : null;
     const outcome = await grant(params, { store, eligibility, request, client, policy, urls, refreshTtl });
 
@@ -127,7 +141,12 @@ export async function tokenRoutes(
     if (!revoked && token.split('.').length === 3) {
       // An access token of ours revokes its whole grant, expired or not, if it belongs to this client.
       const { urls } = await endpoints.current(request);
-      const check = await verifyAccessToken(keys, token, { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources }, { ignoreExpiry: true });
+      const check = await verifyAccessToken(
+        keys,
+        token,
+        { issuers: urls.acceptedIssuers, audiences: urls.acceptedResources },
+        { ignoreExpiry: true },
+      );
       if (check.ok && check.claims.clientId === client.clientId) revoked = store.revokeGrant(check.claims.grantId, 'revoked by the client');
     }
     request.log.info({ client: client.clientId, revoked }, 'revocation request');

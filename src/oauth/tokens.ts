@@ -23,7 +23,12 @@ export async function loadSigningKeys(store: OAuthStore): Promise<SigningKeys> {
     const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    store.insertSigningKey({ kid, alg: ALG, privateJwk: JSON.stringify(await exportJWK(privateKey)), publicJwk: JSON.stringify({ ...publicJwk, kid, alg: ALG, use: 'sig' }) });
+    store.insertSigningKey({
+      kid,
+      alg: ALG,
+      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      publicJwk: JSON.stringify({ ...publicJwk, kid, alg: ALG, use: 'sig' }),
+    });
     // Another process may have won the race; whatever the table holds now is the key.
     stored = store.getSigningKey()!;
   }
@@ -56,9 +61,7 @@ export async function signAccessToken(keys: SigningKeys, issuer: string, claims:
     .sign(keys.privateKey);
 }
 
-export type AccessTokenCheck =
-  | { ok: true; claims: AccessTokenClaims; expiresAt: number }
-  | { ok: false; description: string };
+export type AccessTokenCheck = { ok: true; claims: AccessTokenClaims; expiresAt: number } | { ok: false; description: string };
 
 export interface ExpectedAudience {
   issuers: string[];
@@ -92,7 +95,11 @@ export async function verifyAccessToken(
       return { ok: false, description: 'the token lacks required claims' };
     }
     const resource = Array.isArray(aud) ? String(aud[0]) : String(aud);
-    return { ok: true, claims: { userId: sub, grantId: gid, clientId, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [], resource }, expiresAt: exp };
+    return {
+      ok: true,
+      claims: { userId: sub, grantId: gid, clientId, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [], resource },
+      expiresAt: exp,
+    };
   } catch (error) {
     return { ok: false, description: describeJoseError(error) };
   }

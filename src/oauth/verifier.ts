@@ -37,7 +37,11 @@ export interface AccessTokenVerifier {
 }
 
 /** The verdict of the first verifier that recognises the token. */
-export async function verifyWithChain(verifiers: readonly AccessTokenVerifier[], token: string, context: VerifyContext): Promise<Exclude<TokenVerdict, { outcome: 'not_mine' }>> {
+export async function verifyWithChain(
+  verifiers: readonly AccessTokenVerifier[],
+  token: string,
+  context: VerifyContext,
+): Promise<Exclude<TokenVerdict, { outcome: 'not_mine' }>> {
   for (const verifier of verifiers) {
     const verdict = await verifier.verify(token, context);
     if (verdict.outcome !== 'not_mine') return verdict;

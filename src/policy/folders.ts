@@ -38,7 +38,8 @@ export function relationTo(path: string, allowlist: readonly string[]): PathRela
 export function confinePath(input: string, allowlist: readonly string[]): ConfinedPath {
   if (CONTROL.test(input)) return { ok: false, reason: 'the path contains control characters' };
   const confined = allowlist.length > 0;
-  if (confined && ENCODED_DOT_OR_SLASH.test(input)) return { ok: false, reason: `the path "${input}" contains percent-encoded dots or slashes; give the plain path` };
+  if (confined && ENCODED_DOT_OR_SLASH.test(input))
+    return { ok: false, reason: `the path "${input}" contains percent-encoded dots or slashes; give the plain path` };
   let path: string;
   try {
     path = canonical(input);
@@ -46,10 +47,14 @@ export function confinePath(input: string, allowlist: readonly string[]): Confin
     return { ok: false, reason: `the path "${input}" may not contain ".."` };
   }
   const badName = confined ? path.split('/').find((segment) => /[. ]$/.test(segment)) : undefined;
-  if (badName !== undefined) return { ok: false, reason: `the name "${badName}" ends in a dot or a space, which Nextcloud does not accept` };
+  if (badName !== undefined)
+    return { ok: false, reason: `the name "${badName}" ends in a dot or a space, which Nextcloud does not accept` };
   const relation = relationTo(path, allowlist);
   if (relation === 'outside') {
-    return { ok: false, reason: `${path} is outside the folders the administrator made available (${allowlist.map(canonical).join(', ')})` };
+    return {
+      ok: false,
+      reason: `${path} is outside the folders the administrator made available (${allowlist.map(canonical).join(', ')})`,
+    };
   }
   return { ok: true, path, relation };
 }

@@ -40,9 +40,12 @@ const listValue = z.string().transform((raw, context): string[] => {
   if (text.startsWith('[') || text.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed.map((item) => item.trim()).filter(Boolean);
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string'))
+        return parsed.map((item) => item.trim()).filter(Boolean);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        return Object.entries(parsed as Record<string, unknown>).filter(([, on]) => on === true || on === 1 || on === '1' || on === 'true').map(([key]) => key);
+        return Object.entries(parsed as Record<string, unknown>)
+          .filter(([, on]) => on === true || on === 1 || on === '1' || on === 'true')
+          .map(([key]) => key);
       }
     } catch {
       // fall through to the error below
@@ -113,7 +116,10 @@ export interface PolicyProblem {
 }
 
 /** Turns the stored config values into a policy; keys that are absent take the default. */
-export function parsePolicy(values: Record<string, string>, previous: Policy = DEFAULT_POLICY): { policy: Policy; problems: PolicyProblem[] } {
+export function parsePolicy(
+  values: Record<string, string>,
+  previous: Policy = DEFAULT_POLICY,
+): { policy: Policy; problems: PolicyProblem[] } {
   const problems: PolicyProblem[] = [];
   // An absent key means the default (the admin cleared it); only an invalid one keeps the previous value.
   const read = <T>(key: string, schema: z.ZodType<T, string>, fallback: T, byDefault: T): T => {
@@ -124,15 +130,18 @@ export function parsePolicy(values: Record<string, string>, previous: Policy = D
     problems.push({ key, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
     return fallback;
   };
-  const url = z.string().trim().transform((value, context) => {
-    if (value === '') return null;
-    const parsed = z.url({ protocol: /^https?$/ }).safeParse(value);
-    if (!parsed.success) {
-      context.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
-      return z.NEVER;
-    }
-    return parsed.data.replace(/\/+$/, '');
-  });
+  const url = z
+    .string()
+    .trim()
+    .transform((value, context) => {
+      if (value === '') return null;
+      const parsed = z.url({ protocol: /^https?$/ }).safeParse(value);
+      if (!parsed.success) {
+        context.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+        return z.NEVER;
+      }
+      return parsed.data.replace(/\/+$/, '');
+    });
   const scopes = listValue.transform((list, context): Scope[] => {
     const unknown = list.filter((scope) => !isScope(scope));
     if (unknown.length > 0) {
@@ -161,11 +170,36 @@ export function parsePolicy(values: Record<string, string>, previous: Policy = D
     readOnly,
     folderAllowlist: read(policyKeys.folderAllowlist, folders, previous.folderAllowlist, DEFAULT_POLICY.folderAllowlist),
     eligibleGroups: read(policyKeys.eligibleGroups, groups, previous.eligibleGroups, DEFAULT_POLICY.eligibleGroups),
-    dynamicRegistration: read(policyKeys.dynamicRegistration, switchValue, previous.dynamicRegistration, DEFAULT_POLICY.dynamicRegistration),
-    clientMetadataDocuments: read(policyKeys.clientMetadataDocuments, switchValue, previous.clientMetadataDocuments, DEFAULT_POLICY.clientMetadataDocuments),
-    redirectRules: read(policyKeys.redirectUris, redirects, previous.redirectRules, formerRedirectHosts(values[formerPolicyKeys.redirectHosts])),
-    accessTokenSeconds: read(policyKeys.accessTokenMinutes, numberValue(1, 24 * 60).transform((minutes) => minutes * 60), previous.accessTokenSeconds, DEFAULT_POLICY.accessTokenSeconds),
-    refreshTokenSeconds: read(policyKeys.refreshTokenDays, numberValue(1, 365).transform((days) => days * 24 * 3600), previous.refreshTokenSeconds, DEFAULT_POLICY.refreshTokenSeconds),
+    dynamicRegistration: read(
+      policyKeys.dynamicRegistration,
+      switchValue,
+      previous.dynamicRegistration,
+      DEFAULT_POLICY.dynamicRegistration,
+    ),
+    clientMetadataDocuments: read(
+      policyKeys.clientMetadataDocuments,
+      switchValue,
+      previous.clientMetadataDocuments,
+      DEFAULT_POLICY.clientMetadataDocuments,
+    ),
+    redirectRules: read(
+      policyKeys.redirectUris,
+      redirects,
+      previous.redirectRules,
+      formerRedirectHosts(values[formerPolicyKeys.redirectHosts]),
+    ),
+    accessTokenSeconds: read(
+      policyKeys.accessTokenMinutes,
+      numberValue(1, 24 * 60).transform((minutes) => minutes * 60),
+      previous.accessTokenSeconds,
+      DEFAULT_POLICY.accessTokenSeconds,
+    ),
+    refreshTokenSeconds: read(
+      policyKeys.refreshTokenDays,
+      numberValue(1, 365).transform((days) => days * 24 * 3600),
+      previous.refreshTokenSeconds,
+      DEFAULT_POLICY.refreshTokenSeconds,
+    ),
   };
   // An empty list would lock every client out silently; an admin who wants that turns off both kinds of client.
   if (policy.redirectRules.length === 0) policy.redirectRules = defaultRedirectRules();

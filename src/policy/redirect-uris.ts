@@ -8,10 +8,7 @@ import { z } from 'zod';
 import { isLoopbackHttp } from '../core/loopback.js';
 
 export type RedirectRule =
-  | { kind: 'loopback' }
-  | { kind: 'exact'; uri: string }
-  | { kind: 'prefix'; prefix: string }
-  | { kind: 'host'; host: string };
+  { kind: 'loopback' } | { kind: 'exact'; uri: string } | { kind: 'prefix'; prefix: string } | { kind: 'host'; host: string };
 
 /** The callbacks ChatGPT and Claude use (contract: mcp-oauth-clients §0.6), and desktop clients on loopback. */
 export const DEFAULT_REDIRECT_URIS = [
@@ -36,7 +33,9 @@ function entryProblem(uri: string, allowHttpLoopback: boolean): string | null {
   if (url.username || url.password) return `${uri} carries credentials`;
   if (url.protocol === 'https:' && !url.port) return null;
   if (allowHttpLoopback && isLoopbackHttp(url)) return null;
-  return url.protocol === 'https:' ? `${uri} names a port; only loopback redirect URIs may` : `${uri} is neither https nor a loopback address (http://127.0.0.1, http://[::1], http://localhost)`;
+  return url.protocol === 'https:'
+    ? `${uri} names a port; only loopback redirect URIs may`
+    : `${uri} is neither https nor a loopback address (http://127.0.0.1, http://[::1], http://localhost)`;
 }
 
 /** One admin entry as a rule, or the reason it is not one. */
@@ -60,7 +59,8 @@ export const redirectRulesSchema = z.array(z.string()).transform((entries, conte
   const rules: RedirectRule[] = [];
   for (const entry of entries) {
     const rule = parseRedirectRule(entry);
-    if (typeof rule === 'string') context.addIssue({ code: 'custom', message: `${rule} (entries are URIs, URI prefixes ending in /*, host names, or loopback)` });
+    if (typeof rule === 'string')
+      context.addIssue({ code: 'custom', message: `${rule} (entries are URIs, URI prefixes ending in /*, host names, or loopback)` });
     else rules.push(rule);
   }
   return rules;
@@ -94,5 +94,8 @@ export function checkRedirectUri(uri: string, rules: readonly RedirectRule[]): R
     if (rule.kind === 'host' && !loopback && url.hostname === rule.host) return { ok: true, rule };
   }
   if (loopback) return { ok: false, problem: 'loopback redirect URIs are not allowed by the administrator' };
-  return { ok: false, problem: `the administrator does not allow redirects to ${uri.slice(0, 200)} (allowed: ${rules.map(formatRedirectRule).join(', ')})` };
+  return {
+    ok: false,
+    problem: `the administrator does not allow redirects to ${uri.slice(0, 200)} (allowed: ${rules.map(formatRedirectRule).join(', ')})`,
+  };
 }

@@ -37,7 +37,11 @@ export function personalSettingsEntry(connectorUrl: string, connectionsUrl: stri
  * `redirectRules` is what the form shows while the admin has not saved the field: the rules in force, which are a
  * host list saved under the former field when there is one.
  */
-export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules): SettingsForm {
+export function adminSettingsForm(
+  connectorUrl: string,
+  boundSeconds = 30,
+  redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules,
+): SettingsForm {
   return {
     id: ADMIN_FORM_ID,
     priority: 10,
@@ -64,7 +68,8 @@ export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redir
       {
         id: policyKeys.folderAllowlist,
         title: 'Folder allowlist (optional)',
-        description: 'Comma-separated top-level folders file tools are confined to, e.g. /Projects, /Shared/Handbook. Empty: all of each user\'s files.',
+        description:
+          "Comma-separated top-level folders file tools are confined to, e.g. /Projects, /Shared/Handbook. Empty: all of each user's files.",
         type: 'text',
         default: '',
         placeholder: '/Projects, /Shared/Handbook',
@@ -80,14 +85,16 @@ export function adminSettingsForm(connectorUrl: string, boundSeconds = 30, redir
       {
         id: policyKeys.dynamicRegistration,
         title: 'Dynamic client registration',
-        label: 'Let MCP clients register themselves (needed by the MCP Inspector and older clients); turning this off also refuses clients that registered earlier',
+        label:
+          'Let MCP clients register themselves (needed by the MCP Inspector and older clients); turning this off also refuses clients that registered earlier',
         type: 'checkbox',
         default: DEFAULT_POLICY.dynamicRegistration,
       },
       {
         id: policyKeys.clientMetadataDocuments,
         title: 'Client ID metadata documents',
-        label: 'Accept clients identified by the URL of their metadata document (ChatGPT, Claude); turning this off also refuses those connected earlier',
+        label:
+          'Accept clients identified by the URL of their metadata document (ChatGPT, Claude); turning this off also refuses those connected earlier',
         type: 'checkbox',
         default: DEFAULT_POLICY.clientMetadataDocuments,
       },

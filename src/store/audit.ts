@@ -90,7 +90,11 @@ export function auditStore(db: Db, options: { onWriteError?: (error: unknown, lo
   };
   return {
     record(entry) {
-      queued.push({ ...entry, target: entry.target === null ? null : entry.target.slice(0, MAX_TARGET), durationMs: Math.round(entry.durationMs) });
+      queued.push({
+        ...entry,
+        target: entry.target === null ? null : entry.target.slice(0, MAX_TARGET),
+        durationMs: Math.round(entry.durationMs),
+      });
       scheduled ??= setImmediate(flush);
     },
     flush,

@@ -142,7 +142,14 @@ export interface OAuthStore {
    */
   capUnclaimedClients(max: number): number;
 
-  createGrant(grant: { userId: string; clientId: string; clientName: string; scopes: string[]; resource: string; redirectUri: string }): GrantRecord;
+  createGrant(grant: {
+    userId: string;
+    clientId: string;
+    clientName: string;
+    scopes: string[];
+    resource: string;
+    redirectUri: string;
+  }): GrantRecord;
   getGrant(id: string): GrantRecord | undefined;
   /** Active grants of a user, newest first. */
   activeGrants(userId: string): GrantRecord[];
@@ -153,12 +160,24 @@ export interface OAuthStore {
   /** Records a use at most once a minute per grant, so every MCP request does not write. */
   touchGrant(id: string): void;
 
-  insertCode(code: { grantId: string; clientId: string; redirectUri: string; codeChallenge: string; resource: string; ttlSeconds: number }): string;
+  insertCode(code: {
+    grantId: string;
+    clientId: string;
+    redirectUri: string;
+    codeChallenge: string;
+    resource: string;
+    ttlSeconds: number;
+  }): string;
   /**
    * Uses a code once. `check` sees the code's binding (PKCE challenge, redirect URI, resource) inside the same
    * transaction; a code it refuses is spent and its grant revoked, like a replayed one.
    */
-  redeemCode(code: string, clientId: string, refreshTtlSeconds: number | null, check: (code: { codeChallenge: string; redirectUri: string; resource: string }) => string | null): CodeRedemption;
+  redeemCode(
+    code: string,
+    clientId: string,
+    refreshTtlSeconds: number | null,
+    check: (code: { codeChallenge: string; redirectUri: string; resource: string }) => string | null,
+  ): CodeRedemption;
   rotateRefreshToken(token: string, clientId: string, refreshTtlSeconds: number): RefreshRotation;
   /** The grant a refresh token of this client belongs to, without using the token. */
   refreshTokenGrant(token: string, clientId: string): GrantRecord | undefined;
@@ -200,7 +219,8 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     return row && toGrant(row);
   };
   const revokeGrant = (id: string, reason: string) =>
-    db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(now(), reason, id).changes > 0;
+    db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(now(), reason, id)
+      .changes > 0;
   const issueRefresh = (grantId: string, clientId: string, ttlSeconds: number) => {
     const token = newSecret('mgr_');
     const at = now();
@@ -260,17 +280,22 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
     },
     getGrant,
     activeGrants(userId) {
-      const rows = db.prepare('SELECT * FROM oauth_grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC').all(userId) as GrantRow[];
+      const rows = db
+        .prepare('SELECT * FROM oauth_grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC')
+        .all(userId) as GrantRow[];
       return rows.map(toGrant);
     },
     allActiveGrants(limit = 500) {
-      const rows = db.prepare('SELECT * FROM oauth_grants WHERE revoked_at IS NULL ORDER BY COALESCE(last_used_at, created_at) DESC LIMIT ?').all(limit) as GrantRow[];
+      const rows = db
+        .prepare('SELECT * FROM oauth_grants WHERE revoked_at IS NULL ORDER BY COALESCE(last_used_at, created_at) DESC LIMIT ?')
+        .all(limit) as GrantRow[];
       return rows.map(toGrant);
     },
     revokeGrant,
     revokeClientGrants(userId, clientId, reason) {
-      return db.prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').run(now(), reason, userId, clientId)
-        .changes;
+      return db
+        .prepare('UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL')
+        .run(now(), reason, userId, clientId).changes;
     },
     touchGrant(id) {
       const at = now();
@@ -289,70 +314,89 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
       return secret;
     },
     redeemCode(code, clientId, refreshTtlSeconds, check) {
-      return db.transaction((): CodeRedemption => {
-        const row = db.prepare('SELECT * FROM oauth_codes WHERE code_hash = ?').get(hashSecret(code)) as
-          | { grant_id: string; client_id: string; redirect_uri: string; code_challenge: string; resource: string; expires_at: number; used_at: number | null }
-          | undefined;
-        if (!row) return { status: 'unknown' };
-        if (row.client_id !== clientId) return { status: 'wrong_client' };
-        if (row.used_at !== null) {
-          // RFC 9700 §4.2.4: a second use means the code leaked; what it issued is revoked.
-          revokeGrant(row.grant_id, 'authorization code replayed');
-          return { status: 'replayed' };
-        }
-        db.prepare('UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?').run(now(), hashSecret(code));
-        if (row.expires_at < now()) return { status: 'expired' };
-        const problem = check({ codeChallenge: row.code_challenge, redirectUri: row.redirect_uri, resource: row.resource });
-        if (problem) {
-          revokeGrant(row.grant_id, `authorization code misused: ${problem}`);
-          return { status: 'rejected', description: problem };
-        }
-        const grant = getGrant(row.grant_id);
-        if (!grant || grant.revokedAt !== null) return { status: 'unknown' };
-        const refreshToken = refreshTtlSeconds === null ? undefined : issueRefresh(grant.id, clientId, refreshTtlSeconds);
-        return { status: 'ok', grant, refreshToken };
-      }).immediate();
+      return db
+        .transaction((): CodeRedemption => {
+          const row = db.prepare('SELECT * FROM oauth_codes WHERE code_hash = ?').get(hashSecret(code)) as
+            | {
+                grant_id: string;
+                client_id: string;
+                redirect_uri: string;
+                code_challenge: string;
+                resource: string;
+                expires_at: number;
+                used_at: number | null;
+              }
+            | undefined;
+          if (!row) return { status: 'unknown' };
+          if (row.client_id !== clientId) return { status: 'wrong_client' };
+          if (row.used_at !== null) {
+            // RFC 9700 §4.2.4: a second use means the code leaked; what it issued is revoked.
+            revokeGrant(row.grant_id, 'authorization code replayed');
+            return { status: 'replayed' };
+          }
+          db.prepare('UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?').run(now(), hashSecret(code));
+          if (row.expires_at < now()) return { status: 'expired' };
+          const problem = check({ codeChallenge: row.code_challenge, redirectUri: row.redirect_uri, resource: row.resource });
+          if (problem) {
+            revokeGrant(row.grant_id, `authorization code misused: ${problem}`);
+            return { status: 'rejected', description: problem };
+          }
+          const grant = getGrant(row.grant_id);
+          if (!grant || grant.revokedAt !== null) return { status: 'unknown' };
+          const refreshToken = refreshTtlSeconds === null ? undefined : issueRefresh(grant.id, clientId, refreshTtlSeconds);
+          return { status: 'ok', grant, refreshToken };
+        })
+        .immediate();
     },
     rotateRefreshToken(token, clientId, refreshTtlSeconds) {
-      return db.transaction((): RefreshRotation => {
-        const hash = hashSecret(token);
-        const row = db.prepare('SELECT * FROM oauth_refresh_tokens WHERE token_hash = ?').get(hash) as
-          | { grant_id: string; client_id: string; expires_at: number; used_at: number | null; successor_hash: string | null; successor_sealed: string | null }
-          | undefined;
-        if (!row) return { status: 'unknown' };
-        if (row.client_id !== clientId) return { status: 'wrong_client' };
-        const grant = getGrant(row.grant_id);
-        if (!grant || grant.revokedAt !== null) return { status: 'revoked' };
-        const reused = (): RefreshRotation => {
-          revokeGrant(row.grant_id, 'refresh token reused');
-          return { status: 'reused' };
-        };
-        if (row.used_at !== null) {
-          // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold the
-          // family; all of it is revoked. The one exception is the same client retrying within a few seconds (SDKs
-          // refresh on every 401, in parallel): it gets the successor it was already given, as long as that has not
-          // been used itself, so a retry never starts a second chain.
-          if (now() - row.used_at > refreshReuseGrace || !row.successor_hash || !row.successor_sealed) return reused();
-          const successor = db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(row.successor_hash) as { used_at: number | null } | undefined;
-          const sameToken = openSuccessor(token, row.successor_sealed);
-          if (!successor || successor.used_at !== null || !sameToken || hashSecret(sameToken) !== row.successor_hash) return reused();
-          return { status: 'ok', grant, refreshToken: sameToken };
-        }
-        if (row.expires_at < now()) return { status: 'expired' };
-        const successor = issueRefresh(grant.id, clientId, refreshTtlSeconds);
-        db.prepare('UPDATE oauth_refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ? WHERE token_hash = ?').run(
-          now(),
-          hashSecret(successor),
-          sealSuccessor(token, successor),
-          hash,
-        );
-        return { status: 'ok', grant, refreshToken: successor };
-      }).immediate();
+      return db
+        .transaction((): RefreshRotation => {
+          const hash = hashSecret(token);
+          const row = db.prepare('SELECT * FROM oauth_refresh_tokens WHERE token_hash = ?').get(hash) as
+            | {
+                grant_id: string;
+                client_id: string;
+                expires_at: number;
+                used_at: number | null;
+                successor_hash: string | null;
+                successor_sealed: string | null;
+              }
+            | undefined;
+          if (!row) return { status: 'unknown' };
+          if (row.client_id !== clientId) return { status: 'wrong_client' };
+          const grant = getGrant(row.grant_id);
+          if (!grant || grant.revokedAt !== null) return { status: 'revoked' };
+          const reused = (): RefreshRotation => {
+            revokeGrant(row.grant_id, 'refresh token reused');
+            return { status: 'reused' };
+          };
+          if (row.used_at !== null) {
+            // Rotation with reuse detection (RFC 9700 §4.14.2): an old token coming back means two parties hold the
+            // family; all of it is revoked. The one exception is the same client retrying within a few seconds (SDKs
+            // refresh on every 401, in parallel): it gets the successor it was already given, as long as that has not
+            // been used itself, so a retry never starts a second chain.
+            if (now() - row.used_at > refreshReuseGrace || !row.successor_hash || !row.successor_sealed) return reused();
+            const successor = db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(row.successor_hash) as
+              { used_at: number | null } | undefined;
+            const sameToken = openSuccessor(token, row.successor_sealed);
+            if (!successor || successor.used_at !== null || !sameToken || hashSecret(sameToken) !== row.successor_hash) return reused();
+            return { status: 'ok', grant, refreshToken: sameToken };
+          }
+          if (row.expires_at < now()) return { status: 'expired' };
+          const successor = issueRefresh(grant.id, clientId, refreshTtlSeconds);
+          db.prepare('UPDATE oauth_refresh_tokens SET used_at = ?, successor_hash = ?, successor_sealed = ? WHERE token_hash = ?').run(
+            now(),
+            hashSecret(successor),
+            sealSuccessor(token, successor),
+            hash,
+          );
+          return { status: 'ok', grant, refreshToken: successor };
+        })
+        .immediate();
     },
     refreshTokenGrant(token, clientId) {
       const row = db.prepare('SELECT grant_id, client_id FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(token)) as
-        | { grant_id: string; client_id: string }
-        | undefined;
+        { grant_id: string; client_id: string } | undefined;
       return row && row.client_id === clientId ? getGrant(row.grant_id) : undefined;
     },
     revokeRefreshToken(token, clientId) {
@@ -365,21 +409,29 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
 
     insertPending(userId, request, ttlSeconds) {
       const id = randomBytes(24).toString('base64url');
-      db.prepare('INSERT INTO oauth_pending (id, user_id, request, expires_at) VALUES (?, ?, ?, ?)').run(id, userId, JSON.stringify(request), now() + ttlSeconds);
+      db.prepare('INSERT INTO oauth_pending (id, user_id, request, expires_at) VALUES (?, ?, ?, ?)').run(
+        id,
+        userId,
+        JSON.stringify(request),
+        now() + ttlSeconds,
+      );
       return id;
     },
     takePending(id, userId) {
-      return db.transaction(() => {
-        const record = this.readPending(id, userId);
-        if (record) db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
-        return record;
-      }).immediate();
+      return db
+        .transaction(() => {
+          const record = this.readPending(id, userId);
+          if (record) db.prepare('DELETE FROM oauth_pending WHERE id = ?').run(id);
+          return record;
+        })
+        .immediate();
     },
     readPending(id, userId) {
       const row = db.prepare('SELECT * FROM oauth_pending WHERE id = ? AND user_id = ? AND expires_at >= ?').get(id, userId, now()) as
-        | { id: string; user_id: string; request: string; expires_at: number }
-        | undefined;
-      return row && { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at };
+        { id: string; user_id: string; request: string; expires_at: number } | undefined;
+      return (
+        row && { id: row.id, userId: row.user_id, request: JSON.parse(row.request) as Record<string, unknown>, expiresAt: row.expires_at }
+      );
     },
     prune() {
       const at = now();
@@ -408,8 +460,7 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
 
     getSigningKey() {
       const row = db.prepare('SELECT kid, alg, private_jwk, public_jwk FROM oauth_signing_keys ORDER BY created_at DESC LIMIT 1').get() as
-        | { kid: string; alg: string; private_jwk: string; public_jwk: string }
-        | undefined;
+        { kid: string; alg: string; private_jwk: string; public_jwk: string } | undefined;
       return row && { kid: row.kid, alg: row.alg, privateJwk: row.private_jwk, publicJwk: row.public_jwk };
     },
     insertSigningKey(key) {

@@ -5,7 +5,9 @@
 type MissingKeys<T> = { [K in keyof T]-?: null extends T[K] ? K : undefined extends T[K] ? K : never }[keyof T];
 
 /** The object's type with every field that may be null or undefined made optional, and null no longer allowed. */
-export type WithoutMissing<T> = { [K in Exclude<keyof T, MissingKeys<T>>]: T[K] } & { [K in MissingKeys<T>]?: Exclude<T[K], null | undefined> };
+export type WithoutMissing<T> = { [K in Exclude<keyof T, MissingKeys<T>>]: T[K] } & {
+  [K in MissingKeys<T>]?: Exclude<T[K], null | undefined>;
+};
 
 /**
  * The object without its null and undefined fields (the key gone, not set to undefined, so neither the structured

@@ -19,7 +19,10 @@ export interface ToolAnnotations {
  * For `.refine(...WELL_FORMED)` on text a tool sends on: a lone UTF-16 surrogate survives no URL, header or body
  * to Nextcloud unchanged, so it is refused with the argument's name instead of failing (or being altered) later.
  */
-export const WELL_FORMED = [isWellFormedText, 'contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text'] as const;
+export const WELL_FORMED = [
+  isWellFormedText,
+  'contains a broken character (a lone UTF-16 surrogate); send it as valid Unicode text',
+] as const;
 
 /** What an etag looks like (HTTP allows only visible ASCII in one); anything else could not be sent as a header. */
 export const ETAG_TEXT = /^[\x20-\x7e]+$/;
@@ -113,7 +116,9 @@ export function isWriteTool(tool: Pick<Tool, 'scopes'>): boolean {
 
 /** Whether a grant with these scopes may see and call the tool. */
 export function toolAllowed(tool: Pick<Tool, 'scopes'>, scopes: readonly Scope[]): boolean {
-  return 'anyOf' in tool.scopes ? tool.scopes.anyOf.some((scope) => scopes.includes(scope)) : tool.scopes.allOf.every((scope) => scopes.includes(scope));
+  return 'anyOf' in tool.scopes
+    ? tool.scopes.anyOf.some((scope) => scopes.includes(scope))
+    : tool.scopes.allOf.every((scope) => scopes.includes(scope));
 }
 
 /**

@@ -26,8 +26,16 @@ const SERVED: Array<{ path: string; methods: string[]; access: 0 | 1 | 2 }> = [
   { path: 'mcp', methods: ['GET', 'POST', 'DELETE'], access: 0 },
   { path: 'sse', methods: ['GET'], access: 0 },
   { path: 'messages', methods: ['POST'], access: 0 },
-  ...['authorize', 'token', 'register', 'revoke', 'jwks'].map((name) => ({ path: `oauth/${name}`, methods: ['GET', 'POST'], access: 0 as const })),
-  ...['oauth-protected-resource', 'oauth-protected-resource/mcp', 'oauth-authorization-server', 'openid-configuration'].map((name) => ({ path: `.well-known/${name}`, methods: ['GET'], access: 0 as const })),
+  ...['authorize', 'token', 'register', 'revoke', 'jwks'].map((name) => ({
+    path: `oauth/${name}`,
+    methods: ['GET', 'POST'],
+    access: 0 as const,
+  })),
+  ...['oauth-protected-resource', 'oauth-protected-resource/mcp', 'oauth-authorization-server', 'openid-configuration'].map((name) => ({
+    path: `.well-known/${name}`,
+    methods: ['GET'],
+    access: 0 as const,
+  })),
   { path: 'api/v1/me', methods: ['GET'], access: 0 },
   { path: 'connections', methods: ['GET', 'POST'], access: 0 },
   { path: 'connections/revoke', methods: ['GET', 'POST'], access: 0 },
@@ -75,9 +83,11 @@ describe('appinfo/info.xml', () => {
     expect(declared).toEqual([...DECLARED_VARIABLES].sort());
   });
 
-  it("gives each declared variable a default the app itself would choose (or none)", () => {
+  it('gives each declared variable a default the app itself would choose (or none)', () => {
     const required = { APP_SECRET: 's'.repeat(32), APP_VERSION: '1', NEXTCLOUD_URL: 'https://cloud.example.com' };
-    const withManifestDefaults = Object.fromEntries(manifest.environmentVariables.filter((variable) => variable.default !== '').map((variable) => [variable.name, variable.default]));
+    const withManifestDefaults = Object.fromEntries(
+      manifest.environmentVariables.filter((variable) => variable.default !== '').map((variable) => [variable.name, variable.default]),
+    );
     const { warnings, ...fromManifest } = loadConfig({ ...required, ...withManifestDefaults });
     const { warnings: _none, ...builtIn } = loadConfig(required);
     expect(warnings).toEqual([]);

@@ -282,7 +282,7 @@ describe('docker/entrypoint.sh behind HaRP (HP_SHARED_KEY set)', () => {
     expect(alive(pid)).toBe(true);
   });
 
-  it('turns TLS on with HaRP\'s client certificate when /certs/frp exists', { timeout: SLOW }, async () => {
+  it("turns TLS on with HaRP's client certificate when /certs/frp exists", { timeout: SLOW }, async () => {
     const box = sandbox();
     const certs = path.join(box.dir, 'certs', 'frp');
     fs.mkdirSync(certs, { recursive: true });
@@ -315,7 +315,13 @@ describe('docker/entrypoint.sh behind HaRP (HP_SHARED_KEY set)', () => {
     const env = harpEnv(box);
     const result = await entrypoint(env);
     expect(result.code, result.stderr).toBe(0);
-    expect(box.read('setpriv.args').trim().split('\n')).toEqual(['--reuid=node', '--regid=node', '--init-groups', 'node', '/app/dist/src/main.js']);
+    expect(box.read('setpriv.args').trim().split('\n')).toEqual([
+      '--reuid=node',
+      '--regid=node',
+      '--init-groups',
+      'node',
+      '/app/dist/src/main.js',
+    ]);
     expect(box.read('app.ca')).toBe(env.NODE_EXTRA_CA_CERTS);
     // The persistent storage exists and belongs to the app user.
     expect(fs.statSync(env.APP_PERSISTENT_STORAGE ?? '').isDirectory()).toBe(true);
@@ -383,7 +389,13 @@ describe('docker/entrypoint.sh without HaRP', () => {
     const box = sandbox();
     const result = await entrypoint({ ...box.env, APP_PORT: '23456', APP_HOST: '0.0.0.0' });
     expect(result.code, result.stderr).toBe(0);
-    expect(box.read('setpriv.args').trim().split('\n')).toEqual(['--reuid=node', '--regid=node', '--init-groups', 'node', '/app/dist/src/main.js']);
+    expect(box.read('setpriv.args').trim().split('\n')).toEqual([
+      '--reuid=node',
+      '--regid=node',
+      '--init-groups',
+      'node',
+      '/app/dist/src/main.js',
+    ]);
     // Nothing was left running beside the app (the entrypoint exec'd into it).
     expect(liveMembers(result.pgid)).toEqual([]);
     expect(box.has('frpc.starts')).toBe(false);
@@ -565,7 +577,11 @@ function stages(): Instruction[][] {
 const stageNamed = (name: string) => stages().find((stage) => new RegExp(`\\bAS ${name}$`, 'i').test(stage[0]?.args ?? ''));
 const argValue = (stage: Instruction[] | undefined, name: string) =>
   stage?.find((instruction) => instruction.keyword === 'ARG' && instruction.args.startsWith(`${name}=`))?.args.slice(name.length + 1);
-const runs = (stage: Instruction[] | undefined) => (stage ?? []).filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.args).join('\n');
+const runs = (stage: Instruction[] | undefined) =>
+  (stage ?? [])
+    .filter((instruction) => instruction.keyword === 'RUN')
+    .map((instruction) => instruction.args)
+    .join('\n');
 
 describe('Dockerfile', () => {
   it('builds every stage on a Node.js LTS release of 24 or newer, Debian bookworm-slim', () => {
@@ -602,7 +618,10 @@ describe('Dockerfile', () => {
 
   it('gives the app the system CA bundle, curl and frpc, and starts as root with the entrypoint and a health check', () => {
     const final = stages().at(-1) ?? [];
-    const env = final.filter((instruction) => instruction.keyword === 'ENV').map((instruction) => instruction.args).join(' ');
+    const env = final
+      .filter((instruction) => instruction.keyword === 'ENV')
+      .map((instruction) => instruction.args)
+      .join(' ');
     expect(env).toMatch(/\bNODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/ca-certificates\.crt\b/);
     const apt = runs(final);
     expect(apt).toMatch(/apt-get install[^\n]*\bca-certificates\b/);
@@ -617,7 +636,12 @@ describe('Dockerfile', () => {
     // From the build context: no sources, tests or the whole context, only files the runtime needs.
     const fromContext = copies
       .filter((copy) => !copy.includes('--from='))
-      .flatMap((copy) => copy.split(' ').filter((token) => !token.startsWith('--')).slice(0, -1));
+      .flatMap((copy) =>
+        copy
+          .split(' ')
+          .filter((token) => !token.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(fromContext.sort()).toEqual(['appinfo', 'docker/entrypoint.sh', 'docker/healthcheck.sh', 'package.json']);
 
     expect(final.some((instruction) => instruction.keyword === 'USER')).toBe(false);
@@ -645,9 +669,12 @@ describe('Dockerfile', () => {
       .filter((line) => line !== '' && !line.startsWith('#'));
     expect(patterns[0]).toBe('*');
     const included = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'lib', 'appinfo', 'docker']) expect(included).toContain(needed);
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'lib', 'appinfo', 'docker'])
+      expect(included).toContain(needed);
     for (const excluded of ['tests', '.git', 'node_modules', 'dist', 'test-artifacts', '.demo-data', '.sim-data']) {
-      expect(included.some((pattern) => pattern === excluded || pattern.startsWith(`${excluded}/`) || pattern === '**' || pattern === '*')).toBe(false);
+      expect(
+        included.some((pattern) => pattern === excluded || pattern.startsWith(`${excluded}/`) || pattern === '**' || pattern === '*'),
+      ).toBe(false);
     }
   });
 
@@ -689,17 +716,21 @@ describe('docker/install-frpc.sh', () => {
   const installed = (box: Sandbox) => path.join(box.dir, 'out', 'frpc');
   const requested = (box: Sandbox) => box.read('curl.args').trim().split('\n').at(-1);
 
-  it('downloads the pinned release for the target architecture and installs frpc when the checksum matches', { timeout: SLOW }, async () => {
-    const box = sandbox();
-    const archive = releaseArchive(box, 'amd64');
-    const result = await install(box, { TARGETARCH: 'amd64', STUB_ARCHIVE: archive.file, FRP_SHA256_AMD64: archive.sha256 });
-    expect(result.code, result.stderr).toBe(0);
-    expect(requested(box)).toBe(`https://github.com/fatedier/frp/releases/download/v${version}/frp_${version}_linux_amd64.tar.gz`);
-    expect(requested(box)).toContain('v0.61.1/frp_0.61.1_linux_amd64.tar.gz');
-    expect(result.stdout).toMatch(/: OK$/m);
-    expect(fs.statSync(installed(box)).mode & 0o111).not.toBe(0);
-    expect(spawnSync(installed(box), ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
-  });
+  it(
+    'downloads the pinned release for the target architecture and installs frpc when the checksum matches',
+    { timeout: SLOW },
+    async () => {
+      const box = sandbox();
+      const archive = releaseArchive(box, 'amd64');
+      const result = await install(box, { TARGETARCH: 'amd64', STUB_ARCHIVE: archive.file, FRP_SHA256_AMD64: archive.sha256 });
+      expect(result.code, result.stderr).toBe(0);
+      expect(requested(box)).toBe(`https://github.com/fatedier/frp/releases/download/v${version}/frp_${version}_linux_amd64.tar.gz`);
+      expect(requested(box)).toContain('v0.61.1/frp_0.61.1_linux_amd64.tar.gz');
+      expect(result.stdout).toMatch(/: OK$/m);
+      expect(fs.statSync(installed(box)).mode & 0o111).not.toBe(0);
+      expect(spawnSync(installed(box), ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
+    },
+  );
 
   it('fails, installing nothing, when the archive does not match the pinned checksum', { timeout: SLOW }, async () => {
     const box = sandbox();
@@ -725,14 +756,18 @@ describe('docker/install-frpc.sh', () => {
     expect(mismatch.code).not.toBe(0);
   });
 
-  it.skipIf(!['x86_64', 'aarch64'].includes(os.machine()))('falls back to the machine architecture without TARGETARCH', { timeout: SLOW }, async () => {
-    const box = sandbox();
-    const arch = os.machine() === 'aarch64' ? 'arm64' : 'amd64';
-    const archive = releaseArchive(box, arch);
-    const result = await install(box, { STUB_ARCHIVE: archive.file, [`FRP_SHA256_${arch.toUpperCase()}`]: archive.sha256 });
-    expect(result.code, result.stderr).toBe(0);
-    expect(requested(box)).toMatch(new RegExp(`_linux_${arch}\\.tar\\.gz$`));
-  });
+  it.skipIf(!['x86_64', 'aarch64'].includes(os.machine()))(
+    'falls back to the machine architecture without TARGETARCH',
+    { timeout: SLOW },
+    async () => {
+      const box = sandbox();
+      const arch = os.machine() === 'aarch64' ? 'arm64' : 'amd64';
+      const archive = releaseArchive(box, arch);
+      const result = await install(box, { STUB_ARCHIVE: archive.file, [`FRP_SHA256_${arch.toUpperCase()}`]: archive.sha256 });
+      expect(result.code, result.stderr).toBe(0);
+      expect(requested(box)).toMatch(new RegExp(`_linux_${arch}\\.tar\\.gz$`));
+    },
+  );
 
   it('fails for an architecture without a pinned checksum, for a missing checksum and for a wrong version', { timeout: SLOW }, async () => {
     const box = sandbox();
@@ -759,7 +794,10 @@ describe('docker/install-frpc.sh', () => {
 
 describe('docker/prune-native.sh', () => {
   const files = (dir: string): string[] =>
-    fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((entry) => fs.statSync(path.join(dir, entry)).isFile()).sort();
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((entry) => fs.statSync(path.join(dir, entry)).isFile())
+      .sort();
 
   it('keeps the addon, its JavaScript and other packages, and removes sources and build intermediates', () => {
     const box = sandbox();
@@ -824,10 +862,14 @@ describe('docker/prune-native.sh', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(fs.existsSync(path.join(modules, 'better-sqlite3/deps'))).toBe(false);
     expect(fs.existsSync(path.join(modules, 'better-sqlite3/src'))).toBe(false);
-    const load = spawnSync(process.execPath, ['-e', "const D = require('better-sqlite3'); console.log(new D(':memory:').prepare('select 41 + 1 as x').get().x)"], {
-      cwd: path.join(box.dir, 'app'),
-      encoding: 'utf8',
-    });
+    const load = spawnSync(
+      process.execPath,
+      ['-e', "const D = require('better-sqlite3'); console.log(new D(':memory:').prepare('select 41 + 1 as x').get().x)"],
+      {
+        cwd: path.join(box.dir, 'app'),
+        encoding: 'utf8',
+      },
+    );
     expect(load.status, load.stderr).toBe(0);
     expect(load.stdout.trim()).toBe('42');
   });

@@ -20,12 +20,19 @@ function handlers(overrides: Partial<LifecycleCallbacks<string[]>> = {}) {
 
 describe('lifecycle handlers', () => {
   it('names the three routes, only the heartbeat unsigned', () => {
-    expect(LIFECYCLE_ROUTES.map(({ method, url, signed }) => `${method} ${url} ${signed}`)).toEqual(['GET /heartbeat false', 'POST /init true', 'PUT /enabled true']);
+    expect(LIFECYCLE_ROUTES.map(({ method, url, signed }) => `${method} ${url} ${signed}`)).toEqual([
+      'GET /heartbeat false',
+      'POST /init true',
+      'PUT /enabled true',
+    ]);
   });
 
   it('answers the heartbeat with {status: "ok"} unless the app says otherwise', () => {
     expect(handlers().handlers.heartbeat([])).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(handlers({ heartbeat: () => ({ status: 'ok', version: '2' }) }).handlers.heartbeat([])).toEqual({ status: 200, body: { status: 'ok', version: '2' } });
+    expect(handlers({ heartbeat: () => ({ status: 'ok', version: '2' }) }).handlers.heartbeat([])).toEqual({
+      status: 200,
+      body: { status: 'ok', version: '2' },
+    });
   });
 
   it('answers /init before the work starts', () => {
@@ -44,15 +51,24 @@ describe('lifecycle handlers', () => {
     expect(await lifecycle.enabled({ enabled: '0' }, log)).toEqual({ status: 200, body: { error: '' } });
     expect(log).toEqual(['enabled', 'disabled']);
     for (const query of [{}, { enabled: '2' }, { enabled: ['1', '1'] }, undefined]) {
-      expect(await lifecycle.enabled(query, log)).toEqual({ status: 400, body: { error: 'The query parameter "enabled" must be 1 or 0.' } });
+      expect(await lifecycle.enabled(query, log)).toEqual({
+        status: 400,
+        body: { error: 'The query parameter "enabled" must be 1 or 0.' },
+      });
     }
     expect(log).toHaveLength(2);
   });
 
   it('reports a failure in the body with a 200, as AppAPI reads only the body', async () => {
     const log: string[] = [];
-    const { handlers: lifecycle } = handlers({ onEnabled: () => Promise.reject(new Error('Nextcloud is away')), onDisabled: () => Promise.reject('no') });
-    expect(await lifecycle.enabled({ enabled: '1' }, log)).toEqual({ status: 200, body: { error: 'Example could not enable: Nextcloud is away' } });
+    const { handlers: lifecycle } = handlers({
+      onEnabled: () => Promise.reject(new Error('Nextcloud is away')),
+      onDisabled: () => Promise.reject('no'),
+    });
+    expect(await lifecycle.enabled({ enabled: '1' }, log)).toEqual({
+      status: 200,
+      body: { error: 'Example could not enable: Nextcloud is away' },
+    });
     expect(await lifecycle.enabled({ enabled: '0' }, log)).toEqual({ status: 200, body: { error: 'Example could not disable: no' } });
     expect(log).toEqual(['failed enabling: Nextcloud is away', 'failed disabling: no']);
   });

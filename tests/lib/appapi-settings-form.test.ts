@@ -21,7 +21,16 @@ describe('settingsFormSchema', () => {
     const chosen = form({
       storage_type: 'internal',
       fields: [
-        { id: 'scopes', title: 'Scopes', type: 'multi-checkbox', default: { read: true, write: false }, options: [{ name: 'Read', value: 'read' }, { name: 'Write', value: 'write' }] },
+        {
+          id: 'scopes',
+          title: 'Scopes',
+          type: 'multi-checkbox',
+          default: { read: true, write: false },
+          options: [
+            { name: 'Read', value: 'read' },
+            { name: 'Write', value: 'write' },
+          ],
+        },
         { id: 'colour', title: 'Colour', type: 'select', default: 'red', options: ['red', 'green'] },
         { id: 'tags', title: 'Tags', type: 'multi-select', default: ['a'], options: ['a', 'b'] },
         { id: 'limit', title: 'Limit', type: 'number', default: 5 },

@@ -42,7 +42,13 @@ describe('the calendar home', () => {
 
   it('takes the user id as one percent-encoded path segment', async () => {
     const counted = countingFetch(() => new Response(null, { status: 503 }));
-    const nextcloud = createNextcloud({ baseUrl: 'http://nextcloud.invalid', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), fetch: counted.fetch });
+    const nextcloud = createNextcloud({
+      baseUrl: 'http://nextcloud.invalid',
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 's'.repeat(64),
+      fetch: counted.fetch,
+    });
     expect((await failure(nextcloud.as('jane doe@example.com').calendar.calendars())).code).toBe('unavailable');
     expect(counted.requests).toEqual(['PROPFIND /remote.php/dav/calendars/jane%20doe%40example.com/']);
   });
@@ -50,27 +56,49 @@ describe('the calendar home', () => {
   /** A Nextcloud whose calendar home is not at the usual address: discovery names `homeHref` instead. */
   const movedHome = (homeHref: string) => {
     const multistatus = (body: string) =>
-      new Response(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${body}</d:multistatus>`, { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' } });
-    const entry = (href: string, props: string) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+      new Response(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${body}</d:multistatus>`, {
+        status: 207,
+        headers: { 'content-type': 'application/xml; charset=utf-8' },
+      });
+    const entry = (href: string, props: string) =>
+      `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
     const counted = countingFetch((method, url) => {
-      if (url.pathname === '/remote.php/dav/') return multistatus(entry('/remote.php/dav/', '<d:current-user-principal><d:href>/remote.php/dav/principals/users/alice/</d:href></d:current-user-principal>'));
-      if (url.pathname === '/remote.php/dav/principals/users/alice/') return multistatus(entry(url.pathname, `<c:calendar-home-set><d:href>${homeHref}</d:href></c:calendar-home-set>`));
+      if (url.pathname === '/remote.php/dav/')
+        return multistatus(
+          entry(
+            '/remote.php/dav/',
+            '<d:current-user-principal><d:href>/remote.php/dav/principals/users/alice/</d:href></d:current-user-principal>',
+          ),
+        );
+      if (url.pathname === '/remote.php/dav/principals/users/alice/')
+        return multistatus(entry(url.pathname, `<c:calendar-home-set><d:href>${homeHref}</d:href></c:calendar-home-set>`));
       if (url.pathname === '/remote.php/dav/calendars/alice-home/' && method === 'PROPFIND') {
         return multistatus(
           entry(url.pathname, '<d:resourcetype><d:collection/></d:resourcetype>') +
-            entry(`${url.pathname}work/`, '<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>Work</d:displayname><c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>'),
+            entry(
+              `${url.pathname}work/`,
+              '<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>Work</d:displayname><c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>',
+            ),
         );
       }
       if (url.pathname === '/remote.php/dav/calendars/alice-home/work/') return multistatus('');
       return new Response(null, { status: 404 });
     });
-    const calendar = createNextcloud({ baseUrl: 'http://nextcloud.invalid', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), fetch: counted.fetch }).as('alice').calendar;
+    const calendar = createNextcloud({
+      baseUrl: 'http://nextcloud.invalid',
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 's'.repeat(64),
+      fetch: counted.fetch,
+    }).as('alice').calendar;
     return { calendar, requests: counted.requests };
   };
 
   it('is looked for by discovery when its address answers 404, and then used directly', async () => {
     const { calendar, requests } = movedHome('/remote.php/dav/calendars/alice-home/');
-    expect((await calendar.calendars()).map((entry) => entry.url)).toEqual(['http://nextcloud.invalid/remote.php/dav/calendars/alice-home/work/']);
+    expect((await calendar.calendars()).map((entry) => entry.url)).toEqual([
+      'http://nextcloud.invalid/remote.php/dav/calendars/alice-home/work/',
+    ]);
     expect(requests[0]).toBe('PROPFIND /remote.php/dav/calendars/alice/');
     expect(requests).toContain('PROPFIND /remote.php/dav/principals/users/alice/');
     expect(requests.at(-1)).toBe('PROPFIND /remote.php/dav/calendars/alice-home/');
@@ -98,7 +126,14 @@ describe('the calendar home', () => {
         signal?.addEventListener('abort', () => reject(signal.reason));
       });
     });
-    const calendar = createNextcloud({ baseUrl: 'http://nextcloud.invalid', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 400, fetch: counted.fetch }).as('alice').calendar;
+    const calendar = createNextcloud({
+      baseUrl: 'http://nextcloud.invalid',
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 's'.repeat(64),
+      timeoutMs: 400,
+      fetch: counted.fetch,
+    }).as('alice').calendar;
     const started = performance.now();
     expect((await failure(calendar.calendars())).code).toBe('timeout');
     // tsdav tries several URLs in turn; each on its own timeout would take a multiple of 400 ms.
@@ -114,7 +149,9 @@ describe('the calendar home', () => {
     const etag = created.etag ?? (await calendar.getEvent(created.url)).etag!;
     const updated = await calendar.updateEvent(created.url, ics('Counted again'), etag);
     await calendar.deleteEvent(created.url, updated.etag ?? (await calendar.getEvent(created.url)).etag!);
-    expect(counted.requests.filter((request) => !request.endsWith(' /remote.php/dav/calendars/alice/personal/count-requests.ics'))).toEqual([]);
+    expect(counted.requests.filter((request) => !request.endsWith(' /remote.php/dav/calendars/alice/personal/count-requests.ics'))).toEqual(
+      [],
+    );
     expect(counted.requests.filter((request) => request.startsWith('PUT ') || request.startsWith('DELETE '))).toEqual([
       'PUT /remote.php/dav/calendars/alice/personal/count-requests.ics',
       'PUT /remote.php/dav/calendars/alice/personal/count-requests.ics',
@@ -203,13 +240,18 @@ describe('the calendar list', () => {
     await calendar.calendars();
     expect((await failure(calendar.events('gone', range()))).code).toBe('not_found');
     await calendar.calendars();
-    expect(counted.requests).toEqual(['PROPFIND /remote.php/dav/calendars/alice/', 'REPORT /remote.php/dav/calendars/alice/gone/', 'PROPFIND /remote.php/dav/calendars/alice/']);
+    expect(counted.requests).toEqual([
+      'PROPFIND /remote.php/dav/calendars/alice/',
+      'REPORT /remote.php/dav/calendars/alice/gone/',
+      'PROPFIND /remote.php/dav/calendars/alice/',
+    ]);
 
     // bob's share of alice's team calendar is read-only: a write there is refused (403), which may mean the share changed.
     const bob = nextcloud.as('bob').calendar;
     const shared = (await bob.calendars()).find((entry) => entry.id === 'team_shared_by_alice')!;
     counted.requests.length = 0;
-    const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:refused\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300101T100000Z\r\nDTEND:20300101T110000Z\r\nSUMMARY:Refused\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const ics =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:refused\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300101T100000Z\r\nDTEND:20300101T110000Z\r\nSUMMARY:Refused\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
     expect((await failure(bob.createEvent(shared, ics))).code).toBe('forbidden');
     await bob.calendars();
     expect(counted.requests.filter((request) => request.startsWith('PROPFIND'))).toEqual(['PROPFIND /remote.php/dav/calendars/bob/']);

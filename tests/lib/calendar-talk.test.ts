@@ -43,19 +43,38 @@ describe('calendar', () => {
     expect(propTime(standup, 'dtstart')!.tzid).toBe('Europe/Berlin');
     const expanded = vevents(await calendar.events('personal', { ...window(), expand: true }));
     expect(expanded.filter((event) => summaryOf(event) === 'Team standup').length).toBeGreaterThanOrEqual(4);
-    expect(await calendar.events('personal', { start: new Date(Date.now() - 400 * DAY), end: new Date(Date.now() - 300 * DAY) })).toEqual([]);
+    expect(await calendar.events('personal', { start: new Date(Date.now() - 400 * DAY), end: new Date(Date.now() - 300 * DAY) })).toEqual(
+      [],
+    );
   });
 
   it('creates, reads, updates and deletes an event with etags', async () => {
     const calendar = nextcloud.as('bob').calendar;
     const ics = (summary: string) =>
-      ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//MCP Gateway//test//EN', 'BEGIN:VEVENT', 'UID:lib-test-1', 'DTSTAMP:20260101T000000Z', 'DTSTART:20261215T100000Z', 'DTEND:20261215T110000Z', `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//MCP Gateway//test//EN',
+        'BEGIN:VEVENT',
+        'UID:lib-test-1',
+        'DTSTAMP:20260101T000000Z',
+        'DTSTART:20261215T100000Z',
+        'DTEND:20261215T110000Z',
+        `SUMMARY:${summary}`,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
     const created = await calendar.createEvent('personal', ics('Review'));
     expect(created.etag).toBeTruthy();
     const read = await calendar.getEvent(created.url);
     const [event, ...others] = vevents([read]);
     expect(others).toEqual([]);
-    expect({ uid: textOf(event!, 'uid'), summary: summaryOf(event!), start: propTime(event!, 'dtstart')!.time.toICALString() }).toEqual({ uid: 'lib-test-1', summary: 'Review', start: '20261215T100000Z' });
+    expect({ uid: textOf(event!, 'uid'), summary: summaryOf(event!), start: propTime(event!, 'dtstart')!.time.toICALString() }).toEqual({
+      uid: 'lib-test-1',
+      summary: 'Review',
+      start: '20261215T100000Z',
+    });
     const updated = await calendar.updateEvent(created.url, ics('Review (moved)'), created.etag!);
     expect(vevents([await calendar.getEvent(created.url)]).map(summaryOf)).toEqual(['Review (moved)']);
     expect((await failure(calendar.updateEvent(created.url, ics('stale'), created.etag!))).code).toBe('precondition_failed');
@@ -64,7 +83,19 @@ describe('calendar', () => {
   });
 
   it("refuses bob's writes to alice's read-only calendar", async () => {
-    const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', 'UID:bob-sneaky', 'DTSTAMP:20260101T000000Z', 'DTSTART:20261215T100000Z', 'SUMMARY:x', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//t//EN',
+      'BEGIN:VEVENT',
+      'UID:bob-sneaky',
+      'DTSTAMP:20260101T000000Z',
+      'DTSTART:20261215T100000Z',
+      'SUMMARY:x',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
     const refused = await failure(nextcloud.as('bob').calendar.createEvent('team_shared_by_alice', ics));
     expect(refused).toMatchObject({ code: 'forbidden', status: 403 });
     expect(refused.message).toContain('bob may not change events in calendar team_shared_by_alice');
@@ -74,7 +105,9 @@ describe('calendar', () => {
   });
 
   it("does not reach another user's calendars", async () => {
-    expect((await failure(nextcloud.as('carol').calendar.events(`${sim.url}/remote.php/dav/calendars/alice/personal/`, window()))).code).toBe('not_found');
+    expect(
+      (await failure(nextcloud.as('carol').calendar.events(`${sim.url}/remote.php/dav/calendars/alice/personal/`, window()))).code,
+    ).toBe('not_found');
   });
 });
 
@@ -131,14 +164,21 @@ describe('talk', () => {
     expect(outsider).toMatchObject({ code: 'not_found', status: 404 });
     expect(outsider.message).toContain('carol is not a participant');
     expect((await failure(nextcloud.as('carol').talk.send('lounge99', 'let me in'))).code).toBe('not_found');
-    expect(sim.state.talk.rooms.find((room) => room.token === 'lounge99')!.messages.some((message) => message.message === 'let me in')).toBe(false);
+    expect(
+      sim.state.talk.rooms.find((room) => room.token === 'lounge99')!.messages.some((message) => message.message === 'let me in'),
+    ).toBe(false);
     await expect(nextcloud.as('bob').talk.messages('../x')).rejects.toThrow(/not a Talk conversation token/);
   });
 });
 
 describe('users, search and AppAPI', () => {
   it('returns the impersonated user and their groups', async () => {
-    expect(await nextcloud.as('bob').currentUser()).toMatchObject({ id: 'bob', displayName: 'Bob Builder', email: 'bob@example.com', groups: ['staff'] });
+    expect(await nextcloud.as('bob').currentUser()).toMatchObject({
+      id: 'bob',
+      displayName: 'Bob Builder',
+      email: 'bob@example.com',
+      groups: ['staff'],
+    });
     expect(await nextcloud.as('admin').groups()).toEqual(['admin']);
     expect((await nextcloud.system().capabilities()).version.string).toBe('35.0.0');
   });
@@ -162,7 +202,14 @@ describe('users, search and AppAPI', () => {
     await nextcloud.as('alice').preferences.set('tz', 'Europe/Berlin');
     expect(await nextcloud.as('alice').preferences.get(['tz'])).toEqual({ tz: 'Europe/Berlin' });
     expect(await nextcloud.as('bob').preferences.get(['tz'])).toEqual({});
-    await system.settings.registerForm({ id: 'lib_form', priority: 1, section_type: 'admin', section_id: 'declarative_settings', title: 'x', fields: [] });
+    await system.settings.registerForm({
+      id: 'lib_form',
+      priority: 1,
+      section_type: 'admin',
+      section_id: 'declarative_settings',
+      title: 'x',
+      fields: [],
+    });
     expect(await system.settings.getForm('lib_form')).toMatchObject({ id: 'lib_form' });
     await system.settings.unregisterForm('lib_form');
     expect(await system.settings.getForm('lib_form')).toBeNull();

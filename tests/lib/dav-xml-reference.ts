@@ -5,7 +5,15 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { DavResponse, XmlNode } from '../../lib/dav-xml.js';
 import { NS, child, children, text } from '../../lib/dav-xml.js';
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true, processEntities: true, htmlEntities: true });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: true,
+});
 
 function declarations(raw: unknown, inherited: Record<string, string>): Record<string, string> {
   if (raw === null || typeof raw !== 'object') return inherited;

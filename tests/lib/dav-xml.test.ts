@@ -58,7 +58,10 @@ function refusal(xml: string): NextcloudError {
 }
 
 /** A 207 whose body arrives in the given pieces, counting how many were taken. */
-function answer(pieces: readonly Uint8Array[], contentType = 'application/xml; charset=utf-8'): { response: Response; pulled: () => number } {
+function answer(
+  pieces: readonly Uint8Array[],
+  contentType = 'application/xml; charset=utf-8',
+): { response: Response; pulled: () => number } {
   let next = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -79,7 +82,13 @@ function cut(xml: string, size: number): Uint8Array[] {
 
 async function streamed(pieces: readonly Uint8Array[], props?: ReadonlySet<string>): Promise<DavResponse[]> {
   const found: DavResponse[] = [];
-  await eachMultistatusResponse(answer(pieces).response, 'PROPFIND', '/remote.php/dav/files/alice/Documents', (entry) => found.push(entry), { props });
+  await eachMultistatusResponse(
+    answer(pieces).response,
+    'PROPFIND',
+    '/remote.php/dav/files/alice/Documents',
+    (entry) => found.push(entry),
+    { props },
+  );
   return found;
 }
 
@@ -95,11 +104,15 @@ describe('what the reader keeps', () => {
     expect(text(child(empty!.props, NS.dav, 'getetag'))).toBe('"3"');
     const [event] = parseMultistatus(REPORT);
     expect(text(child(event!.props, NS.cal, 'calendar-data'))).toBe('BEGIN:VCALENDAR\nSUMMARY:Tea & <cake>\nEND:VCALENDAR');
-    expect(children(child(event!.props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp').map((comp) => comp.attributes)).toEqual([{ name: 'VEVENT' }, { name: 'VTODO', extra: 'x' }]);
+    expect(
+      children(child(event!.props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp').map((comp) => comp.attributes),
+    ).toEqual([{ name: 'VEVENT' }, { name: 'VTODO', extra: 'x' }]);
   });
 
   it('keeps only the properties asked for', () => {
-    const [folder, file] = parseMultistatus(LISTING, undefined, { props: new Set([clark(NS.dav, 'getetag'), clark(NS.oc, 'share-types')]) });
+    const [folder, file] = parseMultistatus(LISTING, undefined, {
+      props: new Set([clark(NS.dav, 'getetag'), clark(NS.oc, 'share-types')]),
+    });
     expect(Object.keys(folder!.props.children).sort()).toEqual(['{DAV:}getetag', '{http://owncloud.org/ns}share-types']);
     expect(children(child(file!.props, NS.oc, 'share-types'), NS.oc, 'share-type')).toHaveLength(2);
     expect(child(file!.props, NS.dav, 'displayname')).toBeUndefined();
@@ -144,10 +157,14 @@ describe('what the reader refuses', () => {
   });
 
   it('another document, an HTML page, garbage and empty bodies, saying which', () => {
-    expect(refusal(`${HEAD}<d:propfind xmlns:d="DAV:"><d:prop/></d:propfind>`).message).toContain('a <propfind> document instead of a WebDAV multistatus');
+    expect(refusal(`${HEAD}<d:propfind xmlns:d="DAV:"><d:prop/></d:propfind>`).message).toContain(
+      'a <propfind> document instead of a WebDAV multistatus',
+    );
     expect(refusal('<multistatus><response/></multistatus>').message).toContain('a <multistatus> document instead of a WebDAV multistatus');
     expect(refusal('<x:multistatus xmlns:x="urn:not-dav"/>').message).toContain('instead of a WebDAV multistatus');
-    expect(refusal('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Sign in</title></head><body></body></html>').message).toContain('an HTML page instead of a WebDAV multistatus');
+    expect(
+      refusal('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Sign in</title></head><body></body></html>').message,
+    ).toContain('an HTML page instead of a WebDAV multistatus');
     expect(refusal('<html><body>Login</body></html>').message).toContain('a <html> document instead of a WebDAV multistatus');
     expect(refusal('').message).toContain('an empty body instead of a WebDAV multistatus');
     expect(refusal(' \n\t ').message).toContain('an empty body instead of a WebDAV multistatus');
@@ -199,7 +216,9 @@ describe('what the reader refuses', () => {
     ];
     for (const xml of broken) expect(refusal(xml).message, xml).toMatch(/malformed or cut off|instead of a WebDAV multistatus/);
     // What XML allows still passes: prefixes rebound, the default namespace undeclared, references in attributes.
-    expect(parseMultistatus('<x:multistatus xmlns:x="DAV:"><x:response xmlns:x="DAV:"><x:href>/a</x:href></x:response></x:multistatus>')).toHaveLength(1);
+    expect(
+      parseMultistatus('<x:multistatus xmlns:x="DAV:"><x:response xmlns:x="DAV:"><x:href>/a</x:href></x:response></x:multistatus>'),
+    ).toHaveLength(1);
     const [entry] = parseMultistatus(
       '<multistatus xmlns="DAV:"><response><href>/a</href><propstat><prop><x xmlns=""><y a="&lt;&#65;&gt;"/></x></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>',
     );
@@ -209,17 +228,29 @@ describe('what the reader refuses', () => {
   it('document type declarations: no external entity is read and no entity expands', () => {
     const external = `${HEAD}<!DOCTYPE d:multistatus [<!ENTITY secret SYSTEM "file:///etc/passwd">]><d:multistatus xmlns:d="DAV:"><d:response><d:href>&secret;</d:href></d:response></d:multistatus>`;
     expect(refusal(external).message).toContain('document type declaration');
-    const laughs = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, level) => `<!ENTITY lol${level + 1} "${`&lol${level === 0 ? '' : level};`.repeat(10)}">`)].join('');
+    const laughs = [
+      '<!ENTITY lol "lol">',
+      ...Array.from({ length: 9 }, (_, level) => `<!ENTITY lol${level + 1} "${`&lol${level === 0 ? '' : level};`.repeat(10)}">`),
+    ].join('');
     const started = performance.now();
-    expect(refusal(`<?xml version="1.0"?><!DOCTYPE lolz [${laughs}]><d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>`).message).toContain(
-      'document type declaration',
-    );
+    expect(
+      refusal(
+        `<?xml version="1.0"?><!DOCTYPE lolz [${laughs}]><d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>`,
+      ).message,
+    ).toContain('document type declaration');
     expect(performance.now() - started).toBeLessThan(100);
     // Without a DTD only the five predefined entities exist: an HTML one is not silently read as text.
-    expect(refusal('<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a&nbsp;b</d:href></d:response></d:multistatus>').message).toContain('&nbsp; is not defined');
-    expect(refusal('<d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>').message).toContain('&lol9; is not defined');
+    expect(refusal('<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a&nbsp;b</d:href></d:response></d:multistatus>').message).toContain(
+      '&nbsp; is not defined',
+    );
+    expect(refusal('<d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol9;</d:href></d:response></d:multistatus>').message).toContain(
+      '&lol9; is not defined',
+    );
     // References are replaced once: what they spell is text, never read again as a reference.
-    expect(parseMultistatus('<d:multistatus xmlns:d="DAV:"><d:response><d:href>&amp;lt;&#38;#60;</d:href></d:response></d:multistatus>')[0]!.href).toBe('&lt;&#60;');
+    expect(
+      parseMultistatus('<d:multistatus xmlns:d="DAV:"><d:response><d:href>&amp;lt;&#38;#60;</d:href></d:response></d:multistatus>')[0]!
+        .href,
+    ).toBe('&lt;&#60;');
   });
 
   it('stops reading an answer it has refused', async () => {
@@ -236,15 +267,43 @@ describe('what the reader refuses', () => {
 
   it('a status or content type that is not a multistatus, before reading the body', async () => {
     const html = new Response('<html/>', { status: 200, headers: { 'content-type': 'text/html' } });
-    await expect(eachMultistatusResponse(html, 'PROPFIND', '/x', () => undefined)).rejects.toThrow(/200 with text\/html instead of a WebDAV multistatus \(207\)/);
+    await expect(eachMultistatusResponse(html, 'PROPFIND', '/x', () => undefined)).rejects.toThrow(
+      /200 with text\/html instead of a WebDAV multistatus \(207\)/,
+    );
     const json = answer(cut('{}', 10), 'application/json').response;
-    await expect(eachMultistatusResponse(json, 'PROPFIND', '/x', () => undefined)).rejects.toThrow(/207 with application\/json instead of a WebDAV multistatus/);
+    await expect(eachMultistatusResponse(json, 'PROPFIND', '/x', () => undefined)).rejects.toThrow(
+      /207 with application\/json instead of a WebDAV multistatus/,
+    );
   });
 });
 
 describe('against the former parser, on seeded mutations of real answers', () => {
   const { mutations } = scaled({ mutations: 2000 });
-  const pieces = ['<', '>', '/', '"', "'", '=', '&', ';', ':', ' ', 'd:', 'x', '&amp;', '&#65;', '<!--', '-->', '<![CDATA[', ']]>', '</d:prop>', '<d:prop>', 'xmlns:q="urn:q"', '\u00e9', '\n'];
+  const pieces = [
+    '<',
+    '>',
+    '/',
+    '"',
+    "'",
+    '=',
+    '&',
+    ';',
+    ':',
+    ' ',
+    'd:',
+    'x',
+    '&amp;',
+    '&#65;',
+    '<!--',
+    '-->',
+    '<![CDATA[',
+    ']]>',
+    '</d:prop>',
+    '<d:prop>',
+    'xmlns:q="urn:q"',
+    '\u00e9',
+    '\n',
+  ];
 
   it('refuses whatever the former parser refused, and reads the same where it accepts', () => {
     const rng = new Rng(fuzzSeed()).fork('dav-xml-differential');

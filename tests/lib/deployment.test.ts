@@ -26,7 +26,11 @@ const otherHost: Seen[] = [];
 const toNextcloud: Seen[] = [];
 /** Users whose calendar home the front server answers 404 for, as if it lived elsewhere. */
 const missingHomes = new Set<string>();
-const seen = (request: http.IncomingMessage): Seen => ({ method: request.method ?? '', url: request.url ?? '', credentials: request.headers['authorization-app-api'] !== undefined });
+const seen = (request: http.IncomingMessage): Seen => ({
+  method: request.method ?? '',
+  url: request.url ?? '',
+  credentials: request.headers['authorization-app-api'] !== undefined,
+});
 
 beforeAll(async () => {
   fixture = await startLibFixture();
@@ -46,24 +50,39 @@ beforeAll(async () => {
     toNextcloud.push(seen(request));
     const home = /^\/nc\/remote\.php\/dav\/calendars\/([^/]+)\/$/.exec(url);
     if (home && missingHomes.has(decodeURIComponent(home[1]!))) {
-      response.writeHead(404, { 'content-type': 'application/xml; charset=utf-8' }).end('<?xml version="1.0"?><d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns"><s:message>Node not found</s:message></d:error>');
+      response
+        .writeHead(404, { 'content-type': 'application/xml; charset=utf-8' })
+        .end(
+          '<?xml version="1.0"?><d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns"><s:message>Node not found</s:message></d:error>',
+        );
       return;
     }
-    const upstream = http.request({ host: target.hostname, port: target.port, method: request.method, path: url.slice('/nc'.length), headers: { ...request.headers, host: target.host } }, (answer) => {
-      if (answer.statusCode !== 207) {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-      answer.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8').replace(/>\/remote\.php\//g, '>/nc/remote.php/');
-        const headers = { ...answer.headers };
-        delete headers['content-length'];
-        response.writeHead(207, headers).end(body);
-      });
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: url.slice('/nc'.length),
+        headers: { ...request.headers, host: target.host },
+      },
+      (answer) => {
+        if (answer.statusCode !== 207) {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/>\/remote\.php\//g, '>/nc/remote.php/');
+          const headers = { ...answer.headers };
+          delete headers['content-length'];
+          response.writeHead(207, headers).end(body);
+        });
+      },
+    );
     request.pipe(upstream);
   });
   baseUrl = `${await listen(front)}/nc`;
@@ -80,7 +99,11 @@ describe('Nextcloud under a path', () => {
   it('gives file paths in the user namespace, not DAV hrefs', async () => {
     const files = nextcloud.as('alice').files;
     const documents = await files.list('/Documents');
-    expect(documents.map((entry) => entry.path).sort()).toEqual(['/Documents/Budget.csv', '/Documents/Notes.txt', '/Documents/Report 2026.pdf']);
+    expect(documents.map((entry) => entry.path).sort()).toEqual([
+      '/Documents/Budget.csv',
+      '/Documents/Notes.txt',
+      '/Documents/Report 2026.pdf',
+    ]);
     expect(await files.stat('/Notes/Meeting ümlaut.md')).toMatchObject({ path: '/Notes/Meeting ümlaut.md', name: 'Meeting ümlaut.md' });
     expect((await files.search({ nameContains: 'roadmap' })).map((entry) => entry.path)).toEqual(['/Plans/Roadmap.md']);
     expect((await nextcloud.as('bob').files.list('/Shared')).map((entry) => entry.path)).toContain('/Shared/Plans');
@@ -90,7 +113,9 @@ describe('Nextcloud under a path', () => {
     const files = nextcloud.as('alice').files;
     const written = await files.write('/Documents/under-path.txt', 'hello', { ifNoneMatch: true });
     expect((await files.readText('/Documents/under-path.txt', { maxBytes: 100 })).text).toBe('hello');
-    expect((await failure(files.write('/Documents/under-path.txt', 'stale', { ifMatch: '"not-the-etag"' }))).code).toBe('precondition_failed');
+    expect((await failure(files.write('/Documents/under-path.txt', 'stale', { ifMatch: '"not-the-etag"' }))).code).toBe(
+      'precondition_failed',
+    );
     await files.write('/Documents/under-path.txt', 'again', { ifMatch: written.etag! });
     await files.delete('/Documents/under-path.txt');
   });
@@ -100,7 +125,10 @@ describe('Nextcloud under a path', () => {
     const calendars = await calendar.calendars();
     expect(calendars.map((entry) => entry.id).sort()).toEqual(['personal', 'team_shared_by_alice']);
     expect(calendars.every((entry) => entry.url.includes('/nc/remote.php/dav/calendars/bob/'))).toBe(true);
-    const events = await calendar.events('team_shared_by_alice', { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 30 * 86_400_000) });
+    const events = await calendar.events('team_shared_by_alice', {
+      start: new Date(Date.now() - 86_400_000),
+      end: new Date(Date.now() + 30 * 86_400_000),
+    });
     expect(events.length).toBeGreaterThan(0);
   });
 
@@ -108,7 +136,9 @@ describe('Nextcloud under a path', () => {
     const before = toNextcloud.length;
     await nextcloud.as('carol').calendar.calendars();
     await nextcloud.as('carol').calendar.calendars();
-    await nextcloud.as('carol').calendar.events('personal', { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) });
+    await nextcloud
+      .as('carol')
+      .calendar.events('personal', { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) });
     expect(toNextcloud.slice(before).map((request) => `${request.method} ${request.url}`)).toEqual([
       'PROPFIND /nc/remote.php/dav/calendars/carol/',
       'PROPFIND /nc/remote.php/dav/calendars/carol/',
@@ -141,12 +171,21 @@ describe('Nextcloud under a path', () => {
     // The calendar home is addressed directly; a refused login there is the answer (discovery, which would try more
     // roots, is for a missing home: see the test above).
     await nextcloud.as('alice').calendar.calendars();
-    const wrongSecret = createNextcloud({ baseUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'not-the-secret', timeoutMs: 10_000 });
+    const wrongSecret = createNextcloud({
+      baseUrl,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 'not-the-secret',
+      timeoutMs: 10_000,
+    });
     const refused = await failure(wrongSecret.as('alice').calendar.calendars());
     expect(refused).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(refused.message).toMatch(/did not accept the app's credentials/);
     // The same at the site root.
-    expect(await failure(fixture.client({ appSecret: 'not-the-secret' }).as('alice').calendar.calendars())).toMatchObject({ code: 'unauthorized', status: 401 });
+    expect(await failure(fixture.client({ appSecret: 'not-the-secret' }).as('alice').calendar.calendars())).toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+    });
     fixture.sim.throttler.reset('127.0.0.1', 'app_api');
     expect(hostRoot.filter((request) => request.credentials)).toEqual([]);
     expect(otherHost).toEqual([]);
@@ -175,7 +214,13 @@ describe('the calendar home of a Nextcloud that never answers', () => {
     const silent = http.createServer(() => {});
     const url = await listen(silent);
     try {
-      const calendar = createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 400 }).as('alice').calendar;
+      const calendar = createNextcloud({
+        baseUrl: url,
+        appId: 'mcp_gateway',
+        appVersion: '0.1.0',
+        appSecret: 's'.repeat(64),
+        timeoutMs: 400,
+      }).as('alice').calendar;
       const started = Date.now();
       expect((await failure(calendar.calendars())).code).toBe('timeout');
       // The calendar home is asked once, with one timeout (discovery after a missing home: tests/lib/calendar-requests.test.ts).
@@ -200,8 +245,22 @@ describe('a Nextcloud address that redirects to another host', () => {
     });
     const url = await listen(redirecting);
     try {
-      const alice = createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 2000 }).as('alice');
-      for (const call of [() => alice.files.list('/'), () => alice.files.write('/a.txt', 'content'), () => alice.files.mkdir('/d'), () => alice.files.delete('/a.txt'), () => alice.files.search({}), () => alice.currentUser(), () => alice.calendar.calendars()]) {
+      const alice = createNextcloud({
+        baseUrl: url,
+        appId: 'mcp_gateway',
+        appVersion: '0.1.0',
+        appSecret: 's'.repeat(64),
+        timeoutMs: 2000,
+      }).as('alice');
+      for (const call of [
+        () => alice.files.list('/'),
+        () => alice.files.write('/a.txt', 'content'),
+        () => alice.files.mkdir('/d'),
+        () => alice.files.delete('/a.txt'),
+        () => alice.files.search({}),
+        () => alice.currentUser(),
+        () => alice.calendar.calendars(),
+      ]) {
         const error = await failure(call());
         expect(error.code).toBe('protocol');
       }

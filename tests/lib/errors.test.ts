@@ -68,11 +68,19 @@ describe('timeouts and unreachable servers', () => {
     silent.closeAllConnections();
     silent.close();
   });
-  const silentClient = () => createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 200 });
+  const silentClient = () =>
+    createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 200 });
 
   it('gives up on OCS, WebDAV, CalDAV and Talk calls after the timeout', async () => {
     const user = silentClient().as('alice');
-    for (const call of [() => user.currentUser(), () => user.files.list('/'), () => user.files.search({ nameContains: 'x' }), () => user.calendar.calendars(), () => user.talk.conversations(), () => silentClient().system().setInitProgress(10)]) {
+    for (const call of [
+      () => user.currentUser(),
+      () => user.files.list('/'),
+      () => user.files.search({ nameContains: 'x' }),
+      () => user.calendar.calendars(),
+      () => user.talk.conversations(),
+      () => silentClient().system().setInitProgress(10),
+    ]) {
       const started = Date.now();
       const error = await failure(call());
       expect(error.code).toBe('timeout');
@@ -81,14 +89,27 @@ describe('timeouts and unreachable servers', () => {
   });
 
   it('reports a closed port as unavailable', async () => {
-    const closed = createNextcloud({ baseUrl: 'http://127.0.0.1:9', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 2000 });
+    const closed = createNextcloud({
+      baseUrl: 'http://127.0.0.1:9',
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: secret,
+      timeoutMs: 2000,
+    });
     expect((await failure(closed.as('alice').currentUser())).code).toBe('unavailable');
   });
 });
 
 describe('parsing', () => {
   it('reads permission letters the way Nextcloud writes them', () => {
-    expect(parsePermissions('RGDNVW', 'file')).toMatchObject({ read: true, write: true, delete: true, rename: true, share: true, shared: false });
+    expect(parsePermissions('RGDNVW', 'file')).toMatchObject({
+      read: true,
+      write: true,
+      delete: true,
+      rename: true,
+      share: true,
+      shared: false,
+    });
     expect(parsePermissions('SGDNV', 'folder')).toMatchObject({ read: true, write: false, create: false, delete: true, shared: true });
     expect(parsePermissions('SG', 'file')).toMatchObject({ write: false, delete: false, rename: false, shared: true });
     expect(parsePermissions('RGDNVCK', 'folder')).toMatchObject({ write: true, create: true });
@@ -107,12 +128,20 @@ describe('parsing', () => {
   });
 
   it('reads events from folded iCalendar', () => {
-    const ics = 'BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:Long\r\n  title\\, here\r\nDTSTART;TZID=Europe/Berlin:20261201T093000\r\nBEGIN:VALARM\r\nDTSTART:19700101T000000\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const ics =
+      'BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:Long\r\n  title\\, here\r\nDTSTART;TZID=Europe/Berlin:20261201T093000\r\nBEGIN:VALARM\r\nDTSTART:19700101T000000\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
     const { master, overrides } = eventsOf(parseCalendar(ics));
     expect(overrides).toEqual([]);
     // The event's own DTSTART, not the alarm's inside it.
     const start = propTime(master!, 'dtstart')!;
-    expect({ uid: textOf(master!, 'uid'), summary: textOf(master!, 'summary'), start: wallOf(start.time), startTimezone: start.tzid, allDay: start.time.isDate, zone: zoneOf(start) }).toEqual({
+    expect({
+      uid: textOf(master!, 'uid'),
+      summary: textOf(master!, 'summary'),
+      start: wallOf(start.time),
+      startTimezone: start.tzid,
+      allDay: start.time.isDate,
+      zone: zoneOf(start),
+    }).toEqual({
       uid: 'u1',
       summary: 'Long title, here',
       start: { year: 2026, month: 12, day: 1, hour: 9, minute: 30, second: 0 },
@@ -143,7 +172,9 @@ describe('parsing', () => {
     expect(text(child(entry!.props, NS.dav, 'displayname'))).toBe('café & more');
     expect(child(entry!.props, NS.dav, 'quota-used-bytes')).toBeUndefined();
     // The same local name in another namespace is another property.
-    const foreign = parseMultistatus('<d:multistatus xmlns:d="DAV:" xmlns:oc="urn:not-owncloud"><d:response><d:href>/x</d:href><d:propstat><d:prop><oc:fileid>1</oc:fileid></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>');
+    const foreign = parseMultistatus(
+      '<d:multistatus xmlns:d="DAV:" xmlns:oc="urn:not-owncloud"><d:response><d:href>/x</d:href><d:propstat><d:prop><oc:fileid>1</oc:fileid></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>',
+    );
     expect(child(foreign[0]!.props, NS.oc, 'fileid')).toBeUndefined();
   });
 
@@ -160,7 +191,15 @@ describe('parsing', () => {
     expect(isOcsSuccess('/ocs/v2.php/cloud/user', 200)).toBe(true);
     expect(isOcsSuccess('/ocs/v2.php/cloud/user', 404)).toBe(false);
     expect([997, 998, 996, 999, 102, 403, 409, 412, 429].map(codeForOcsStatus)).toEqual([
-      'unauthorized', 'not_found', 'unavailable', 'unavailable', 'bad_request', 'forbidden', 'conflict', 'precondition_failed', 'rate_limited',
+      'unauthorized',
+      'not_found',
+      'unavailable',
+      'unavailable',
+      'bad_request',
+      'forbidden',
+      'conflict',
+      'precondition_failed',
+      'rate_limited',
     ]);
   });
 });

@@ -6,7 +6,8 @@ import { ExAppManifestError, readExAppManifest } from '../../lib/exapp-manifest.
 import { parseInfoXml } from '../nextcloud-sim/appapi/manifest.js';
 import { infoXmlPath } from '../../scripts/json-info.js';
 
-const manifest = (routes: string) => `<?xml version="1.0"?><info><id>demo</id><name lang="en">Demo</name><version>1.10</version><external-app><routes>${routes}</routes></external-app></info>`;
+const manifest = (routes: string) =>
+  `<?xml version="1.0"?><info><id>demo</id><name lang="en">Demo</name><version>1.10</version><external-app><routes>${routes}</routes></external-app></info>`;
 
 describe('ExApp manifest', () => {
   it('reads the shipped info.xml as AppAPI does', () => {
@@ -24,12 +25,18 @@ describe('ExApp manifest', () => {
       ),
     );
     expect(read.version).toBe('1.10');
-    expect(read.routes).toEqual([{ url: '^a$', verb: 'GET', access_level: 1, headers_to_exclude: ['x-secret'], bruteforce_protection: [401, 403] }]);
+    expect(read.routes).toEqual([
+      { url: '^a$', verb: 'GET', access_level: 1, headers_to_exclude: ['x-secret'], bruteforce_protection: [401, 403] },
+    ]);
   });
 
   it('refuses a route AppAPI would refuse, saying where', () => {
-    expect(() => readExAppManifest(manifest('<route><url>^a$</url><verb>GET</verb><access_level>EVERYONE</access_level></route>'))).toThrow(ExAppManifestError);
-    expect(() => readExAppManifest(manifest('<route><url>^a$</url><verb>GET</verb><access_level>EVERYONE</access_level></route>'))).toThrow(/access_level/);
+    expect(() => readExAppManifest(manifest('<route><url>^a$</url><verb>GET</verb><access_level>EVERYONE</access_level></route>'))).toThrow(
+      ExAppManifestError,
+    );
+    expect(() => readExAppManifest(manifest('<route><url>^a$</url><verb>GET</verb><access_level>EVERYONE</access_level></route>'))).toThrow(
+      /access_level/,
+    );
     expect(() => readExAppManifest(manifest('<route><verb>GET</verb><access_level>USER</access_level></route>'))).toThrow(/url/);
   });
 });

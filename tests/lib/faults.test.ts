@@ -21,7 +21,13 @@ beforeAll(async () => {
   const fixture = await startLibFixture({ dav: true });
   sim = fixture.sim;
   proxy = await startFaultProxy(sim.url);
-  nextcloud = createNextcloud({ baseUrl: proxy.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, timeoutMs: TIMEOUT_MS });
+  nextcloud = createNextcloud({
+    baseUrl: proxy.url,
+    appId: 'mcp_gateway',
+    appVersion: '0.1.0',
+    appSecret: fixture.secret,
+    timeoutMs: TIMEOUT_MS,
+  });
   // Discovery of alice's calendar home is remembered; the calls below then go straight to the calendar.
   await nextcloud.as('alice').calendar.calendars();
 });
@@ -58,14 +64,23 @@ describe.each(['html', 'garbage', 'truncate'] as const)('a Nextcloud that answer
   });
 
   it('fails CalDAV discovery with what went wrong', async () => {
-    const fresh = createNextcloud({ baseUrl: proxy.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'lib-test-secret-'.padEnd(64, 'x'), timeoutMs: TIMEOUT_MS });
+    const fresh = createNextcloud({
+      baseUrl: proxy.url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 'lib-test-secret-'.padEnd(64, 'x'),
+      timeoutMs: TIMEOUT_MS,
+    });
     const error = await failure(fresh.as('bob').calendar.calendars());
     expect(error.code).toBe('protocol');
     expect(error.message).toMatch(/CalDAV discovery for bob failed/);
   });
 
   it('fails OCS calls (unified search, Talk, the user) naming what came back', async () => {
-    const searched = await protocolError(nextcloud.as('alice').search('files', { term: 'Readme' }), /GET \/ocs\/v2\.php\/search\/providers\/files\/search/);
+    const searched = await protocolError(
+      nextcloud.as('alice').search('files', { term: 'Readme' }),
+      /GET \/ocs\/v2\.php\/search\/providers\/files\/search/,
+    );
     if (mode === 'html') expect(searched.message).toContain('200 with text/html instead of an OCS JSON envelope');
     await protocolError(nextcloud.as('alice').talk.conversations(), /spreed/);
     await protocolError(nextcloud.as('alice').currentUser(), /cloud\/user/);
@@ -104,10 +119,18 @@ describe('paths that are not well-formed Unicode', () => {
   it('are refused as invalid arguments, not crashes', async () => {
     expect(() => normalizePath('/Documents/\uD800.txt')).toThrow(InvalidArgumentError);
     const files = nextcloud.as('alice').files;
-    for (const call of [files.list('/\uD800'), files.stat('/a\uDC00b'), files.readText('/\uD800', { maxBytes: 10 }), files.write('/\uD800.txt', 'x'), files.search({ under: '/\uD800' })]) {
+    for (const call of [
+      files.list('/\uD800'),
+      files.stat('/a\uDC00b'),
+      files.readText('/\uD800', { maxBytes: 10 }),
+      files.write('/\uD800.txt', 'x'),
+      files.search({ under: '/\uD800' }),
+    ]) {
       await expect(call).rejects.toThrow(InvalidArgumentError);
     }
-    await expect(nextcloud.as('alice').calendar.events('/remote.php/dav/calendars/alice/\uD800/', range())).rejects.toThrow(InvalidArgumentError);
+    await expect(nextcloud.as('alice').calendar.events('/remote.php/dav/calendars/alice/\uD800/', range())).rejects.toThrow(
+      InvalidArgumentError,
+    );
     await expect(nextcloud.as('alice').search('files', { term: 'budget \uD800' })).rejects.toThrow(InvalidArgumentError);
     await expect(nextcloud.as('alice').talk.send('alicebob1', 'hello \uDC00')).rejects.toThrow(InvalidArgumentError);
     expect(() => nextcloud.as('ali\uD800ce')).toThrow(InvalidArgumentError);
@@ -124,7 +147,9 @@ describe('one timeout per unit of work', () => {
       // Not sent at all: the answer says why instead of a second timeout.
       const error = await failure(nextcloud.as('alice').files.list('/'));
       expect(error.code).toBe('unavailable');
-      expect(error.message).toMatch(/Nextcloud is not answering: a request got no answer within 800 ms a moment ago, so PROPFIND \/ was not sent/);
+      expect(error.message).toMatch(
+        /Nextcloud is not answering: a request got no answer within 800 ms a moment ago, so PROPFIND \/ was not sent/,
+      );
     });
     // A new unit tries (and waits) again.
     await withSingleTimeout(async () => expect((await failure(nextcloud.as('alice').groups())).code).toBe('timeout'));

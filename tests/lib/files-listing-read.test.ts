@@ -53,14 +53,26 @@ describe('a download describes the file in its headers', () => {
     const stat = await files.stat('/Readme.md');
     const read = await files.read('/Readme.md', { range: { start: 2, end: 6 } });
     read.stream.destroy();
-    expect(read).toMatchObject({ size: stat.size, etag: stat.etag, lastModified: stat.lastModified, fileId: null, partial: true, length: 5 });
+    expect(read).toMatchObject({
+      size: stat.size,
+      etag: stat.etag,
+      lastModified: stat.lastModified,
+      fileId: null,
+      partial: true,
+      length: 5,
+    });
     // PHP adds a charset to text types; the stored MIME type is what stat names.
     expect(read.contentType?.split(';')[0]).toBe(stat.contentType);
   });
 
   it('the simulator answers GET as the contract says: 206 with Content-Range, ETag and OC-ETag, no OC-FileId', async () => {
     const secret = 'lib-test-secret-'.padEnd(64, 'x');
-    const headers = { 'EX-APP-ID': 'mcp_gateway', 'EX-APP-VERSION': '0.1.0', 'AUTHORIZATION-APP-API': Buffer.from(`alice:${secret}`).toString('base64'), Range: 'bytes=0-3' };
+    const headers = {
+      'EX-APP-ID': 'mcp_gateway',
+      'EX-APP-VERSION': '0.1.0',
+      'AUTHORIZATION-APP-API': Buffer.from(`alice:${secret}`).toString('base64'),
+      Range: 'bytes=0-3',
+    };
     const response = await fetch(`${sim.url}/remote.php/dav/files/alice/Readme.md`, { headers });
     await response.body?.cancel();
     expect(response.status).toBe(206);
@@ -70,7 +82,7 @@ describe('a download describes the file in its headers', () => {
     expect(response.headers.get('oc-fileid')).toBeNull();
   });
 
-  it('refuses to read a folder, with the simulator\'s 501', async () => {
+  it("refuses to read a folder, with the simulator's 501", async () => {
     const error = await failure(nextcloud.as('alice').files.read('/Documents'));
     expect(isFolderRead(error)).toBe(true);
     expect(error.message).toContain('/Documents is a folder');
@@ -81,9 +93,13 @@ describe('a download describes the file in its headers', () => {
 let server: http.Server;
 let url: string;
 const requests: string[] = [];
-const client = () => createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'x'.repeat(64), timeoutMs: 5000 }).as('alice').files;
-const FOLDER = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/Folder/</d:href><d:propstat><d:prop><d:getetag>"f1"</d:getetag><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
-const FILE = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/plain.txt</d:href><d:propstat><d:prop><d:getetag>"p1"</d:getetag><oc:fileid xmlns:oc="http://owncloud.org/ns">77</oc:fileid><d:resourcetype/><d:getlastmodified>Thu, 03 Dec 2026 10:16:09 GMT</d:getlastmodified></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
+const client = () =>
+  createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'x'.repeat(64), timeoutMs: 5000 }).as('alice')
+    .files;
+const FOLDER =
+  '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/Folder/</d:href><d:propstat><d:prop><d:getetag>"f1"</d:getetag><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
+const FILE =
+  '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/plain.txt</d:href><d:propstat><d:prop><d:getetag>"p1"</d:getetag><oc:fileid xmlns:oc="http://owncloud.org/ns">77</oc:fileid><d:resourcetype/><d:getlastmodified>Thu, 03 Dec 2026 10:16:09 GMT</d:getlastmodified></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
@@ -111,7 +127,11 @@ beforeAll(async () => {
     if (request.method === 'GET') {
       // DummyGetResponsePlugin: a folder gets a line of text; a file (here one behind a proxy that strips ETag) its bytes.
       response.writeHead(200, { 'content-type': folder ? 'text/html; charset=UTF-8' : 'text/plain' });
-      response.end(folder ? 'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.' : 'plain text');
+      response.end(
+        folder
+          ? 'This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.'
+          : 'plain text',
+      );
       return;
     }
     response.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' }).end(folder ? FOLDER : FILE);
@@ -150,7 +170,9 @@ describe('a download that ends short', () => {
     const read = await client().read('/short.txt', { range: { start: 0, end: 99 } });
     const error = await failure(read.stream.toArray());
     expect(error.code).toBe('protocol');
-    expect(error.message).toMatch(/^Nextcloud answered GET \/short\.txt in an unexpected way: 50 bytes where it announced 100 \(Content-Range\)/);
+    expect(error.message).toMatch(
+      /^Nextcloud answered GET \/short\.txt in an unexpected way: 50 bytes where it announced 100 \(Content-Range\)/,
+    );
   });
 
   it('and so is one that holds more than announced', async () => {
@@ -163,12 +185,27 @@ describe('a download that ends short', () => {
 
 describe('entries made of d:response elements', () => {
   const toEntry = fileEntryReader('https://cloud.example.com/nextcloud', '/remote.php/dav/files/alice');
-  const props = (modified: string): XmlNode => ({ children: { [clark(NS.dav, 'getlastmodified')]: [{ children: {}, attributes: {}, text: modified }] }, attributes: {} });
+  const props = (modified: string): XmlNode => ({
+    children: { [clark(NS.dav, 'getlastmodified')]: [{ children: {}, attributes: {}, text: modified }] },
+    attributes: {},
+  });
 
   it('reads last changes exactly as Date does, HTTP dates and others', () => {
-    const samples = ['Thu, 03 Dec 2026 10:16:09 GMT', 'Sat, 29 Feb 2020 23:59:59 GMT', 'Mon, 31 Feb 2025 00:00:00 GMT', 'Tue, 01 Jan 1980 00:00:00 GMT', 'Wed, 15 Jul 2026 24:00:00 GMT', '2026-07-15T08:30:00+02:00', 'Sun, 06 Nov 1994 08:49:37 +0200'];
-    for (let day = 1; day <= 31; day++) samples.push(`Fri, ${String(day).padStart(2, '0')} Mar 2028 ${String(day % 24).padStart(2, '0')}:0${day % 10}:5${day % 10} GMT`);
-    for (const modified of samples) expect(toEntry('/nextcloud/remote.php/dav/files/alice/a.txt', props(modified), 'PROPFIND', '/x').lastModified, modified).toBe(new Date(modified).toISOString());
+    const samples = [
+      'Thu, 03 Dec 2026 10:16:09 GMT',
+      'Sat, 29 Feb 2020 23:59:59 GMT',
+      'Mon, 31 Feb 2025 00:00:00 GMT',
+      'Tue, 01 Jan 1980 00:00:00 GMT',
+      'Wed, 15 Jul 2026 24:00:00 GMT',
+      '2026-07-15T08:30:00+02:00',
+      'Sun, 06 Nov 1994 08:49:37 +0200',
+    ];
+    for (let day = 1; day <= 31; day++)
+      samples.push(`Fri, ${String(day).padStart(2, '0')} Mar 2028 ${String(day % 24).padStart(2, '0')}:0${day % 10}:5${day % 10} GMT`);
+    for (const modified of samples)
+      expect(toEntry('/nextcloud/remote.php/dav/files/alice/a.txt', props(modified), 'PROPFIND', '/x').lastModified, modified).toBe(
+        new Date(modified).toISOString(),
+      );
   });
 
   it('reads hrefs as a URL parser does, whatever they hold', () => {

@@ -55,8 +55,16 @@ describe('isolation between users', () => {
       await expect(bob.list(spelling)).rejects.toThrow();
     }
     // A raw request with encoded dot segments, bypassing the client's own path check.
-    const headers = { 'EX-APP-ID': 'mcp_gateway', 'EX-APP-VERSION': '0.1.0', 'AUTHORIZATION-APP-API': Buffer.from(`bob:${secret}`).toString('base64') };
-    for (const path of ['/remote.php/dav/files/alice/Documents/', '/remote.php/dav/files/bob/%2e%2e/alice/Documents/', '/remote.php/dav/files/bob/..%2falice/Readme.md']) {
+    const headers = {
+      'EX-APP-ID': 'mcp_gateway',
+      'EX-APP-VERSION': '0.1.0',
+      'AUTHORIZATION-APP-API': Buffer.from(`bob:${secret}`).toString('base64'),
+    };
+    for (const path of [
+      '/remote.php/dav/files/alice/Documents/',
+      '/remote.php/dav/files/bob/%2e%2e/alice/Documents/',
+      '/remote.php/dav/files/bob/..%2falice/Readme.md',
+    ]) {
       const response = await fetch(`${sim.url}${path}`, { method: 'PROPFIND', headers: { ...headers, Depth: '1' } });
       expect(response.status).toBe(404);
     }
@@ -84,7 +92,8 @@ describe('reading', () => {
     const window: Buffer[] = [];
     for await (const chunk of whole.stream) {
       const buffer = chunk as Buffer;
-      if (offset + buffer.length > 1_000_000 && offset < 1_000_100) window.push(buffer.subarray(Math.max(0, 1_000_000 - offset), Math.min(buffer.length, 1_000_100 - offset)));
+      if (offset + buffer.length > 1_000_000 && offset < 1_000_100)
+        window.push(buffer.subarray(Math.max(0, 1_000_000 - offset), Math.min(buffer.length, 1_000_100 - offset)));
       offset += buffer.length;
     }
     expect(Buffer.concat(window).equals(bytes)).toBe(true);
@@ -194,7 +203,10 @@ describe('edges of the files API', () => {
     await files.write('/Notes/planxa.txt', 'x');
     await files.write('/Notes/100% sure.txt', 's');
     expect((await files.search({ nameContains: 'plan_' })).map((entry) => entry.name)).toEqual(['plan_a.txt']);
-    expect((await files.search({ nameContains: 'plan', type: 'file', under: '/Notes' })).map((entry) => entry.name).sort()).toEqual(['plan_a.txt', 'planxa.txt']);
+    expect((await files.search({ nameContains: 'plan', type: 'file', under: '/Notes' })).map((entry) => entry.name).sort()).toEqual([
+      'plan_a.txt',
+      'planxa.txt',
+    ]);
     expect((await files.search({ nameContains: '0% s' })).map((entry) => entry.name)).toEqual(['100% sure.txt']);
     for (const name of ['plan_a.txt', 'planxa.txt', '100% sure.txt']) await files.delete(`/Notes/${name}`);
   });
@@ -242,7 +254,13 @@ describe('edges of the files API', () => {
   });
 
   it('refuses DAV access with a wrong secret or for a disabled user', async () => {
-    const wrong = createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 'not-the-secret', timeoutMs: 10_000 }).as('alice');
+    const wrong = createNextcloud({
+      baseUrl: sim.url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 'not-the-secret',
+      timeoutMs: 10_000,
+    }).as('alice');
     const error = await failure(wrong.files.list('/'));
     expect(error).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(error.message).not.toContain('not-the-secret');
@@ -258,4 +276,3 @@ describe('edges of the files API', () => {
     sim.throttler.reset('127.0.0.1', 'app_api');
   });
 });
-

@@ -27,11 +27,20 @@ describe('headers on every transport', () => {
     // (OCS, WebDAV, tsdav's CalDAV writes) sent it.
     proxy = http.createServer((request, response) => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
-      const upstream = http.request({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, host: target.host } }, (answer) => {
-        // Absolute hrefs/URLs in answers point at the simulator; the client must still talk to the proxy.
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      });
+      const upstream = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers: { ...request.headers, host: target.host },
+        },
+        (answer) => {
+          // Absolute hrefs/URLs in answers point at the simulator; the client must still talk to the proxy.
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
       request.pipe(upstream);
     });
     proxyUrl = await listen(proxy);
@@ -42,7 +51,14 @@ describe('headers on every transport', () => {
   });
 
   it('sends the AppAPI headers and nothing else that authenticates, as a user and as the app', async () => {
-    const nextcloud = createNextcloud({ baseUrl: proxyUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, aaVersion: '32.0.0', timeoutMs: 10_000 });
+    const nextcloud = createNextcloud({
+      baseUrl: proxyUrl,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: fixture.secret,
+      aaVersion: '32.0.0',
+      timeoutMs: 10_000,
+    });
     const alice = nextcloud.as('alice');
     await alice.currentUser();
     await alice.files.list('/Documents');
@@ -81,7 +97,13 @@ describe('headers on every transport', () => {
       sent.push(`${(init?.method ?? 'GET').toUpperCase()} ${new URL(input instanceof Request ? input.url : String(input)).pathname}`);
       return fetch(input, init);
     }) as typeof fetch;
-    const alice = createNextcloud({ baseUrl: fixture.sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, fetch: counted }).as('alice');
+    const alice = createNextcloud({
+      baseUrl: fixture.sim.url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: fixture.secret,
+      fetch: counted,
+    }).as('alice');
     const file = '/Documents/injected.txt';
     const calls = [
       () => alice.currentUser(),
@@ -97,15 +119,27 @@ describe('headers on every transport', () => {
     for (const call of calls) await call();
     const methods = new Set(sent.map((request) => request.split(' ')[0]));
     expect([...methods].sort()).toEqual(['COPY', 'DELETE', 'GET', 'MKCOL', 'PROPFIND', 'PUT', 'REPORT', 'SEARCH']);
-    expect(sent).toEqual(expect.arrayContaining(['PUT /remote.php/dav/files/alice/Documents/injected.txt', 'GET /remote.php/dav/files/alice/Documents/injected.txt', 'SEARCH /remote.php/dav/']));
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        'PUT /remote.php/dav/files/alice/Documents/injected.txt',
+        'GET /remote.php/dav/files/alice/Documents/injected.txt',
+        'SEARCH /remote.php/dav/',
+      ]),
+    );
   });
 
   it('refuses to send a calendar request to a host other than Nextcloud', async () => {
     const before = seen.length;
-    const calendar = createNextcloud({ baseUrl: proxyUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret }).as('alice').calendar;
-    await expect(calendar.getEvent('http://attacker.example/remote.php/dav/calendars/alice/personal/x.ics')).rejects.toThrow(/not a calendar URL of this Nextcloud/);
+    const calendar = createNextcloud({ baseUrl: proxyUrl, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret }).as(
+      'alice',
+    ).calendar;
+    await expect(calendar.getEvent('http://attacker.example/remote.php/dav/calendars/alice/personal/x.ics')).rejects.toThrow(
+      /not a calendar URL of this Nextcloud/,
+    );
     await expect(calendar.deleteEvent(`${proxyUrl}/ocs/v2.php/cloud/user`)).rejects.toThrow(/not a calendar URL/);
-    await expect(calendar.events('http://attacker.example/cal/', { start: new Date(), end: new Date() })).rejects.toThrow(/not a calendar URL/);
+    await expect(calendar.events('http://attacker.example/cal/', { start: new Date(), end: new Date() })).rejects.toThrow(
+      /not a calendar URL/,
+    );
     expect(seen.length).toBe(before);
   });
 });
@@ -115,12 +149,29 @@ describe('OCS envelopes as Nextcloud writes them', () => {
   let url: string;
   // Canned answers of a real Nextcloud for the cases the simulator has no endpoint to provoke.
   const answers: Record<string, { status: number; body: string }> = {
-    '/ocs/v1.php/apps/app_api/ex-app/status': { status: 200, body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 404, message: 'ExApp not found', totalitems: '', itemsperpage: '' }, data: [] } }) },
-    '/ocs/v1.php/apps/app_api/api/v1/log': { status: 200, body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 102, message: 'Invalid level' }, data: [] } }) },
-    '/ocs/v2.php/cloud/user': { status: 401, body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 997, message: 'Current user is not logged in' }, data: [] } }) },
+    '/ocs/v1.php/apps/app_api/ex-app/status': {
+      status: 200,
+      body: JSON.stringify({
+        ocs: { meta: { status: 'failure', statuscode: 404, message: 'ExApp not found', totalitems: '', itemsperpage: '' }, data: [] },
+      }),
+    },
+    '/ocs/v1.php/apps/app_api/api/v1/log': {
+      status: 200,
+      body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 102, message: 'Invalid level' }, data: [] } }),
+    },
+    '/ocs/v2.php/cloud/user': {
+      status: 401,
+      body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 997, message: 'Current user is not logged in' }, data: [] } }),
+    },
     '/ocs/v2.php/cloud/capabilities': { status: 200, body: '<html>maintenance</html>' },
-    '/ocs/v2.php/search/providers': { status: 200, body: JSON.stringify({ ocs: { meta: { status: 'ok', statuscode: 200, message: 'OK' }, data: [{ id: 'files' }] } }) },
-    '/ocs/v2.php/apps/spreed/api/v1/chat/abcd1234': { status: 503, body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 503, message: 'Service unavailable' }, data: [] } }) },
+    '/ocs/v2.php/search/providers': {
+      status: 200,
+      body: JSON.stringify({ ocs: { meta: { status: 'ok', statuscode: 200, message: 'OK' }, data: [{ id: 'files' }] } }),
+    },
+    '/ocs/v2.php/apps/spreed/api/v1/chat/abcd1234': {
+      status: 503,
+      body: JSON.stringify({ ocs: { meta: { status: 'failure', statuscode: 503, message: 'Service unavailable' }, data: [] } }),
+    },
   };
   beforeAll(async () => {
     server = http.createServer((request, response) => {
@@ -130,17 +181,30 @@ describe('OCS envelopes as Nextcloud writes them', () => {
     url = await listen(server);
   });
   afterAll(() => close(server));
-  const nextcloud = () => createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 2000 });
+  const nextcloud = () =>
+    createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 2000 });
 
   it('treats a v1 answer with HTTP 200 but statuscode other than 100 as the error it is', async () => {
     const error = await failure(nextcloud().system().setInitProgress(50));
     expect(error).toMatchObject({ code: 'not_found', status: 200, remoteMessage: 'ExApp not found', method: 'PUT' });
     expect(error.message).toContain('ExApp not found');
-    expect((await failure(nextcloud().system().log(9 as 0, 'x'))).code).toBe('bad_request');
+    expect(
+      (
+        await failure(
+          nextcloud()
+            .system()
+            .log(9 as 0, 'x'),
+        )
+      ).code,
+    ).toBe('bad_request');
   });
 
   it('maps 997, foreign bodies and unexpected shapes', async () => {
-    expect(await failure(nextcloud().as('alice').currentUser())).toMatchObject({ code: 'unauthorized', status: 401, remoteMessage: 'Current user is not logged in' });
+    expect(await failure(nextcloud().as('alice').currentUser())).toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+      remoteMessage: 'Current user is not logged in',
+    });
     expect((await failure(nextcloud().system().capabilities())).code).toBe('protocol');
     const shape = await failure(nextcloud().as('alice').searchProviders());
     expect(shape.code).toBe('protocol');
@@ -185,7 +249,9 @@ describe('streamed downloads', () => {
     url = await listen(server);
   });
   afterAll(() => close(server));
-  const files = () => createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 250 }).as('alice').files;
+  const files = () =>
+    createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 250 }).as('alice')
+      .files;
 
   it('keeps reading a file that takes longer than the timeout while bytes keep coming', async () => {
     const result = await files().read('/slow.bin');
@@ -225,7 +291,10 @@ describe('sabre error bodies', () => {
     'full.txt': [507, sabre('Sabre\\DAV\\Exception\\InsufficientStorage', 'Insufficient space in /alice/files, 10 required, 5 available')],
     'huge.txt': [413, sabre('Sabre\\DAV\\Exception\\EntityTooLarge', 'too big')],
     'busy.txt': [429, sabre('OCA\\DAV\\Connector\\Sabre\\Exception\\TooManyRequests', 'Slow down')],
-    'bad &amp; name.txt': [400, sabre('OCA\\DAV\\Connector\\Sabre\\Exception\\InvalidPath', 'Filename contains at least one invalid character &amp; more')],
+    'bad &amp; name.txt': [
+      400,
+      sabre('OCA\\DAV\\Connector\\Sabre\\Exception\\InvalidPath', 'Filename contains at least one invalid character &amp; more'),
+    ],
     'down.txt': [503, sabre('Sabre\\DAV\\Exception\\ServiceUnavailable', 'System in maintenance mode.')],
   };
   beforeAll(async () => {
@@ -240,7 +309,13 @@ describe('sabre error bodies', () => {
   afterAll(() => close(server));
 
   it('maps status and reads s:message by namespace, whatever the prefix', async () => {
-    const files = createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: 's'.repeat(64), timeoutMs: 2000 }).as('alice').files;
+    const files = createNextcloud({
+      baseUrl: url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: 's'.repeat(64),
+      timeoutMs: 2000,
+    }).as('alice').files;
     const cases: [string, string, string][] = [
       ['locked.txt', 'locked', '"locked.txt" is locked'],
       ['full.txt', 'quota_exceeded', 'Insufficient space in /alice/files, 10 required, 5 available'],
@@ -270,9 +345,22 @@ function expectNoSecret(error: unknown, secret: string, userId: string): void {
 describe('secrets in errors', () => {
   it('keeps the secret out of network failures on every transport', async () => {
     const secret = 'z'.repeat(64);
-    const nextcloud = createNextcloud({ baseUrl: 'http://127.0.0.1:9', appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 2000 });
+    const nextcloud = createNextcloud({
+      baseUrl: 'http://127.0.0.1:9',
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: secret,
+      timeoutMs: 2000,
+    });
     const alice = nextcloud.as('alice');
-    for (const call of [() => alice.currentUser(), () => alice.files.list('/'), () => alice.files.read('/a'), () => alice.files.mkdir('/a'), () => alice.calendar.calendars(), () => nextcloud.system().config.get(['a'])]) {
+    for (const call of [
+      () => alice.currentUser(),
+      () => alice.files.list('/'),
+      () => alice.files.read('/a'),
+      () => alice.files.mkdir('/a'),
+      () => alice.calendar.calendars(),
+      () => nextcloud.system().config.get(['a']),
+    ]) {
       const error = await failure(call());
       expect(error.code).toBe('unavailable');
       expectNoSecret(error, secret, 'alice');

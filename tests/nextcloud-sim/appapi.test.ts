@@ -35,18 +35,29 @@ const call = async (method: string, path: string, headers: Record<string, string
 };
 const APPAPI = '/ocs/v1.php/apps/app_api';
 
-describe('authentication of the app\'s calls', () => {
+describe("authentication of the app's calls", () => {
   it('impersonates an existing, enabled user', async () => {
     const me = await call('GET', '/ocs/v2.php/cloud/user', signed('alice'));
     expect(me.status).toBe(200);
-    expect(me.json.ocs.data).toMatchObject({ id: 'alice', displayname: 'Alice Liddell', 'display-name': 'Alice Liddell', groups: ['staff'] });
+    expect(me.json.ocs.data).toMatchObject({
+      id: 'alice',
+      displayname: 'Alice Liddell',
+      'display-name': 'Alice Liddell',
+      groups: ['staff'],
+    });
     expect(me.json.ocs.data.enabled).toBeUndefined();
   });
 
   it('fails like Nextcloud for a wrong secret, an unknown app and an unknown user', async () => {
     const wrongSecret = signed('alice', { 'authorization-app-api': Buffer.from('alice:wrong').toString('base64') });
-    expect(await call('GET', '/ocs/v2.php/cloud/user', wrongSecret)).toMatchObject({ status: 401, json: { ocs: { meta: { statuscode: 997 } } } });
-    expect(await call('POST', `${APPAPI}/api/v1/ex-app/config/get-values`, wrongSecret, { configKeys: ['x'] })).toEqual({ status: 401, json: { message: 'AppAPI authentication failed' } });
+    expect(await call('GET', '/ocs/v2.php/cloud/user', wrongSecret)).toMatchObject({
+      status: 401,
+      json: { ocs: { meta: { statuscode: 997 } } },
+    });
+    expect(await call('POST', `${APPAPI}/api/v1/ex-app/config/get-values`, wrongSecret, { configKeys: ['x'] })).toEqual({
+      status: 401,
+      json: { message: 'AppAPI authentication failed' },
+    });
     expect((await call('GET', '/ocs/v2.php/cloud/user', signed('alice', { 'ex-app-id': 'other' }))).status).toBe(401);
     expect((await call('GET', '/ocs/v2.php/cloud/user', signed('mallory'))).status).toBe(401);
     expect((await call('GET', '/ocs/v2.php/cloud/user', signed('alice', { 'ex-app-version': '' }))).status).toBe(401);
@@ -57,7 +68,10 @@ describe('authentication of the app\'s calls', () => {
   it('treats a disabled user as not logged in', async () => {
     sim.setUserEnabled('carol', false);
     try {
-      expect(await call('GET', '/ocs/v2.php/cloud/user', signed('carol'))).toMatchObject({ status: 401, json: { ocs: { meta: { statuscode: 997 } } } });
+      expect(await call('GET', '/ocs/v2.php/cloud/user', signed('carol'))).toMatchObject({
+        status: 401,
+        json: { ocs: { meta: { statuscode: 997 } } },
+      });
     } finally {
       sim.setUserEnabled('carol', true);
     }
@@ -75,7 +89,7 @@ describe('authentication of the app\'s calls', () => {
     }
   });
 
-  it('lets a user see only their own groups, admins everyone\'s', async () => {
+  it("lets a user see only their own groups, admins everyone's", async () => {
     expect((await call('GET', '/ocs/v2.php/cloud/users/bob/groups', signed('alice'))).status).toBe(404);
     expect((await call('GET', '/ocs/v2.php/cloud/users/bob/groups', signed('admin'))).json.ocs.data).toEqual({ groups: ['staff'] });
     expect((await call('GET', '/ocs/v2.php/cloud/users/alice/groups', signed('alice'))).json.ocs.data).toEqual({ groups: ['staff'] });
@@ -95,27 +109,49 @@ describe('authentication of the app\'s calls', () => {
 describe('config values, preferences and settings forms', () => {
   it('stores config values as strings and returns only existing keys', async () => {
     const set = await call('POST', `${APPAPI}/api/v1/ex-app/config`, signed(''), { configKey: 'read_only', configValue: true });
-    expect(set.json.ocs).toMatchObject({ meta: { statuscode: 100 }, data: { appid: 'mcp_gateway', configkey: 'read_only', configvalue: '1', sensitive: 0 } });
+    expect(set.json.ocs).toMatchObject({
+      meta: { statuscode: 100 },
+      data: { appid: 'mcp_gateway', configkey: 'read_only', configvalue: '1', sensitive: 0 },
+    });
     const values = await call('POST', `${APPAPI}/api/v1/ex-app/config/get-values`, signed(''), { configKeys: ['read_only', 'missing'] });
     expect(values.json.ocs.data).toEqual([{ configkey: 'read_only', configvalue: '1' }]);
     expect((await call('DELETE', `${APPAPI}/api/v1/ex-app/config`, signed(''), { configKeys: ['read_only'] })).json.ocs.data).toBe(1);
     // v1 OCS: a 404 arrives as HTTP 200 with statuscode 404.
-    expect(await call('DELETE', `${APPAPI}/api/v1/ex-app/config`, signed(''), { configKeys: ['read_only'] })).toMatchObject({ status: 200, json: { ocs: { meta: { statuscode: 404 } } } });
+    expect(await call('DELETE', `${APPAPI}/api/v1/ex-app/config`, signed(''), { configKeys: ['read_only'] })).toMatchObject({
+      status: 200,
+      json: { ocs: { meta: { statuscode: 404 } } },
+    });
   });
 
   it('keeps preferences per user and fails without one', async () => {
     await call('POST', `${APPAPI}/api/v1/ex-app/preference`, signed('alice'), { configKey: 'tz', configValue: 'Europe/Berlin' });
-    expect((await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed('alice'), { configKeys: ['tz'] })).json.ocs.data).toEqual([{ configkey: 'tz', configvalue: 'Europe/Berlin' }]);
-    expect((await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed('bob'), { configKeys: ['tz'] })).json.ocs.data).toEqual([]);
+    expect(
+      (await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed('alice'), { configKeys: ['tz'] })).json.ocs.data,
+    ).toEqual([{ configkey: 'tz', configvalue: 'Europe/Berlin' }]);
+    expect(
+      (await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed('bob'), { configKeys: ['tz'] })).json.ocs.data,
+    ).toEqual([]);
     expect((await call('POST', `${APPAPI}/api/v1/ex-app/preference/get-values`, signed(''), { configKeys: ['tz'] })).status).toBe(500);
   });
 
   it('registers, reads and deletes declarative settings forms; a malformed one is stored and breaks the settings page', async () => {
-    const form = { id: 'f1', priority: 10, section_type: 'admin', section_id: 'declarative_settings', title: 'T', fields: [{ id: 'a', title: 'A', type: 'text', default: '' }] };
+    const form = {
+      id: 'f1',
+      priority: 10,
+      section_type: 'admin',
+      section_id: 'declarative_settings',
+      title: 'T',
+      fields: [{ id: 'a', title: 'A', type: 'text', default: '' }],
+    };
     expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: form })).json.ocs.meta.statuscode).toBe(100);
-    expect((await call('GET', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.data).toMatchObject({ id: 'f1', storage_type: 'external' });
+    expect((await call('GET', `${APPAPI}/api/v1/ui/settings?formId=f1`, signed(''))).json.ocs.data).toMatchObject({
+      id: 'f1',
+      storage_type: 'external',
+    });
     // AppAPI checks nothing but the id; Nextcloud's DeclarativeManager refuses the scheme when a page loads it.
-    expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: { id: 'f2' } })).json.ocs.meta.statuscode).toBe(100);
+    expect((await call('POST', `${APPAPI}/api/v1/ui/settings`, signed(''), { formScheme: { id: 'f2' } })).json.ocs.meta.statuscode).toBe(
+      100,
+    );
     expect(() => sim.settingsPage.render('admin', 'declarative_settings')).toThrow(/Invalid schema/);
     expect((await call('DELETE', `${APPAPI}/api/v1/ui/settings?formId=f2`, signed(''))).json.ocs.meta.statuscode).toBe(100);
     expect(sim.settingsPage.render('admin', 'declarative_settings').map((rendered) => rendered.id)).toEqual(['f1']);
@@ -154,8 +190,15 @@ describe('manifest', () => {
   });
 
   it('rejects invalid routes like AppAPI 35', () => {
-    expect(() => parseJsonInfo('{"id":"x","name":"X","version":"1","routes":[{"url":"^/a$","verb":"GET","access_level":"0"}]}', 'x')).toThrow(ManifestError);
-    expect(() => parseJsonInfo('{"id":"x","name":"X","version":"1","routes":[{"url":"^/a$","verb":"GET","access_level":1,"bruteforce_protection":"nope"}]}', 'x')).toThrow(ManifestError);
+    expect(() =>
+      parseJsonInfo('{"id":"x","name":"X","version":"1","routes":[{"url":"^/a$","verb":"GET","access_level":"0"}]}', 'x'),
+    ).toThrow(ManifestError);
+    expect(() =>
+      parseJsonInfo(
+        '{"id":"x","name":"X","version":"1","routes":[{"url":"^/a$","verb":"GET","access_level":1,"bruteforce_protection":"nope"}]}',
+        'x',
+      ),
+    ).toThrow(ManifestError);
     expect(() => parseJsonInfo('{"name":"X"}', '')).toThrow(/non-empty id/);
   });
 });

@@ -39,14 +39,22 @@ afterEach(() => {
 
 const attempts = () => sim.throttler.attemptsFor(IP, 'login');
 const php = (path: string, headers: Record<string, string>, prefix = '/index.php') =>
-  fetch(`${sim.url}${prefix}/apps/app_api/proxy/basicapp/${path}`, { method: path.startsWith('oauth') ? 'POST' : 'GET', headers, body: path.startsWith('oauth') ? 'grant_type=x' : undefined });
+  fetch(`${sim.url}${prefix}/apps/app_api/proxy/basicapp/${path}`, {
+    method: path.startsWith('oauth') ? 'POST' : 'GET',
+    headers,
+    body: path.startsWith('oauth') ? 'grant_type=x' : undefined,
+  });
 
 describe('PHP proxy', () => {
   it('answers a failed Basic login itself: 401 {"message":""}, JSON, no WWW-Authenticate, one failed login', async () => {
     const hits = app.received.length;
     for (const prefix of ['/index.php', '']) {
       const before = attempts();
-      const response = await php('oauth/token', { authorization: basic('client-id:client-secret'), 'content-type': 'application/x-www-form-urlencoded' }, prefix);
+      const response = await php(
+        'oauth/token',
+        { authorization: basic('client-id:client-secret'), 'content-type': 'application/x-www-form-urlencoded' },
+        prefix,
+      );
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(response.headers.get('www-authenticate')).toBeNull();
@@ -101,7 +109,9 @@ describe('PHP proxy', () => {
   });
 
   it('logs in with the email address too', async () => {
-    expect(appApiUser(((await (await php('echo', { authorization: basic('alice@example.com:alice') })).json()) as Echo).headers)).toBe('alice');
+    expect(appApiUser(((await (await php('echo', { authorization: basic('alice@example.com:alice') })).json()) as Echo).headers)).toBe(
+      'alice',
+    );
   });
 
   it('answers 429 {"message":"Reached maximum delay"} once the IP reached the maximum, even for right credentials', async () => {
@@ -116,17 +126,24 @@ describe('PHP proxy', () => {
 
 describe('other entry points', () => {
   it("exempts core's OAuth token endpoint", async () => {
-    const response = await fetch(`${sim.url}/index.php/apps/oauth2/api/v1/token`, { method: 'POST', headers: { authorization: basic('client:secret') } });
+    const response = await fetch(`${sim.url}/index.php/apps/oauth2/api/v1/token`, {
+      method: 'POST',
+      headers: { authorization: basic('client:secret') },
+    });
     expect(response.status).not.toBe(401);
     expect(attempts()).toBe(0);
   });
 
   it('answers OCS with an OCS 401 (XML, WWW-Authenticate)', async () => {
-    const v2 = await fetch(`${sim.url}/ocs/v2.php/cloud/capabilities`, { headers: { authorization: basic('alice:wrong'), 'ocs-apirequest': 'true' } });
+    const v2 = await fetch(`${sim.url}/ocs/v2.php/cloud/capabilities`, {
+      headers: { authorization: basic('alice:wrong'), 'ocs-apirequest': 'true' },
+    });
     expect(v2.status).toBe(401);
     expect(v2.headers.get('www-authenticate')).toBe('Basic realm="Authorisation Required"');
     expect(await v2.text()).toContain('<statuscode>401</statuscode><message>Unauthorised</message>');
-    const v1 = await fetch(`${sim.url}/ocs/v1.php/cloud/capabilities`, { headers: { authorization: basic('alice:wrong'), 'x-requested-with': 'XMLHttpRequest' } });
+    const v1 = await fetch(`${sim.url}/ocs/v1.php/cloud/capabilities`, {
+      headers: { authorization: basic('alice:wrong'), 'x-requested-with': 'XMLHttpRequest' },
+    });
     expect(v1.status).toBe(401);
     expect(v1.headers.get('www-authenticate')).toBe('DummyBasic realm="Authorisation Required"');
     expect(await v1.text()).toContain('<statuscode>997</statuscode>');
@@ -134,7 +151,11 @@ describe('other entry points', () => {
   });
 
   it('HaRP: the user lookup registers the failed login, the request goes on anonymously with its Authorization', async () => {
-    const response = await fetch(`${sim.url}/exapps/basicapp/oauth/token`, { method: 'POST', headers: { authorization: basic('client-id:client-secret') }, body: 'grant_type=x' });
+    const response = await fetch(`${sim.url}/exapps/basicapp/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic('client-id:client-secret') },
+      body: 'grant_type=x',
+    });
     expect(response.status).toBe(200);
     const echo = (await response.json()) as Echo;
     expect(echo.headers.authorization).toBe(basic('client-id:client-secret'));
@@ -144,7 +165,9 @@ describe('other entry points', () => {
     // Bearer: looked up, no failure.
     await fetch(`${sim.url}/exapps/basicapp/echo`, { headers: { authorization: 'Bearer x' } });
     expect(attempts()).toBe(1);
-    const asAlice = (await (await fetch(`${sim.url}/exapps/basicapp/echo`, { headers: { authorization: basic('alice:alice') } })).json()) as Echo;
+    const asAlice = (await (
+      await fetch(`${sim.url}/exapps/basicapp/echo`, { headers: { authorization: basic('alice:alice') } })
+    ).json()) as Echo;
     expect(appApiUser(asAlice.headers)).toBe('alice');
   });
 });

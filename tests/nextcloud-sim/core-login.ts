@@ -43,18 +43,25 @@ export function answerLoginFailure(
     const meta = `<status>failure</status><statuscode>${statuscode}</statuscode><message>${escapeHtml(message)}</message>${v2 ? '' : '<totalitems></totalitems><itemsperpage></itemsperpage>'}`;
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/xml; charset=UTF-8' };
     if (unauthorised) {
-      headers['www-authenticate'] = request.headers['x-requested-with'] === 'XMLHttpRequest' ? 'DummyBasic realm="Authorisation Required"' : 'Basic realm="Authorisation Required"';
+      headers['www-authenticate'] =
+        request.headers['x-requested-with'] === 'XMLHttpRequest'
+          ? 'DummyBasic realm="Authorisation Required"'
+          : 'Basic realm="Authorisation Required"';
     }
     response.writeHead(unauthorised ? 401 : 500, headers).end(`<?xml version="1.0"?>\n<ocs><meta>${meta}</meta><data/></ocs>\n`);
     return;
   }
   const accept = String(request.headers.accept ?? '');
   if (!/html/i.test(accept)) {
-    response.writeHead(failure.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: failure.message }));
+    response
+      .writeHead(failure.status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ message: failure.message }));
     return;
   }
   const title = failure.status === 429 ? 'Too many requests' : failure.message || 'Unauthorized';
   response
     .writeHead(failure.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache, no-store, must-revalidate' })
-    .end(`<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><div class="guest-box"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(failure.message)}</p></div></body></html>`);
+    .end(
+      `<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><div class="guest-box"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(failure.message)}</p></div></body></html>`,
+    );
 }

@@ -29,7 +29,11 @@ function headers(user: string, extra: Record<string, string> = {}): Record<strin
 }
 
 function dav(user: string, method: string, davPath: string, body?: string, extra: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${origin}/remote.php/dav/${davPath}`, { method, headers: headers(user, { 'content-type': 'application/xml', ...extra }), body });
+  return fetch(`${origin}/remote.php/dav/${davPath}`, {
+    method,
+    headers: headers(user, { 'content-type': 'application/xml', ...extra }),
+    body,
+  });
 }
 
 /** fetch normalises '..' away; raw requests keep the path exactly as written. */
@@ -102,12 +106,18 @@ afterAll(async () => {
 
 describe('files over WebDAV', () => {
   it('rejects a wrong token', async () => {
-    const response = await fetch(`${origin}/remote.php/dav/files/alice/`, { method: 'PROPFIND', headers: { 'x-sim-user': 'alice', 'x-sim-token': 'nope' } });
+    const response = await fetch(`${origin}/remote.php/dav/files/alice/`, {
+      method: 'PROPFIND',
+      headers: { 'x-sim-user': 'alice', 'x-sim-token': 'nope' },
+    });
     expect(response.status).toBe(401);
   });
 
   it('answers 401 without a user and reports health without a token', async () => {
-    const response = await fetch(`${origin}/remote.php/dav/files/alice/`, { method: 'PROPFIND', headers: { 'x-sim-user': '', 'x-sim-token': token } });
+    const response = await fetch(`${origin}/remote.php/dav/files/alice/`, {
+      method: 'PROPFIND',
+      headers: { 'x-sim-user': '', 'x-sim-token': token },
+    });
     expect(response.status).toBe(401);
     expect(await response.text()).toContain('<s:exception>Sabre\\DAV\\Exception\\NotAuthenticated</s:exception>');
     expect(await (await fetch(`${origin}/_sim/health`)).json()).toEqual({ ok: true });
@@ -157,8 +167,16 @@ describe('files over WebDAV', () => {
     expect((await dav('bob', 'PUT', 'files/bob/Shared/Plans/new.txt', 'x')).status).toBe(403);
     expect((await dav('bob', 'MKCOL', 'files/bob/Shared/Plans/New')).status).toBe(403);
     expect((await dav('bob', 'DELETE', 'files/bob/Shared/Plans/Roadmap.md')).status).toBe(403);
-    expect((await dav('bob', 'MOVE', 'files/bob/Shared/Plans/Roadmap.md', undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/Roadmap.md` })).status).toBe(403);
-    const copy = await dav('bob', 'COPY', 'files/bob/Shared/Plans/Roadmap.md', undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/Roadmap%20copy.md` });
+    expect(
+      (
+        await dav('bob', 'MOVE', 'files/bob/Shared/Plans/Roadmap.md', undefined, {
+          destination: `${publicUrl}/remote.php/dav/files/bob/Roadmap.md`,
+        })
+      ).status,
+    ).toBe(403);
+    const copy = await dav('bob', 'COPY', 'files/bob/Shared/Plans/Roadmap.md', undefined, {
+      destination: `${publicUrl}/remote.php/dav/files/bob/Roadmap%20copy.md`,
+    });
     expect(copy.status).toBe(201);
   });
 
@@ -206,31 +224,47 @@ describe('files over WebDAV', () => {
 
   it('keeps the file id across MOVE and moves deleted nodes to the trash', async () => {
     const before = (await propfind('alice', 'files/alice/Documents/Notes.txt', '0'))[0]!.props.get(`${OC}fileid`);
-    const move = await dav('alice', 'MOVE', 'files/alice/Documents/Notes.txt', undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/Notes/Notes.txt` });
+    const move = await dav('alice', 'MOVE', 'files/alice/Documents/Notes.txt', undefined, {
+      destination: `${publicUrl}/remote.php/dav/files/alice/Notes/Notes.txt`,
+    });
     expect(move.status).toBe(201);
     expect((await propfind('alice', 'files/alice/Notes/Notes.txt', '0'))[0]!.props.get(`${OC}fileid`)).toBe(before);
-    expect((await dav('alice', 'MOVE', 'files/alice/Notes/Notes.txt', undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/Readme.md`, overwrite: 'F' })).status).toBe(412);
+    expect(
+      (
+        await dav('alice', 'MOVE', 'files/alice/Notes/Notes.txt', undefined, {
+          destination: `${publicUrl}/remote.php/dav/files/alice/Readme.md`,
+          overwrite: 'F',
+        })
+      ).status,
+    ).toBe(412);
     expect((await dav('alice', 'DELETE', 'files/alice/Notes/Notes.txt')).status).toBe(204);
     expect(fs.readdirSync(path.join(dataDir, 'alice', 'trash')).some((name) => name.startsWith('Notes.txt.d'))).toBe(true);
   });
 
   it('refuses a MOVE out of the share before touching an existing destination', async () => {
-    const move = await dav('bob', 'MOVE', 'files/bob/Shared/Plans/Roadmap.md', undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/Readme.md` });
+    const move = await dav('bob', 'MOVE', 'files/bob/Shared/Plans/Roadmap.md', undefined, {
+      destination: `${publicUrl}/remote.php/dav/files/bob/Readme.md`,
+    });
     expect(move.status).toBe(403);
     expect((await dav('bob', 'GET', 'files/bob/Readme.md')).status).toBe(200);
-    expect((await dav('alice', 'MOVE', 'files/alice/Plans', undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/Plans/Q3` })).status).toBe(403);
+    expect(
+      (await dav('alice', 'MOVE', 'files/alice/Plans', undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/Plans/Q3` }))
+        .status,
+    ).toBe(403);
     expect((await dav('alice', 'GET', 'files/alice/Plans/Q3/Milestones.txt')).status).toBe(200);
   });
 
   it('keeps the share when alice renames the shared folder (shares follow the node, not the path)', async () => {
-    const rename = (from: string, to: string) => dav('alice', 'MOVE', `files/alice/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/${to}` });
+    const rename = (from: string, to: string) =>
+      dav('alice', 'MOVE', `files/alice/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/alice/${to}` });
     expect((await rename('Plans', 'Pl%C3%A4ne')).status).toBe(201);
     const inside = await propfind('bob', 'files/bob/Shared/Plans/Q3/');
     expect(inside.map((entry) => entry.href)).toContain('/remote.php/dav/files/bob/Shared/Plans/Q3/Milestones.txt');
     expect((await rename('Pl%C3%A4ne', 'Plans')).status).toBe(201);
     expect((await propfind('alice', 'files/alice/Plans/', '0'))[0]!.props.get(`${OC}share-types`)).toContain('>0<');
     // bob may rename his mount point (NV on the mount root); alice's folder keeps its name.
-    const renameMount = (from: string, to: string) => dav('bob', 'MOVE', `files/bob/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/${to}` });
+    const renameMount = (from: string, to: string) =>
+      dav('bob', 'MOVE', `files/bob/${from}`, undefined, { destination: `${publicUrl}/remote.php/dav/files/bob/${to}` });
     expect((await renameMount('Shared/Plans', 'Alice%20plans')).status).toBe(201);
     expect((await propfind('bob', 'files/bob/Alice%20plans/', '0'))[0]!.props.get(`${NC}is-mount-root`)).toBe('true');
     expect((await dav('alice', 'GET', 'files/alice/Plans/Roadmap.md')).status).toBe(200);
@@ -239,7 +273,12 @@ describe('files over WebDAV', () => {
 
   it('propagates etags to folders above, including the recipient’s mount point', async () => {
     const etag = async (user: string, davPath: string) => (await propfind(user, davPath, '0'))[0]!.props.get('{DAV:}getetag');
-    const [aliceRoot, bobRoot, bobShared, bobMount] = await Promise.all([etag('alice', 'files/alice/'), etag('bob', 'files/bob/'), etag('bob', 'files/bob/Shared/'), etag('bob', 'files/bob/Shared/Plans/')]);
+    const [aliceRoot, bobRoot, bobShared, bobMount] = await Promise.all([
+      etag('alice', 'files/alice/'),
+      etag('bob', 'files/bob/'),
+      etag('bob', 'files/bob/Shared/'),
+      etag('bob', 'files/bob/Shared/Plans/'),
+    ]);
     expect((await dav('alice', 'PUT', 'files/alice/Plans/Q3/Milestones.txt', 'M1 moved\n')).status).toBe(204);
     expect(await etag('alice', 'files/alice/')).not.toBe(aliceRoot);
     expect(await etag('bob', 'files/bob/')).not.toBe(bobRoot);
@@ -260,7 +299,12 @@ describe('files over WebDAV', () => {
 
   it('sets favourites with PROPPATCH (all or nothing) and lists them with filter-files', async () => {
     const patch = (body: string) =>
-      dav('alice', 'PROPPATCH', 'files/alice/Documents/Budget.csv', `<d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:set><d:prop>${body}</d:prop></d:set></d:propertyupdate>`);
+      dav(
+        'alice',
+        'PROPPATCH',
+        'files/alice/Documents/Budget.csv',
+        `<d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:set><d:prop>${body}</d:prop></d:set></d:propertyupdate>`,
+      );
     const mixed = await patch('<oc:favorite>1</oc:favorite><d:displayname>renamed.csv</d:displayname>');
     expect(mixed.status).toBe(207);
     const mixedBody = await mixed.text();
@@ -269,15 +313,28 @@ describe('files over WebDAV', () => {
     const ok = await patch('<oc:favorite>1</oc:favorite>');
     expect(ok.status).toBe(207);
     expect(await ok.text()).toContain('200 OK');
-    const report = await dav('alice', 'REPORT', 'files/alice/', `<oc:filter-files xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/></d:prop><oc:filter-rules><oc:favorite>1</oc:favorite></oc:filter-rules></oc:filter-files>`);
+    const report = await dav(
+      'alice',
+      'REPORT',
+      'files/alice/',
+      `<oc:filter-files xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/></d:prop><oc:filter-rules><oc:favorite>1</oc:favorite></oc:filter-rules></oc:filter-files>`,
+    );
     expect(report.status).toBe(207);
-    expect(parseMultistatus(await report.text()).map((entry) => entry.href).sort()).toEqual(['/remote.php/dav/files/alice/Documents/Budget.csv', '/remote.php/dav/files/alice/Readme.md']);
+    expect(
+      parseMultistatus(await report.text())
+        .map((entry) => entry.href)
+        .sort(),
+    ).toEqual(['/remote.php/dav/files/alice/Documents/Budget.csv', '/remote.php/dav/files/alice/Readme.md']);
     expect((await patch('<oc:favorite>0</oc:favorite>')).status).toBe(207);
   });
 
   it('supports DASL SEARCH including shared-in nodes', async () => {
     const search = (user: string, where: string, scope = `/files/${user}`) =>
-      dav(user, 'SEARCH', '', `<?xml version="1.0"?>
+      dav(
+        user,
+        'SEARCH',
+        '',
+        `<?xml version="1.0"?>
 <d:searchrequest xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:ns="https://github.com/icewind1991/SearchDAV/ns">
   <d:basicsearch>
     <d:select><d:prop><oc:fileid/><d:displayname/><oc:permissions/></d:prop></d:select>
@@ -286,15 +343,23 @@ describe('files over WebDAV', () => {
     <d:orderby><d:order><d:prop><d:displayname/></d:prop><d:ascending/></d:order></d:orderby>
     <d:limit><d:nresults>10</d:nresults><ns:firstresult>0</ns:firstresult></d:limit>
   </d:basicsearch>
-</d:searchrequest>`);
-    const response = await search('bob', '<d:where><d:and><d:like><d:prop><d:displayname/></d:prop><d:literal>%MILE%</d:literal></d:like><d:not><d:is-collection/></d:not></d:and></d:where>');
+</d:searchrequest>`,
+      );
+    const response = await search(
+      'bob',
+      '<d:where><d:and><d:like><d:prop><d:displayname/></d:prop><d:literal>%MILE%</d:literal></d:like><d:not><d:is-collection/></d:not></d:and></d:where>',
+    );
     expect(response.status).toBe(207);
     const entries = parseMultistatus(await response.text());
     expect(entries.map((entry) => entry.href)).toEqual(['/remote.php/dav/files/bob/Shared/Plans/Q3/Milestones.txt']);
     expect(entries[0]!.props.get(`${OC}permissions`)).toBe('SG');
-    const favorites = parseMultistatus(await (await search('alice', '<d:where><d:eq><d:prop><oc:favorite/></d:prop><d:literal>yes</d:literal></d:eq></d:where>')).text());
+    const favorites = parseMultistatus(
+      await (await search('alice', '<d:where><d:eq><d:prop><oc:favorite/></d:prop><d:literal>yes</d:literal></d:eq></d:where>')).text(),
+    );
     expect(favorites.map((entry) => entry.href)).toEqual(['/remote.php/dav/files/alice/Readme.md']);
-    const big = parseMultistatus(await (await search('alice', '<d:where><d:gt><d:prop><oc:size/></d:prop><d:literal>1000000</d:literal></d:gt></d:where>')).text());
+    const big = parseMultistatus(
+      await (await search('alice', '<d:where><d:gt><d:prop><oc:size/></d:prop><d:literal>1000000</d:literal></d:gt></d:where>')).text(),
+    );
     expect(big.map((entry) => entry.href)).toEqual(['/remote.php/dav/files/alice/Media/dataset.bin', '/remote.php/dav/files/alice/Media/']);
     expect((await search('alice', '')).status).toBe(400);
     expect([400, 404]).toContain((await search('bob', '<d:where><d:is-collection/></d:where>', '/files/alice')).status);
@@ -304,7 +369,10 @@ describe('files over WebDAV', () => {
 describe('CalDAV', () => {
   const day = (offset: number) => {
     const date = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + offset * 86_400_000);
-    return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    return date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   };
 
   it('is discoverable by tsdav and lists bob’s read-only share', async () => {
@@ -321,7 +389,13 @@ describe('CalDAV', () => {
     const calendars = await client.fetchCalendars();
     expect(calendars.map((calendar) => calendar.displayName).sort()).toEqual(['Personal', 'Team (Alice Liddell)']);
 
-    const response = await dav('bob', 'PROPFIND', 'calendars/bob/', `<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><d:current-user-privilege-set/><oc:owner-principal/><oc:read-only/></d:prop></d:propfind>`, { depth: '1' });
+    const response = await dav(
+      'bob',
+      'PROPFIND',
+      'calendars/bob/',
+      `<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><d:current-user-privilege-set/><oc:owner-principal/><oc:read-only/></d:prop></d:propfind>`,
+      { depth: '1' },
+    );
     const shared = parseMultistatus(await response.text()).find((entry) => entry.href.endsWith('/team_shared_by_alice/'))!;
     expect(shared.props.get(`${OC}owner-principal`)).toBe('principals/users/alice');
     expect(shared.props.get(`${OC}read-only`)).toBe('1');
@@ -331,9 +405,17 @@ describe('CalDAV', () => {
   });
 
   it('lists alice’s soft-deleted calendar with ncc:deleted-at', async () => {
-    const response = await dav('alice', 'PROPFIND', 'calendars/alice/', `<d:propfind xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns"><d:prop><ncc:deleted-at/></d:prop></d:propfind>`, { depth: '1' });
+    const response = await dav(
+      'alice',
+      'PROPFIND',
+      'calendars/alice/',
+      `<d:propfind xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns"><d:prop><ncc:deleted-at/></d:prop></d:propfind>`,
+      { depth: '1' },
+    );
     const entries = parseMultistatus(await response.text());
-    expect(entries.find((entry) => entry.href.endsWith('/old-project/'))!.props.get('{http://nextcloud.com/ns}deleted-at')).toMatch(/^\d{10}$/);
+    expect(entries.find((entry) => entry.href.endsWith('/old-project/'))!.props.get('{http://nextcloud.com/ns}deleted-at')).toMatch(
+      /^\d{10}$/,
+    );
     expect(entries.find((entry) => entry.href.endsWith('/personal/'))!.missing.has('{http://nextcloud.com/ns}deleted-at')).toBe(true);
   });
 
@@ -346,18 +428,28 @@ describe('CalDAV', () => {
     expect(first.status).toBe(207);
     const hrefs = parseMultistatus(await first.text()).map((entry) => entry.href);
     expect(hrefs).toEqual(['/remote.php/dav/calendars/alice/personal/dentist.ics']);
-    const expanded = await (await dav('alice', 'REPORT', 'calendars/alice/personal/', query(day(0), day(22), `<c:expand start="${day(0)}" end="${day(22)}"/>`), { depth: '1' })).text();
+    const expanded = await (
+      await dav('alice', 'REPORT', 'calendars/alice/personal/', query(day(0), day(22), `<c:expand start="${day(0)}" end="${day(22)}"/>`), {
+        depth: '1',
+      })
+    ).text();
     expect(expanded.match(/SUMMARY:Team standup/g)?.length).toBe(3);
     const shared = await dav('bob', 'REPORT', 'calendars/bob/team_shared_by_alice/', query(day(0), day(30)), { depth: '1' });
     expect(await shared.text()).toContain('SUMMARY:Team offsite');
   });
 
   it('answers calendar-multiget with a 404 entry for a missing object', async () => {
-    const response = await dav('bob', 'REPORT', 'calendars/bob/team_shared_by_alice/', `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+    const response = await dav(
+      'bob',
+      'REPORT',
+      'calendars/bob/team_shared_by_alice/',
+      `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
   <d:prop><d:getetag/><c:calendar-data/></d:prop>
   <d:href>/remote.php/dav/calendars/bob/team_shared_by_alice/offsite.ics</d:href>
   <d:href>/remote.php/dav/calendars/bob/team_shared_by_alice/missing.ics</d:href>
-</c:calendar-multiget>`, { depth: '1' });
+</c:calendar-multiget>`,
+      { depth: '1' },
+    );
     expect(response.status).toBe(207);
     const entries = parseMultistatus(await response.text());
     expect(entries[0]!.props.get('{urn:ietf:params:xml:ns:caldav}calendar-data')).toContain('SUMMARY:Team offsite');
@@ -367,25 +459,51 @@ describe('CalDAV', () => {
 
   it('searches events with ncc:calendar-search, skipping trashed calendars', async () => {
     const search = (user: string, term: string) =>
-      dav(user, 'REPORT', `calendars/${user}/`, `<ncc:calendar-search xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns">
+      dav(
+        user,
+        'REPORT',
+        `calendars/${user}/`,
+        `<ncc:calendar-search xmlns:d="DAV:" xmlns:ncc="http://nextcloud.com/ns">
   <d:prop><d:getetag/></d:prop>
   <ncc:filter><ncc:comp-filter name="VEVENT"/><ncc:prop-filter name="SUMMARY"/><ncc:prop-filter name="LOCATION"/><ncc:search-term>${term}</ncc:search-term></ncc:filter>
   <ncc:limit>10</ncc:limit>
-</ncc:calendar-search>`, { depth: '2' });
+</ncc:calendar-search>`,
+        { depth: '2' },
+      );
     const bob = await search('bob', 'LAKESIDE');
     expect(bob.status).toBe(207);
-    expect(parseMultistatus(await bob.text()).map((entry) => entry.href)).toEqual(['/remote.php/dav/calendars/bob/team_shared_by_alice/offsite.ics']);
+    expect(parseMultistatus(await bob.text()).map((entry) => entry.href)).toEqual([
+      '/remote.php/dav/calendars/bob/team_shared_by_alice/offsite.ics',
+    ]);
     expect(parseMultistatus(await (await search('alice', 'retrospective')).text())).toHaveLength(0);
   });
 
   it('refuses writes in the read-only shared calendar and accepts them in bob’s own', async () => {
-    const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:test-event-1', 'DTSTAMP:20260101T000000Z', `DTSTART:${day(6)}`, `DTEND:${day(7)}`, 'SUMMARY:Test', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-    const ro = await dav('bob', 'PUT', 'calendars/bob/team_shared_by_alice/test.ics', ics, { 'content-type': 'text/calendar', 'if-none-match': '*' });
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      'BEGIN:VEVENT',
+      'UID:test-event-1',
+      'DTSTAMP:20260101T000000Z',
+      `DTSTART:${day(6)}`,
+      `DTEND:${day(7)}`,
+      'SUMMARY:Test',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const ro = await dav('bob', 'PUT', 'calendars/bob/team_shared_by_alice/test.ics', ics, {
+      'content-type': 'text/calendar',
+      'if-none-match': '*',
+    });
     expect(ro.status).toBe(403);
     expect((await dav('bob', 'DELETE', 'calendars/bob/team_shared_by_alice/offsite.ics')).status).toBe(403);
     const own = await dav('bob', 'PUT', 'calendars/bob/personal/test.ics', ics, { 'content-type': 'text/calendar', 'if-none-match': '*' });
     expect(own.status).toBe(201);
-    expect((await dav('bob', 'PUT', 'calendars/bob/personal/test.ics', ics, { 'content-type': 'text/calendar', 'if-none-match': '*' })).status).toBe(412);
+    expect(
+      (await dav('bob', 'PUT', 'calendars/bob/personal/test.ics', ics, { 'content-type': 'text/calendar', 'if-none-match': '*' })).status,
+    ).toBe(412);
     expect((await dav('bob', 'DELETE', 'calendars/bob/personal/test.ics')).status).toBe(204);
     expect((await dav('bob', 'PROPFIND', 'calendars/alice/', '', { depth: '0' })).status).toBe(404);
   });
@@ -395,7 +513,11 @@ describe('internal search endpoints', () => {
   const search = async (user: string, kind: string, query: string) => {
     const response = await fetch(`${origin}/_sim/search/${kind}?${query}`, { headers: headers(user) });
     expect(response.status).toBe(200);
-    return (await response.json()) as { entries: Array<{ title: string; subline: string; resourceUrl: string; attributes: Record<string, string> | [] }>; cursor: number | null; isPaginated: boolean };
+    return (await response.json()) as {
+      entries: Array<{ title: string; subline: string; resourceUrl: string; attributes: Record<string, string> | [] }>;
+      cursor: number | null;
+      isPaginated: boolean;
+    };
   };
 
   it('finds files including shared ones', async () => {

@@ -34,7 +34,8 @@ export function handleDav(request: http.IncomingMessage, response: http.ServerRe
       // hop-by-hop headers stay on this hop, so a client's connection to the simulator stays open as it would.
       const kept: string[] = [];
       for (let index = 0; index < upstream.rawHeaders.length; index += 2) {
-        if (!HOP_BY_HOP.has(upstream.rawHeaders[index]!.toLowerCase())) kept.push(upstream.rawHeaders[index]!, upstream.rawHeaders[index + 1]!);
+        if (!HOP_BY_HOP.has(upstream.rawHeaders[index]!.toLowerCase()))
+          kept.push(upstream.rawHeaders[index]!, upstream.rawHeaders[index + 1]!);
       }
       response.writeHead(upstream.statusCode ?? 502, kept);
       upstream.pipe(response);

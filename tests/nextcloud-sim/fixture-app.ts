@@ -25,7 +25,12 @@ export async function startFixtureApp(): Promise<FixtureApp> {
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const entry = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const entry = {
+      method: request.method ?? '',
+      url: request.url ?? '/',
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     received.push(entry);
     const path = entry.url.split('?')[0];
     if (path === '/heartbeat') return response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -45,5 +50,7 @@ export async function startFixtureApp(): Promise<FixtureApp> {
 
 /** The user part of AUTHORIZATION-APP-API as the ExApp receives it. */
 export function appApiUser(headers: Record<string, string | string[] | undefined>): string {
-  return Buffer.from(String(headers['authorization-app-api'] ?? ''), 'base64').toString('utf8').split(':')[0]!;
+  return Buffer.from(String(headers['authorization-app-api'] ?? ''), 'base64')
+    .toString('utf8')
+    .split(':')[0]!;
 }

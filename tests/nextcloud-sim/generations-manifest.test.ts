@@ -19,8 +19,10 @@ function infoXml(routes: string, variables = ''): string {
 <info><id>envapp</id><name>Env App</name><version>1.2.3</version>
 <external-app><routes>${routes}</routes>${variables ? `<environment-variables>${variables}</environment-variables>` : ''}</external-app></info>`;
 }
-const route = (url: string, level: string, extra = '') => `<route><url>${url}</url><verb>GET</verb><access_level>${level}</access_level>${extra}</route>`;
-const variable = (name: string, defaultElement: string) => `<variable><name>${name}</name><display-name>${name}</display-name>${defaultElement}</variable>`;
+const route = (url: string, level: string, extra = '') =>
+  `<route><url>${url}</url><verb>GET</verb><access_level>${level}</access_level>${extra}</route>`;
+const variable = (name: string, defaultElement: string) =>
+  `<variable><name>${name}</name><display-name>${name}</display-name>${defaultElement}</variable>`;
 
 const VARIABLES = [
   variable('WITH_VALUE', '<default>x</default>'),
@@ -51,23 +53,45 @@ describe('manifest parsing by release', () => {
     }
     expect(() => parseInfoXml(xml, appApiGeneration('35.0.0'))).toThrow(/invalid 'access_level' 'user'/);
     // A missing level is a TypeError in getAppInfo (nothing is stored) before 35, a validation error on 35.
-    expect(() => parseInfoXml(infoXml('<route><url>^x$</url><verb>GET</verb></route>'), appApiGeneration('34.0.3'))).toThrow(/must be of type string, null given/);
+    expect(() => parseInfoXml(infoXml('<route><url>^x$</url><verb>GET</verb></route>'), appApiGeneration('34.0.3'))).toThrow(
+      /must be of type string, null given/,
+    );
     expect(() => parseInfoXml(infoXml('<route><url>^x$</url><verb>GET</verb></route>'), appApiGeneration('35.0.0'))).toThrow(ManifestError);
   });
 
   it('keeps <headers_to_exclude> from XML only on 35; decodes <bruteforce_protection> everywhere', () => {
-    const xml = infoXml(route('^\\/?x$', 'USER', '<headers_to_exclude>["X-Private"]</headers_to_exclude><bruteforce_protection>[401,429]</bruteforce_protection>'));
+    const xml = infoXml(
+      route(
+        '^\\/?x$',
+        'USER',
+        '<headers_to_exclude>["X-Private"]</headers_to_exclude><bruteforce_protection>[401,429]</bruteforce_protection>',
+      ),
+    );
     for (const version of BEFORE_35) {
-      expect(parseInfoXml(xml, appApiGeneration(version)).routes[0]).toMatchObject({ access_level: 1, headers_to_exclude: [], bruteforce_protection: [401, 429] });
+      expect(parseInfoXml(xml, appApiGeneration(version)).routes[0]).toMatchObject({
+        access_level: 1,
+        headers_to_exclude: [],
+        bruteforce_protection: [401, 429],
+      });
     }
-    expect(parseInfoXml(xml, appApiGeneration('35.0.0')).routes[0]).toMatchObject({ headers_to_exclude: ['x-private'], bruteforce_protection: [401, 429] });
+    expect(parseInfoXml(xml, appApiGeneration('35.0.0')).routes[0]).toMatchObject({
+      headers_to_exclude: ['x-private'],
+      bruteforce_protection: [401, 429],
+    });
     // JSON arrays work everywhere.
-    const json = JSON.stringify({ id: 'j', name: 'J', version: '1', routes: [{ url: '^\\/?x$', verb: 'GET', access_level: 0, headers_to_exclude: ['Cookie'] }] });
-    for (const version of [...BEFORE_35, '35.0.0']) expect(parseJsonInfo(json, 'j', appApiGeneration(version)).routes[0]!.headers_to_exclude).toEqual(['cookie']);
+    const json = JSON.stringify({
+      id: 'j',
+      name: 'J',
+      version: '1',
+      routes: [{ url: '^\\/?x$', verb: 'GET', access_level: 0, headers_to_exclude: ['Cookie'] }],
+    });
+    for (const version of [...BEFORE_35, '35.0.0'])
+      expect(parseJsonInfo(json, 'j', appApiGeneration(version)).routes[0]!.headers_to_exclude).toEqual(['cookie']);
   });
 
   it('<= 34 stores JSON access levels as given (numbers); 35 takes ints or names only', () => {
-    const json = (level: unknown) => JSON.stringify({ id: 'j', name: 'J', version: '1', routes: [{ url: '^\\/?x$', verb: 'GET', access_level: level }] });
+    const json = (level: unknown) =>
+      JSON.stringify({ id: 'j', name: 'J', version: '1', routes: [{ url: '^\\/?x$', verb: 'GET', access_level: level }] });
     for (const version of BEFORE_35) {
       const generation = appApiGeneration(version);
       expect(parseJsonInfo(json(1), 'j', generation).routes[0]!.access_level).toBe(1);
@@ -98,7 +122,11 @@ describe('deployEnvironment()', () => {
 
   it('applies --env to declared names only; an empty final value is not passed', () => {
     for (const version of [...BEFORE_35, '35.0.0']) {
-      const env = deployEnvironment(manifest(version), { ...base, appApiVersion: version, env: ['NO_DEFAULT=set', 'OVERRIDDEN=new', 'UNDECLARED=1', 'EMPTY_PAIR=', 'WITH_VALUE', 'SELF_CLOSING=a=b'] });
+      const env = deployEnvironment(manifest(version), {
+        ...base,
+        appApiVersion: version,
+        env: ['NO_DEFAULT=set', 'OVERRIDDEN=new', 'UNDECLARED=1', 'EMPTY_PAIR=', 'WITH_VALUE', 'SELF_CLOSING=a=b'],
+      });
       expect(env).toMatchObject({ NO_DEFAULT: 'set', OVERRIDDEN: 'new', WITH_VALUE: 'x', SELF_CLOSING: 'a=b' });
       expect(env).not.toHaveProperty('UNDECLARED');
       expect(env).not.toHaveProperty('EMPTY_PAIR');
@@ -121,18 +149,47 @@ describe('deployEnvironment()', () => {
     });
     expect(Object.keys(env).some((name) => name.startsWith('HP_'))).toBe(false);
     expect(deployEnvironment(manifest('35.0.0'), { ...base, net: 'nextcloud' }).APP_HOST).toBe('0.0.0.0');
-    const harp = deployEnvironment(manifest('35.0.0'), { ...base, net: 'nextcloud', harp: { sharedKey: 'key', frpAddress: 'appapi-harp:8782' } });
-    expect(harp).toMatchObject({ APP_HOST: '127.0.0.1', HP_FRP_ADDRESS: 'appapi-harp', HP_FRP_PORT: '8782', HP_SHARED_KEY: 'key', AA_VERSION: '35.0.0' });
-    const direct = deployEnvironment(manifest('35.0.0'), { ...base, net: 'nextcloud', harp: { sharedKey: 'key', frpAddress: 'appapi-harp:8782', exappDirect: true } });
+    const harp = deployEnvironment(manifest('35.0.0'), {
+      ...base,
+      net: 'nextcloud',
+      harp: { sharedKey: 'key', frpAddress: 'appapi-harp:8782' },
+    });
+    expect(harp).toMatchObject({
+      APP_HOST: '127.0.0.1',
+      HP_FRP_ADDRESS: 'appapi-harp',
+      HP_FRP_PORT: '8782',
+      HP_SHARED_KEY: 'key',
+      AA_VERSION: '35.0.0',
+    });
+    const direct = deployEnvironment(manifest('35.0.0'), {
+      ...base,
+      net: 'nextcloud',
+      harp: { sharedKey: 'key', frpAddress: 'appapi-harp:8782', exappDirect: true },
+    });
     expect(direct.APP_HOST).toBe('0.0.0.0');
     expect(direct).not.toHaveProperty('HP_SHARED_KEY');
-    expect(deployEnvironment(manifest('35.0.0'), { ...base, computeDevice: 'cuda' })).toMatchObject({ COMPUTE_DEVICE: 'CUDA', NVIDIA_VISIBLE_DEVICES: 'all' });
+    expect(deployEnvironment(manifest('35.0.0'), { ...base, computeDevice: 'cuda' })).toMatchObject({
+      COMPUTE_DEVICE: 'CUDA',
+      NVIDIA_VISIBLE_DEVICES: 'all',
+    });
   });
 
   it('handles declared variables of --json-info only from 35 on', () => {
-    const json = JSON.stringify({ id: 'envapp', name: 'Env App', version: '1', port: 1, 'environment-variables': { variable: [{ name: 'FROM_JSON', default: 'yes' }] } });
-    expect(deployEnvironment(parseJsonInfo(json, 'envapp', appApiGeneration('35.0.0')), { ...base, env: ['FROM_JSON=over'] }).FROM_JSON).toBe('over');
-    const old = deployEnvironment(parseJsonInfo(json, 'envapp', appApiGeneration('34.0.3')), { ...base, appApiVersion: '34.0.3', env: ['FROM_JSON=over'] });
+    const json = JSON.stringify({
+      id: 'envapp',
+      name: 'Env App',
+      version: '1',
+      port: 1,
+      'environment-variables': { variable: [{ name: 'FROM_JSON', default: 'yes' }] },
+    });
+    expect(
+      deployEnvironment(parseJsonInfo(json, 'envapp', appApiGeneration('35.0.0')), { ...base, env: ['FROM_JSON=over'] }).FROM_JSON,
+    ).toBe('over');
+    const old = deployEnvironment(parseJsonInfo(json, 'envapp', appApiGeneration('34.0.3')), {
+      ...base,
+      appApiVersion: '34.0.3',
+      env: ['FROM_JSON=over'],
+    });
     expect(old).not.toHaveProperty('FROM_JSON');
   });
 });
@@ -146,7 +203,21 @@ describe.each(['33.0.4', '35.0.0'])('registering with occ on AppAPI %s', (versio
     sim = await startSimulator({ dav: false, appApiVersion: version });
     app = await startFixtureApp();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-manifest-'));
-    expect((await sim.occ(['app_api:daemon:register', 'dsp', 'DSP', 'docker-install', 'http', 'nextcloud-appapi-dsp:2375', 'http://nextcloud.local', '--net', 'nextcloud'])).code).toBe(0);
+    expect(
+      (
+        await sim.occ([
+          'app_api:daemon:register',
+          'dsp',
+          'DSP',
+          'docker-install',
+          'http',
+          'nextcloud-appapi-dsp:2375',
+          'http://nextcloud.local',
+          '--net',
+          'nextcloud',
+        ])
+      ).code,
+    ).toBe(0);
   });
   afterAll(async () => {
     await sim?.stop();
@@ -155,12 +226,26 @@ describe.each(['33.0.4', '35.0.0'])('registering with occ on AppAPI %s', (versio
   });
 
   it('records --env and answers the environment AppAPI would inject', async () => {
-    const json = JSON.stringify({ id: 'envapp', name: 'Env App', version: '1.2.3', secret: 'sek', port: app.port, routes: [{ url: '^\\/?$', verb: 'GET', access_level: 0 }] });
+    const json = JSON.stringify({
+      id: 'envapp',
+      name: 'Env App',
+      version: '1.2.3',
+      secret: 'sek',
+      port: app.port,
+      routes: [{ url: '^\\/?$', verb: 'GET', access_level: 0 }],
+    });
     const result = await sim.occ(['app_api:app:register', 'envapp', 'dsp', '--json-info', json, '--env', 'UNDECLARED=1', '--wait-finish']);
     expect(result).toMatchObject({ code: 0 });
     expect(sim.lifecycle.registrations.get('envapp')?.env).toEqual({ UNDECLARED: '1' });
     const env = sim.deployEnvironment('envapp')!;
-    expect(env).toMatchObject({ AA_VERSION: generation.reportedVersion, APP_ID: 'envapp', APP_SECRET: 'sek', APP_PORT: String(app.port), APP_HOST: '0.0.0.0', NEXTCLOUD_URL: 'http://nextcloud.local' });
+    expect(env).toMatchObject({
+      AA_VERSION: generation.reportedVersion,
+      APP_ID: 'envapp',
+      APP_SECRET: 'sek',
+      APP_PORT: String(app.port),
+      APP_HOST: '0.0.0.0',
+      NEXTCLOUD_URL: 'http://nextcloud.local',
+    });
     expect(env).not.toHaveProperty('UNDECLARED');
     expect(await sim.occ(['app_api:app:unregister', 'envapp'])).toMatchObject({ code: 0 });
   });
@@ -169,7 +254,20 @@ describe.each(['33.0.4', '35.0.0'])('registering with occ on AppAPI %s', (versio
     const file = path.join(dir, 'info.xml');
     fs.writeFileSync(file, infoXml(route('^\\/?$', 'PUBLIC'), VARIABLES));
     // The simulator deploys no container: the app process's port comes from --sim-port.
-    const result = await sim.occ(['app_api:app:register', 'envapp', 'dsp', '--info-xml', file, '--env', 'NO_DEFAULT=set', '--env', 'UNDECLARED=1', '--sim-port', String(app.port), '--wait-finish']);
+    const result = await sim.occ([
+      'app_api:app:register',
+      'envapp',
+      'dsp',
+      '--info-xml',
+      file,
+      '--env',
+      'NO_DEFAULT=set',
+      '--env',
+      'UNDECLARED=1',
+      '--sim-port',
+      String(app.port),
+      '--wait-finish',
+    ]);
     expect(result).toMatchObject({ code: 0 });
     const env = sim.deployEnvironment('envapp')!;
     expect(env.NO_DEFAULT).toBe('set');
@@ -179,7 +277,9 @@ describe.each(['33.0.4', '35.0.0'])('registering with occ on AppAPI %s', (versio
     expect(await sim.occ(['app_api:app:unregister', 'envapp'])).toMatchObject({ code: 0 });
 
     const manual = JSON.stringify({ id: 'manualapp', name: 'M', version: '1', secret: 's', port: app.port, routes: [] });
-    expect(await sim.occ(['app_api:app:register', 'manualapp', 'manual_install', '--json-info', manual, '--wait-finish'])).toMatchObject({ code: 0 });
+    expect(await sim.occ(['app_api:app:register', 'manualapp', 'manual_install', '--json-info', manual, '--wait-finish'])).toMatchObject({
+      code: 0,
+    });
     expect(sim.deployEnvironment('manualapp')).toBeNull();
   });
 
@@ -194,7 +294,10 @@ describe.each(['33.0.4', '35.0.0'])('registering with occ on AppAPI %s', (versio
     } else {
       expect(result.output).toMatch(/getRoutes\(\) on null/);
       expect(sim.state.apps.get('brokenapp')).toMatchObject({ enabled: false, routes: [{ url: '^\\/?first$' }] });
-      expect(await sim.occ(['app_api:app:register', 'brokenapp', 'dsp', '--info-xml', file])).toMatchObject({ code: 3, output: 'ExApp brokenapp is already registered.' });
+      expect(await sim.occ(['app_api:app:register', 'brokenapp', 'dsp', '--info-xml', file])).toMatchObject({
+        code: 3,
+        output: 'ExApp brokenapp is already registered.',
+      });
     }
   });
 });

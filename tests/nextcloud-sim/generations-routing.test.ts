@@ -16,9 +16,24 @@ const LEADING_SLASH = ['32.0.10', '32.0.14', '33.0.4', '34.0.0', '34.0.3', '35.0
 
 describe('generations', () => {
   it('sorts releases into the three matching generations', () => {
-    for (const version of OLD) expect(appApiGeneration(version).phpProxy).toMatchObject({ matching: 'slash-delimited-bare-path', firstMatchDecides: false, refusesDotDotSegments: false });
-    for (const version of FIRST_MATCH) expect(appApiGeneration(version).phpProxy).toMatchObject({ matching: 'anchored-bare-path', firstMatchDecides: true, refusesDotDotSegments: false });
-    for (const version of LEADING_SLASH) expect(appApiGeneration(version).phpProxy).toMatchObject({ matching: 'anchored-leading-slash', firstMatchDecides: true, refusesDotDotSegments: true });
+    for (const version of OLD)
+      expect(appApiGeneration(version).phpProxy).toMatchObject({
+        matching: 'slash-delimited-bare-path',
+        firstMatchDecides: false,
+        refusesDotDotSegments: false,
+      });
+    for (const version of FIRST_MATCH)
+      expect(appApiGeneration(version).phpProxy).toMatchObject({
+        matching: 'anchored-bare-path',
+        firstMatchDecides: true,
+        refusesDotDotSegments: false,
+      });
+    for (const version of LEADING_SLASH)
+      expect(appApiGeneration(version).phpProxy).toMatchObject({
+        matching: 'anchored-leading-slash',
+        firstMatchDecides: true,
+        refusesDotDotSegments: true,
+      });
     expect(appApiGeneration('32.0.9')).toMatchObject({ reportedVersion: '32.0.0', server: { string: '32.0.9' } });
     expect(appApiGeneration('34.0.3').reportedVersion).toBe('34.0.0');
     expect(() => appApiGeneration('31.0.9')).toThrow(/32 to 35/);
@@ -48,9 +63,27 @@ describe('pattern × subject × generation', () => {
     ['^/.*$', 'anything', false, false, true],
     ['^\\/?api\\/v1\\/me$', 'api/v1/me', true, true, true],
     ['^api/v1/me$', 'api/v1/me', false, true, true], // a bare / breaks the oldest delimiter
-    ['^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$', '.well-known/oauth-protected-resource/mcp', true, true, true],
-    ['^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$', '.well-known/openid-configuration', true, true, true],
-    ['^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$', 'xwell-known/openid-configuration', false, false, false],
+    [
+      '^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$',
+      '.well-known/oauth-protected-resource/mcp',
+      true,
+      true,
+      true,
+    ],
+    [
+      '^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$',
+      '.well-known/openid-configuration',
+      true,
+      true,
+      true,
+    ],
+    [
+      '^\\/?\\.well-known\\/(oauth-protected-resource(\\/mcp)?|openid-configuration)$',
+      'xwell-known/openid-configuration',
+      false,
+      false,
+      false,
+    ],
     ['^\\/?$', '', true, true, true],
     ['^/$', '', false, false, true],
     ['^\\/?(connections(\\/revoke)?)$', 'connections/revoke', true, true, true],
@@ -77,10 +110,21 @@ describe('pattern × subject × generation', () => {
       { url: '^\\/?.*$', verb: 'GET,POST', access_level: 0, headers_to_exclude: [], bruteforce_protection: [] },
     ];
     const anonymous = (route: ExAppRoute) => route.access_level === 0;
-    for (const version of OLD) expect(matchPhpProxyRoute(routes, 'api/x', 'GET', { generation: appApiGeneration(version), passesAccess: anonymous })?.access_level, version).toBe(0);
-    for (const version of [...FIRST_MATCH, ...LEADING_SLASH]) expect(matchPhpProxyRoute(routes, 'api/x', 'GET', { generation: appApiGeneration(version), passesAccess: anonymous }), version).toBeUndefined();
+    for (const version of OLD)
+      expect(
+        matchPhpProxyRoute(routes, 'api/x', 'GET', { generation: appApiGeneration(version), passesAccess: anonymous })?.access_level,
+        version,
+      ).toBe(0);
+    for (const version of [...FIRST_MATCH, ...LEADING_SLASH])
+      expect(
+        matchPhpProxyRoute(routes, 'api/x', 'GET', { generation: appApiGeneration(version), passesAccess: anonymous }),
+        version,
+      ).toBeUndefined();
     // A route whose verb does not match is skipped everywhere.
-    for (const version of [...OLD, ...FIRST_MATCH, ...LEADING_SLASH]) expect(matchPhpProxyRoute(routes, 'api/x', 'POST', { generation: appApiGeneration(version), passesAccess: anonymous })?.access_level).toBe(0);
+    for (const version of [...OLD, ...FIRST_MATCH, ...LEADING_SLASH])
+      expect(
+        matchPhpProxyRoute(routes, 'api/x', 'POST', { generation: appApiGeneration(version), passesAccess: anonymous })?.access_level,
+      ).toBe(0);
   });
 
   it('tries the leading slash and then the bare path per route, in route order', () => {
@@ -89,7 +133,12 @@ describe('pattern × subject × generation', () => {
       { url: '^/.*$', verb: 'GET', access_level: 0, headers_to_exclude: [], bruteforce_protection: [] },
     ];
     // The first route matches through the fallback before the second is looked at: its ADMIN level decides.
-    expect(matchPhpProxyRoute(routes, 'mcp', 'GET', { generation: appApiGeneration('35.0.0'), passesAccess: (route) => route.access_level === 0 })).toBeUndefined();
+    expect(
+      matchPhpProxyRoute(routes, 'mcp', 'GET', {
+        generation: appApiGeneration('35.0.0'),
+        passesAccess: (route) => route.access_level === 0,
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -139,7 +188,9 @@ describe.each([
     const status = (await (await fetch(`${sim.url}/status.php`)).json()) as { versionstring: string; version: string };
     expect(status.versionstring).toBe(generation.server.string);
     expect(status.version.startsWith(`${generation.server.string}.`)).toBe(true);
-    const capabilities = (await (await fetch(`${sim.url}/ocs/v2.php/cloud/capabilities?format=json`, { headers: { 'ocs-apirequest': 'true' } })).json()) as {
+    const capabilities = (await (
+      await fetch(`${sim.url}/ocs/v2.php/cloud/capabilities?format=json`, { headers: { 'ocs-apirequest': 'true' } })
+    ).json()) as {
       ocs: { data: { version: { string: string; major: number }; capabilities: { app_api: { version: string } } } };
     };
     expect(capabilities.ocs.data.version).toMatchObject({ string: version, major: generation.major });
@@ -159,7 +210,13 @@ describe.each([
     ] as const) {
       expect((await php('gen', path)).status, path).toBe(routed ? 200 : 404);
     }
-    sim.addExApp({ id: 'slashonly', version: '1', secret: 's', target: { protocol: 'http', host: '127.0.0.1', port: app.port }, routes: [{ url: '^/mcp$', verb: 'GET', access_level: 0 }] });
+    sim.addExApp({
+      id: 'slashonly',
+      version: '1',
+      secret: 's',
+      target: { protocol: 'http', host: '127.0.0.1', port: app.port },
+      routes: [{ url: '^/mcp$', verb: 'GET', access_level: 0 }],
+    });
     expect((await php('slashonly', 'mcp')).status).toBe(generation.phpProxy.matching === 'anchored-leading-slash' ? 200 : 404);
     // HaRP matches with the leading slash in every generation.
     expect((await harp('slashonly', 'mcp')).status).toBe(200);
@@ -198,10 +255,26 @@ describe.each([
   });
 
   it('lets a disabled app report init progress from 33.0.1 on (ex-app/state always)', async () => {
-    const initializing = sim.addExApp({ id: 'initializing', version: '1', secret: 'init-secret', target: { protocol: 'http', host: '127.0.0.1', port: app.port } });
+    const initializing = sim.addExApp({
+      id: 'initializing',
+      version: '1',
+      secret: 'init-secret',
+      target: { protocol: 'http', host: '127.0.0.1', port: app.port },
+    });
     Object.assign(initializing, { enabled: false, status: { deploy: 100, init: 0, action: '', type: 'install', error: '' } });
-    const headers = { 'ex-app-id': 'initializing', 'ex-app-version': '1', 'authorization-app-api': Buffer.from(':init-secret').toString('base64'), 'ocs-apirequest': 'true', 'content-type': 'application/json', accept: 'application/json' };
-    const status = await fetch(`${sim.url}/ocs/v1.php/apps/app_api/ex-app/status`, { method: 'PUT', headers, body: JSON.stringify({ progress: 10 }) });
+    const headers = {
+      'ex-app-id': 'initializing',
+      'ex-app-version': '1',
+      'authorization-app-api': Buffer.from(':init-secret').toString('base64'),
+      'ocs-apirequest': 'true',
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const status = await fetch(`${sim.url}/ocs/v1.php/apps/app_api/ex-app/status`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ progress: 10 }),
+    });
     expect(status.status).toBe(generation.auth.statusExemptWhileInitializing ? 200 : 401);
     expect(generation.auth.statusExemptWhileInitializing).toBe(generation.major > 32);
     expect((await fetch(`${sim.url}/ocs/v1.php/apps/app_api/ex-app/state`, { headers })).status).toBe(200);

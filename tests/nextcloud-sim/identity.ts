@@ -35,7 +35,12 @@ function equalStrings(a: string, b: string): boolean {
 }
 
 /** AppAPIService::validateExAppRequestToNC, including its exemptions for disabled apps. */
-export function verifyAppApi(state: SimState, headers: IncomingHttpHeaders, path: string, statusExemptWhileInitializing = true): AppApiVerdict {
+export function verifyAppApi(
+  state: SimState,
+  headers: IncomingHttpHeaders,
+  path: string,
+  statusExemptWhileInitializing = true,
+): AppApiVerdict {
   const app = state.apps.get(header(headers, 'ex-app-id'));
   if (!app) return { ok: false, reason: 'unknown_app' };
   const decoded = Buffer.from(header(headers, 'authorization-app-api'), 'base64').toString('utf8');
@@ -45,7 +50,9 @@ export function verifyAppApi(state: SimState, headers: IncomingHttpHeaders, path
   if (!app.enabled) {
     const exempt =
       /\/apps\/app_api\/ex-app\/state$/.test(path) ||
-      (statusExemptWhileInitializing && /\/apps\/app_api\/ex-app\/status$/.test(path) && (app.status.type === 'install' || app.status.type === 'update'));
+      (statusExemptWhileInitializing &&
+        /\/apps\/app_api\/ex-app\/status$/.test(path) &&
+        (app.status.type === 'install' || app.status.type === 'update'));
     if (!exempt) return { ok: false, reason: 'app_disabled' };
   }
   if (!header(headers, 'ex-app-version')) return { ok: false, reason: 'no_version' };
@@ -138,7 +145,14 @@ export function resolveIdentity(
   if (named?.twoFactor || (!state.users.has(credentials.login) && byEmail.length > 1)) return failedAppApi;
   const byId = state.users.get(credentials.login);
   let user = byId && !byId.backendDown && equalStrings(credentials.password, byId.password) ? byId : undefined;
-  if (!user && EMAIL.test(credentials.login) && byEmail.length === 1 && !byEmail[0]!.backendDown && equalStrings(credentials.password, byEmail[0]!.password)) user = byEmail[0];
+  if (
+    !user &&
+    EMAIL.test(credentials.login) &&
+    byEmail.length === 1 &&
+    !byEmail[0]!.backendDown &&
+    equalStrings(credentials.password, byEmail[0]!.password)
+  )
+    user = byEmail[0];
   if (!user) {
     throttler.registerAttempt(ip, 'login');
     return { ...failedAppApi, loginFailure: { status: 401, message: '' } };

@@ -116,7 +116,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nextcloud-sim-'));
   const php: PhpBackend =
-    options.dav === false ? { origin: 'http://127.0.0.1:9', token: '', stop: async () => {} } : await startPhpBackend(path.join(dataDir, 'dav'));
+    options.dav === false
+      ? { origin: 'http://127.0.0.1:9', token: '', stop: async () => {} }
+      : await startPhpBackend(path.join(dataDir, 'dav'));
   const generation = appApiGeneration(options.appApiVersion ?? DEFAULT_APPAPI_VERSION);
   const state = createState();
   seedTalk(state, Math.floor(Date.now() / 1000));

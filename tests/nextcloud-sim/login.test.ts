@@ -39,9 +39,14 @@ describe('login form', () => {
     const response = await submit(form, 'alice', 'alice', '/index.php/apps/app_api/proxy/x/');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/index.php/apps/app_api/proxy/x/');
-    const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]!).filter((cookie) => !cookie.endsWith('='));
+    const cookies = response.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';')[0]!)
+      .filter((cookie) => !cookie.endsWith('='));
     expect(cookies.map((cookie) => cookie.split('=')[0])).toEqual(['ocsim_session', 'oc_sessionPassphrase']);
-    const me = await fetch(`${sim.url}/ocs/v2.php/cloud/user?format=json`, { headers: { cookie: cookies.join('; '), 'ocs-apirequest': 'true' } });
+    const me = await fetch(`${sim.url}/ocs/v2.php/cloud/user?format=json`, {
+      headers: { cookie: cookies.join('; '), 'ocs-apirequest': 'true' },
+    });
     expect(((await me.json()) as { ocs: { data: { id: string } } }).ocs.data.id).toBe('alice');
   });
 
@@ -58,7 +63,9 @@ describe('login form', () => {
     const form = await openForm();
     const forged = await submit({ ...form, token: 'forged' }, 'alice', 'alice');
     expect(forged.status).toBe(401);
-    expect(forged.headers.getSetCookie().some((cookie) => cookie.startsWith('ocsim_session=') && !cookie.startsWith('ocsim_session=;'))).toBe(false);
+    expect(
+      forged.headers.getSetCookie().some((cookie) => cookie.startsWith('ocsim_session=') && !cookie.startsWith('ocsim_session=;')),
+    ).toBe(false);
   });
 
   it('never redirects outside the instance', async () => {
@@ -70,7 +77,11 @@ describe('login form', () => {
 
   it('logs out only with the session token', async () => {
     const response = await submit(await openForm(), 'bob', 'bob');
-    const cookie = response.headers.getSetCookie().map((value) => value.split(';')[0]).filter((value) => !value!.endsWith('=')).join('; ');
+    const cookie = response.headers
+      .getSetCookie()
+      .map((value) => value.split(';')[0])
+      .filter((value) => !value!.endsWith('='))
+      .join('; ');
     const dashboard = await (await fetch(`${sim.url}/index.php/apps/dashboard/`, { headers: { cookie } })).text();
     const logoutHref = /href="([^"]*logout[^"]*)"/.exec(dashboard)![1]!.replaceAll('&amp;', '&');
     expect((await fetch(`${sim.url}/index.php/logout?requesttoken=wrong`, { headers: { cookie }, redirect: 'manual' })).status).toBe(412);
@@ -85,7 +96,14 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('in a browser', () => {
   let app: AppProcess;
   beforeAll(async () => {
     app = await startAppProcess({ nextcloudUrl: sim.url });
-    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+    const result = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'manual_install',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: app.port! }),
+      '--wait-finish',
+    ]);
     expect(result.code).toBe(0);
   });
   afterAll(() => app?.stop());

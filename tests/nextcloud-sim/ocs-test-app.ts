@@ -26,7 +26,10 @@ export interface TestResponse {
   body: { ocs: { meta: { status: string; statuscode: number; message: string }; data: any } } | null;
 }
 
-export async function startOcsTestApp(register: (app: FastifyInstance, ctx: SimContext) => void, now = Math.floor(Date.now() / 1000)): Promise<OcsTestApp> {
+export async function startOcsTestApp(
+  register: (app: FastifyInstance, ctx: SimContext) => void,
+  now = Math.floor(Date.now() / 1000),
+): Promise<OcsTestApp> {
   const state = createState();
   seedTalk(state, now);
   const generation = appApiGeneration();

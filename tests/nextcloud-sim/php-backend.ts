@@ -35,7 +35,11 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
       await promisify(execFile)('php', [path.join(davDir, 'seed.php'), dataDir]);
     } catch (error) {
       const { code, stderr } = error as { code?: string; stderr?: string };
-      if (code === 'ENOENT') throw new Error('The Nextcloud simulator needs PHP with SabreDAV: apt-get install php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject', { cause: error });
+      if (code === 'ENOENT')
+        throw new Error(
+          'The Nextcloud simulator needs PHP with SabreDAV: apt-get install php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav php-sabre-vobject',
+          { cause: error },
+        );
       throw new Error(`Seeding the simulator's DAV data failed: ${stderr ?? String(error)}`, { cause: error });
     }
     fs.writeFileSync(path.join(dataDir, '.seeded'), new Date().toISOString());
@@ -44,9 +48,23 @@ export async function startPhpBackend(dataDir: string): Promise<PhpBackend> {
   const token = randomBytes(24).toString('hex');
   const child: ChildProcess = spawn(
     'php',
-    ['-d', 'display_errors=0', '-d', 'error_reporting=0', '-d', 'memory_limit=256M', '-S', `127.0.0.1:${port}`, path.join(davDir, 'router.php')],
+    [
+      '-d',
+      'display_errors=0',
+      '-d',
+      'error_reporting=0',
+      '-d',
+      'memory_limit=256M',
+      '-S',
+      `127.0.0.1:${port}`,
+      path.join(davDir, 'router.php'),
+    ],
     // Its own process group: php -S forks workers that outlive the master unless the whole group is stopped.
-    { env: { ...process.env, SIM_DATA_DIR: dataDir, SIM_TOKEN: token, PHP_CLI_SERVER_WORKERS: '4' }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    {
+      env: { ...process.env, SIM_DATA_DIR: dataDir, SIM_TOKEN: token, PHP_CLI_SERVER_WORKERS: '4' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    },
   );
   const killGroup = (signal: NodeJS.Signals) => {
     try {

@@ -30,7 +30,8 @@ function startFixture(): Promise<number> {
       return response.end('ok');
     }
     if (path === '/json-exact') return response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    if (path === '/no-store') return response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{}');
+    if (path === '/no-store')
+      return response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{}');
     if (path === '/page.html') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html><script>1</script></html>');
     if (path === '/stream') {
       response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
@@ -120,7 +121,10 @@ function rawExchange(method: string, path: string): Promise<{ firstByteAt: numbe
   });
 }
 const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, sleep(ms, 'timeout' as const)]);
-const userOf = (echo: Echo) => Buffer.from(echo.headers['authorization-app-api'] ?? '', 'base64').toString().split(':')[0];
+const userOf = (echo: Echo) =>
+  Buffer.from(echo.headers['authorization-app-api'] ?? '', 'base64')
+    .toString()
+    .split(':')[0];
 
 describe('PHP proxy', () => {
   it('hides USER and ADMIN routes from those without the right (404, no login redirect)', async () => {
@@ -149,7 +153,13 @@ describe('PHP proxy', () => {
   it('forwards client headers including Authorization, strips AppAPI credentials and sets X-Origin-IP', async () => {
     const echo = (await (
       await fetch(php('echo'), {
-        headers: { authorization: 'Bearer abc.def', 'authorization-app-api': 'c3Bvb2Y6c3Bvb2Y=', 'x-origin-ip': '6.6.6.6', 'x-custom': 'kept', 'ex-app-id': 'spoofed' },
+        headers: {
+          authorization: 'Bearer abc.def',
+          'authorization-app-api': 'c3Bvb2Y6c3Bvb2Y=',
+          'x-origin-ip': '6.6.6.6',
+          'x-custom': 'kept',
+          'ex-app-id': 'spoofed',
+        },
       })
     ).json()) as Echo;
     expect(echo.headers.authorization).toBe('Bearer abc.def');
@@ -170,7 +180,9 @@ describe('PHP proxy', () => {
     expect((await fetch(`${sim.url}/index.php/apps/app_api/proxy/fixture`, { method: 'POST', body: 'x' })).status).toBe(404);
     const root = (await (await fetch(`${sim.url}/index.php/apps/app_api/proxy/fixture`)).json()) as Echo;
     expect(root.url).toBe('/');
-    const posted = (await (await fetch(php('echo'), { method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } })).json()) as Echo;
+    const posted = (await (
+      await fetch(php('echo'), { method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } })
+    ).json()) as Echo;
     expect(posted).toMatchObject({ method: 'POST', body: 'payload' });
   });
 
@@ -214,16 +226,19 @@ describe('PHP proxy', () => {
     expect(await (await fetch(php('page.html'))).text()).toMatch(/<script nonce="[^"]+">1<\/script>/);
   });
 
-  it.each(['GET', 'POST', 'PUT', 'DELETE', 'HEAD'])('sends nothing of a %s response, not even its status line, before the app ended it', async (method) => {
-    const startedAt = Date.now();
-    const { firstByteAt, text } = await rawExchange(method, '/index.php/apps/app_api/proxy/fixture/chunks');
-    expect(chunksEndedAt).toBeGreaterThan(startedAt);
-    expect(firstByteAt).toBeGreaterThanOrEqual(chunksEndedAt);
-    expect(text).toMatch(/^HTTP\/1\.1 200 /);
-    expect(text).toMatch(/\r\ncache-control: no-store\r\n/i);
-    if (method === 'HEAD') expect(text).toMatch(/\r\n\r\n$/);
-    else expect(text).toMatch(/\r\ncontent-length: 5\r\n[\s\S]*\r\n\r\na;b;c$/i);
-  });
+  it.each(['GET', 'POST', 'PUT', 'DELETE', 'HEAD'])(
+    'sends nothing of a %s response, not even its status line, before the app ended it',
+    async (method) => {
+      const startedAt = Date.now();
+      const { firstByteAt, text } = await rawExchange(method, '/index.php/apps/app_api/proxy/fixture/chunks');
+      expect(chunksEndedAt).toBeGreaterThan(startedAt);
+      expect(firstByteAt).toBeGreaterThanOrEqual(chunksEndedAt);
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(text).toMatch(/\r\ncache-control: no-store\r\n/i);
+      if (method === 'HEAD') expect(text).toMatch(/\r\n\r\n$/);
+      else expect(text).toMatch(/\r\ncontent-length: 5\r\n[\s\S]*\r\n\r\na;b;c$/i);
+    },
+  );
 
   it('keeps the client without headers and a PHP worker busy while the app holds its response open', async () => {
     expect(sim.phpProxy.busyWorkers).toBe(0);

@@ -18,11 +18,47 @@ describe.each(['32.0.9', '34.0.3'])('on AppAPI %s', (version) => {
     sim = await startSimulator({ dav: false, appApiVersion: version });
     app = await startFixtureApp();
     plain = await startFixtureApp();
-    registration = await sim.occ(['app_api:daemon:register', 'dsp', 'DSP', 'docker-install', 'https', 'dsp.example:2375', 'https://cloud.example.com', '--haproxy_password', 'dsp-password']);
-    const json = (id: string, port: number) => JSON.stringify({ id, name: id, version: '1.0.0', secret: `${id}-secret`, port, routes: [{ url: '^\\/?.*$', verb: 'GET,POST', access_level: 0 }] });
-    expect(await sim.occ(['app_api:app:register', 'remote', 'dsp', '--json-info', json('remote', app.port), '--wait-finish'])).toMatchObject({ code: 0 });
-    expect((await sim.occ(['app_api:daemon:register', 'dsp_http', 'DSP', 'docker-install', 'http', 'nextcloud-appapi-dsp:2375', 'http://nextcloud.local', '--haproxy_password', 'x'])).code).toBe(0);
-    expect(await sim.occ(['app_api:app:register', 'local', 'dsp_http', '--json-info', json('local', plain.port), '--wait-finish'])).toMatchObject({ code: 0 });
+    registration = await sim.occ([
+      'app_api:daemon:register',
+      'dsp',
+      'DSP',
+      'docker-install',
+      'https',
+      'dsp.example:2375',
+      'https://cloud.example.com',
+      '--haproxy_password',
+      'dsp-password',
+    ]);
+    const json = (id: string, port: number) =>
+      JSON.stringify({
+        id,
+        name: id,
+        version: '1.0.0',
+        secret: `${id}-secret`,
+        port,
+        routes: [{ url: '^\\/?.*$', verb: 'GET,POST', access_level: 0 }],
+      });
+    expect(
+      await sim.occ(['app_api:app:register', 'remote', 'dsp', '--json-info', json('remote', app.port), '--wait-finish']),
+    ).toMatchObject({ code: 0 });
+    expect(
+      (
+        await sim.occ([
+          'app_api:daemon:register',
+          'dsp_http',
+          'DSP',
+          'docker-install',
+          'http',
+          'nextcloud-appapi-dsp:2375',
+          'http://nextcloud.local',
+          '--haproxy_password',
+          'x',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      await sim.occ(['app_api:app:register', 'local', 'dsp_http', '--json-info', json('local', plain.port), '--wait-finish']),
+    ).toMatchObject({ code: 0 });
   });
   afterAll(async () => {
     await sim?.stop();
@@ -46,27 +82,45 @@ describe.each(['32.0.9', '34.0.3'])('on AppAPI %s', (version) => {
   });
 
   it("moves the client's Authorization to X-Original-Authorization through the PHP proxy", async () => {
-    const echo = (await (await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, { headers: { authorization: 'Bearer client-token', cookie: sim.sessionCookie('alice') } })).json()) as Echo;
+    const echo = (await (
+      await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, {
+        headers: { authorization: 'Bearer client-token', cookie: sim.sessionCookie('alice') },
+      })
+    ).json()) as Echo;
     expect(echo.headers.authorization).toBe(PROXY_BASIC);
     expect(echo.headers['x-original-authorization']).toBe('Bearer client-token');
     expect(appApiUser(echo.headers)).toBe('alice');
     // A client-sent X-Original-Authorization is replaced when the client sends Authorization, kept when it does not.
-    const replaced = (await (await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, { headers: { authorization: 'Bearer real', 'x-original-authorization': 'Bearer forged' } })).json()) as Echo;
+    const replaced = (await (
+      await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, {
+        headers: { authorization: 'Bearer real', 'x-original-authorization': 'Bearer forged' },
+      })
+    ).json()) as Echo;
     expect(replaced.headers['x-original-authorization']).toBe('Bearer real');
-    const spoofed = (await (await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, { headers: { 'x-original-authorization': 'Bearer forged' } })).json()) as Echo;
+    const spoofed = (await (
+      await fetch(`${sim.url}/index.php/apps/app_api/proxy/remote/mcp`, { headers: { 'x-original-authorization': 'Bearer forged' } })
+    ).json()) as Echo;
     expect(spoofed.headers.authorization).toBe(PROXY_BASIC);
     expect(spoofed.headers['x-original-authorization']).toBe('Bearer forged');
   });
 
   it('adds nothing for a Docker Socket Proxy over http', async () => {
     expect(plain.on('/heartbeat')[0]!.headers.authorization).toBeUndefined();
-    const echo = (await (await fetch(`${sim.url}/index.php/apps/app_api/proxy/local/mcp`, { headers: { authorization: 'Bearer client-token' } })).json()) as Echo;
+    const echo = (await (
+      await fetch(`${sim.url}/index.php/apps/app_api/proxy/local/mcp`, { headers: { authorization: 'Bearer client-token' } })
+    ).json()) as Echo;
     expect(echo.headers.authorization).toBe('Bearer client-token');
     expect(echo.headers['x-original-authorization']).toBeUndefined();
   });
 
   it('gives the container environment of a Docker daemon: no HaRP variables, host network by default', () => {
-    expect(sim.deployEnvironment('remote')).toMatchObject({ APP_ID: 'remote', APP_HOST: '127.0.0.1', APP_PORT: String(app.port), NEXTCLOUD_URL: 'https://cloud.example.com', AA_VERSION: `${version.split('.')[0]}.0.0` });
+    expect(sim.deployEnvironment('remote')).toMatchObject({
+      APP_ID: 'remote',
+      APP_HOST: '127.0.0.1',
+      APP_PORT: String(app.port),
+      NEXTCLOUD_URL: 'https://cloud.example.com',
+      AA_VERSION: `${version.split('.')[0]}.0.0`,
+    });
     expect(Object.keys(sim.deployEnvironment('remote')!).filter((name) => name.startsWith('HP_'))).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ const appApi = (method: string, path: string, body?: unknown) =>
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-const registerForm = async (formScheme: Record<string, unknown>) => expect((await appApi('POST', '/api/v1/ui/settings', { formScheme })).status).toBe(200);
+const registerForm = async (formScheme: Record<string, unknown>) =>
+  expect((await appApi('POST', '/api/v1/ui/settings', { formScheme })).status).toBe(200);
 const unregisterForm = async (formId: string) => expect((await appApi('DELETE', `/api/v1/ui/settings?formId=${formId}`)).status).toBe(200);
 const adminForm = (id: string, fields: Array<{ id: string; type: string }>) => ({
   id,
@@ -71,7 +72,13 @@ describe('saving through the page', () => {
   });
 
   it('a form named gateway_admin is stored, with the page encoding of each type; non-admins get 403', async () => {
-    await registerForm({ ...adminForm('gateway_admin', []), fields: [{ id: 'read_only', title: 'R', type: 'checkbox' }, { id: 'scopes', title: 'S', type: 'multi-select', options: ['a', 'b'] }] });
+    await registerForm({
+      ...adminForm('gateway_admin', []),
+      fields: [
+        { id: 'read_only', title: 'R', type: 'checkbox' },
+        { id: 'scopes', title: 'S', type: 'multi-select', options: ['a', 'b'] },
+      ],
+    });
     expect((await sim.settingsPage.save('admin', 'mcp_gateway', 'gateway_admin', 'read_only', true)).status).toBe(200);
     expect(stored('read_only')).toBe('1');
     expect((await sim.settingsPage.save(sim.sessionCookie('admin'), 'mcp_gateway', 'gateway_admin', 'read_only', false)).status).toBe(200);
@@ -90,30 +97,55 @@ describe('saving through the page', () => {
   it('a second form reusing a field id makes every settings page fail, and every save 400, until it is unregistered', async () => {
     await registerForm({ ...adminForm('gateway_extra', [{ id: 'read_only', type: 'checkbox' }]) });
     expect(() => sim.settingsPage.render('admin', 'declarative_settings')).toThrow('Non unique field IDs detected: read_only');
-    const page = await fetch(`${sim.url}/index.php/settings/admin/declarative_settings`, { headers: { cookie: sim.sessionCookie('admin') } });
+    const page = await fetch(`${sim.url}/index.php/settings/admin/declarative_settings`, {
+      headers: { cookie: sim.sessionCookie('admin') },
+    });
     expect(page.status).toBe(500);
     expect(await page.text()).toContain('Non unique field IDs detected: read_only');
-    const forms = await fetch(`${sim.url}/ocs/v2.php/settings/api/declarative/forms?format=json`, { headers: { cookie: sim.sessionCookie('alice'), 'ocs-apirequest': 'true' } });
+    const forms = await fetch(`${sim.url}/ocs/v2.php/settings/api/declarative/forms?format=json`, {
+      headers: { cookie: sim.sessionCookie('alice'), 'ocs-apirequest': 'true' },
+    });
     expect(forms.status).toBe(500);
     expect((await sim.settingsPage.save('admin', 'mcp_gateway', 'gateway_admin', 'read_only', true)).status).toBe(400);
     await unregisterForm('gateway_extra');
-    expect((await fetch(`${sim.url}/index.php/settings/admin/declarative_settings`, { headers: { cookie: sim.sessionCookie('admin') } })).status).toBe(200);
+    expect(
+      (await fetch(`${sim.url}/index.php/settings/admin/declarative_settings`, { headers: { cookie: sim.sessionCookie('admin') } })).status,
+    ).toBe(200);
     expect((await sim.settingsPage.save('admin', 'mcp_gateway', 'gateway_admin', 'read_only', true)).status).toBe(200);
   });
 });
 
 describe('a personal entry under Security', () => {
   it('accepts a personal form without fields and shows it with its description and documentation link', async () => {
-    await registerForm({ id: 'gateway_personal', priority: 50, section_type: 'personal', section_id: 'security', title: 'MCP Gateway', description: 'Apps connected to your account', doc_url: 'https://cloud.example.com/apps/connections', fields: [] });
+    await registerForm({
+      id: 'gateway_personal',
+      priority: 50,
+      section_type: 'personal',
+      section_id: 'security',
+      title: 'MCP Gateway',
+      description: 'Apps connected to your account',
+      doc_url: 'https://cloud.example.com/apps/connections',
+      fields: [],
+    });
     const [entry] = sim.settingsPage.render('personal', 'security', 'alice');
-    expect(entry).toMatchObject({ app: 'mcp_gateway', id: 'gateway_personal', description: 'Apps connected to your account', doc_url: 'https://cloud.example.com/apps/connections', fields: [] });
+    expect(entry).toMatchObject({
+      app: 'mcp_gateway',
+      id: 'gateway_personal',
+      description: 'Apps connected to your account',
+      doc_url: 'https://cloud.example.com/apps/connections',
+      fields: [],
+    });
     const page = await fetch(`${sim.url}/index.php/settings/user/security`, { headers: { cookie: sim.sessionCookie('alice') } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('data-form-id="gateway_personal"');
     expect(html).toContain('href="https://cloud.example.com/apps/connections"');
     // Admin forms stay off the personal sections and off non-admins' lists.
-    const forms = (await (await fetch(`${sim.url}/ocs/v2.php/settings/api/declarative/forms?format=json`, { headers: { cookie: sim.sessionCookie('alice'), 'ocs-apirequest': 'true' } })).json()) as {
+    const forms = (await (
+      await fetch(`${sim.url}/ocs/v2.php/settings/api/declarative/forms?format=json`, {
+        headers: { cookie: sim.sessionCookie('alice'), 'ocs-apirequest': 'true' },
+      })
+    ).json()) as {
       ocs: { data: Array<{ id: string }> };
     };
     expect(forms.ocs.data.map((form) => form.id)).toEqual(['gateway_personal']);

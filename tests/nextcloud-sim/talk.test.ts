@@ -61,7 +61,13 @@ describe('conversations', () => {
   it('names one-to-one rooms after the other person', async () => {
     const asBob = await sim.call('bob', 'GET', `${V2}/api/v4/room/${aliceBob}`);
     const asAlice = await sim.call('alice', 'GET', `${V2}/api/v4/room/${aliceBob}`);
-    expect(asBob.body!.ocs.data).toMatchObject({ type: 1, name: '["alice","bob"]', displayName: 'Alice Liddell', notificationLevel: 1, canDeleteConversation: false });
+    expect(asBob.body!.ocs.data).toMatchObject({
+      type: 1,
+      name: '["alice","bob"]',
+      displayName: 'Alice Liddell',
+      notificationLevel: 1,
+      canDeleteConversation: false,
+    });
     expect(asAlice.body!.ocs.data.displayName).toBe('Bob Builder');
     expect(asBob.headers['x-nextcloud-talk-hash']).toBeTruthy();
   });
@@ -69,7 +75,12 @@ describe('conversations', () => {
   it("counts unread messages after the user's read marker (never their own) and unread mentions", async () => {
     const direct = (await sim.call('bob', 'GET', `${V2}/api/v4/room/${aliceBob}`)).body!.ocs.data;
     // Alice's unread message replies to bob, which Talk counts as a direct mention.
-    expect(direct).toMatchObject({ unreadMessages: 1, unreadMention: true, unreadMentionDirect: true, lastMessage: { message: 'We can discuss it at the standup.' } });
+    expect(direct).toMatchObject({
+      unreadMessages: 1,
+      unreadMention: true,
+      unreadMentionDirect: true,
+      lastMessage: { message: 'We can discuss it at the standup.' },
+    });
     const group = (await sim.call('bob', 'GET', `${V2}/api/v4/room/${apollo}`)).body!.ocs.data;
     expect(group).toMatchObject({ unreadMessages: 4, unreadMention: true, unreadMentionDirect: true, lastReadMessage: 0 });
     const caughtUp = (await sim.call('carol', 'GET', `${V2}/api/v4/room/${apollo}`)).body!.ocs.data;
@@ -123,7 +134,11 @@ describe('receiving messages', () => {
     const future = await chat('carol', apollo, `lookIntoFuture=1&timeout=0&setReadMarker=0&lastKnownMessageId=${all[0]}`);
     expect(ids(future.body!.ocs.data)).toEqual(all.slice(1));
     expect(Number(future.headers['x-chat-last-given'])).toBe(all.at(-1));
-    const including = await chat('carol', apollo, `lookIntoFuture=1&timeout=0&setReadMarker=0&includeLastKnown=1&lastKnownMessageId=${all[1]}`);
+    const including = await chat(
+      'carol',
+      apollo,
+      `lookIntoFuture=1&timeout=0&setReadMarker=0&includeLastKnown=1&lastKnownMessageId=${all[1]}`,
+    );
     expect(ids(including.body!.ocs.data)).toEqual(all.slice(1));
     const history = await chat('carol', apollo, `lookIntoFuture=0&includeLastKnown=1&lastKnownMessageId=${all[1]}`);
     expect(ids(history.body!.ocs.data)).toEqual([all[1], all[0]]);
@@ -138,12 +153,28 @@ describe('receiving messages', () => {
   it('serialises messages like Talk: [] for no parameters, mention maps, {} reactions, parent on replies, system texts', async () => {
     const messages = (await chat('carol', apollo, 'lookIntoFuture=0')).body!.ocs.data as Record<string, any>[];
     const mention = messages.find((message) => message.message === 'Hi {mention-user1}, it is in the Readme.')!;
-    expect(mention.messageParameters).toEqual({ 'mention-user1': { type: 'user', id: 'carol', name: 'Carol Danvers', 'mention-id': 'carol' } });
+    expect(mention.messageParameters).toEqual({
+      'mention-user1': { type: 'user', id: 'carol', name: 'Carol Danvers', 'mention-id': 'carol' },
+    });
     const plain = messages.find((message) => message.actorId === 'carol')!;
-    expect(plain).toMatchObject({ messageParameters: [], reactions: {}, messageType: 'comment', systemMessage: '', isReplyable: true, markdown: true, actorDisplayName: 'Carol Danvers', token: apollo });
+    expect(plain).toMatchObject({
+      messageParameters: [],
+      reactions: {},
+      messageType: 'comment',
+      systemMessage: '',
+      isReplyable: true,
+      markdown: true,
+      actorDisplayName: 'Carol Danvers',
+      token: apollo,
+    });
     expect(plain.parent).toBeUndefined();
     const created = messages.at(-1)!;
-    expect(created).toMatchObject({ messageType: 'system', systemMessage: 'conversation_created', message: '{actor} created the conversation', isReplyable: false });
+    expect(created).toMatchObject({
+      messageType: 'system',
+      systemMessage: 'conversation_created',
+      message: '{actor} created the conversation',
+      isReplyable: false,
+    });
     expect(created.messageParameters.actor).toMatchObject({ type: 'user', id: 'alice' });
     const asAlice = (await chat('alice', apollo, 'lookIntoFuture=0')).body!.ocs.data.at(-1);
     expect(asAlice.message).toBe('You created the conversation');
@@ -181,7 +212,11 @@ describe('read markers and notifications', () => {
     const marker = hooks.lastReadMessage(aliceBob, 'bob');
     const pending = hooks.pendingNotificationCount(aliceBob, 'bob');
     expect(pending).toBeGreaterThan(0);
-    const polled = await chat('bob', aliceBob, `lookIntoFuture=1&timeout=0&lastKnownMessageId=${marker}&setReadMarker=0&markNotificationsAsRead=0`);
+    const polled = await chat(
+      'bob',
+      aliceBob,
+      `lookIntoFuture=1&timeout=0&lastKnownMessageId=${marker}&setReadMarker=0&markNotificationsAsRead=0`,
+    );
     expect(polled.body!.ocs.data).toHaveLength(1);
     expect(hooks.lastReadMessage(aliceBob, 'bob')).toBe(marker);
     expect(hooks.pendingNotificationCount(aliceBob, 'bob')).toBe(pending);
@@ -280,7 +315,14 @@ describe('sending messages', () => {
     expect(sent.status).toBe(201);
     expect(sent.headers['x-chat-last-common-read']).toBeDefined();
     const message = sent.body!.ocs.data;
-    expect(message).toMatchObject({ actorType: 'users', actorId: 'alice', actorDisplayName: 'Alice Liddell', referenceId: 'a'.repeat(64), silent: false, token: lounge });
+    expect(message).toMatchObject({
+      actorType: 'users',
+      actorId: 'alice',
+      actorDisplayName: 'Alice Liddell',
+      referenceId: 'a'.repeat(64),
+      silent: false,
+      token: lounge,
+    });
     expect(message.message).toBe('Lunch at {mention-user1}’s place? {mention-user1} {mention-call1}');
     expect(message.messageParameters['mention-call1']).toMatchObject({ type: 'call', id: lounge, 'mention-id': 'all' });
     expect(hooks.lastReadMessage(lounge, 'alice')).toBe(message.id);
@@ -292,7 +334,9 @@ describe('sending messages', () => {
   it('accepts form bodies, replies and silent messages', async () => {
     const parentId = findRoom(sim.state, lounge)!.messages.at(-1)!.id;
     const before = hooks.pendingNotificationCount(lounge, 'alice');
-    const sent = await sim.call('bob', 'POST', `${V2}/api/v1/chat/${lounge}`, { form: { message: 'Agreed', replyTo: String(parentId), silent: 'true' } });
+    const sent = await sim.call('bob', 'POST', `${V2}/api/v1/chat/${lounge}`, {
+      form: { message: 'Agreed', replyTo: String(parentId), silent: 'true' },
+    });
     expect(sent.status).toBe(201);
     expect(sent.body!.ocs.data).toMatchObject({ message: 'Agreed', silent: true, parent: { id: parentId, actorId: 'alice' } });
     expect(hooks.pendingNotificationCount(lounge, 'alice')).toBe(before);

@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.stop());
 
-const RETURN_URL = '/index.php/apps/app_api/proxy/mcp_gateway/oauth/authorize?client_id=c&state=a%2Bb&scope=files.read+talk.read&note=x%26y%3Dz&frag=%23top';
+const RETURN_URL =
+  '/index.php/apps/app_api/proxy/mcp_gateway/oauth/authorize?client_id=c&state=a%2Bb&scope=files.read+talk.read&note=x%26y%3Dz&frag=%23top';
 
 /** Follows the browser's steps: form, password, (challenge), and returns the final Location and the cookies. */
 async function logIn(user: string, code?: string) {
@@ -46,7 +47,8 @@ async function logIn(user: string, code?: string) {
   return { location: solved.headers.get('location')!, cookie, challenge: location };
 }
 
-const whoAmI = async (cookie: string) => (await fetch(`${sim.url}/ocs/v2.php/cloud/user?format=json`, { headers: { cookie, 'ocs-apirequest': 'true' } })).status;
+const whoAmI = async (cookie: string) =>
+  (await fetch(`${sim.url}/ocs/v2.php/cloud/user?format=json`, { headers: { cookie, 'ocs-apirequest': 'true' } })).status;
 
 describe('two-factor login', () => {
   it('without 2FA the return URL comes back exactly', async () => {
@@ -61,7 +63,9 @@ describe('two-factor login', () => {
     expect(await whoAmI(pending.cookie)).toBe(401);
     const { location, cookie } = await logIn('bob', TWO_FACTOR_CODE);
     expect(location).toBe(phpUrldecode(RETURN_URL));
-    expect(location).toBe('/index.php/apps/app_api/proxy/mcp_gateway/oauth/authorize?client_id=c&state=a+b&scope=files.read talk.read&note=x&y=z&frag=#top');
+    expect(location).toBe(
+      '/index.php/apps/app_api/proxy/mcp_gateway/oauth/authorize?client_id=c&state=a+b&scope=files.read talk.read&note=x&y=z&frag=#top',
+    );
     // The state a client would read back: "a b" instead of "a+b"; `note` split in two; the fragment swallowed the rest.
     const parsed = new URL(location, 'http://x');
     expect(parsed.searchParams.get('state')).toBe('a b');

@@ -11,10 +11,16 @@ afterAll(() => sim?.stop());
 
 const search = async (user: string, provider: string, query: string) => {
   const response = await fetch(`${sim.url}/ocs/v2.php/search/providers/${provider}/search?${query}`, {
-    headers: { authorization: `Basic ${Buffer.from(`${user}:${user}`).toString('base64')}`, 'ocs-apirequest': 'true', accept: 'application/json' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${user}:${user}`).toString('base64')}`,
+      'ocs-apirequest': 'true',
+      accept: 'application/json',
+    },
   });
   expect(response.status).toBe(200);
-  return ((await response.json()) as { ocs: { data: { entries: { title: string; attributes: Record<string, string> | [] }[]; cursor: unknown } } }).ocs.data;
+  return (
+    (await response.json()) as { ocs: { data: { entries: { title: string; attributes: Record<string, string> | [] }[]; cursor: unknown } } }
+  ).ocs.data;
 };
 
 describe('files and calendar providers', () => {

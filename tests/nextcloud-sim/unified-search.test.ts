@@ -18,7 +18,15 @@ beforeEach(async () => {
 afterEach(() => sim.close());
 
 const search = (user: string, provider: string, query: string) => sim.call(user, 'GET', `${V2}/providers/${provider}/search?${query}`);
-type Entry = { title: string; subline: string; resourceUrl: string; thumbnailUrl: string; icon: string; rounded: boolean; attributes: Record<string, string> };
+type Entry = {
+  title: string;
+  subline: string;
+  resourceUrl: string;
+  thumbnailUrl: string;
+  icon: string;
+  rounded: boolean;
+  attributes: Record<string, string>;
+};
 
 describe('providers', () => {
   it('lists the providers sorted by order with NC 28+ fields and an ETag', async () => {
@@ -37,13 +45,22 @@ describe('providers', () => {
       filters: { term: 'string', since: 'datetime', until: 'datetime', person: 'person', conversation: 'string' },
       inAppSearch: false,
     });
-    expect(providers.find((provider) => provider.id === 'files')!.filters).toMatchObject({ 'min-size': 'int', 'is-favorite': 'bool', mime: 'string' });
+    expect(providers.find((provider) => provider.id === 'files')!.filters).toMatchObject({
+      'min-size': 'int',
+      'is-favorite': 'bool',
+      mime: 'string',
+    });
     expect(providers.find((provider) => provider.id === 'talk-conversations')!.filters).toEqual({ term: 'string' });
   });
 
   it('puts the providers of the app the user is in first', async () => {
     const inTalk = await sim.call('alice', 'GET', `${V2}/providers?from=${encodeURIComponent(`/call/${apollo}`)}`);
-    expect(inTalk.body!.ocs.data.map((provider: { id: string }) => provider.id)).toEqual(['talk-message', 'talk-conversations', 'files', 'calendar']);
+    expect(inTalk.body!.ocs.data.map((provider: { id: string }) => provider.id)).toEqual([
+      'talk-message',
+      'talk-conversations',
+      'files',
+      'calendar',
+    ]);
     const inFiles = await sim.call('alice', 'GET', `${V1}/providers?from=${encodeURIComponent('/index.php/apps/files/')}`);
     expect(inFiles.body!.ocs.meta.statuscode).toBe(100);
     expect(inFiles.body!.ocs.data[0]).toMatchObject({ id: 'files', order: -5 });
@@ -70,7 +87,13 @@ describe('talk-message', () => {
       resourceUrl: `${TEST_BASE_URL}/index.php/call/${lounge}#message_${message.id}`,
       icon: 'icon-talk',
       rounded: true,
-      attributes: { conversation: lounge, messageId: String(message.id), actorType: 'users', actorId: 'alice', timestamp: String(message.timestamp) },
+      attributes: {
+        conversation: lounge,
+        messageId: String(message.id),
+        actorType: 'users',
+        actorId: 'alice',
+        timestamp: String(message.timestamp),
+      },
     });
     // Mentions are substituted in the subline ("@bob" → "@Bob Builder"), which pushes the match past the cut-off.
     expect(entries[1]!.subline).toBe('…check the budget numbers before the review?');
@@ -92,12 +115,16 @@ describe('talk-message', () => {
   it('searches one conversation with the conversation filter, titled by author only', async () => {
     const { body } = await search('carol', 'talk-message', `term=readme&conversation=${apollo}`);
     expect(body!.ocs.data.entries).toHaveLength(1);
-    expect(body!.ocs.data.entries[0]).toMatchObject({ title: 'Alice Liddell', subline: 'Hi @Carol Danvers, it is in the Readme.', attributes: { conversation: apollo } });
+    expect(body!.ocs.data.entries[0]).toMatchObject({
+      title: 'Alice Liddell',
+      subline: 'Hi @Carol Danvers, it is in the Readme.',
+      attributes: { conversation: apollo },
+    });
     const notAttendee = (await search('carol', 'talk-message', `term=coffee&conversation=${lounge}`)).body!.ocs.data;
     expect(notAttendee).toEqual({ name: 'Messages', isPaginated: false, entries: [], cursor: null });
   });
 
-  it("never returns messages from conversations the user does not attend, and titles one-to-one hits by author", async () => {
+  it('never returns messages from conversations the user does not attend, and titles one-to-one hits by author', async () => {
     expect((await search('carol', 'talk-message', 'term=coffee')).body!.ocs.data.entries).toEqual([]);
     const direct = (await search('bob', 'talk-message', 'term=standup')).body!.ocs.data.entries as Entry[];
     expect(direct.map((entry) => [entry.title, entry.attributes.conversation])).toEqual([['Alice Liddell', aliceBob]]);
@@ -106,7 +133,8 @@ describe('talk-message', () => {
   it('filters by person and time', async () => {
     const byCarol = (await search('alice', 'talk-message', 'term=&person=nc-user_carol&limit=25')).body!.ocs.data.entries as Entry[];
     expect(byCarol.map((entry) => entry.attributes.actorId)).toEqual(['carol']);
-    const recent = (await search('alice', 'talk-message', `term=&since=${Math.floor(Date.now() / 1000) - 90 * 60}&limit=25`)).body!.ocs.data.entries as Entry[];
+    const recent = (await search('alice', 'talk-message', `term=&since=${Math.floor(Date.now() / 1000) - 90 * 60}&limit=25`)).body!.ocs.data
+      .entries as Entry[];
     expect(recent.every((entry) => Number(entry.attributes.timestamp) >= Math.floor(Date.now() / 1000) - 90 * 60 - 5)).toBe(true);
     expect(recent.map((entry) => entry.attributes.conversation)).toEqual([lounge, lounge]);
     const unknown = await search('alice', 'talk-message', 'term=x&person=nc-user_nobody');

@@ -52,7 +52,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
       // Filters are built before the provider is looked up, so an unknown provider can still fail with a 400 first.
       const built = buildFilters(ctx.state, providerId, provider, params);
       if (!built.ok) {
-        return built.status === 400 ? sendOcs(request, reply, { status: 400, message: '', data: built.message }) : serverError(request, reply, built.message);
+        return built.status === 400
+          ? sendOcs(request, reply, { status: 400, message: '', data: built.message })
+          : serverError(request, reply, built.message);
       }
       if (built.filters.values.size === 0) return sendOcs(request, reply, { status: 400, message: '', data: 'No valid filters provided' });
       const search = provider && searches[provider.id];

@@ -69,7 +69,9 @@ describe('the app-store archive', () => {
     expect(`mcp_gateway-${parsed.version}.tar.gz`).toBe(tarballName);
     expect(parsed.imageTag).toBe(parsed.version);
     expect(`${parsed.registry}/${parsed.image}`).toBe('ghcr.io/mcp-gateway/mcp_gateway');
-    expect(execFileSync('tar', ['-xOzf', built.tarball, 'mcp_gateway/LICENSE']).equals(fs.readFileSync(path.join(root, 'LICENSE')))).toBe(true);
+    expect(execFileSync('tar', ['-xOzf', built.tarball, 'mcp_gateway/LICENSE']).equals(fs.readFileSync(path.join(root, 'LICENSE')))).toBe(
+      true,
+    );
   });
 
   it('extracts as AppAPI extracts it: one folder, whose appinfo/info.xml has the app id', async () => {
@@ -141,7 +143,11 @@ describe('signing', () => {
 
   it('signs with the key in APPSTORE_KEY, verifiably with openssl, and prints the store upload', () => {
     const out = path.join(work, 'signed');
-    const result = releaseCli(out, { APPSTORE_KEY: key, APPSTORE_CERT: '', RELEASE_DOWNLOAD_URL: 'https://example.com/mcp_gateway.tar.gz' });
+    const result = releaseCli(out, {
+      APPSTORE_KEY: key,
+      APPSTORE_CERT: '',
+      RELEASE_DOWNLOAD_URL: 'https://example.com/mcp_gateway.tar.gz',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const tarball = path.join(out, tarballName);

@@ -39,7 +39,9 @@ describe('GitHub workflows', () => {
     const [registry, image] = ['registry', 'image'].map((tag) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)![1]);
     // The workflow pushes ghcr.io/<owner>/mcp_gateway and refuses to run when info.xml names anything else.
     expect(`${registry}/${image}`).toMatch(/^ghcr\.io\/[a-z0-9-]+\/mcp_gateway$/);
-    const check = steps(release).map((step) => step.run ?? '').join('\n');
+    const check = steps(release)
+      .map((step) => step.run ?? '')
+      .join('\n');
     expect(check).toContain('pushed="ghcr.io/$owner/mcp_gateway"');
     expect(check).toContain('[ "$registry/$image" = "$pushed" ]');
     expect(check).toContain('[ "$image_tag" = "$version" ]');

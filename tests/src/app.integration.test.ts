@@ -20,7 +20,14 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     sim = await startSimulator({ dav: false });
     // No policy cache here: these tests read a setting right after changing it.
     app = await startAppProcess({ nextcloudUrl: sim.url, env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0' } });
-    registration = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+    registration = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'manual_install',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: app.port! }),
+      '--wait-finish',
+    ]);
   });
   afterAll(async () => {
     await app?.stop();
@@ -52,7 +59,11 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     }
     const personal = sim.settingsPage.render('personal', 'security', 'alice').filter((rendered) => rendered.app === 'mcp_gateway');
     expect(personal).toHaveLength(1);
-    expect(personal[0]).toMatchObject({ id: PERSONAL_FORM_ID, fields: [], doc_url: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/connections` });
+    expect(personal[0]).toMatchObject({
+      id: PERSONAL_FORM_ID,
+      fields: [],
+      doc_url: `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway/connections`,
+    });
     expect(String(personal[0]!.description)).toContain('/mcp');
   });
 
@@ -88,11 +99,21 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   });
 
   it("sends a logged-out person from Connected apps to Nextcloud's login and back", async () => {
-    for (const [method, suffix] of [['GET', 'connections'], ['POST', 'connections/revoke']] as const) {
-      const response = await fetch(proxied(suffix), { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=x&form_token=y' } : {}) });
+    for (const [method, suffix] of [
+      ['GET', 'connections'],
+      ['POST', 'connections/revoke'],
+    ] as const) {
+      const response = await fetch(proxied(suffix), {
+        method,
+        ...(method === 'POST'
+          ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=x&form_token=y' }
+          : {}),
+      });
       expect(response.status).toBe(200);
       const page = await response.text();
-      expect(page).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/index.php/apps/app_api/proxy/mcp_gateway/connections')}`);
+      expect(page).toContain(
+        `${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/index.php/apps/app_api/proxy/mcp_gateway/connections')}`,
+      );
       expect(page).toContain('http-equiv="refresh"');
     }
     const signedIn = await fetch(proxied('connections'), { headers: { cookie: sim.sessionCookie('alice') } });
@@ -114,13 +135,21 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
   });
 
   it("uses the admin's public base URL setting without a restart", async () => {
-    const set = await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'https://cloud.example.com/exapps/mcp_gateway/']);
+    const set = await sim.occ([
+      'app_api:app:config:set',
+      'mcp_gateway',
+      'public_base_url',
+      '--value',
+      'https://cloud.example.com/exapps/mcp_gateway/',
+    ]);
     expect(set.code).toBe(0);
     try {
       expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
       // The settings form registered on the next enable shows the same URL.
       expect(await sim.occ(['app_api:app:enable', 'mcp_gateway'])).toMatchObject({ code: 0 });
-      expect(String(sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID)?.description)).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
+      expect(String(sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID)?.description)).toContain(
+        'https://cloud.example.com/exapps/mcp_gateway/mcp',
+      );
       // A value that is not a URL is not trusted: the last good value stays in force, and the log says why.
       await sim.occ(['app_api:app:config:set', 'mcp_gateway', 'public_base_url', '--value', 'javascript:alert(1)']);
       expect(await (await fetch(proxied(''))).text()).toContain('https://cloud.example.com/exapps/mcp_gateway/mcp');
@@ -137,7 +166,11 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     const direct = `http://127.0.0.1:${app.port}`;
     expect(await (await fetch(`${direct}/heartbeat`)).json()).toEqual({ status: 'ok' });
     const wrong = await fetch(`${direct}/api/v1/me`, {
-      headers: { 'ex-app-id': 'mcp_gateway', 'ex-app-version': app.version, 'authorization-app-api': Buffer.from('alice:not-the-secret').toString('base64') },
+      headers: {
+        'ex-app-id': 'mcp_gateway',
+        'ex-app-version': app.version,
+        'authorization-app-api': Buffer.from('alice:not-the-secret').toString('base64'),
+      },
     });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: 'wrong_secret' });
@@ -160,7 +193,13 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     await app.waitForOutput('"url":"/api/v1/me"');
     const log = app.output();
     expect(log).toContain('"url":"/?code=%5Bredacted%5D');
-    for (const secret of [app.secret, 'token-abc-123', 'one-time-code-123', cookie.split('=')[1]!.split(';')[0]!, Buffer.from(`alice:${app.secret}`).toString('base64')]) {
+    for (const secret of [
+      app.secret,
+      'token-abc-123',
+      'one-time-code-123',
+      cookie.split('=')[1]!.split(';')[0]!,
+      Buffer.from(`alice:${app.secret}`).toString('base64'),
+    ]) {
       expect(log).not.toContain(secret);
     }
   });
@@ -177,7 +216,14 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     const socketPath = path.join(socketDir, 'exapp.sock');
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath });
     sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
-    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'harp_proxy', '--json-info', jsonInfo({ secret: app.secret, port: 23000 }), '--wait-finish']);
+    const result = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'harp_proxy',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: 23000 }),
+      '--wait-finish',
+    ]);
     expect(result).toMatchObject({ code: 0 });
   });
   afterAll(async () => {
@@ -200,7 +246,9 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     const connections = await fetch(`${sim.url}/exapps/mcp_gateway/connections`);
     expect(connections.status).toBe(200);
     // Back to Connected apps at the entrance the person used: HaRP's.
-    expect(await connections.text()).toContain(`${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/exapps/mcp_gateway/connections')}`);
+    expect(await connections.text()).toContain(
+      `${sim.url}/index.php/login?redirect_url=${encodeURIComponent('/exapps/mcp_gateway/connections')}`,
+    );
     const me = await fetch(`${sim.url}/exapps/mcp_gateway/api/v1/me`, { headers: { cookie: sim.sessionCookie('carol') } });
     expect(((await me.json()) as { id: string }).id).toBe('carol');
   });
@@ -211,7 +259,14 @@ describe('a registration with the wrong secret', () => {
     const sim = await startSimulator({ dav: false });
     const app = await startAppProcess({ nextcloudUrl: sim.url });
     try {
-      const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: 'not-the-apps-secret-at-all', port: app.port! }), '--wait-finish']);
+      const result = await sim.occ([
+        'app_api:app:register',
+        'mcp_gateway',
+        'manual_install',
+        '--json-info',
+        jsonInfo({ secret: 'not-the-apps-secret-at-all', port: app.port! }),
+        '--wait-finish',
+      ]);
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/initialization failed: .*401/);
       await app.waitForOutput('rejected a request without valid AppAPI authentication');

@@ -16,7 +16,10 @@ describe('loadConfig', () => {
 
   it('listens on the HaRP unix socket when HP_SHARED_KEY is set', () => {
     expect(loadConfig({ ...base, HP_SHARED_KEY: 'k' }).listen).toEqual({ kind: 'socket', path: '/tmp/exapp.sock' });
-    expect(loadConfig({ ...base, HP_SHARED_KEY: 'k', HP_EXAPP_SOCK: '/run/x.sock' }).listen).toEqual({ kind: 'socket', path: '/run/x.sock' });
+    expect(loadConfig({ ...base, HP_SHARED_KEY: 'k', HP_EXAPP_SOCK: '/run/x.sock' }).listen).toEqual({
+      kind: 'socket',
+      path: '/run/x.sock',
+    });
   });
 
   it('treats empty values (how AppAPI passes unset variables) as absent', () => {
@@ -24,7 +27,13 @@ describe('loadConfig', () => {
   });
 
   it('treats "Array" (what AppAPI 32-34 pass for an empty manifest default) as not set, and says so', () => {
-    const config = loadConfig({ ...base, MCP_GATEWAY_PUBLIC_URL: 'Array', MCP_GATEWAY_PUBLIC_URL_ALIASES: 'Array', MCP_GATEWAY_TRUSTED_ISSUERS: 'Array', MCP_GATEWAY_ALLOWED_ORIGINS: 'Array' });
+    const config = loadConfig({
+      ...base,
+      MCP_GATEWAY_PUBLIC_URL: 'Array',
+      MCP_GATEWAY_PUBLIC_URL_ALIASES: 'Array',
+      MCP_GATEWAY_TRUSTED_ISSUERS: 'Array',
+      MCP_GATEWAY_ALLOWED_ORIGINS: 'Array',
+    });
     expect(config.publicBaseUrl).toBe('https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway');
     expect(config.publicBaseAliases).toEqual([]);
     expect(config.trustedIssuers).toEqual([]);

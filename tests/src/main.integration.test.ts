@@ -35,14 +35,45 @@ const cases: Case[] = [
 ];
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, encoding: 'utf8' },
+  );
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
 }, 120_000);
 
 const daemons = (url: string) => ({
   docker: ['app_api:daemon:register', 'docker_local', 'Docker', 'docker-install', 'http', 'localhost', url, '--net', 'host'],
-  'remote-dsp': ['app_api:daemon:register', 'docker_remote', 'Remote Docker', 'docker-install', 'https', 'dsp.example.com:2375', url, '--net', 'host', '--haproxy_password', 'dsp-password'],
-  harp: ['app_api:daemon:register', 'harp_proxy_docker', 'HaRP', 'docker-install', 'http', 'appapi-harp:8780', url, '--net', 'nextcloud', '--harp', '--harp_frp_address', 'appapi-harp:8782', '--harp_shared_key', 'harp-shared-key-for-tests'],
+  'remote-dsp': [
+    'app_api:daemon:register',
+    'docker_remote',
+    'Remote Docker',
+    'docker-install',
+    'https',
+    'dsp.example.com:2375',
+    url,
+    '--net',
+    'host',
+    '--haproxy_password',
+    'dsp-password',
+  ],
+  harp: [
+    'app_api:daemon:register',
+    'harp_proxy_docker',
+    'HaRP',
+    'docker-install',
+    'http',
+    'appapi-harp:8780',
+    url,
+    '--net',
+    'nextcloud',
+    '--harp',
+    '--harp_frp_address',
+    'appapi-harp:8782',
+    '--harp_shared_key',
+    'harp-shared-key-for-tests',
+  ],
 });
 
 describe.each(cases)('the production build behind $title', ({ appApiVersion, daemon: daemonKind }) => {
@@ -63,7 +94,14 @@ describe.each(cases)('the production build behind $title', ({ appApiVersion, dae
     expect(await sim.occ(daemon)).toMatchObject({ code: 0 });
     // As an admin installs it: the manifest, and (behind HaRP) the public URL as a declared variable.
     const registering = sim.occ([
-      'app_api:app:register', 'mcp_gateway', daemon[1]!, '--info-xml', infoXmlPath, '--sim-port', String(port), '--wait-finish',
+      'app_api:app:register',
+      'mcp_gateway',
+      daemon[1]!,
+      '--info-xml',
+      infoXmlPath,
+      '--sim-port',
+      String(port),
+      '--wait-finish',
       ...(harp ? ['--env', `MCP_GATEWAY_PUBLIC_URL=${harpBase}`] : []),
     ]);
     // AppAPI creates the container with its environment once the app row exists, then waits for the heartbeat.
@@ -75,7 +113,14 @@ describe.each(cases)('the production build behind $title', ({ appApiVersion, dae
     app = await startAppProcess({ nextcloudUrl: sim.url, production: { env: { ...environment, APP_PERSISTENT_STORAGE: storage } } });
     registration = await registering;
     const base = harp ? harpBase : `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;
-    deployment = { kind: harp ? 'harp' : 'php', sim, app, base, connector: `${base}/mcp`, url: (suffix: string) => `${base}/${suffix.replace(/^\//, '')}` } as Deployment;
+    deployment = {
+      kind: harp ? 'harp' : 'php',
+      sim,
+      app,
+      base,
+      connector: `${base}/mcp`,
+      url: (suffix: string) => `${base}/${suffix.replace(/^\//, '')}`,
+    } as Deployment;
   }, 60_000);
   afterAll(async () => {
     await app?.stop();
@@ -87,7 +132,12 @@ describe.each(cases)('the production build behind $title', ({ appApiVersion, dae
     expect(registration).toMatchObject({ code: 0 });
     expect(Object.values(environment)).not.toContain('Array');
     expect(Object.values(environment)).not.toContain('');
-    expect(environment).toMatchObject({ APP_ID: 'mcp_gateway', AA_VERSION: `${appApiVersion.split('.')[0]}.0.0`, MCP_GATEWAY_POLICY_TTL_SECONDS: '30', LOG_LEVEL: 'info' });
+    expect(environment).toMatchObject({
+      APP_ID: 'mcp_gateway',
+      AA_VERSION: `${appApiVersion.split('.')[0]}.0.0`,
+      MCP_GATEWAY_POLICY_TTL_SECONDS: '30',
+      LOG_LEVEL: 'info',
+    });
     if (harp) expect(environment).toMatchObject({ HP_SHARED_KEY: 'harp-shared-key-for-tests', APP_HOST: '127.0.0.1' });
     else expect(environment.HP_SHARED_KEY).toBeUndefined();
     expect(app.output()).toContain(`MCP Gateway ${environment.APP_VERSION} ready`);
@@ -100,7 +150,11 @@ describe.each(cases)('the production build behind $title', ({ appApiVersion, dae
     const tokens = await exchange(await obtainCode('bob', 'files.read'));
     expect(tokens.status).toBe(200);
     const client = new Client({ name: 'production-build-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(deployment.connector), { requestInit: { headers: { authorization: `Bearer ${tokens.body.access_token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(deployment.connector), {
+        requestInit: { headers: { authorization: `Bearer ${tokens.body.access_token}` } },
+      }),
+    );
     try {
       const result = await client.callTool({ name: 'whoami', arguments: {} });
       expect(result.isError).toBeFalsy();

@@ -31,10 +31,13 @@ export interface AppProcess {
 
 function heartbeatOk(port: number | undefined, socketPath: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get({ ...(socketPath ? { socketPath } : { host: '127.0.0.1', port }), path: '/heartbeat', timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
+    const request = http.get(
+      { ...(socketPath ? { socketPath } : { host: '127.0.0.1', port }), path: '/heartbeat', timeout: 1000 },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode === 200);
+      },
+    );
     request.on('error', () => resolve(false));
     request.on('timeout', () => request.destroy());
   });
@@ -71,7 +74,11 @@ export async function startAppProcess(options: {
     ...(options.harpSocket ? { HP_SHARED_KEY: 'test-harp-key', HP_EXAPP_SOCK: options.harpSocket } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return supervise(child, { secret, version: appVersion, port, socketPath: options.harpSocket, storageDir });
 }
 
@@ -80,7 +87,11 @@ async function startProductionBuild(environment: Record<string, string>): Promis
   const entry = path.join(root, 'dist', 'src', 'main.js');
   if (!fs.existsSync(entry)) throw new Error('No production build: run `npm run build` first.');
   const socketPath = environment.HP_SHARED_KEY ? (environment.HP_EXAPP_SOCK ?? '/tmp/exapp.sock') : undefined;
-  const child = spawn(process.execPath, [entry], { cwd: root, env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return supervise(child, {
     secret: environment.APP_SECRET ?? '',
     version: environment.APP_VERSION ?? '',
@@ -90,7 +101,10 @@ async function startProductionBuild(environment: Record<string, string>): Promis
   });
 }
 
-async function supervise(child: ChildProcess, where: { secret: string; version: string; port?: number; socketPath?: string; storageDir: string }): Promise<AppProcess> {
+async function supervise(
+  child: ChildProcess,
+  where: { secret: string; version: string; port?: number; socketPath?: string; storageDir: string },
+): Promise<AppProcess> {
   const { secret, port, storageDir } = where;
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -45,12 +45,26 @@ export async function deploy(
     // Behind HaRP the admin sets the public URL to the HaRP form; the app cannot tell which prefix was used.
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath, env: { MCP_GATEWAY_PUBLIC_URL: base, ...env } });
     sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
-    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'harp_proxy', '--json-info', jsonInfo({ secret: app.secret, port: 23000 }), '--wait-finish']);
+    const result = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'harp_proxy',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: 23000 }),
+      '--wait-finish',
+    ]);
     if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
   } else {
     base = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;
     app = await startAppProcess({ nextcloudUrl: sim.url, env });
-    const result = await sim.occ(['app_api:app:register', 'mcp_gateway', 'manual_install', '--json-info', jsonInfo({ secret: app.secret, port: app.port! }), '--wait-finish']);
+    const result = await sim.occ([
+      'app_api:app:register',
+      'mcp_gateway',
+      'manual_install',
+      '--json-info',
+      jsonInfo({ secret: app.secret, port: app.port! }),
+      '--wait-finish',
+    ]);
     if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
   }
   const deployment: Deployment = {

@@ -37,11 +37,30 @@ function schemaTypes(schema: Schema): string[] {
   const alternatives = [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])];
   if (alternatives.length > 0) return alternatives.flatMap(schemaTypes);
   const values = schema.enum ?? (schema.const !== undefined ? [schema.const] : []);
-  return [...new Set(values.map((value) => (typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'null')))];
+  return [
+    ...new Set(
+      values.map((value) =>
+        typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'null',
+      ),
+    ),
+  ];
 }
 
 /** Strings tools take that lead somewhere real in the simulated Nextcloud, next to odd ones. */
-const PLAUSIBLE_STRINGS = ['/', '/Documents', '/Plans', '/Plans/Roadmap.md', '/Shared', 'personal', '2026-01-01T00:00:00Z', '2026-12-31', 'Roadmap', 'files', 'alice', 'general'];
+const PLAUSIBLE_STRINGS = [
+  '/',
+  '/Documents',
+  '/Plans',
+  '/Plans/Roadmap.md',
+  '/Shared',
+  'personal',
+  '2026-01-01T00:00:00Z',
+  '2026-12-31',
+  'Roadmap',
+  'files',
+  'alice',
+  'general',
+];
 
 /** A value of the declared type (or one of the enum's), with odd contents. */
 export function plausibleValue(rng: Rng, schema: Schema, depth = 2): unknown {
@@ -63,7 +82,13 @@ export function plausibleValue(rng: Rng, schema: Schema, depth = 2): unknown {
     case 'array':
       return depth <= 0 ? [] : Array.from({ length: rng.int(0, 3) }, () => plausibleValue(rng, schema.items ?? {}, depth - 1));
     case 'object':
-      return depth <= 0 ? {} : Object.fromEntries(Object.entries(schema.properties ?? {}).filter(() => rng.chance(0.6)).map(([key, inner]) => [key, plausibleValue(rng, inner, depth - 1)]));
+      return depth <= 0
+        ? {}
+        : Object.fromEntries(
+            Object.entries(schema.properties ?? {})
+              .filter(() => rng.chance(0.6))
+              .map(([key, inner]) => [key, plausibleValue(rng, inner, depth - 1)]),
+          );
     default:
       return randomJson(rng, 1);
   }
@@ -79,7 +104,12 @@ export function argumentsWithWrongType(rng: Rng, tool: ToolShape, name: string):
 /** The arguments of one tools/call: not an object, some wrong in type, all of the right type, or extras. */
 export function toolArguments(rng: Rng, tool: ToolShape): unknown {
   const names = Object.keys(tool.properties);
-  const valid = () => Object.fromEntries(names.filter((name) => tool.required.includes(name) || rng.chance(0.5)).map((name) => [name, plausibleValue(rng, tool.properties[name]!)]));
+  const valid = () =>
+    Object.fromEntries(
+      names
+        .filter((name) => tool.required.includes(name) || rng.chance(0.5))
+        .map((name) => [name, plausibleValue(rng, tool.properties[name]!)]),
+    );
   switch (rng.int(0, 6)) {
     case 0:
       return rng.pick([null, [], 'arguments', 1, true, [{}]]);
@@ -101,7 +131,10 @@ export function toolArguments(rng: Rng, tool: ToolShape): unknown {
     case 4: {
       // Own keys named like Object.prototype's, as JSON.parse makes them.
       const args = valid();
-      for (const [key, value] of [['__proto__', { isAdmin: true }], ['constructor', { prototype: { x: 1 } }]] as const) {
+      for (const [key, value] of [
+        ['__proto__', { isAdmin: true }],
+        ['constructor', { prototype: { x: 1 } }],
+      ] as const) {
         Object.defineProperty(args, key, { value, enumerable: true, writable: true, configurable: true });
       }
       return args;
@@ -114,7 +147,24 @@ export function toolArguments(rng: Rng, tool: ToolShape): unknown {
 /** A JSON-RPC id: mostly ordinary, sometimes one a server should still echo or refuse cleanly. */
 export function rpcId(rng: Rng): unknown {
   if (rng.chance(0.7)) return rng.int(1, 1_000_000);
-  return rng.pick<unknown>([0, -1, 1.5, 2 ** 53 + 2, 1e308, '', 'id', '😀', '\ud800', 'x'.repeat(10_000), null, true, [], {}, [1], { id: 1 }]);
+  return rng.pick<unknown>([
+    0,
+    -1,
+    1.5,
+    2 ** 53 + 2,
+    1e308,
+    '',
+    'id',
+    '😀',
+    '\ud800',
+    'x'.repeat(10_000),
+    null,
+    true,
+    [],
+    {},
+    [1],
+    { id: 1 },
+  ]);
 }
 
 /** The 2026-07-28 per-request envelope, sometimes broken. */
@@ -155,15 +205,28 @@ const METHODS = [
  * One JSON-RPC message of any method the app may see (or of `method`); `version` is the protocol era the message
  * pretends to speak.
  */
-export function rpcMessage(rng: Rng, version: string, method: string = rng.chance(0.05) ? oddString(rng) : rng.pick(METHODS)): Record<string, unknown> {
+export function rpcMessage(
+  rng: Rng,
+  version: string,
+  method: string = rng.chance(0.05) ? oddString(rng) : rng.pick(METHODS),
+): Record<string, unknown> {
   let params: Record<string, unknown> = {};
   switch (method) {
     case 'initialize':
-      params = { protocolVersion: rng.chance(0.8) ? version : oddString(rng), capabilities: rng.chance(0.9) ? {} : randomJson(rng, 2), clientInfo: rng.chance(0.9) ? { name: 'fuzz', version: '1' } : randomJson(rng, 1) };
+      params = {
+        protocolVersion: rng.chance(0.8) ? version : oddString(rng),
+        capabilities: rng.chance(0.9) ? {} : randomJson(rng, 2),
+        clientInfo: rng.chance(0.9) ? { name: 'fuzz', version: '1' } : randomJson(rng, 1),
+      };
       break;
     case 'tools/call': {
       const tool = rng.pick(TOOL_SHAPES);
-      params = { name: rng.chance(0.9) ? tool.name : rng.pick<unknown>(['', 'format_disk', '__proto__', 'WHOAMI', 'whoami\u0000', 1, null, ['whoami'], {}]), arguments: toolArguments(rng, tool) };
+      params = {
+        name: rng.chance(0.9)
+          ? tool.name
+          : rng.pick<unknown>(['', 'format_disk', '__proto__', 'WHOAMI', 'whoami\u0000', 1, null, ['whoami'], {}]),
+        arguments: toolArguments(rng, tool),
+      };
       if (rng.chance(0.2)) params._meta = { progressToken: rng.pick<unknown>(['p', 1, 1.5, null, {}, 'x'.repeat(1000)]) };
       break;
     }
@@ -228,10 +291,13 @@ export function mcpBody(rng: Rng, version: string): string {
   const roll = rng.next();
   if (roll < 0.65) return JSON.stringify(rpcMessage(rng, version));
   if (roll < 0.8) {
-    const batch: unknown[] = Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.97) ? rpcMessage(rng, version) : randomJson(rng, 1)));
+    const batch: unknown[] = Array.from({ length: rng.int(0, 5) }, () =>
+      rng.chance(0.97) ? rpcMessage(rng, version) : randomJson(rng, 1),
+    );
     // The same id twice in one batch.
     const [first, second] = batch as Array<Record<string, unknown>>;
-    if (first && second && typeof first === 'object' && typeof second === 'object' && !Array.isArray(second) && rng.chance(0.4)) second.id = first.id;
+    if (first && second && typeof first === 'object' && typeof second === 'object' && !Array.isArray(second) && rng.chance(0.4))
+      second.id = first.id;
     return JSON.stringify(batch);
   }
   const valid = JSON.stringify(rpcMessage(rng, version));
@@ -248,10 +314,17 @@ export function mcpBody(rng: Rng, version: string): string {
     () => '{"jsonrpc":"2.0","id":123456789012345678901234567890,"method":"tools/list"}',
     () => '{"jsonrpc":"2.0","id":1,"id":2,"method":"ping","method":"tools/list"}',
     () => '{"jsonrpc":"2.0","id":"\\ud800","method":"tools/call","params":{"name":"files_read","arguments":{"path":"/\\udfff\\ud800"}}}',
-    () => `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"${rng.pick(TOOL_SHAPES).name}","arguments":${deeplyNestedJson(rng.pick([100, 1000, 10_000, 100_000]), rng.chance(0.5) ? 'array' : 'object')}}}`,
+    () =>
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"${rng.pick(TOOL_SHAPES).name}","arguments":${deeplyNestedJson(rng.pick([100, 1000, 10_000, 100_000]), rng.chance(0.5) ? 'array' : 'object')}}}`,
     () => `{"jsonrpc":"2.0","id":1,"method":"initialize","params":${deeplyNestedJson(rng.pick([1000, 50_000]), 'object')}}`,
     () => `[${Array.from({ length: rng.pick([100, 1000]) }, (_, index) => `{"jsonrpc":"2.0","id":${index},"method":"ping"}`).join(',')}]`,
-    () => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'files_write_text', arguments: { path: '/big.txt', content: 'x'.repeat(rng.pick([100_000, 3_000_000])) } } }),
+    () =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'files_write_text', arguments: { path: '/big.txt', content: 'x'.repeat(rng.pick([100_000, 3_000_000])) } },
+      }),
   ])();
 }
 
@@ -266,7 +339,10 @@ export function headerValue(text: string): string {
 /** Percent-encoding of every UTF-8 byte that is not unreserved (lone surrogates become U+FFFD, as in a browser). */
 export function percentEncode(text: string): string {
   let encoded = '';
-  for (const byte of Buffer.from(text, 'utf8')) encoded += /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const byte of Buffer.from(text, 'utf8'))
+    encoded += /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte))
+      ? String.fromCharCode(byte)
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return encoded;
 }
 
@@ -297,11 +373,39 @@ export function mcpHeaders(rng: Rng, version: string, method?: string, clean = f
   const headers: Record<string, string> = {};
   const type = rng.chance(0.85)
     ? 'application/json'
-    : rng.pick(['', 'text/plain', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/json;;', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '*/*', 'application/json, text/plain', headerValue(oddString(rng))]);
+    : rng.pick([
+        '',
+        'text/plain',
+        'application/json; charset=utf-8',
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16',
+        'APPLICATION/JSON',
+        'application/json;;',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/jsonx',
+        '*/*',
+        'application/json, text/plain',
+        headerValue(oddString(rng)),
+      ]);
   if (type) headers['content-type'] = type;
-  const accept = rng.chance(0.75) ? 'application/json, text/event-stream' : rng.pick(['', 'application/json', 'text/event-stream', '*/*', 'text/html', 'application/json;q=0, text/event-stream;q=0', headerValue(oddString(rng))]);
+  const accept = rng.chance(0.75)
+    ? 'application/json, text/event-stream'
+    : rng.pick([
+        '',
+        'application/json',
+        'text/event-stream',
+        '*/*',
+        'text/html',
+        'application/json;q=0, text/event-stream;q=0',
+        headerValue(oddString(rng)),
+      ]);
   if (accept) headers.accept = accept;
-  if (rng.chance(0.8)) headers['mcp-protocol-version'] = rng.chance(0.85) ? version : rng.pick(['', '2025-13-45', '1.0', 'latest', headerValue(oddString(rng)), ...PROTOCOL_VERSIONS]);
-  if (version === '2026-07-28' && rng.chance(0.7)) headers['mcp-method'] = headerValue(rng.chance(0.85) && method ? method : oddString(rng));
+  if (rng.chance(0.8))
+    headers['mcp-protocol-version'] = rng.chance(0.85)
+      ? version
+      : rng.pick(['', '2025-13-45', '1.0', 'latest', headerValue(oddString(rng)), ...PROTOCOL_VERSIONS]);
+  if (version === '2026-07-28' && rng.chance(0.7))
+    headers['mcp-method'] = headerValue(rng.chance(0.85) && method ? method : oddString(rng));
   return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== ''));
 }

@@ -8,7 +8,8 @@ export function fuzzSeed(fallback = 20_260_728): number {
   if (given === 'random') return Math.floor(Math.random() * 2 ** 32);
   if (given !== undefined && given !== '') {
     const seed = Number(given);
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new Error(`FUZZ_SEED must be an integer from 0 to 2^32-1 or "random", not ${given}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)
+      throw new Error(`FUZZ_SEED must be an integer from 0 to 2^32-1 or "random", not ${given}`);
     return seed;
   }
   return fallback;
@@ -149,7 +150,26 @@ export const ODD_STRINGS: readonly string[] = [
 ];
 
 /** Numbers at the edges: zero's sign, integer precision, float limits, negatives. */
-export const ODD_NUMBERS: readonly number[] = [0, -0, 1, -1, 0.5, -0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 2 ** 64, 1e21, 1e308, -1e308, 5e-324, Number.MAX_SAFE_INTEGER];
+export const ODD_NUMBERS: readonly number[] = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2 ** 31,
+  2 ** 31 - 1,
+  -(2 ** 31),
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  2 ** 64,
+  1e21,
+  1e308,
+  -1e308,
+  5e-324,
+  Number.MAX_SAFE_INTEGER,
+];
 
 export function oddString(rng: Rng): string {
   if (rng.chance(0.2)) return randomText(rng, rng.int(0, 40));

@@ -28,11 +28,22 @@ export interface InProcessApp {
 }
 
 export async function startInProcessApp(
-  options: { sim?: SimulatorOptions; env?: Record<string, string>; deps?: Partial<Pick<AppDeps, 'logger' | 'timeouts' | 'tools' | 'clientDocuments'>> } = {},
+  options: {
+    sim?: SimulatorOptions;
+    env?: Record<string, string>;
+    deps?: Partial<Pick<AppDeps, 'logger' | 'timeouts' | 'tools' | 'clientDocuments'>>;
+  } = {},
 ): Promise<InProcessApp> {
   const fixture = await startLibFixture({ dav: false, ...options.sim });
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-inproc-'));
-  const config = loadConfig({ APP_SECRET: fixture.secret, APP_VERSION, NEXTCLOUD_URL: fixture.sim.url, APP_PERSISTENT_STORAGE: storage, LOG_LEVEL: 'silent', ...options.env });
+  const config = loadConfig({
+    APP_SECRET: fixture.secret,
+    APP_VERSION,
+    NEXTCLOUD_URL: fixture.sim.url,
+    APP_PERSISTENT_STORAGE: storage,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
   const db = openDatabase(storage);
   migrate(db);
   const app = await buildApp({ config, nextcloud: fixture.nextcloud, db, logger: false, ...options.deps });

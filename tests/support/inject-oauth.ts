@@ -24,14 +24,24 @@ function field(page: string, name: string): string {
  * A token for `user` with `scope`, as a client that registered dynamically gets it; throws on any unexpected answer.
  * `path` is the MCP URL the token is for (each is its own resource).
  */
-export async function injectToken(target: InProcessApp, user: string, scope: string, options: { path?: 'mcp' | 'sse'; headers?: Record<string, string> } = {}): Promise<InjectedGrant> {
+export async function injectToken(
+  target: InProcessApp,
+  user: string,
+  scope: string,
+  options: { path?: 'mcp' | 'sse'; headers?: Record<string, string> } = {},
+): Promise<InjectedGrant> {
   const { app, appApi } = target;
   const extraHeaders = options.headers ?? {};
   const registered = await app.inject({
     method: 'POST',
     url: '/oauth/register',
     headers: { ...appApi(''), ...extraHeaders, 'content-type': 'application/json' },
-    payload: { client_name: 'Injected test client', redirect_uris: [injectRedirectUri], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
+    payload: {
+      client_name: 'Injected test client',
+      redirect_uris: [injectRedirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+    },
   });
   if (registered.statusCode !== 201) throw new Error(`registration answered ${registered.statusCode}: ${registered.body}`);
   const clientId = (registered.json() as { client_id: string }).client_id;
@@ -48,7 +58,11 @@ export async function injectToken(target: InProcessApp, user: string, scope: str
   });
   const consent = await app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: { ...appApi(user), ...extraHeaders } });
   if (consent.statusCode !== 200) throw new Error(`authorize answered ${consent.statusCode}: ${consent.body}`);
-  const form = new URLSearchParams({ pending: field(consent.body, 'pending'), form_token: field(consent.body, 'form_token'), decision: 'approve' });
+  const form = new URLSearchParams({
+    pending: field(consent.body, 'pending'),
+    form_token: field(consent.body, 'form_token'),
+    decision: 'approve',
+  });
   for (const match of consent.body.matchAll(/name="scope" value="([^"]+)"/g)) form.append('scope', match[1]!);
   const approved = await app.inject({
     method: 'POST',
@@ -64,7 +78,13 @@ export async function injectToken(target: InProcessApp, user: string, scope: str
     method: 'POST',
     url: '/oauth/token',
     headers: { ...appApi(''), ...extraHeaders, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: injectRedirectUri, client_id: clientId }).toString(),
+    payload: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: injectRedirectUri,
+      client_id: clientId,
+    }).toString(),
   });
   if (tokens.statusCode !== 200) throw new Error(`token answered ${tokens.statusCode}: ${tokens.body}`);
   const body = tokens.json() as { access_token: string; refresh_token?: string };

@@ -18,7 +18,13 @@ export async function startLibFixture(options: SimulatorOptions = {}): Promise<L
   const secret = 'lib-test-secret-'.padEnd(64, 'x');
   sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
   const client = (overrides: { appSecret?: string; timeoutMs?: number } = {}) =>
-    createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: overrides.appSecret ?? secret, timeoutMs: overrides.timeoutMs ?? 10_000 });
+    createNextcloud({
+      baseUrl: sim.url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: overrides.appSecret ?? secret,
+      timeoutMs: overrides.timeoutMs ?? 10_000,
+    });
   return { sim, secret, nextcloud: client(), client };
 }
 

@@ -17,7 +17,10 @@ import {
   StreamableHTTPClientTransport as V2StreamableHTTPClientTransport,
   UnauthorizedError as V2UnauthorizedError,
 } from '@modelcontextprotocol/client';
-import type { OAuthClientProvider as V2OAuthClientProvider, OAuthDiscoveryState as V2OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type {
+  OAuthClientProvider as V2OAuthClientProvider,
+  OAuthDiscoveryState as V2OAuthDiscoveryState,
+} from '@modelcontextprotocol/client';
 import type { Browser, Page } from 'playwright-core';
 import { close, listen } from './http-server.js';
 
@@ -68,7 +71,11 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
    * by refreshing when it holds a refresh token, which cannot widen a grant, and then gives up; a client
    * without one goes back to the authorization page with the wider scope, as the step-up flow intends.
    */
-  static async create(browser: Browser, person: BrowserUser, options: { scope?: string; refresh?: boolean } = {}): Promise<BrowserOAuthProvider> {
+  static async create(
+    browser: Browser,
+    person: BrowserUser,
+    options: { scope?: string; refresh?: boolean } = {},
+  ): Promise<BrowserOAuthProvider> {
     let provider: BrowserOAuthProvider | undefined;
     const server = http.createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -180,7 +187,9 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
       await page.goto(authorizationUrl.toString());
       const callback = this.redirectUrl;
       // Either Nextcloud's login form (no session yet), the consent page, or straight back to the client.
-      await page.waitForURL((url) => url.href.startsWith(callback) || url.pathname.endsWith('/login'), { timeout: 15_000 }).catch(() => undefined);
+      await page
+        .waitForURL((url) => url.href.startsWith(callback) || url.pathname.endsWith('/login'), { timeout: 15_000 })
+        .catch(() => undefined);
       if (page.url().includes('/login')) {
         await page.fill('#user', this.person.user);
         await page.fill('#password', this.person.password);
@@ -227,7 +236,10 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
     const waiter = this.callbackWaiter;
     if (!waiter) return;
     if (url.searchParams.get('state') !== this.expectedState) return waiter.reject(new Error(`state mismatch in ${url.search}`));
-    if (!url.searchParams.get('code')) return waiter.reject(new Error(`authorization failed: ${url.searchParams.get('error')} ${url.searchParams.get('error_description')}`));
+    if (!url.searchParams.get('code'))
+      return waiter.reject(
+        new Error(`authorization failed: ${url.searchParams.get('error')} ${url.searchParams.get('error_description')}`),
+      );
     this.callbacks.push(url.searchParams);
     waiter.resolve(url.searchParams);
   }
@@ -286,12 +298,21 @@ const clientInfo = { name: 'test-client', version: '1.0.0' };
 export function connectWithOAuth(serverUrl: string, provider: BrowserOAuthProvider, options: ConnectOptions): Promise<McpConnection>;
 /** The v1 client over Streamable HTTP, handed back as the SDK's own Client (as the first tests use it). */
 export function connectWithOAuth(serverUrl: string, provider: BrowserOAuthProvider): Promise<Client>;
-export async function connectWithOAuth(serverUrl: string, provider: BrowserOAuthProvider, options?: ConnectOptions): Promise<McpConnection | Client> {
-  const connection = options?.sdk === 'v2' ? await connectV2(serverUrl, provider, options) : await connectV1(serverUrl, provider, options ?? {});
+export async function connectWithOAuth(
+  serverUrl: string,
+  provider: BrowserOAuthProvider,
+  options?: ConnectOptions,
+): Promise<McpConnection | Client> {
+  const connection =
+    options?.sdk === 'v2' ? await connectV2(serverUrl, provider, options) : await connectV1(serverUrl, provider, options ?? {});
   return options ? connection : (connection.client as Client);
 }
 
-async function connectV1(serverUrl: string, provider: BrowserOAuthProvider, options: Extract<ConnectOptions, { sdk?: 'v1' }>): Promise<McpConnection> {
+async function connectV1(
+  serverUrl: string,
+  provider: BrowserOAuthProvider,
+  options: Extract<ConnectOptions, { sdk?: 'v1' }>,
+): Promise<McpConnection> {
   const kind = options.transport ?? 'streamable';
   let negotiated: string | undefined;
   const open = () => {
@@ -346,10 +367,16 @@ async function connectV1(serverUrl: string, provider: BrowserOAuthProvider, opti
  * only an answer from that list: a one-entry list holds it to exactly that revision.
  */
 function pinnedTo(version: V2ProtocolVersion): ConstructorParameters<typeof V2Client>[1] {
-  return version === '2025-11-25' ? { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: [version] } : { versionNegotiation: { mode: { pin: version } } };
+  return version === '2025-11-25'
+    ? { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: [version] }
+    : { versionNegotiation: { mode: { pin: version } } };
 }
 
-async function connectV2(serverUrl: string, provider: BrowserOAuthProvider, options: Extract<ConnectOptions, { sdk: 'v2' }>): Promise<McpConnection> {
+async function connectV2(
+  serverUrl: string,
+  provider: BrowserOAuthProvider,
+  options: Extract<ConnectOptions, { sdk: 'v2' }>,
+): Promise<McpConnection> {
   const authProvider = provider.forSdkV2();
   const open = () => new V2StreamableHTTPClientTransport(new URL(serverUrl), { authProvider, fetch: options.fetch });
   let transport = open();

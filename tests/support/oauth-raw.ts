@@ -14,7 +14,8 @@ export interface Flow {
 
 /** `deployment` is read on each call, so the helpers can be created before the deployment starts. */
 export function rawOAuth(deployment: () => Deployment) {
-  const decode = (value: string) => value.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+  const decode = (value: string) =>
+    value.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
 
   /** Where a navigation page sends the browser (the meta refresh), or null for a page that stays. */
   function navigationTarget(page: string): string | null {
@@ -43,35 +44,62 @@ export function rawOAuth(deployment: () => Deployment) {
     const response = await fetch(deployment().url('oauth/register'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Raw HTTP test client', redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...metadata }),
+      body: JSON.stringify({
+        client_name: 'Raw HTTP test client',
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+        ...metadata,
+      }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, string> };
   }
 
   async function authorizePage(params: Record<string, string | undefined>, user?: string): Promise<{ status: number; page: string }> {
     const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    const response = await fetch(`${deployment().url('oauth/authorize')}?${query}`, { headers: user ? { cookie: deployment().sim.sessionCookie(user) } : {} });
+    const response = await fetch(`${deployment().url('oauth/authorize')}?${query}`, {
+      headers: user ? { cookie: deployment().sim.sessionCookie(user) } : {},
+    });
     return { status: response.status, page: await response.text() };
   }
 
-  async function submitConsent(page: string, user: string, overrides: Record<string, string | string[]> = {}): Promise<{ status: number; page: string }> {
+  async function submitConsent(
+    page: string,
+    user: string,
+    overrides: Record<string, string | string[]> = {},
+  ): Promise<{ status: number; page: string }> {
     const form = new URLSearchParams({ pending: field(page, 'pending'), form_token: field(page, 'form_token'), decision: 'approve' });
     for (const scope of [...page.matchAll(/name="scope" value="([^"]+)"/g)].map((match) => match[1]!)) form.append('scope', scope);
     for (const [key, value] of Object.entries(overrides)) {
       form.delete(key);
       for (const item of Array.isArray(value) ? value : [value]) form.append(key, item);
     }
-    const response = await fetch(deployment().url('oauth/authorize'), { method: 'POST', headers: { cookie: deployment().sim.sessionCookie(user), 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const response = await fetch(deployment().url('oauth/authorize'), {
+      method: 'POST',
+      headers: { cookie: deployment().sim.sessionCookie(user), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     return { status: response.status, page: await response.text() };
   }
-
 
   /** Register, authorize as `user`, consent: the code the client would receive. */
   async function obtainCode(user = 'alice', scope = 'files.read talk.read', resource = deployment().connector): Promise<Flow> {
     const client = await register();
     const { verifier, challenge } = pkce();
     const state = randomBytes(8).toString('hex');
-    const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope, state, resource }, user);
+    const consent = await authorizePage(
+      {
+        client_id: client.body.client_id,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        scope,
+        state,
+        resource,
+      },
+      user,
+    );
     expect(consent.status).toBe(200);
     const back = navigationTarget((await submitConsent(consent.page, user)).page);
     const url = new URL(back!);
@@ -84,7 +112,11 @@ export function rawOAuth(deployment: () => Deployment) {
   const issued = new Set<string>();
 
   async function token(params: Record<string, string>): Promise<{ status: number; body: Record<string, string> }> {
-    const response = await fetch(deployment().url('oauth/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+    const response = await fetch(deployment().url('oauth/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+    });
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as Record<string, string>;
     for (const key of ['access_token', 'refresh_token'] as const) if (body[key]) issued.add(body[key]);
@@ -93,7 +125,15 @@ export function rawOAuth(deployment: () => Deployment) {
   }
 
   async function exchange(flow: Flow, extra: Record<string, string> = {}) {
-    return token({ grant_type: 'authorization_code', code: flow.code, code_verifier: flow.verifier, redirect_uri: redirectUri, client_id: flow.clientId, resource: deployment().connector, ...extra });
+    return token({
+      grant_type: 'authorization_code',
+      code: flow.code,
+      code_verifier: flow.verifier,
+      redirect_uri: redirectUri,
+      client_id: flow.clientId,
+      resource: deployment().connector,
+      ...extra,
+    });
   }
 
   async function mcp(accessToken: string | undefined): Promise<Response> {
@@ -104,7 +144,12 @@ export function rawOAuth(deployment: () => Deployment) {
         accept: 'application/json, text/event-stream',
         ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
       },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
   }
 

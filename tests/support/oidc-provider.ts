@@ -57,12 +57,30 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
   const issuer = await listen(server);
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `test-${randomBytes(4).toString('hex')}`;
-  const introspectionClient = { endpoint: `${issuer}/token/introspection`, clientId: 'mcp-gateway', clientSecret: randomBytes(16).toString('hex') };
+  const introspectionClient = {
+    endpoint: `${issuer}/token/introspection`,
+    clientId: 'mcp-gateway',
+    clientSecret: randomBytes(16).toString('hex'),
+  };
 
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: CLIENT_ID, token_endpoint_auth_method: 'none', application_type: 'native', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], response_types: ['code'] },
-      { client_id: introspectionClient.clientId, client_secret: introspectionClient.clientSecret, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: [], grant_types: [], response_types: [] },
+      {
+        client_id: CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+      {
+        client_id: introspectionClient.clientId,
+        client_secret: introspectionClient.clientSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        redirect_uris: [],
+        grant_types: [],
+        response_types: [],
+      },
     ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' }] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
@@ -74,20 +92,29 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
       Interaction: 600,
       Session: 3600,
     },
-    findAccount: (_ctx: unknown, accountId: string) => (accountId in options.accounts ? { accountId, claims: () => ({ sub: accountId }) } : undefined),
+    findAccount: (_ctx: unknown, accountId: string) =>
+      accountId in options.accounts ? { accountId, claims: () => ({ sub: accountId }) } : undefined,
     // What the resource server needs to know about the user travels in the access token (and introspection answer).
     extraTokenClaims: (_ctx: unknown, token: { accountId?: string }) => (token.accountId ? options.accounts[token.accountId] : undefined),
     features: {
       devInteractions: { enabled: true },
       // Only the confidential gateway client may introspect (a real provider would restrict it likewise).
-      introspection: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientId: string }) => client.clientId === introspectionClient.clientId },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx: unknown, client: { clientId: string }) => client.clientId === introspectionClient.clientId,
+      },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         getResourceServerInfo: (_ctx: unknown, indicator: string) => {
           const resource = options.resources[indicator];
           if (!resource) throw new Error(`unknown resource ${indicator}`);
-          return { audience: indicator, scope: resource.scope, accessTokenFormat: resource.format, accessTokenTTL: resource.ttlSeconds ?? 600 };
+          return {
+            audience: indicator,
+            scope: resource.scope,
+            accessTokenFormat: resource.format,
+            accessTokenTTL: resource.ttlSeconds ?? 600,
+          };
         },
       },
     },
@@ -101,7 +128,10 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     kid,
     login: (account, request) => authorizationCodeFlow(issuer, account, request),
     async revoke(token) {
-      const response = await fetch(`${issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, client_id: CLIENT_ID }) });
+      const response = await fetch(`${issuer}/token/revocation`, {
+        method: 'POST',
+        body: new URLSearchParams({ token, client_id: CLIENT_ID }),
+      });
       if (!response.ok) throw new Error(`revocation failed: HTTP ${response.status} ${await response.text()}`);
     },
     close: () => close(server),
@@ -127,7 +157,11 @@ class CookieJar {
   }
 }
 
-async function authorizationCodeFlow(issuer: string, account: string, request: { resource: string; scope: string }): Promise<TokenResponse> {
+async function authorizationCodeFlow(
+  issuer: string,
+  account: string,
+  request: { resource: string; scope: string },
+): Promise<TokenResponse> {
   const jar = new CookieJar();
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(8).toString('hex');
@@ -162,7 +196,8 @@ async function authorizationCodeFlow(issuer: string, account: string, request: {
     const html = await response.text();
     const action = /<form[^>]* action="([^"]+)"/.exec(html)?.[1];
     const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
-    if (response.status !== 200 || !action || !prompt) throw new Error(`unexpected answer from the provider (HTTP ${response.status}): ${html.slice(0, 500)}`);
+    if (response.status !== 200 || !action || !prompt)
+      throw new Error(`unexpected answer from the provider (HTTP ${response.status}): ${html.slice(0, 500)}`);
     // The development login form takes any password; consent is a single "Continue" button.
     const form: Record<string, string> = prompt === 'login' ? { prompt, login: account, password: 'any' } : { prompt };
     response = await jar.fetch(new URL(action, issuer).href, { method: 'POST', body: new URLSearchParams(form) });
@@ -171,7 +206,14 @@ async function authorizationCodeFlow(issuer: string, account: string, request: {
 
   const token = await fetch(`${issuer}/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: CLIENT_ID, resource: request.resource }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      client_id: CLIENT_ID,
+      resource: request.resource,
+    }),
   });
   const body = (await token.json()) as TokenResponse & { error?: string; error_description?: string };
   if (!token.ok) throw new Error(`token request failed: ${body.error}: ${body.error_description}`);

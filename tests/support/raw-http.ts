@@ -18,7 +18,12 @@ export interface RawExchange {
  * whichever comes first; with `quietMs`, also until the server has sent something and then stayed silent that long
  * (an answer on a connection kept alive). A socket error counts as the server closing it.
  */
-export function rawExchange(target: { port: number; host?: string }, data: string | Buffer, waitMs: number, quietMs?: number): Promise<RawExchange> {
+export function rawExchange(
+  target: { port: number; host?: string },
+  data: string | Buffer,
+  waitMs: number,
+  quietMs?: number,
+): Promise<RawExchange> {
   return new Promise((resolve) => {
     const started = Date.now();
     const chunks: Buffer[] = [];

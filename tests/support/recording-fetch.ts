@@ -26,7 +26,8 @@ export function recordingFetch(): Recording {
   const exchanges: Exchange[] = [];
   const recorded: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
-    const requestBody = init?.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : String(init.body);
+    const requestBody =
+      init?.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : String(init.body);
     const response = await fetch(input, init);
     exchanges.push({
       method: request.method,
@@ -36,7 +37,12 @@ export function recordingFetch(): Recording {
       status: response.status,
       responseHeaders: Object.fromEntries(response.headers),
       // A clone, so the client reads its own copy at its own pace.
-      responseText: response.body ? response.clone().text().catch(() => '') : Promise.resolve(''),
+      responseText: response.body
+        ? response
+            .clone()
+            .text()
+            .catch(() => '')
+        : Promise.resolve(''),
     });
     return response;
   };
@@ -48,7 +54,10 @@ export function recordingFetch(): Recording {
         .filter((exchange) => exchange.method === 'POST' && exchange.url === url && exchange.requestBody !== undefined)
         .flatMap((exchange) => {
           const parsed = JSON.parse(exchange.requestBody!) as unknown;
-          return (Array.isArray(parsed) ? parsed : [parsed]).map((message) => ({ exchange, message: message as { method?: string; id?: unknown; params?: Record<string, unknown> } }));
+          return (Array.isArray(parsed) ? parsed : [parsed]).map((message) => ({
+            exchange,
+            message: message as { method?: string; id?: unknown; params?: Record<string, unknown> },
+          }));
         });
     },
   };

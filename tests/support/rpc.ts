@@ -1,6 +1,11 @@
 // JSON-RPC over HTTP as raw clients read it: one JSON body, or the message events of an event stream.
 
-export type Rpc = { jsonrpc: '2.0'; id?: number | string | null; result?: Record<string, unknown>; error?: { code: number; message: string } };
+export type Rpc = {
+  jsonrpc: '2.0';
+  id?: number | string | null;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string };
+};
 
 /** The JSON-RPC answer of a response in either form (the first message with an id, in a stream). */
 export async function answerOf(response: Response): Promise<Rpc> {

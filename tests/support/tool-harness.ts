@@ -21,10 +21,18 @@ export interface ToolCall {
 }
 
 export interface ToolHarness {
-  call(tool: Tool, args: unknown, options?: { user?: string; scopes?: Scope[]; policy?: Partial<Policy>; signal?: AbortSignal }): Promise<ToolCall>;
+  call(
+    tool: Tool,
+    args: unknown,
+    options?: { user?: string; scopes?: Scope[]; policy?: Partial<Policy>; signal?: AbortSignal },
+  ): Promise<ToolCall>;
 }
 
-export function toolHarness(nextcloud: Nextcloud, webRoot: string, defaults: { user?: string; policy?: Partial<Policy> } = {}): ToolHarness {
+export function toolHarness(
+  nextcloud: Nextcloud,
+  webRoot: string,
+  defaults: { user?: string; policy?: Partial<Policy> } = {},
+): ToolHarness {
   return {
     async call(tool, args, options = {}) {
       const userId = options.user ?? defaults.user ?? 'alice';

@@ -27,17 +27,22 @@ const REFUSALS = {
 export const authorizationCodeGrant: Grant = async (body, { store, request, client, policy, urls, refreshTtl }) => {
   const params = grantParams(schema, body);
   const redeemed = store.redeemCode(params.code, client.clientId, refreshTtl, (code) => {
-    if (!secretsEqual(pkceChallenge(params.code_verifier), code.codeChallenge)) return 'the code_verifier does not match the code_challenge';
+    if (!secretsEqual(pkceChallenge(params.code_verifier), code.codeChallenge))
+      return 'the code_verifier does not match the code_challenge';
     // Identical to the one the code was sent to (RFC 6749 §4.1.3): no loopback port leeway here.
-    if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirectUri) return 'redirect_uri differs from the authorization request';
-    if (params.resource !== undefined && matchResource(params.resource, urls) !== code.resource) return 'resource differs from the authorization request';
+    if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirectUri)
+      return 'redirect_uri differs from the authorization request';
+    if (params.resource !== undefined && matchResource(params.resource, urls) !== code.resource)
+      return 'resource differs from the authorization request';
     return null;
   });
   if (redeemed.status !== 'ok') {
     request.log.warn({ client: client.clientId, outcome: redeemed.status }, 'authorization code refused');
     throw new OAuthError(
       'invalid_grant',
-      redeemed.status === 'rejected' ? `The authorization code was refused: ${redeemed.description}; the access it granted has been revoked.` : REFUSALS[redeemed.status],
+      redeemed.status === 'rejected'
+        ? `The authorization code was refused: ${redeemed.description}; the access it granted has been revoked.`
+        : REFUSALS[redeemed.status],
     );
   }
   // The policy may have narrowed between consent and this exchange.

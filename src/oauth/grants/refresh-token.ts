@@ -32,7 +32,8 @@ export const refreshTokenGrant: Grant = async (body, { store, eligibility, reque
     if (params.resource !== undefined && matchResource(params.resource, urls) !== holder.resource) {
       throw new OAuthError('invalid_target', `The refresh token is bound to ${holder.resource}.`);
     }
-    if (asked.some((scope) => !holder.scopes.includes(scope))) throw new OAuthError('invalid_scope', 'A refresh may narrow the granted scopes, never widen them.');
+    if (asked.some((scope) => !holder.scopes.includes(scope)))
+      throw new OAuthError('invalid_scope', 'A refresh may narrow the granted scopes, never widen them.');
     // Refused without spending the token: if the admin widens the policy again, the client carries on.
     const forbidden = grantPolicyProblem(holder, policy);
     if (forbidden) throw new OAuthError('invalid_grant', `Access refused: ${forbidden}`);
@@ -45,5 +46,11 @@ export const refreshTokenGrant: Grant = async (body, { store, eligibility, reque
     throw new OAuthError('invalid_grant', REFUSALS[rotated.status]);
   }
   const { grant } = rotated;
-  return { grantId: grant.id, userId: grant.userId, scopes: asked.length > 0 ? asked : grant.scopes, resource: grant.resource, refreshToken: rotated.refreshToken };
+  return {
+    grantId: grant.id,
+    userId: grant.userId,
+    scopes: asked.length > 0 ? asked : grant.scopes,
+    resource: grant.resource,
+    refreshToken: rotated.refreshToken,
+  };
 };

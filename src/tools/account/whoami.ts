@@ -6,7 +6,8 @@ import { READS_ONLY, defineTool } from '../tool.js';
 export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
-  description: 'Shows which Nextcloud account this connection acts as, and which permissions (scopes) it has. Use it when a tool seems to be missing or a call is refused.',
+  description:
+    'Shows which Nextcloud account this connection acts as, and which permissions (scopes) it has. Use it when a tool seems to be missing or a call is refused.',
   scopes: { allOf: [] },
   input: z.object({}),
   output: z.object({
@@ -16,7 +17,7 @@ export const whoami = defineTool({
     scopes: z.array(z.string()),
     clientId: z.string(),
     readOnlyMode: z.boolean().describe('The administrator allows no changes through this connector.'),
-    folderAllowlist: z.array(z.string()).describe('Folders file tools are limited to; empty means all of the user\'s files.'),
+    folderAllowlist: z.array(z.string()).describe("Folders file tools are limited to; empty means all of the user's files."),
   }),
   annotations: READS_ONLY,
   async run(_input, context) {

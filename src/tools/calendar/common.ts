@@ -12,24 +12,48 @@ import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
 import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
 import type { IcalComponent, IcalTime, Occurrence } from '../../../lib/ical.js';
-import { addressOf, canonicalZone, eventsOf, instantOfTime, isRecurring, isoDate, isoInZone, param, propTime, spanOf, textOf } from '../../../lib/ical.js';
+import {
+  addressOf,
+  canonicalZone,
+  eventsOf,
+  instantOfTime,
+  isRecurring,
+  isoDate,
+  isoInZone,
+  param,
+  propTime,
+  spanOf,
+  textOf,
+} from '../../../lib/ical.js';
 
 export const TIME_ZONE_HINT = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
 
-export const calendarIdInput = z.string().trim().min(1).max(255).refine(...WELL_FORMED);
+export const calendarIdInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine(...WELL_FORMED);
 export const eventIdInput = z
   .string()
   .trim()
   .min(3)
   .max(1024)
   .refine(...WELL_FORMED)
-  .describe('The event id as calendar_list_events or calendar_create_event returned it: "<calendar id>/<object name>", e.g. "personal/standup.ics".');
+  .describe(
+    'The event id as calendar_list_events or calendar_create_event returned it: "<calendar id>/<object name>", e.g. "personal/standup.ics".',
+  );
 export const timeZoneInput = z
   .string()
   .trim()
   .max(64)
   .refine((value) => canonicalZone(value) !== null, { message: `is not a time zone Nextcloud knows; use ${TIME_ZONE_HINT}` });
-export const etagInput = z.string().trim().min(1).max(200).regex(ETAG_TEXT, 'is not an etag as the calendar tools return it (visible ASCII only)');
+export const etagInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(ETAG_TEXT, 'is not an etag as the calendar tools return it (visible ASCII only)');
 
 export const holdsEvents = (calendar: CalendarInfo) => calendar.components.length === 0 || calendar.components.includes('VEVENT');
 
@@ -47,7 +71,10 @@ export async function findCalendar(client: CalendarClient, name: string, userId:
   const calendar = byId ?? (byName.length === 1 ? byName[0] : undefined);
   if (!calendar) {
     const known = all.filter(holdsEvents).map((candidate) => `${candidate.id} (${candidate.displayName})`);
-    throw new ToolError('not_found', `${userId} has no calendar "${name}". Calendars: ${known.join(', ') || 'none'}; calendar_list_calendars lists them.`);
+    throw new ToolError(
+      'not_found',
+      `${userId} has no calendar "${name}". Calendars: ${known.join(', ') || 'none'}; calendar_list_calendars lists them.`,
+    );
   }
   return calendar;
 }
@@ -55,10 +82,16 @@ export async function findCalendar(client: CalendarClient, name: string, userId:
 export function assertWritable(calendar: CalendarInfo, userId: string): void {
   if (calendar.readOnly) {
     const owner = ownerOf(calendar);
-    throw new ToolError('not_allowed', `calendar '${calendar.displayName}' is shared with ${userId} read-only${owner && owner !== userId ? ` by ${owner}` : ''}; ${userId} cannot add, change or delete its events. Ask the owner for write access, or use one of ${userId}'s own calendars.`);
+    throw new ToolError(
+      'not_allowed',
+      `calendar '${calendar.displayName}' is shared with ${userId} read-only${owner && owner !== userId ? ` by ${owner}` : ''}; ${userId} cannot add, change or delete its events. Ask the owner for write access, or use one of ${userId}'s own calendars.`,
+    );
   }
   if (!holdsEvents(calendar)) {
-    throw new ToolError('not_allowed', `calendar '${calendar.displayName}' does not hold events (it takes ${calendar.components.join(', ')}).`);
+    throw new ToolError(
+      'not_allowed',
+      `calendar '${calendar.displayName}' does not hold events (it takes ${calendar.components.join(', ')}).`,
+    );
   }
 }
 
@@ -89,7 +122,10 @@ export async function resolveEvent(client: CalendarClient, id: string, userId: s
   const slash = id.indexOf('/');
   const name = slash > 0 ? objectName(id.slice(slash + 1)) : null;
   if (slash <= 0 || name === null || /^[a-z][a-z0-9+.-]*:/i.test(id)) {
-    throw new ToolError('invalid_input', `"${id}" is not an event id. Event ids look like "personal/standup.ics" (calendar id, slash, object name) and come from calendar_list_events.`);
+    throw new ToolError(
+      'invalid_input',
+      `"${id}" is not an event id. Event ids look like "personal/standup.ics" (calendar id, slash, object name) and come from calendar_list_events.`,
+    );
   }
   const calendar = await findCalendar(client, id.slice(0, slash), userId);
   const url = new URL(encodeURIComponent(name), calendar.url.endsWith('/') ? calendar.url : `${calendar.url}/`).toString();
@@ -98,11 +134,16 @@ export async function resolveEvent(client: CalendarClient, id: string, userId: s
 
 /** A missing event in the user's words instead of a bare 404. */
 export function rewordMissing(error: unknown, id: string, userId: string): never {
-  if (isNextcloudError(error, 'not_found')) throw new ToolError('not_found', `event '${id}' does not exist in ${userId}'s calendars (it may have been deleted or moved); calendar_list_events shows the current ids.`);
+  if (isNextcloudError(error, 'not_found'))
+    throw new ToolError(
+      'not_found',
+      `event '${id}' does not exist in ${userId}'s calendars (it may have been deleted or moved); calendar_list_events shows the current ids.`,
+    );
   throw error;
 }
 
-export const staleEvent = () => new ToolError('conflict', 'the event changed since you read it; get it again with calendar_get_event and retry with its new etag.');
+export const staleEvent = () =>
+  new ToolError('conflict', 'the event changed since you read it; get it again with calendar_get_event and retry with its new etag.');
 
 export function rewordStale(error: unknown): never {
   if (isNextcloudError(error, 'precondition_failed')) throw staleEvent();
@@ -112,14 +153,25 @@ export function rewordStale(error: unknown): never {
 // ---- output shapes
 
 const timeFields = {
-  start: z.string().describe('Start: ISO 8601 with UTC offset (e.g. 2026-05-04T09:30:00+02:00), or a date (YYYY-MM-DD) for all-day events.'),
+  start: z
+    .string()
+    .describe('Start: ISO 8601 with UTC offset (e.g. 2026-05-04T09:30:00+02:00), or a date (YYYY-MM-DD) for all-day events.'),
   end: z.string().describe('End, in the same form as start. For all-day events the day after the last day (exclusive), as in iCalendar.'),
-  timeZone: z.string().optional().describe('IANA time zone the times are given in (the zone the event was planned in unless another was asked for); absent for all-day events.'),
+  timeZone: z
+    .string()
+    .optional()
+    .describe(
+      'IANA time zone the times are given in (the zone the event was planned in unless another was asked for); absent for all-day events.',
+    ),
   allDay: z.boolean(),
 };
 
 export const occurrenceSchema = z.object({
-  id: z.string().describe('Event id for calendar_get_event, calendar_update_event and calendar_delete_event. For a recurring event it names the whole series.'),
+  id: z
+    .string()
+    .describe(
+      'Event id for calendar_get_event, calendar_update_event and calendar_delete_event. For a recurring event it names the whole series.',
+    ),
   calendarId: z.string(),
   calendarName: z.string(),
   etag: z.string().optional().describe('Version of the event; calendar_update_event needs it.'),
@@ -129,7 +181,10 @@ export const occurrenceSchema = z.object({
   description: z.string().optional().describe('The beginning of the description; calendar_get_event has all of it.'),
   ...timeFields,
   recurring: z.boolean().describe('Whether this is one occurrence of a repeating event.'),
-  occurrence: z.string().optional().describe('For a repeating event: when this occurrence was due by its rule (ISO 8601), which tells occurrences apart.'),
+  occurrence: z
+    .string()
+    .optional()
+    .describe('For a repeating event: when this occurrence was due by its rule (ISO 8601), which tells occurrences apart.'),
   status: z.string().optional().describe('CONFIRMED, TENTATIVE or CANCELLED when the event says.'),
 });
 export type OccurrenceOutput = z.infer<typeof occurrenceSchema>;
@@ -152,12 +207,25 @@ export const eventDetailsSchema = z.object({
   categories: z.array(z.string()),
   url: z.string().optional().describe('A link the event carries (iCalendar URL), if any.'),
   organizer: personSchema.optional(),
-  attendees: z.array(personSchema.extend({ role: z.string().optional(), status: z.string().optional().describe('NEEDS-ACTION, ACCEPTED, DECLINED or TENTATIVE.') })),
+  attendees: z.array(
+    personSchema.extend({
+      role: z.string().optional(),
+      status: z.string().optional().describe('NEEDS-ACTION, ACCEPTED, DECLINED or TENTATIVE.'),
+    }),
+  ),
   recurrence: z
     .object({
       rule: z.string().optional().describe('The iCalendar RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.'),
       excludedDates: z.array(z.string()),
-      changedOccurrences: z.array(z.object({ occurrence: z.string(), start: z.string(), end: z.string(), summary: z.string().optional(), status: z.string().optional() })),
+      changedOccurrences: z.array(
+        z.object({
+          occurrence: z.string(),
+          start: z.string(),
+          end: z.string(),
+          summary: z.string().optional(),
+          status: z.string().optional(),
+        }),
+      ),
     })
     .optional()
     .describe('How the event repeats; absent for a single event. Changes through calendar_update_event apply to the whole series.'),
@@ -173,7 +241,10 @@ function snippet(text: string | null, length = 200): string | null {
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
 
-function times(span: { start: number; end: number; allDay: boolean; startDate: string | null; endDate: string | null; zone: string | null }, presentIn?: string) {
+function times(
+  span: { start: number; end: number; allDay: boolean; startDate: string | null; endDate: string | null; zone: string | null },
+  presentIn?: string,
+) {
   if (span.allDay) return { start: span.startDate!, end: span.endDate!, timeZone: null, allDay: true };
   const zone = presentIn ?? span.zone ?? 'UTC';
   return { start: isoInZone(span.start, zone), end: isoInZone(span.end, zone), timeZone: zone, allDay: false };
@@ -187,7 +258,11 @@ export function timeText(time: string, times: { timeZone?: string | null; allDay
   return times.allDay || !times.timeZone ? time : `${time} ${times.timeZone}`;
 }
 
-export function describeOccurrence(occurrence: Occurrence, base: { id: string; calendar: CalendarInfo; etag: string | null }, presentIn?: string): OccurrenceOutput {
+export function describeOccurrence(
+  occurrence: Occurrence,
+  base: { id: string; calendar: CalendarInfo; etag: string | null },
+  presentIn?: string,
+): OccurrenceOutput {
   const event = occurrence.event;
   return withoutMissing({
     id: base.id,
@@ -200,7 +275,12 @@ export function describeOccurrence(occurrence: Occurrence, base: { id: string; c
     description: snippet(textOf(event, 'description')),
     ...times(occurrence, presentIn),
     recurring: occurrence.recurring,
-    occurrence: occurrence.recurrenceId === null ? null : occurrence.allDay ? isoInZone(occurrence.recurrenceId, presentIn ?? 'UTC').slice(0, 10) : isoInZone(occurrence.recurrenceId, presentIn ?? occurrence.zone ?? 'UTC'),
+    occurrence:
+      occurrence.recurrenceId === null
+        ? null
+        : occurrence.allDay
+          ? isoInZone(occurrence.recurrenceId, presentIn ?? 'UTC').slice(0, 10)
+          : isoInZone(occurrence.recurrenceId, presentIn ?? occurrence.zone ?? 'UTC'),
     status: textOf(event, 'status'),
   });
 }
@@ -211,7 +291,10 @@ function utcStamp(event: IcalComponent, name: string): string | null {
 }
 
 /** Everything about one calendar object a person may want to know, from its series (or single) VEVENT. */
-export function describeEvent(calendarObject: IcalComponent, base: { id: string; calendar: CalendarInfo; etag: string | null }): EventDetails {
+export function describeEvent(
+  calendarObject: IcalComponent,
+  base: { id: string; calendar: CalendarInfo; etag: string | null },
+): EventDetails {
   const { master, overrides } = eventsOf(calendarObject);
   const event = master ?? overrides[0];
   if (!event) throw new ToolError('unsupported', `event '${base.id}' holds no VEVENT (it may be a task or a journal entry).`);
@@ -258,9 +341,19 @@ export function describeEvent(calendarObject: IcalComponent, base: { id: string;
             const changed = spanOf(override, 'UTC');
             const due = propTime(override, 'recurrence-id');
             if (!changed || !due) return [];
-            const occurrence = due.time.isDate ? isoDate(due.time) : isoInZone(instantOfTime(due.time, due.tzid, 'UTC'), span.zone ?? 'UTC');
+            const occurrence = due.time.isDate
+              ? isoDate(due.time)
+              : isoInZone(instantOfTime(due.time, due.tzid, 'UTC'), span.zone ?? 'UTC');
             const when = times(changed, span.zone ?? undefined);
-            return [withoutMissing({ occurrence, start: when.start, end: when.end, summary: textOf(override, 'summary'), status: textOf(override, 'status') })];
+            return [
+              withoutMissing({
+                occurrence,
+                start: when.start,
+                end: when.end,
+                summary: textOf(override, 'summary'),
+                status: textOf(override, 'status'),
+              }),
+            ];
           }),
         })
       : null,

@@ -14,7 +14,9 @@ export const deleteEvent = defineTool({
   scopes: { allOf: ['calendar.write'] },
   input: z.object({
     id: eventIdInput,
-    etag: etagInput.optional().describe('The etag the event had when you read it; if given and the event changed since, nothing is deleted.'),
+    etag: etagInput
+      .optional()
+      .describe('The etag the event had when you read it; if given and the event changed since, nothing is deleted.'),
   }),
   output: z.object({
     deleted: z.literal(true),

@@ -17,7 +17,9 @@ export const getEvent = defineTool({
   async run(input, context) {
     const event = await resolveEvent(context.user.calendar, input.id, context.userId);
     context.audit(event.path);
-    const stored = await context.user.calendar.getEvent(event.url).catch((error: unknown) => rewordMissing(error, event.id, context.userId));
+    const stored = await context.user.calendar
+      .getEvent(event.url)
+      .catch((error: unknown) => rewordMissing(error, event.id, context.userId));
     let parsed: IcalComponent;
     try {
       parsed = parseCalendar(stored.ics);

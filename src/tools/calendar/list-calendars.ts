@@ -10,15 +10,23 @@ export const listCalendars = defineTool({
     "Lists the user's Nextcloud calendars that hold events: their own and those shared with them. Use the id with calendar_list_events and calendar_create_event. readOnly calendars (shared read-only) can be read but not changed.",
   scopes: { allOf: ['calendar.read'] },
   input: z.object({
-    includeAll: z.boolean().default(false).describe('Also list calendars that hold no events (task lists); their components tell what they hold. Default false.'),
+    includeAll: z
+      .boolean()
+      .default(false)
+      .describe('Also list calendars that hold no events (task lists); their components tell what they hold. Default false.'),
   }),
   output: z.object({
     calendars: z.array(
       z.object({
         id: z.string().describe('Calendar id for the other calendar tools.'),
         name: z.string().describe('Display name, as the Nextcloud Calendar app shows it.'),
-        readOnly: z.boolean().describe('true when the calendar is shared with the user read-only: events cannot be created, changed or deleted there.'),
-        owner: z.string().optional().describe('User id of the owner when the calendar is shared with the user by someone else; absent for their own.'),
+        readOnly: z
+          .boolean()
+          .describe('true when the calendar is shared with the user read-only: events cannot be created, changed or deleted there.'),
+        owner: z
+          .string()
+          .optional()
+          .describe('User id of the owner when the calendar is shared with the user by someone else; absent for their own.'),
         color: z.string().optional(),
         components: z.array(z.string()).describe('What the calendar holds: VEVENT (events), VTODO (tasks), VJOURNAL.'),
       }),

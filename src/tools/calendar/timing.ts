@@ -5,7 +5,19 @@
 import { ToolError } from '../tool.js';
 import { TIME_ZONE_HINT } from './common.js';
 import type { IcalComponent, IcalTime, Span, TimeInput, Wall } from '../../../lib/ical.js';
-import { ICAL, addDays, canonicalZone, inputInstant, instantOf, isoDate, isoInZone, parseDuration, parseTimeInput, vtimezone, wallAt } from '../../../lib/ical.js';
+import {
+  ICAL,
+  addDays,
+  canonicalZone,
+  inputInstant,
+  instantOf,
+  isoDate,
+  isoInZone,
+  parseDuration,
+  parseTimeInput,
+  vtimezone,
+  wallAt,
+} from '../../../lib/ical.js';
 
 export interface TimingRequest {
   start?: string | undefined;
@@ -53,37 +65,50 @@ export function planTiming(request: TimingRequest, current?: Span): Timing {
   const end = parsed(request.end, 'end');
   if (request.end !== undefined && request.duration !== undefined) throw invalid('give end or duration, not both.');
   const duration = request.duration === undefined ? null : parseDuration(request.duration);
-  if (request.duration !== undefined && !duration) throw invalid(`duration "${request.duration}" is not an ISO 8601 duration such as PT30M, PT1H30M, P1D or P1W.`);
+  if (request.duration !== undefined && !duration)
+    throw invalid(`duration "${request.duration}" is not an ISO 8601 duration such as PT30M, PT1H30M, P1D or P1W.`);
   const askedZone = request.timeZone === undefined ? undefined : canonicalZone(request.timeZone);
   if (askedZone === null) throw invalid(`timeZone "${request.timeZone}" is not a time zone Nextcloud knows; use ${TIME_ZONE_HINT}.`);
   if (askedZone) icalZone(askedZone);
   const allDay = request.allDay ?? (current ? current.allDay : start?.kind === 'date');
 
   if (allDay) {
-    if (start && start.kind !== 'date') throw invalid(`for an all-day event give start as a date (YYYY-MM-DD), not "${request.start}"; or set allDay to false.`);
+    if (start && start.kind !== 'date')
+      throw invalid(`for an all-day event give start as a date (YYYY-MM-DD), not "${request.start}"; or set allDay to false.`);
     if (end && end.kind !== 'date') throw invalid(`for an all-day event give end as a date (YYYY-MM-DD), not "${request.end}".`);
-    const first = start?.wall ?? (current ? (current.allDay ? parseTimeInput(current.startDate!)!.wall : wallAt(current.start, current.zone ?? 'UTC')) : null);
+    const first =
+      start?.wall ??
+      (current ? (current.allDay ? parseTimeInput(current.startDate!)!.wall : wallAt(current.start, current.zone ?? 'UTC')) : null);
     if (!first) throw invalid('start is required.');
     let days: number;
     if (end) days = dayNumber(end.wall) - dayNumber(first);
     else if (duration) {
-      if (duration.seconds % 86_400 !== 0) throw invalid(`an all-day event lasts whole days; use a duration like P1D or P2W, not "${request.duration}".`);
+      if (duration.seconds % 86_400 !== 0)
+        throw invalid(`an all-day event lasts whole days; use a duration like P1D or P2W, not "${request.duration}".`);
       days = duration.days + duration.seconds / 86_400;
-    } else if (current?.allDay) days = dayNumber(parseTimeInput(current.endDate!)!.wall) - dayNumber(parseTimeInput(current.startDate!)!.wall);
+    } else if (current?.allDay)
+      days = dayNumber(parseTimeInput(current.endDate!)!.wall) - dayNumber(parseTimeInput(current.startDate!)!.wall);
     else days = 1;
     if (days <= 0) {
-      throw invalid(`end ${request.end ?? isoDate(addDays(first, days))} is not after start ${isoDate(first)}: for all-day events end is the day after the last day (a one-day event on ${isoDate(first)} has end ${isoDate(addDays(first, 1))}), or leave end out for one day.`);
+      throw invalid(
+        `end ${request.end ?? isoDate(addDays(first, days))} is not after start ${isoDate(first)}: for all-day events end is the day after the last day (a one-day event on ${isoDate(first)} has end ${isoDate(addDays(first, 1))}), or leave end out for one day.`,
+      );
     }
     const date = (wall: Wall) => ICAL.Time.fromData({ year: wall.year, month: wall.month, day: wall.day, isDate: true });
     return { allDay: true, zone: null, start: date(first), end: date(addDays(first, days)) };
   }
 
-  if (start?.kind === 'date') throw invalid(`start "${request.start}" is a date without a time; give a date-time such as ${request.start}T09:00, or set allDay to true for an all-day event.`);
+  if (start?.kind === 'date')
+    throw invalid(
+      `start "${request.start}" is a date without a time; give a date-time such as ${request.start}T09:00, or set allDay to true for an all-day event.`,
+    );
   if (end?.kind === 'date') throw invalid(`end "${request.end}" is a date without a time; give a date-time such as ${request.end}T10:00.`);
   const zone = askedZone ?? (current && !current.allDay ? current.zone : null);
   const instant = (input: TimeInput, label: string, text: string) => {
     if (input.kind === 'datetime' && input.offsetMinutes === null && !zone) {
-      throw invalid(`${label} "${text}" has no UTC offset and no time zone is given: add an offset (e.g. ${text}+02:00) or give timeZone, ${TIME_ZONE_HINT}.`);
+      throw invalid(
+        `${label} "${text}" has no UTC offset and no time zone is given: add an offset (e.g. ${text}+02:00) or give timeZone, ${TIME_ZONE_HINT}.`,
+      );
     }
     return inputInstant(input, zone ?? 'UTC');
   };
@@ -98,10 +123,15 @@ export function planTiming(request: TimingRequest, current?: Span): Timing {
   else if (duration) {
     // Whole days are nominal (the same time on a later day), the rest exact (RFC 5545 3.3.6).
     const wall = wallAt(startMs, stored);
-    endMs = instantOf({ ...addDays(wall, duration.days), hour: wall.hour, minute: wall.minute, second: wall.second }, stored) + duration.seconds * 1000;
+    endMs =
+      instantOf({ ...addDays(wall, duration.days), hour: wall.hour, minute: wall.minute, second: wall.second }, stored) +
+      duration.seconds * 1000;
   } else if (current && !current.allDay) endMs = startMs + (current.end - current.start);
   else endMs = startMs + 3_600_000;
-  if (endMs <= startMs) throw invalid(`end (${isoInZone(endMs, stored)}) is not after start (${isoInZone(startMs, stored)}); give a later end or a positive duration.`);
+  if (endMs <= startMs)
+    throw invalid(
+      `end (${isoInZone(endMs, stored)}) is not after start (${isoInZone(startMs, stored)}); give a later end or a positive duration.`,
+    );
   const time = (ms: number) => {
     const wall = wallAt(ms, stored);
     return ICAL.Time.fromData({ ...wall, isDate: false }, icalZone(stored));

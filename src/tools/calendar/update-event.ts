@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { headerEtag, sameEtag } from '../etag.js';
 import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
-import { TIME_ZONE_HINT, assertWritable, describeEvent, etagInput, eventDetailsSchema, eventIdInput, resolveEvent, rewordMissing, rewordStale, staleEvent, timeZoneInput } from './common.js';
+import {
+  TIME_ZONE_HINT,
+  assertWritable,
+  describeEvent,
+  etagInput,
+  eventDetailsSchema,
+  eventIdInput,
+  resolveEvent,
+  rewordMissing,
+  rewordStale,
+  staleEvent,
+  timeZoneInput,
+} from './common.js';
 import type { IcalComponent } from '../../../lib/ical.js';
 import { eventsOf, parseCalendar, spanOf, textOf } from '../../../lib/ical.js';
 import { ensureTimezone, nowUtc, planTiming, setTime } from './timing.js';
@@ -20,14 +32,46 @@ export const updateEvent = defineTool({
   input: z.object({
     id: eventIdInput,
     etag: etagInput.describe('The etag the event had when you read it (calendar_get_event or calendar_list_events).'),
-    summary: z.string().trim().min(1).max(1000).refine(...WELL_FORMED).optional().describe('New title.'),
-    start: z.string().trim().max(40).optional().describe('New start, ISO 8601: 2026-05-04T09:30 (read in timeZone, else in the event\'s own zone), 2026-05-04T09:30:00+02:00, or a date for all-day events.'),
+    summary: z
+      .string()
+      .trim()
+      .min(1)
+      .max(1000)
+      .refine(...WELL_FORMED)
+      .optional()
+      .describe('New title.'),
+    start: z
+      .string()
+      .trim()
+      .max(40)
+      .optional()
+      .describe(
+        "New start, ISO 8601: 2026-05-04T09:30 (read in timeZone, else in the event's own zone), 2026-05-04T09:30:00+02:00, or a date for all-day events.",
+      ),
     end: z.string().trim().max(40).optional().describe('New end, same form as start; for all-day events the day after the last day.'),
     duration: z.string().trim().max(40).optional().describe('New length instead of end, ISO 8601 (PT45M, PT2H, P1D).'),
-    allDay: z.boolean().optional().describe('true makes it an all-day event (start then a date), false gives it times (start then a date-time).'),
-    timeZone: timeZoneInput.optional().describe(`Zone to plan the event in, ${TIME_ZONE_HINT}. Alone it keeps the event at the same moment and expresses it in this zone.`),
-    location: z.string().trim().max(1000).refine(...WELL_FORMED).nullable().optional().describe('New location; null or an empty string removes it.'),
-    description: z.string().max(20_000).refine(...WELL_FORMED).nullable().optional().describe('New description (replaces the old one entirely); null or an empty string removes it.'),
+    allDay: z
+      .boolean()
+      .optional()
+      .describe('true makes it an all-day event (start then a date), false gives it times (start then a date-time).'),
+    timeZone: timeZoneInput
+      .optional()
+      .describe(`Zone to plan the event in, ${TIME_ZONE_HINT}. Alone it keeps the event at the same moment and expresses it in this zone.`),
+    location: z
+      .string()
+      .trim()
+      .max(1000)
+      .refine(...WELL_FORMED)
+      .nullable()
+      .optional()
+      .describe('New location; null or an empty string removes it.'),
+    description: z
+      .string()
+      .max(20_000)
+      .refine(...WELL_FORMED)
+      .nullable()
+      .optional()
+      .describe('New description (replaces the old one entirely); null or an empty string removes it.'),
   }),
   output: eventDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -37,7 +81,11 @@ export const updateEvent = defineTool({
     assertWritable(target.calendar, context.userId);
     const timingAsked = [input.start, input.end, input.duration, input.allDay, input.timeZone].some((value) => value !== undefined);
     const textAsked = TEXT_FIELDS.some((field) => input[field] !== undefined);
-    if (!timingAsked && !textAsked) throw new ToolError('invalid_input', 'nothing to change: give at least one of summary, start, end, duration, allDay, timeZone, location or description.');
+    if (!timingAsked && !textAsked)
+      throw new ToolError(
+        'invalid_input',
+        'nothing to change: give at least one of summary, start, end, duration, allDay, timeZone, location or description.',
+      );
 
     context.audit(target.path);
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
@@ -46,12 +94,19 @@ export const updateEvent = defineTool({
     if (stored.etag && !sameEtag(stored.etag, etag)) throw staleEvent();
     const calendar = parseCalendar(stored.ics);
     const { master, overrides } = eventsOf(calendar);
-    if (!master) throw new ToolError('unsupported', `event '${target.id}' holds only changed occurrences of a series kept elsewhere; change it in the Nextcloud Calendar app.`);
+    if (!master)
+      throw new ToolError(
+        'unsupported',
+        `event '${target.id}' holds only changed occurrences of a series kept elsewhere; change it in the Nextcloud Calendar app.`,
+      );
 
     if (timingAsked) {
       const exceptions = overrides.length + master.getAllProperties('exdate').length + master.getAllProperties('rdate').length;
       if (exceptions > 0) {
-        throw new ToolError('unsupported', `event '${target.id}' repeats with ${exceptions} changed, added or excluded occurrence(s) tied to its current times; moving the series would detach them. Change its times in the Nextcloud Calendar app; summary, location and description can be changed here.`);
+        throw new ToolError(
+          'unsupported',
+          `event '${target.id}' repeats with ${exceptions} changed, added or excluded occurrence(s) tied to its current times; moving the series would detach them. Change its times in the Nextcloud Calendar app; summary, location and description can be changed here.`,
+        );
       }
       const current = spanOf(master, 'UTC');
       if (!current) throw new ToolError('unsupported', `event '${target.id}' has no start time (DTSTART) to change.`);

@@ -34,17 +34,39 @@ const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
 async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   const files = confinedFiles(context.user.files, context.policy.folderAllowlist);
   const entry = await files.stat(path);
-  if (!files.visible(entry.path)) throw new ToolError('not_allowed', `Refused: ${entry.path} is outside the folders the administrator made available.`);
+  if (!files.visible(entry.path))
+    throw new ToolError('not_allowed', `Refused: ${entry.path} is outside the folders the administrator made available.`);
   const url = webLinks(context.webRoot).file(entry.fileId, entry.path);
-  const metadata = withoutMissing({ source: 'files', path: entry.path, type: entry.type, contentType: entry.contentType, size: entry.size, modified: entry.lastModified, owner: entry.ownerDisplayName ?? entry.ownerId });
+  const metadata = withoutMissing({
+    source: 'files',
+    path: entry.path,
+    type: entry.type,
+    contentType: entry.contentType,
+    size: entry.size,
+    modified: entry.lastModified,
+    owner: entry.ownerDisplayName ?? entry.ownerId,
+  });
   if (entry.type === 'folder') {
     const children = await files.list(entry.path);
-    const lines = children.slice(0, MAX_LISTED).map((child) => `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${formatBytes(child.size)})` : ''}`);
+    const lines = children
+      .slice(0, MAX_LISTED)
+      .map(
+        (child) =>
+          `${child.type === 'folder' ? `${child.name}/` : child.name}${child.type === 'file' ? ` (${formatBytes(child.size)})` : ''}`,
+      );
     if (children.length > MAX_LISTED) lines.push(`… and ${children.length - MAX_LISTED} more`);
-    return { title: entry.path === '/' ? 'Home folder' : entry.name, text: [`Folder ${entry.path}`, '', ...(lines.length > 0 ? lines : ['(empty)'])].join('\n'), url, metadata };
+    return {
+      title: entry.path === '/' ? 'Home folder' : entry.name,
+      text: [`Folder ${entry.path}`, '', ...(lines.length > 0 ? lines : ['(empty)'])].join('\n'),
+      url,
+      metadata,
+    };
   }
   const expected = expectationOf(entry.contentType, entry.name);
-  const read = expected === 'binary' ? null : await readTextWindow(files, entry.path, { offset: 0, length: MAX_TEXT_BYTES, size: entry.size, expected }, context);
+  const read =
+    expected === 'binary'
+      ? null
+      : await readTextWindow(files, entry.path, { offset: 0, length: MAX_TEXT_BYTES, size: entry.size, expected }, context);
   if (!read?.window) {
     return {
       title: entry.name,
@@ -55,7 +77,12 @@ async function fetchFile(path: string, context: ToolContext): Promise<Item> {
   }
   const { text, truncated, notes } = read.window;
   const cut = truncated ? [`Cut after ${formatBytes(MAX_TEXT_BYTES)} of ${formatBytes(entry.size)}.`] : [];
-  return { title: entry.name, text: [text, ...[...notes, ...cut].map((note) => `[${note}]`)].join('\n\n'), url, metadata: { ...metadata, truncated } };
+  return {
+    title: entry.name,
+    text: [text, ...[...notes, ...cut].map((note) => `[${note}]`)].join('\n\n'),
+    url,
+    metadata: { ...metadata, truncated },
+  };
 }
 
 const person = (who: { email: string; name?: string }) => (who.name ? `${who.name} <${who.email}>` : who.email);
@@ -79,7 +106,10 @@ function eventText(details: EventDetails): string {
   if (details.location) lines.push(`Location: ${details.location}`);
   if (details.status) lines.push(`Status: ${details.status}`);
   if (details.organizer) lines.push(`Organizer: ${person(details.organizer)}`);
-  if (details.attendees.length > 0) lines.push(`Attendees: ${details.attendees.map((attendee) => `${person(attendee)}${attendee.status ? ` (${attendee.status})` : ''}`).join(', ')}`);
+  if (details.attendees.length > 0)
+    lines.push(
+      `Attendees: ${details.attendees.map((attendee) => `${person(attendee)}${attendee.status ? ` (${attendee.status})` : ''}`).join(', ')}`,
+    );
   if (details.description) lines.push('', details.description);
   return lines.join('\n');
 }
@@ -126,25 +156,48 @@ async function fetchMessage(token: string, messageId: number, context: ToolConte
   const time = (seconds: number) => new Date(seconds * 1000).toISOString();
   const earlier = page.messages.filter((candidate) => candidate.id < messageId && !isSystemMessage(candidate)).reverse();
   const quoted = message.replyTo !== null ? page.messages.find((candidate) => candidate.id === message.replyTo) : undefined;
-  const lines = [`Message in Talk conversation '${conversation.displayName}'`, `From: ${authorName(message)}`, `Time: ${time(message.timestamp)}`];
-  if (message.replyTo !== null) lines.push(`In reply to: ${quoted ? `${authorName(quoted)}: ${quoted.text}` : `message ${message.replyTo}`}`);
+  const lines = [
+    `Message in Talk conversation '${conversation.displayName}'`,
+    `From: ${authorName(message)}`,
+    `Time: ${time(message.timestamp)}`,
+  ];
+  if (message.replyTo !== null)
+    lines.push(`In reply to: ${quoted ? `${authorName(quoted)}: ${quoted.text}` : `message ${message.replyTo}`}`);
   lines.push('', message.text);
-  if (earlier.length > 0) lines.push('', 'Earlier messages:', ...earlier.map((candidate) => `[${time(candidate.timestamp)}] ${authorName(candidate)}: ${candidate.text}`));
+  if (earlier.length > 0)
+    lines.push(
+      '',
+      'Earlier messages:',
+      ...earlier.map((candidate) => `[${time(candidate.timestamp)}] ${authorName(candidate)}: ${candidate.text}`),
+    );
   return {
     title: `${authorName(message)} in ${conversation.displayName}`,
     text: lines.join('\n'),
     url: webLinks(context.webRoot).talk(token, messageId),
-    metadata: { source: 'talk', conversation: conversation.displayName, token, messageId, author: authorName(message), time: time(message.timestamp) },
+    metadata: {
+      source: 'talk',
+      conversation: conversation.displayName,
+      token,
+      messageId,
+      author: authorName(message),
+      time: time(message.timestamp),
+    },
   };
 }
 
 export const fetch = defineTool({
   name: 'fetch',
   title: 'Fetch a Nextcloud item',
-  description: 'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, or a Talk message with the messages before it.',
+  description:
+    'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, or a Talk message with the messages before it.',
   scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
   input: z.object({
-    id: z.string().min(1).max(4096).refine(...WELL_FORMED).describe('An id from a search result, unchanged.'),
+    id: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine(...WELL_FORMED)
+      .describe('An id from a search result, unchanged.'),
   }),
   output: z.object({
     id: z.string(),
@@ -157,7 +210,8 @@ export const fetch = defineTool({
   async run(input, context) {
     const item = parseId(input.id);
     const { scope, what } = SCOPE_OF[item.kind];
-    if (!context.scopes.includes(scope)) throw new ToolError('not_allowed', `This connection may not read ${what} (it lacks the ${scope} permission).`);
+    if (!context.scopes.includes(scope))
+      throw new ToolError('not_allowed', `This connection may not read ${what} (it lacks the ${scope} permission).`);
     let found: Item;
     switch (item.kind) {
       case 'file':

@@ -24,7 +24,8 @@ export function formatId(item: ItemId): string {
   }
 }
 
-export const invalidId = (id: string) => new ToolError('invalid_input', `"${id.slice(0, 200)}" is not an id this connector gave out; use an id from a search result.`);
+export const invalidId = (id: string) =>
+  new ToolError('invalid_input', `"${id.slice(0, 200)}" is not an id this connector gave out; use an id from a search result.`);
 
 export function parseId(id: string): ItemId {
   const invalid = () => invalidId(id);

@@ -52,7 +52,9 @@ function nearestMatch(ics: string, needle: string, window: { start: number; end:
   }
   // A changed occurrence may carry its own title or place, so each is matched by the VEVENT describing it.
   const matching = occurrences
-    .filter((occurrence) => ['summary', 'location', 'description'].some((name) => textOf(occurrence.event, name)?.toLowerCase().includes(needle)))
+    .filter((occurrence) =>
+      ['summary', 'location', 'description'].some((name) => textOf(occurrence.event, name)?.toLowerCase().includes(needle)),
+    )
     .sort((a, b) => a.start - b.start);
   return matching.find((occurrence) => occurrence.end > now) ?? matching.at(-1) ?? null;
 }
@@ -62,16 +64,29 @@ function sources(context: ToolContext): Source[] {
   const files: Source = {
     scope: 'files.read',
     async find(term) {
-      const found = await confinedFiles(context.user.files, context.policy.folderAllowlist).search({ nameContains: term, limit: PER_SOURCE });
+      const found = await confinedFiles(context.user.files, context.policy.folderAllowlist).search({
+        nameContains: term,
+        limit: PER_SOURCE,
+      });
       return found.map((entry) => {
         const folder = entry.path.slice(0, entry.path.lastIndexOf('/'));
-        return { id: formatId({ kind: 'file', path: entry.path }), title: folder ? `${entry.name} (in ${folder})` : entry.name, url: links.file(entry.fileId, entry.path) };
+        return {
+          id: formatId({ kind: 'file', path: entry.path }),
+          title: folder ? `${entry.name} (in ${folder})` : entry.name,
+          url: links.file(entry.fileId, entry.path),
+        };
       });
     },
   };
   // The events of the window are read once per search: a phrase that finds nothing is retried word by word, and
   // every word looks through the same events.
-  let loaded: Promise<{ now: number; window: { start: number; end: number }; perCalendar: Array<{ calendar: CalendarInfo; objects: CalendarEvent[] }> }> | undefined;
+  let loaded:
+    | Promise<{
+        now: number;
+        window: { start: number; end: number };
+        perCalendar: Array<{ calendar: CalendarInfo; objects: CalendarEvent[] }>;
+      }>
+    | undefined;
   const loadEvents = () =>
     (loaded ??= (async () => {
       const client = context.user.calendar;
@@ -81,7 +96,9 @@ function sources(context: ToolContext): Source[] {
       // A day wider on each side, as calendar_list_events asks: the server places all-day and floating events in
       // its own zone, the expansion below in UTC.
       const asked = { start: new Date(window.start - DAY), end: new Date(window.end + DAY) };
-      const perCalendar = await Promise.all(calendars.map(async (calendar) => ({ calendar, objects: await client.events(calendar, asked) })));
+      const perCalendar = await Promise.all(
+        calendars.map(async (calendar) => ({ calendar, objects: await client.events(calendar, asked) })),
+      );
       return { now, window, perCalendar };
     })());
   const events: Source = {
@@ -98,12 +115,19 @@ function sources(context: ToolContext): Source[] {
           const described = describeOccurrence(occurrence, { id: eventIdFor(calendar, object.url), calendar, etag: object.etag });
           const when = `${timeText(described.start, described)}${described.allDay ? ', all day' : ''}`;
           hits.push({
-            hit: { id: formatId({ kind: 'event', eventId: described.id }), title: `${described.summary ?? '(no title)'} (${when})`, url: links.calendar() },
+            hit: {
+              id: formatId({ kind: 'event', eventId: described.id }),
+              title: `${described.summary ?? '(no title)'} (${when})`,
+              url: links.calendar(),
+            },
             distance: Math.abs(occurrence.start - now),
           });
         }
       }
-      return hits.sort((a, b) => a.distance - b.distance).slice(0, PER_SOURCE).map(({ hit }) => hit);
+      return hits
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, PER_SOURCE)
+        .map(({ hit }) => hit);
     },
   };
   const talk: Source = {
@@ -114,7 +138,13 @@ function sources(context: ToolContext): Source[] {
         const token = entry.attributes.conversation;
         const messageId = Number(entry.attributes.messageId);
         if (!token || !Number.isInteger(messageId) || messageId <= 0) return [];
-        return [{ id: formatId({ kind: 'talk', token, messageId }), title: `${entry.title}: ${clip(entry.subline, 100)}`, url: links.talk(token, messageId) }];
+        return [
+          {
+            id: formatId({ kind: 'talk', token, messageId }),
+            title: `${entry.title}: ${clip(entry.subline, 100)}`,
+            url: links.talk(token, messageId),
+          },
+        ];
       });
     },
   };
@@ -169,7 +199,13 @@ export const search = defineTool({
     'and Talk chat messages, as far as this connection may read them. Returns up to 20 results with ids; read one with fetch.',
   scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
   input: z.object({
-    query: z.string().trim().min(1).max(500).refine(...WELL_FORMED).describe('What to look for: a name, a word or a short phrase, e.g. "roadmap" or "budget".'),
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .refine(...WELL_FORMED)
+      .describe('What to look for: a name, a word or a short phrase, e.g. "roadmap" or "budget".'),
   }),
   output: z.object({ results: z.array(resultSchema) }),
   annotations: READS_ONLY,
@@ -178,7 +214,14 @@ export const search = defineTool({
     let lists = await runAll(active, input.query);
     if (lists.every((list) => list.length === 0)) {
       // Names and messages match by substring, so "Q3 roadmap" finds nothing where "roadmap" would.
-      const words = [...new Set(input.query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length >= 3))]
+      const words = [
+        ...new Set(
+          input.query
+            .toLowerCase()
+            .split(/[^\p{L}\p{N}]+/u)
+            .filter((word) => word.length >= 3),
+        ),
+      ]
         .sort((a, b) => b.length - a.length)
         .slice(0, MAX_WORDS);
       if (words.length > 1 || (words.length === 1 && words[0] !== input.query.toLowerCase())) {

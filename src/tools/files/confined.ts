@@ -49,8 +49,16 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     const confined = confinePath(path, allowlist);
     if (!confined.ok) throw new ToolError('not_allowed', `Refused: ${confined.reason}.`);
     if (purpose === 'change' && allowlist.length > 0) {
-      if (confined.relation !== 'inside') throw new ToolError('not_allowed', `Refused: ${confined.path} is outside the folders the administrator made available (${canonicalAllowlist.join(', ')}).`);
-      if (canonicalAllowlist.includes(confined.path)) throw new ToolError('not_allowed', `Refused: ${confined.path} is a folder the administrator made available; it cannot be moved, replaced or deleted through this connector.`);
+      if (confined.relation !== 'inside')
+        throw new ToolError(
+          'not_allowed',
+          `Refused: ${confined.path} is outside the folders the administrator made available (${canonicalAllowlist.join(', ')}).`,
+        );
+      if (canonicalAllowlist.includes(confined.path))
+        throw new ToolError(
+          'not_allowed',
+          `Refused: ${confined.path} is a folder the administrator made available; it cannot be moved, replaced or deleted through this connector.`,
+        );
     }
     return confined.path;
   };
@@ -62,7 +70,10 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
   const checkContent = (path: string): string => {
     const checked = check(path, 'look');
     if (allowlist.length > 0 && relationTo(checked, allowlist) !== 'inside') {
-      throw new ToolError('not_allowed', `Refused: only the contents of the folders the administrator made available (${canonicalAllowlist.join(', ')}) can be read or copied, not ${checked} as a whole.`);
+      throw new ToolError(
+        'not_allowed',
+        `Refused: only the contents of the folders the administrator made available (${canonicalAllowlist.join(', ')}) can be read or copied, not ${checked} as a whole.`,
+      );
     }
     return checked;
   };
@@ -94,7 +105,8 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     delete: (path) => files.delete(check(path, 'change')),
     async search(query) {
       const under = check(query.under ?? '/', 'look');
-      if (allowlist.length === 0 || relationTo(under, allowlist) === 'inside') return (await files.search({ ...query, under })).filter((entry) => visible(entry.path));
+      if (allowlist.length === 0 || relationTo(under, allowlist) === 'inside')
+        return (await files.search({ ...query, under })).filter((entry) => visible(entry.path));
       // Searching from above the allowed folders: search each allowed folder below `under` instead of filtering
       // one search, so a page is not eaten up by matches the user may not see.
       const roots = canonicalAllowlist.filter((folder) => under === '/' || folder.startsWith(`${under}/`));
@@ -102,13 +114,15 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
       const offset = query.offset ?? 0;
       // An allowed folder this user does not have (nobody created it, or it is another user's share) holds
       // nothing to find; it must not fail the search in the folders that do exist.
-      const searchRoot = (root: string) => files.search({ ...query, under: root, offset: 0, limit: offset + limit }).catch((error: unknown) => {
-        if (isNextcloudError(error, 'not_found')) return [];
-        throw error;
-      });
+      const searchRoot = (root: string) =>
+        files.search({ ...query, under: root, offset: 0, limit: offset + limit }).catch((error: unknown) => {
+          if (isNextcloudError(error, 'not_found')) return [];
+          throw error;
+        });
       const found = (await Promise.all(roots.map(searchRoot))).flat().filter((entry) => visible(entry.path));
       const key = query.orderBy ?? 'modified';
-      const value = (entry: FileEntry) => (key === 'name' ? entry.name.toLowerCase() : key === 'size' ? entry.size : Date.parse(entry.lastModified ?? '') || 0);
+      const value = (entry: FileEntry) =>
+        key === 'name' ? entry.name.toLowerCase() : key === 'size' ? entry.size : Date.parse(entry.lastModified ?? '') || 0;
       const descending = query.descending ?? key !== 'name';
       found.sort((a, b) => {
         const [x, y] = [value(a), value(b)];

@@ -6,8 +6,13 @@ import { transferAs } from './transfer.js';
 
 const input = z.object({
   from: pathField('The file or folder to copy'),
-  to: pathField('The path of the copy, including its name, e.g. /Documents/Notes (copy).txt. A path ending in / is the folder to copy it into, keeping its name'),
-  overwrite: z.boolean().default(false).describe('true replaces an item that already exists at that path; false (default) refuses instead.'),
+  to: pathField(
+    'The path of the copy, including its name, e.g. /Documents/Notes (copy).txt. A path ending in / is the folder to copy it into, keeping its name',
+  ),
+  overwrite: z
+    .boolean()
+    .default(false)
+    .describe('true replaces an item that already exists at that path; false (default) refuses instead.'),
 });
 
 const output = z.object({
@@ -20,7 +25,8 @@ const output = z.object({
 export const filesCopy = defineTool({
   name: 'files_copy',
   title: 'Copy',
-  description: 'Copies a file or folder (with everything inside) within the user\'s Nextcloud. It refuses to replace an existing item unless overwrite is true. Also the way to get an editable copy of something shared read-only.',
+  description:
+    "Copies a file or folder (with everything inside) within the user's Nextcloud. It refuses to replace an existing item unless overwrite is true. Also the way to get an editable copy of something shared read-only.",
   scopes: WRITE_SCOPES,
   input,
   output,

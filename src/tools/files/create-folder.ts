@@ -11,7 +11,10 @@ import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } 
 
 const input = z.object({
   path: pathField('The folder to create, e.g. /Projects/2026'),
-  parents: z.boolean().default(false).describe('true also creates missing folders above it (like mkdir -p); false (default) needs the parent folder to exist.'),
+  parents: z
+    .boolean()
+    .default(false)
+    .describe('true also creates missing folders above it (like mkdir -p); false (default) needs the parent folder to exist.'),
 });
 
 const output = z.object({
@@ -34,7 +37,8 @@ async function existing(files: ConfinedFiles, path: string): Promise<FileEntry |
 export const filesCreateFolder = defineTool({
   name: 'files_create_folder',
   title: 'Create a folder',
-  description: 'Creates a folder in the user\'s Nextcloud. If it exists already, nothing changes and created is false. With parents: true, missing folders above it are created too.',
+  description:
+    "Creates a folder in the user's Nextcloud. If it exists already, nothing changes and created is false. With parents: true, missing folders above it are created too.",
   scopes: WRITE_SCOPES,
   input,
   output,
@@ -48,7 +52,16 @@ export const filesCreateFolder = defineTool({
       const found = await existing(files, current);
       if (found) {
         if (found.type !== 'folder') throw new ToolError('conflict', `${found.path} is a file, so ${path} cannot be created there.`);
-        if (current === path) return { structured: withoutMissing({ path, created: false, createdFolders: [], fileId: found.fileId, webUrl: webUrlOf(context, found) }) };
+        if (current === path)
+          return {
+            structured: withoutMissing({
+              path,
+              created: false,
+              createdFolders: [],
+              fileId: found.fileId,
+              webUrl: webUrlOf(context, found),
+            }),
+          };
         break;
       }
       missing.unshift(current);
@@ -64,12 +77,23 @@ export const filesCreateFolder = defineTool({
         if (isNextcloudError(error, 'conflict') && error.status === 409) {
           const parent = await existing(files, parentOf(folder)).catch(() => null);
           if (parent?.type === 'file') throw new ToolError('conflict', `${parent.path} is a file, so ${path} cannot be created there.`);
-          throw new ToolError('conflict', `The folder ${parentOf(folder)} does not exist; create it first, or pass parents: true to create both.`);
+          throw new ToolError(
+            'conflict',
+            `The folder ${parentOf(folder)} does not exist; create it first, or pass parents: true to create both.`,
+          );
         }
         if (!isNextcloudError(error, 'conflict') || (await existing(files, folder))?.type !== 'folder') throw error;
       }
     }
     const entry = await files.stat(path);
-    return { structured: withoutMissing({ path, created: created.includes(path), createdFolders: created, fileId: entry.fileId, webUrl: webUrlOf(context, entry) }) };
+    return {
+      structured: withoutMissing({
+        path,
+        created: created.includes(path),
+        createdFolders: created,
+        fileId: entry.fileId,
+        webUrl: webUrlOf(context, entry),
+      }),
+    };
   },
 });

@@ -12,14 +12,19 @@ const input = z.object({
 const output = z.object({
   path: z.string(),
   type: z.enum(['file', 'folder']),
-  outcome: z.enum(['moved_to_trash', 'share_removed']).describe('moved_to_trash: restorable from the trash bin. share_removed: the item was shared with the user; it is gone from their files, the owner still has it.'),
+  outcome: z
+    .enum(['moved_to_trash', 'share_removed'])
+    .describe(
+      'moved_to_trash: restorable from the trash bin. share_removed: the item was shared with the user; it is gone from their files, the owner still has it.',
+    ),
   message: z.string(),
 });
 
 export const filesDelete = defineTool({
   name: 'files_delete',
   title: 'Delete (to the trash bin)',
-  description: 'Deletes a file or folder in the user\'s Nextcloud by moving it to the trash bin, from where the person can restore it in the Files app (Deleted files). Never deletes permanently. Deleting a folder shared with the user only removes it from their files. Ask the person before deleting anything they did not clearly ask to delete.',
+  description:
+    "Deletes a file or folder in the user's Nextcloud by moving it to the trash bin, from where the person can restore it in the Files app (Deleted files). Never deletes permanently. Deleting a folder shared with the user only removes it from their files. Ask the person before deleting anything they did not clearly ask to delete.",
   scopes: WRITE_SCOPES,
   input,
   output,

@@ -10,7 +10,17 @@ import { filesSearch } from './search.js';
 import { filesStat } from './stat.js';
 import { filesWriteText } from './write-text.js';
 
-export const filesTools: Tool[] = [filesList, filesStat, filesRead, filesSearch, filesWriteText, filesCreateFolder, filesMove, filesCopy, filesDelete] as unknown as Tool[];
+export const filesTools: Tool[] = [
+  filesList,
+  filesStat,
+  filesRead,
+  filesSearch,
+  filesWriteText,
+  filesCreateFolder,
+  filesMove,
+  filesCopy,
+  filesDelete,
+] as unknown as Tool[];
 
 export { confinedFiles } from './confined.js';
 export type { ConfinedFiles } from './confined.js';

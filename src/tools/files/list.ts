@@ -28,7 +28,9 @@ const input = z.object({
     .max(256)
     .regex(ETAG_TEXT, 'an etag is visible ASCII text')
     .optional()
-    .describe('With offset, the etag of the previous page\'s answer: if the folder changed in between, the answer says so, as items may then have moved between pages.'),
+    .describe(
+      "With offset, the etag of the previous page's answer: if the folder changed in between, the answer says so, as items may then have moved between pages.",
+    ),
 });
 
 const output = z.object({

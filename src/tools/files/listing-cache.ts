@@ -51,7 +51,11 @@ export class ListingCache {
   private total = 0;
 
   constructor(
-    private readonly limits: { ttlMs: number; maxEntries: number; maxFolders: number } = { ttlMs: LISTING_TTL_MS, maxEntries: MAX_KEPT_ENTRIES, maxFolders: MAX_KEPT_FOLDERS },
+    private readonly limits: { ttlMs: number; maxEntries: number; maxFolders: number } = {
+      ttlMs: LISTING_TTL_MS,
+      maxEntries: MAX_KEPT_ENTRIES,
+      maxFolders: MAX_KEPT_FOLDERS,
+    },
     private readonly now: () => number = () => performance.now(),
   ) {}
 

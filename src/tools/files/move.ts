@@ -6,8 +6,13 @@ import { transferAs } from './transfer.js';
 
 const input = z.object({
   from: pathField('The file or folder to move or rename'),
-  to: pathField('Its new path, including the name, e.g. /Archive/Notes.txt or /Documents/New name.txt. A path ending in / is the folder to move it into, keeping its name'),
-  overwrite: z.boolean().default(false).describe('true replaces an item that already exists at the new path; false (default) refuses instead.'),
+  to: pathField(
+    'Its new path, including the name, e.g. /Archive/Notes.txt or /Documents/New name.txt. A path ending in / is the folder to move it into, keeping its name',
+  ),
+  overwrite: z
+    .boolean()
+    .default(false)
+    .describe('true replaces an item that already exists at the new path; false (default) refuses instead.'),
 });
 
 const output = z.object({
@@ -20,7 +25,8 @@ const output = z.object({
 export const filesMove = defineTool({
   name: 'files_move',
   title: 'Move or rename',
-  description: 'Moves or renames a file or folder in the user\'s Nextcloud (a folder moves with everything inside). It refuses to replace an existing item unless overwrite is true. Links and shares of the item keep working.',
+  description:
+    "Moves or renames a file or folder in the user's Nextcloud (a folder moves with everything inside). It refuses to replace an existing item unless overwrite is true. Links and shares of the item keep working.",
   scopes: WRITE_SCOPES,
   input,
   output,

@@ -17,24 +17,38 @@ export const MAX_READ_BYTES = 1024 * 1024;
 
 const input = z.object({
   path: pathField('The file to read'),
-  offset: z.number().int().min(0).default(0).describe('Byte position to start at (default 0, the beginning). To continue a truncated read, pass the nextOffset of the previous answer.'),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Byte position to start at (default 0, the beginning). To continue a truncated read, pass the nextOffset of the previous answer.',
+    ),
   length: z
     .number()
     .int()
     .min(1)
     .max(MAX_READ_BYTES)
     .default(DEFAULT_READ_BYTES)
-    .describe(`How many bytes to read at most (default ${DEFAULT_READ_BYTES}, at most ${MAX_READ_BYTES}). Larger files come back truncated with a nextOffset to continue from.`),
+    .describe(
+      `How many bytes to read at most (default ${DEFAULT_READ_BYTES}, at most ${MAX_READ_BYTES}). Larger files come back truncated with a nextOffset to continue from.`,
+    ),
 });
 
 const output = z.object({
   path: z.string(),
   name: z.string(),
-  kind: z.enum(['text', 'binary']).describe('text: the content is in `text`. binary: not text (PDF, image, archive, ...); see `description` and webUrl.'),
+  kind: z
+    .enum(['text', 'binary'])
+    .describe('text: the content is in `text`. binary: not text (PDF, image, archive, ...); see `description` and webUrl.'),
   contentType: z.string().optional(),
   size: z.number().optional().describe('Size of the whole file in bytes.'),
   modified: z.string().optional(),
-  etag: z.string().optional().describe('Version tag of what was read; pass it to files_write_text as etag to replace exactly this version.'),
+  etag: z
+    .string()
+    .optional()
+    .describe('Version tag of what was read; pass it to files_write_text as etag to replace exactly this version.'),
   webUrl: z.string().describe('Opens the file in the Nextcloud web interface.'),
   text: z.string().optional().describe('The content, decoded as UTF-8 (text files only).'),
   offset: z.number().optional().describe('Byte position the text starts at.'),
@@ -65,8 +79,7 @@ function friendlyKind(contentType: string | null): string {
 export const filesRead = defineTool({
   name: 'files_read',
   title: 'Read a file',
-  description:
-    `Reads a text file (notes, Markdown, CSV, code, JSON, ...) from the user's Nextcloud, up to ${DEFAULT_READ_BYTES / 1024} KB by default. Long files come back with truncated=true and a nextOffset: call again with that offset to read on, or pass offset and length for a specific byte range. Files that are not text (PDFs, images, office documents, archives) are described instead, with a link the person can open in Nextcloud. The answer includes the etag to pass to files_write_text when you change the file.`,
+  description: `Reads a text file (notes, Markdown, CSV, code, JSON, ...) from the user's Nextcloud, up to ${DEFAULT_READ_BYTES / 1024} KB by default. Long files come back with truncated=true and a nextOffset: call again with that offset to read on, or pass offset and length for a specific byte range. Files that are not text (PDFs, images, office documents, archives) are described instead, with a link the person can open in Nextcloud. The answer includes the etag to pass to files_write_text when you change the file.`,
   scopes: READ_SCOPES,
   input,
   output,
@@ -112,7 +125,13 @@ export const filesRead = defineTool({
       if (found.size > 0 && args.offset >= found.size) {
         throw new ToolError('invalid_input', `offset ${args.offset} is at or past the end of ${path}, which has ${found.size} bytes.`);
       }
-      const { window, etag } = await readTextWindow(files, path, { offset: args.offset, length: args.length, size: found.size, expected }, context, result);
+      const { window, etag } = await readTextWindow(
+        files,
+        path,
+        { offset: args.offset, length: args.length, size: found.size, expected },
+        context,
+        result,
+      );
       if (!window) return binary(found);
       return {
         structured: withoutMissing({
@@ -130,7 +149,15 @@ export const filesRead = defineTool({
     }
 
     function baseOf(found: Described) {
-      return withoutMissing({ path: found.path, name: found.name, contentType: found.contentType, size: found.size, modified: found.lastModified, etag: found.etag, webUrl: webUrlOf(context, found) });
+      return withoutMissing({
+        path: found.path,
+        name: found.name,
+        contentType: found.contentType,
+        size: found.size,
+        modified: found.lastModified,
+        etag: found.etag,
+        webUrl: webUrlOf(context, found),
+      });
     }
 
     /** A file that is not text: described and linked. The link wants the file id, which a download does not name. */
@@ -141,14 +168,24 @@ export const filesRead = defineTool({
       const webUrl = fields.webUrl;
       const when = file.lastModified ? `, last changed ${file.lastModified}` : '';
       const description = `${file.name} is ${friendlyKind(file.contentType)} (${formatBytes(file.size)}${when}). Its content is not text, so it is not shown here; the person can open it in Nextcloud at ${webUrl}.`;
-      const link: ExtraContent = { type: 'resource_link', uri: webUrl, name: file.name, title: `${file.name} in Nextcloud`, description, size: file.size, ...(file.contentType ? { mimeType: file.contentType } : {}) };
+      const link: ExtraContent = {
+        type: 'resource_link',
+        uri: webUrl,
+        name: file.name,
+        title: `${file.name} in Nextcloud`,
+        description,
+        size: file.size,
+        ...(file.contentType ? { mimeType: file.contentType } : {}),
+      };
       return { structured: { ...fields, kind: 'binary' as const, description }, extra: [link] };
     }
   },
 });
 
 /** What files_read says about a file: from a stat, or from the headers of the download itself. */
-type Described = Pick<FileEntry, 'path' | 'name' | 'fileId' | 'size' | 'contentType' | 'lastModified' | 'etag'> & { type?: FileEntry['type'] };
+type Described = Pick<FileEntry, 'path' | 'name' | 'fileId' | 'size' | 'contentType' | 'lastModified' | 'etag'> & {
+  type?: FileEntry['type'];
+};
 
 /** The file as the answer to its download describes it (size known). */
 function described(path: string, result: ReadResult): Described {

@@ -13,16 +13,34 @@ const date = (what: string) =>
     .describe(`${what}, as an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (UTC unless an offset is given).`);
 
 const input = z.object({
-  nameContains: z.string().min(1).max(255).refine(...WELL_FORMED).optional().describe('Part of the file or folder name, case-insensitive, e.g. "report" finds "Annual Report 2026.pdf". Not a full-text search of contents.'),
+  nameContains: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine(...WELL_FORMED)
+    .optional()
+    .describe(
+      'Part of the file or folder name, case-insensitive, e.g. "report" finds "Annual Report 2026.pdf". Not a full-text search of contents.',
+    ),
   type: z.enum(['file', 'folder']).optional().describe('Only files, or only folders (default: both).'),
   mimeType: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*(\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)?)?$/i, 'must be a MIME type like application/pdf or a family like image')
+    .regex(
+      /^[a-z0-9][a-z0-9!#$&^_.+-]*(\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)?)?$/i,
+      'must be a MIME type like application/pdf or a family like image',
+    )
     .optional()
-    .describe('A MIME type (application/pdf, text/markdown) or a whole family: image, video, audio, text (also written image/ or image/*).'),
+    .describe(
+      'A MIME type (application/pdf, text/markdown) or a whole family: image, video, audio, text (also written image/ or image/*).',
+    ),
   modifiedAfter: date('Only items changed after this moment'),
   modifiedBefore: date('Only items changed before this moment'),
-  under: z.string().max(4096).refine(...WELL_FORMED).default('/').describe('Search only inside this folder and its subfolders (default: all of the user\'s files, / ).'),
+  under: z
+    .string()
+    .max(4096)
+    .refine(...WELL_FORMED)
+    .default('/')
+    .describe("Search only inside this folder and its subfolders (default: all of the user's files, / )."),
   favorite: z.boolean().optional().describe('true: only items the user marked as favourite.'),
   sortBy: z.enum(['name', 'modified', 'size']).default('modified').describe('Sort key: modified (default), name or size.'),
   order: z.enum(['asc', 'desc']).optional().describe('asc or desc; default desc (newest, largest first) except for name (A-Z).'),
@@ -40,7 +58,7 @@ export const filesSearch = defineTool({
   name: 'files_search',
   title: 'Search files',
   description:
-    'Finds files and folders anywhere in the user\'s Nextcloud (their own and those shared with them) by part of the name, type, MIME type or family, modification date, favourite mark, optionally only below one folder. Matches names and metadata, not the text inside files. Give at least one criterion; results are paged (newest first by default).',
+    "Finds files and folders anywhere in the user's Nextcloud (their own and those shared with them) by part of the name, type, MIME type or family, modification date, favourite mark, optionally only below one folder. Matches names and metadata, not the text inside files. Give at least one criterion; results are paged (newest first by default).",
   scopes: READ_SCOPES,
   input,
   output,
@@ -66,6 +84,12 @@ export const filesSearch = defineTool({
       offset: args.offset,
     });
     const page = found.slice(0, args.limit).map((entry) => viewOf(entry, context));
-    return { structured: withoutMissing({ entries: page, offset: args.offset, nextOffset: found.length > args.limit ? args.offset + args.limit : null }) };
+    return {
+      structured: withoutMissing({
+        entries: page,
+        offset: args.offset,
+        nextOffset: found.length > args.limit ? args.offset + args.limit : null,
+      }),
+    };
   },
 });

@@ -33,24 +33,37 @@ export const pathField = (what: string) =>
     .min(1, 'give a path such as /Documents/Notes.txt')
     .max(4096)
     .refine(...WELL_FORMED)
-    .describe(`${what}. A path in the user's own Nextcloud files, starting at their home folder, e.g. /Documents/Notes.txt; items shared with the user appear where they see them, often under /Shared/.`);
+    .describe(
+      `${what}. A path in the user's own Nextcloud files, starting at their home folder, e.g. /Documents/Notes.txt; items shared with the user appear where they see them, often under /Shared/.`,
+    );
 
-export const limitField = (fallback: number, max: number) => z.number().int().min(1).max(max).default(fallback).describe(`How many entries to return at most (1-${max}, default ${fallback}).`);
-export const offsetField = z.number().int().min(0).default(0).describe('How many entries to skip, for the next page: pass the nextOffset of the previous answer.');
+export const limitField = (fallback: number, max: number) =>
+  z.number().int().min(1).max(max).default(fallback).describe(`How many entries to return at most (1-${max}, default ${fallback}).`);
+export const offsetField = z
+  .number()
+  .int()
+  .min(0)
+  .default(0)
+  .describe('How many entries to skip, for the next page: pass the nextOffset of the previous answer.');
 
 export const PERMISSION_WORDS = ['read', 'write', 'create', 'delete', 'rename', 'share'] as const;
 
 export const entrySchema = z.object({
-  path: z.string().describe('Full path in the user\'s files; pass it to the other file tools as it is.'),
+  path: z.string().describe("Full path in the user's files; pass it to the other file tools as it is."),
   name: z.string(),
   type: z.enum(['file', 'folder']),
-  size: z.number().optional().describe('Bytes (for folders, everything inside); absent when the folder also holds items this connector may not show.'),
+  size: z
+    .number()
+    .optional()
+    .describe('Bytes (for folders, everything inside); absent when the folder also holds items this connector may not show.'),
   modified: z.string().optional().describe('Last modification, ISO 8601.'),
   contentType: z.string().optional().describe('MIME type of a file; absent for folders.'),
   etag: z.string().optional().describe('Version tag; pass it to files_write_text as etag to replace this exact version.'),
   fileId: z.number().optional(),
-  permissions: z.array(z.enum(PERMISSION_WORDS)).describe('What the user may do: write = change the content of a file, create = add items to a folder.'),
-  sharedWithUser: z.boolean().describe('The item reached the user through someone else\'s share.'),
+  permissions: z
+    .array(z.enum(PERMISSION_WORDS))
+    .describe('What the user may do: write = change the content of a file, create = add items to a folder.'),
+  sharedWithUser: z.boolean().describe("The item reached the user through someone else's share."),
   sharedByUser: z.boolean().describe('The user shares this item with others.'),
   owner: z.object({ id: z.string(), displayName: z.string().optional() }).optional().describe('The owner, when it is not the user.'),
   favorite: z.boolean(),
@@ -92,7 +105,8 @@ export function viewOf(entry: FileEntry, context: Pick<ToolContext, 'userId' | '
     permissions: permissionWords(entry),
     sharedWithUser: received,
     sharedByUser: !received && entry.shareTypes.length > 0,
-    owner: entry.ownerId && entry.ownerId !== context.userId ? withoutMissing({ id: entry.ownerId, displayName: entry.ownerDisplayName }) : null,
+    owner:
+      entry.ownerId && entry.ownerId !== context.userId ? withoutMissing({ id: entry.ownerId, displayName: entry.ownerDisplayName }) : null,
     favorite: entry.favorite,
   });
 }
@@ -119,7 +133,11 @@ export function baseName(path: string): string {
  * A folder the user received read-only that holds `path` (or would hold it, for something not yet created):
  * its root and its owner. Looked up only after Nextcloud refused a change, so the common path costs nothing.
  */
-async function readOnlyShareAround(files: ConfinedFiles, path: string, userId: string): Promise<{ root: string; owner: string | null } | null> {
+async function readOnlyShareAround(
+  files: ConfinedFiles,
+  path: string,
+  userId: string,
+): Promise<{ root: string; owner: string | null } | null> {
   let current = normalizePath(path);
   let node: FileEntry | undefined;
   // The nearest existing node at or above the path.
@@ -153,25 +171,39 @@ async function readOnlyShareAround(files: ConfinedFiles, path: string, userId: s
  * Rewords Nextcloud's 403 on a change into what the user can act on ("bob has read-only access to
  * /Shared/Plans, shared by Alice"), checking each path the change touches; anything else passes unchanged.
  */
-export async function explainRefusal(error: unknown, files: ConfinedFiles, context: Pick<ToolContext, 'userId'>, paths: readonly string[], action: string): Promise<unknown> {
+export async function explainRefusal(
+  error: unknown,
+  files: ConfinedFiles,
+  context: Pick<ToolContext, 'userId'>,
+  paths: readonly string[],
+  action: string,
+): Promise<unknown> {
   if (!isNextcloudError(error, 'forbidden')) return error;
   for (const path of paths) {
     const share = await readOnlyShareAround(files, path, context.userId).catch(() => null);
     if (!share) continue;
-    return reworded(error, `${context.userId} has read-only access to ${share.root}${share.owner ? ` (shared by ${share.owner})` : ''}, so ${action} is not possible. Ask the owner for edit rights, or work on a copy in ${context.userId}'s own files.`);
+    return reworded(
+      error,
+      `${context.userId} has read-only access to ${share.root}${share.owner ? ` (shared by ${share.owner})` : ''}, so ${action} is not possible. Ask the owner for edit rights, or work on a copy in ${context.userId}'s own files.`,
+    );
   }
   return error;
 }
 
 /** Runs a change and rewords a refusal (see explainRefusal). */
-export async function changing<T>(files: ConfinedFiles, context: ToolContext, paths: readonly string[], action: string, change: () => Promise<T>): Promise<T> {
+export async function changing<T>(
+  files: ConfinedFiles,
+  context: ToolContext,
+  paths: readonly string[],
+  action: string,
+  change: () => Promise<T>,
+): Promise<T> {
   try {
     return await change();
   } catch (error) {
     throw await explainRefusal(error, files, context, paths, action);
   }
 }
-
 
 /** The new path of a move or copy: a target ending in "/" names the folder to put the item into. */
 export function targetPath(from: string, to: string): string {

@@ -8,7 +8,9 @@ const input = z.object({
 });
 
 const output = entrySchema.extend({
-  webUrl: z.string().describe('Opens the item in the Nextcloud web interface; give it to the person when they should look at it themselves.'),
+  webUrl: z
+    .string()
+    .describe('Opens the item in the Nextcloud web interface; give it to the person when they should look at it themselves.'),
 });
 
 export const filesStat = defineTool({

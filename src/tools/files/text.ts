@@ -14,10 +14,13 @@ const SNIFF_BYTES = 8192;
 /** Windows larger than this report progress as they arrive. */
 const PROGRESS_STEP = 256 * 1024;
 
-const TEXT_TYPE = /^(text\/|application\/(json|xml|javascript|ecmascript|x-javascript|x-sh|x-shellscript|x-yaml|yaml|toml|x-toml|sql|x-sql|x-httpd-php|x-php|x-python|x-perl|x-ruby|x-tex|x-latex|csv|x-empty|x-ndjson|ndjson|rtf|x-subrip|x-www-form-urlencoded)\b)|[+/](json|xml|yaml)\b/i;
-const BINARY_TYPE = /^(image\/|audio\/|video\/|font\/|model\/|application\/(pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-xz|x-7z-compressed|x-rar|vnd\.rar|java-archive|x-executable|x-msdownload|x-sqlite3|vnd\.|msword|msexcel|mspowerpoint|epub|x-iso9660-image|wasm|ogg|x-matroska))/i;
+const TEXT_TYPE =
+  /^(text\/|application\/(json|xml|javascript|ecmascript|x-javascript|x-sh|x-shellscript|x-yaml|yaml|toml|x-toml|sql|x-sql|x-httpd-php|x-php|x-python|x-perl|x-ruby|x-tex|x-latex|csv|x-empty|x-ndjson|ndjson|rtf|x-subrip|x-www-form-urlencoded)\b)|[+/](json|xml|yaml)\b/i;
+const BINARY_TYPE =
+  /^(image\/|audio\/|video\/|font\/|model\/|application\/(pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-xz|x-7z-compressed|x-rar|vnd\.rar|java-archive|x-executable|x-msdownload|x-sqlite3|vnd\.|msword|msexcel|mspowerpoint|epub|x-iso9660-image|wasm|ogg|x-matroska))/i;
 /** Names that overrule a binary type: Nextcloud types TypeScript's .ts as an MPEG transport stream, for one. */
-const TEXT_NAME = /\.(txt|md|markdown|csv|tsv|json|xml|html?|css|js|ts|ya?ml|toml|ini|conf|log|ics|vcf|sql|sh|py|rb|php|java|c|h|cpp|go|rs|tex)$/i;
+const TEXT_NAME =
+  /\.(txt|md|markdown|csv|tsv|json|xml|html?|css|js|ts|ya?ml|toml|ini|conf|log|ics|vcf|sql|sh|py|rb|php|java|c|h|cpp|go|rs|tex)$/i;
 
 /**
  * What a file's type and name lead one to expect before a byte is read: `text` (a text type, which only NUL bytes
@@ -60,12 +63,15 @@ export async function readTextWindow(
   answer?: ReadResult,
 ): Promise<{ window: TextWindow | null; etag: string | null }> {
   // An empty file has no byte to ask for: any range of it is refused.
-  if (window.size === 0) return { window: { text: '', offset: 0, bytesRead: 0, truncated: false, nextOffset: null, notes: [] }, etag: answer?.etag ?? null };
+  if (window.size === 0)
+    return { window: { text: '', offset: 0, bytesRead: 0, truncated: false, nextOffset: null, notes: [] }, etag: answer?.etag ?? null };
   // One byte past the window shows whether a character continues beyond it.
   const end = Math.min(window.offset + window.length, window.size - 1);
   const wanted = end - window.offset + 1;
   const cap = window.length + 1;
-  const { bytes, etag } = answer ? await collect(answer, wanted, cap, context) : await download(files, path, window.offset, end, cap, context);
+  const { bytes, etag } = answer
+    ? await collect(answer, wanted, cap, context)
+    : await download(files, path, window.offset, end, cap, context);
   return { window: decode(bytes, window), etag };
 }
 
@@ -102,7 +108,10 @@ function bearsOut(expected: Exclude<Expectation, 'binary'>, bytes: Uint8Array): 
 }
 
 /** The window's bytes (with the byte past it, when the file goes on) as text, cut at whole characters. */
-function decode(bytes: Buffer, window: { offset: number; length: number; size: number; expected: Exclude<Expectation, 'binary'> }): TextWindow | null {
+function decode(
+  bytes: Buffer,
+  window: { offset: number; length: number; size: number; expected: Exclude<Expectation, 'binary'> },
+): TextWindow | null {
   let start = 0;
   // A window that starts inside a character begins at the next whole one.
   if (window.offset > 0) while (start < 3 && isContinuation(bytes[start])) start++;
@@ -121,16 +130,31 @@ function decode(bytes: Buffer, window: { offset: number; length: number; size: n
     text = slice.toString('utf8');
     notes.push('Some bytes are not valid UTF-8 (another encoding?) and were replaced with U+FFFD.');
   }
-  return { text, offset: window.offset + start, bytesRead: cut, truncated: more, nextOffset: more ? window.offset + start + cut : null, notes };
+  return {
+    text,
+    offset: window.offset + start,
+    bytesRead: cut,
+    truncated: more,
+    nextOffset: more ? window.offset + start + cut : null,
+    notes,
+  };
 }
 
 /** Downloads bytes start..end (inclusive) as a range, holding at most `cap` bytes whatever the server sends. */
-async function download(files: ConfinedFiles, path: string, start: number, end: number, cap: number, context: Pick<ToolContext, 'signal' | 'progress'>) {
+async function download(
+  files: ConfinedFiles,
+  path: string,
+  start: number,
+  end: number,
+  cap: number,
+  context: Pick<ToolContext, 'signal' | 'progress'>,
+) {
   let answer;
   try {
     answer = await files.read(path, { range: { start, end }, signal: context.signal });
   } catch (error) {
-    if (isNextcloudError(error) && error.status === 416) throw new ToolError('invalid_input', `The byte range ${start}-${end} is outside ${path}; stat it for its size.`);
+    if (isNextcloudError(error) && error.status === 416)
+      throw new ToolError('invalid_input', `The byte range ${start}-${end} is outside ${path}; stat it for its size.`);
     throw error;
   }
   return collect(answer, end - start + 1, cap, context);

@@ -13,19 +13,26 @@ export interface TransferArgs {
 }
 
 /** Moves or copies as the tools' arguments say; a copy only reads its source, a move changes it. */
-export async function transferAs(context: ToolContext, verb: 'move' | 'copy', args: TransferArgs): Promise<{ from: string; to: string; entry: EntryView; webUrl: string }> {
+export async function transferAs(
+  context: ToolContext,
+  verb: 'move' | 'copy',
+  args: TransferArgs,
+): Promise<{ from: string; to: string; entry: EntryView; webUrl: string }> {
   const files = filesOf(context);
   const from = files.check(args.from, verb === 'move' ? 'change' : 'look');
   const to = files.check(targetPath(from, args.to), 'change');
   context.audit(from);
   context.audit(to);
   if (from === to) throw new ToolError('invalid_input', `from and to are the same path (${from}); give the new path, including the name.`);
-  if (to.startsWith(`${from}/`)) throw new ToolError('invalid_input', `${from} cannot be ${verb === 'move' ? 'moved' : 'copied'} into itself (${to}).`);
+  if (to.startsWith(`${from}/`))
+    throw new ToolError('invalid_input', `${from} cannot be ${verb === 'move' ? 'moved' : 'copied'} into itself (${to}).`);
   const options = { overwrite: args.overwrite };
   // A refused move may be about the source (cannot be removed there) or the target folder.
   const touched = verb === 'move' ? [from, parentOf(to)] : [parentOf(to)];
   try {
-    await changing(files, context, touched, `${verb === 'move' ? 'moving' : 'copying'} ${from} to ${to}`, () => (verb === 'move' ? files.move(from, to, options) : files.copy(from, to, options)));
+    await changing(files, context, touched, `${verb === 'move' ? 'moving' : 'copying'} ${from} to ${to}`, () =>
+      verb === 'move' ? files.move(from, to, options) : files.copy(from, to, options),
+    );
   } catch (error) {
     if (isNextcloudError(error, 'precondition_failed') && !args.overwrite) {
       throw new ToolError('conflict', `${to} already exists. Choose another name, or pass overwrite: true to replace it.`);
@@ -38,4 +45,3 @@ export async function transferAs(context: ToolContext, verb: 'move' | 'copy', ar
   const entry = await files.stat(to);
   return { from, to, entry: viewOf(entry, context), webUrl: webUrlOf(context, entry) };
 }
-

@@ -14,16 +14,31 @@ export const MAX_WRITE_BYTES = 5 * 1024 * 1024;
 
 const input = z.object({
   path: pathField('The file to create or replace, including its name and extension, e.g. /Documents/Minutes.md'),
-  content: z.string().refine(...WELL_FORMED).describe('The complete new text of the file (UTF-8). It replaces everything in the file; to change part of a file, read it, edit, and write all of it back.'),
+  content: z
+    .string()
+    .refine(...WELL_FORMED)
+    .describe(
+      'The complete new text of the file (UTF-8). It replaces everything in the file; to change part of a file, read it, edit, and write all of it back.',
+    ),
   etag: z
     .string()
     .min(1)
     .max(200)
     .regex(ETAG_TEXT, 'is not an etag as files_read, files_stat or files_list return it (visible ASCII only)')
     .optional()
-    .describe('To replace an existing file: its etag from files_read, files_stat or files_list. The write is refused if the file changed since then, so nobody else\'s edits are lost.'),
-  overwrite: z.boolean().default(false).describe('true replaces an existing file whatever its current version (no etag check). Only when the person clearly wants it replaced regardless; prefer etag.'),
-  createOnly: z.boolean().default(false).describe('true: only create a new file, fail if one exists. This is also what happens when neither etag nor overwrite is given.'),
+    .describe(
+      "To replace an existing file: its etag from files_read, files_stat or files_list. The write is refused if the file changed since then, so nobody else's edits are lost.",
+    ),
+  overwrite: z
+    .boolean()
+    .default(false)
+    .describe(
+      'true replaces an existing file whatever its current version (no etag check). Only when the person clearly wants it replaced regardless; prefer etag.',
+    ),
+  createOnly: z
+    .boolean()
+    .default(false)
+    .describe('true: only create a new file, fail if one exists. This is also what happens when neither etag nor overwrite is given.'),
 });
 
 const output = z.object({
@@ -39,26 +54,40 @@ export const filesWriteText = defineTool({
   name: 'files_write_text',
   title: 'Write a text file',
   description:
-    'Creates a text file (Markdown, plain text, CSV, JSON, code, ...) in the user\'s Nextcloud, or replaces one. Creating needs nothing more. Replacing an existing file needs its etag (from files_read or files_stat, so edits someone made since are not lost) or overwrite: true. The parent folder must exist (files_create_folder).',
+    "Creates a text file (Markdown, plain text, CSV, JSON, code, ...) in the user's Nextcloud, or replaces one. Creating needs nothing more. Replacing an existing file needs its etag (from files_read or files_stat, so edits someone made since are not lost) or overwrite: true. The parent folder must exist (files_create_folder).",
   scopes: WRITE_SCOPES,
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, context) {
-    if (args.createOnly && (args.etag || args.overwrite)) throw new ToolError('invalid_input', 'createOnly cannot be combined with etag or overwrite: createOnly never replaces a file.');
+    if (args.createOnly && (args.etag || args.overwrite))
+      throw new ToolError('invalid_input', 'createOnly cannot be combined with etag or overwrite: createOnly never replaces a file.');
     const bytes = Buffer.from(args.content, 'utf8');
-    if (bytes.length > MAX_WRITE_BYTES) throw new ToolError('too_large', `The content is ${bytes.length} bytes; at most ${MAX_WRITE_BYTES} can be written at once. Ask the person to upload large files in Nextcloud.`);
+    if (bytes.length > MAX_WRITE_BYTES)
+      throw new ToolError(
+        'too_large',
+        `The content is ${bytes.length} bytes; at most ${MAX_WRITE_BYTES} can be written at once. Ask the person to upload large files in Nextcloud.`,
+      );
     const { files, path } = checkedTarget(context, args.path, 'change');
     const etag = args.etag ? headerEtag(args.etag) : undefined;
     const conditional = etag ? { ifMatch: etag } : args.overwrite ? {} : { ifNoneMatch: true };
     let written;
     try {
-      written = await changing(files, context, [path], `writing ${path}`, () => files.write(path, bytes, { ...conditional, contentType: 'text/plain; charset=utf-8' }));
+      written = await changing(files, context, [path], `writing ${path}`, () =>
+        files.write(path, bytes, { ...conditional, contentType: 'text/plain; charset=utf-8' }),
+      );
     } catch (error) {
-      if (isNextcloudError(error, 'conflict')) throw new ToolError('conflict', `The folder ${parentOf(path)} does not exist (or is not a folder); create it with files_create_folder first (Nextcloud said: ${error.remoteMessage ?? error.message}).`);
+      if (isNextcloudError(error, 'conflict'))
+        throw new ToolError(
+          'conflict',
+          `The folder ${parentOf(path)} does not exist (or is not a folder); create it with files_create_folder first (Nextcloud said: ${error.remoteMessage ?? error.message}).`,
+        );
       if (!isNextcloudError(error, 'precondition_failed')) throw error;
       if (etag) {
-        throw new ToolError('conflict', `${path} changed since you read it (your etag ${etag} is no longer current), or it no longer exists. Read it again with files_read, apply your change to the current text, and write with the new etag.`);
+        throw new ToolError(
+          'conflict',
+          `${path} changed since you read it (your etag ${etag} is no longer current), or it no longer exists. Read it again with files_read, apply your change to the current text, and write with the new etag.`,
+        );
       }
       throw new ToolError(
         'conflict',
@@ -67,6 +96,15 @@ export const filesWriteText = defineTool({
           : `${path} already exists. To replace it, read it (files_read or files_stat) and pass its etag, so changes made since are not lost; or set overwrite: true if the person wants it replaced regardless.`,
       );
     }
-    return { structured: withoutMissing({ path, created: written.created, size: bytes.length, etag: written.etag, fileId: written.fileId, webUrl: webUrlOf(context, { path, fileId: written.fileId }) }) };
+    return {
+      structured: withoutMissing({
+        path,
+        created: written.created,
+        size: bytes.length,
+        etag: written.etag,
+        fileId: written.fileId,
+        webUrl: webUrlOf(context, { path, fileId: written.fileId }),
+      }),
+    };
   },
 });

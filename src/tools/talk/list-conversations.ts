@@ -10,7 +10,7 @@ export const listConversations = defineTool({
   description:
     "Lists the user's Nextcloud Talk conversations, most recently active first, with unread counts and whether the user was mentioned. " +
     'Use it to find a conversation token for talk_read_messages, talk_send_message or talk_search_messages, or to see what is unread. ' +
-    "Looking does not mark anything as read.",
+    'Looking does not mark anything as read.',
   scopes: { allOf: ['talk.read'] },
   input: z.object({
     onlyUnread: z.boolean().default(false).describe('true lists only conversations with unread messages.'),

@@ -29,7 +29,12 @@ export const readMessages = defineTool({
   input: z.object({
     token: tokenInput,
     limit: z.number().int().min(1).max(100).default(30).describe('How many messages at most (1-100, default 30).'),
-    before: z.number().int().positive().optional().describe('Only messages older than this message id: the nextBefore of the previous page. Leave out for the newest messages.'),
+    before: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Only messages older than this message id: the nextBefore of the previous page. Leave out for the newest messages.'),
     includeSystemMessages: z.boolean().default(false).describe('true also returns system messages, marked with "system".'),
   }),
   output: z.object({
@@ -43,7 +48,8 @@ export const readMessages = defineTool({
     const talk = context.user.talk;
     context.audit(input.token);
     const collected: TalkMessage[] = [];
-    const pageBelow = (lastKnownMessageId: number | undefined) => talk.messages(input.token, { limit: pageSize(input.limit - collected.length), lastKnownMessageId });
+    const pageBelow = (lastKnownMessageId: number | undefined) =>
+      talk.messages(input.token, { limit: pageSize(input.limit - collected.length), lastKnownMessageId });
     // The conversation's name comes from its room, asked for together with the first page rather than before it.
     // When both fail (no such conversation, or not a participant), the room's answer is the one reported.
     const [room, first] = await Promise.allSettled([talk.conversation(input.token), pageBelow(input.before)]);

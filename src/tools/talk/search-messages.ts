@@ -16,10 +16,21 @@ export const searchMessages = defineTool({
     'For more results call again with cursor = nextCursor.',
   scopes: { allOf: ['talk.read'] },
   input: z.object({
-    term: z.string().trim().min(1).max(200).refine(...WELL_FORMED).describe('Text to look for in messages, e.g. "invoice".'),
+    term: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine(...WELL_FORMED)
+      .describe('Text to look for in messages, e.g. "invoice".'),
     conversation: tokenInput.optional().describe('Limit the search to this conversation token; leave out to search every conversation.'),
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10).describe(`How many results at most (1-${MAX_LIMIT}, default 10).`),
-    cursor: z.string().max(100).refine(...WELL_FORMED).optional().describe('The nextCursor of the previous call, unchanged; leave out for the first page.'),
+    cursor: z
+      .string()
+      .max(100)
+      .refine(...WELL_FORMED)
+      .optional()
+      .describe('The nextCursor of the previous call, unchanged; leave out for the first page.'),
   }),
   output: z.object({
     results: z.array(

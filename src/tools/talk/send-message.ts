@@ -18,7 +18,13 @@ export const sendMessage = defineTool({
   scopes: { allOf: ['talk.write'] },
   input: z.object({
     token: tokenInput,
-    message: z.string().min(1).max(MAX_LENGTH).refine(...WELL_FORMED).refine((text) => text.trim() !== '', 'the message is empty').describe('The text to post (Markdown is rendered by Talk).'),
+    message: z
+      .string()
+      .min(1)
+      .max(MAX_LENGTH)
+      .refine(...WELL_FORMED)
+      .refine((text) => text.trim() !== '', 'the message is empty')
+      .describe('The text to post (Markdown is rendered by Talk).'),
     replyTo: z.number().int().positive().optional().describe('Id of a message in the same conversation to reply to.'),
   }),
   output: z.object({
@@ -43,7 +49,10 @@ export const sendMessage = defineTool({
       // A refused attempt is audited by the conversation it aimed at; a sent one by the message it created.
       context.audit(input.token);
       if (conversation && isNextcloudError(error) && error.code === 'forbidden') {
-        throw new ToolError('not_allowed', `Talk conversation '${conversation.displayName}' is read-only or ${context.userId} lacks the chat permission there; ${context.userId} cannot post there.`);
+        throw new ToolError(
+          'not_allowed',
+          `Talk conversation '${conversation.displayName}' is read-only or ${context.userId} lacks the chat permission there; ${context.userId} cannot post there.`,
+        );
       }
       throw error;
     }

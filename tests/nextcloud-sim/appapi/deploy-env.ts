@@ -72,7 +72,13 @@ export function deployEnvironment(manifest: Manifest, options: DeployEnvironment
   const net = options.net ?? 'host';
   const frpMode = options.harp !== undefined && !options.harp.exappDirect;
   // AppAPICommonService::buildExAppHost
-  const host = frpMode ? '127.0.0.1' : options.overrideAppHost !== undefined ? options.overrideAppHost : net === 'host' ? '127.0.0.1' : '0.0.0.0';
+  const host = frpMode
+    ? '127.0.0.1'
+    : options.overrideAppHost !== undefined
+      ? options.overrideAppHost
+      : net === 'host'
+        ? '127.0.0.1'
+        : '0.0.0.0';
   const device = options.computeDevice ?? 'cpu';
   const entries: [string, string][] = [
     ['AA_VERSION', generation.reportedVersion],
@@ -91,7 +97,11 @@ export function deployEnvironment(manifest: Manifest, options: DeployEnvironment
   entries.push(...declaredValues(manifest, generation, overrides));
   if (frpMode) {
     const [frpHost, frpPort] = options.harp!.frpAddress.split(':');
-    entries.push(['HP_FRP_ADDRESS', frpHost ?? ''], ['HP_FRP_PORT', String(options.harp!.frpPort ?? frpPort ?? '')], ['HP_SHARED_KEY', options.harp!.sharedKey]);
+    entries.push(
+      ['HP_FRP_ADDRESS', frpHost ?? ''],
+      ['HP_FRP_PORT', String(options.harp!.frpPort ?? frpPort ?? '')],
+      ['HP_SHARED_KEY', options.harp!.sharedKey],
+    );
   }
   // A list of NAME=VALUE for Docker: a later duplicate wins.
   return Object.fromEntries(entries);

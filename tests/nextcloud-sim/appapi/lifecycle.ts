@@ -71,7 +71,9 @@ export class AppApiLifecycle {
       secret: manifest.secret ?? randomBytes(96).toString('base64url').slice(0, 128),
       // A Docker Socket Proxy's containers are the local app processes here (AppAPI would dial
       // <protocol>://<daemon host>:<port> over the proxy's HAProxy).
-      target: daemon.harp ? { socketPath: daemon.socketPath ?? '/tmp/exapp.sock' } : { protocol: 'http', host: docker ? '127.0.0.1' : daemon.host, port: manifest.port! },
+      target: daemon.harp
+        ? { socketPath: daemon.socketPath ?? '/tmp/exapp.sock' }
+        : { protocol: 'http', host: docker ? '127.0.0.1' : daemon.host, port: manifest.port! },
       daemon: daemon.name,
       harp: daemon.harp,
       enabled: false,
@@ -208,7 +210,9 @@ export class AppApiLifecycle {
       nextcloudUrl: daemon.nextcloudUrl ?? this.ctx.baseUrl(),
       net: daemon.net,
       computeDevice: daemon.computeDevice,
-      harp: daemon.harp ? { sharedKey: daemon.haproxyPassword ?? '', frpAddress: daemon.harpFrpAddress ?? '', exappDirect: daemon.harpExappDirect } : undefined,
+      harp: daemon.harp
+        ? { sharedKey: daemon.haproxyPassword ?? '', frpAddress: daemon.harpFrpAddress ?? '', exappDirect: daemon.harpExappDirect }
+        : undefined,
       env,
     });
   }

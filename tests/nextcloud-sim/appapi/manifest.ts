@@ -60,7 +60,9 @@ function strictList(raw: unknown, ident: string, field: string): unknown[] {
   if (raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0)) return [];
   if (Array.isArray(raw)) return raw;
   if (typeof raw === 'object') {
-    throw new ManifestError(`${ident}: '${field}' must be a JSON array (list), got an associative object with keys ${JSON.stringify(Object.keys(raw as object))} — use a JSON-encoded array body in info.xml (e.g. '[401,429]')`);
+    throw new ManifestError(
+      `${ident}: '${field}' must be a JSON array (list), got an associative object with keys ${JSON.stringify(Object.keys(raw as object))} — use a JSON-encoded array body in info.xml (e.g. '[401,429]')`,
+    );
   }
   if (typeof raw === 'string') {
     let decoded: unknown;
@@ -77,32 +79,41 @@ function strictList(raw: unknown, ident: string, field: string): unknown[] {
 
 /** AppAPI 35: ExAppRouteHelper::normalizeRoute. */
 function strictRoute(raw: unknown, index: number): ExAppRoute {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ManifestError(`route #${index}: entry must be an object, got ${describe(raw)}`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ManifestError(`route #${index}: entry must be an object, got ${describe(raw)}`);
   const route = raw as Record<string, unknown>;
   const url = route.url;
-  if (typeof url !== 'string' || url.trim() === '') throw new ManifestError(`route #${index}: 'url' must be a non-empty string, got ${describe(url)}`);
+  if (typeof url !== 'string' || url.trim() === '')
+    throw new ManifestError(`route #${index}: 'url' must be a non-empty string, got ${describe(url)}`);
   const ident = `route '${url}'`;
   const verb = route.verb;
-  if (typeof verb !== 'string' || verb.trim() === '') throw new ManifestError(`${ident}: 'verb' must be a non-empty string (e.g. 'GET' or 'GET,POST'), got ${describe(verb)}`);
+  if (typeof verb !== 'string' || verb.trim() === '')
+    throw new ManifestError(`${ident}: 'verb' must be a non-empty string (e.g. 'GET' or 'GET,POST'), got ${describe(verb)}`);
   const level = route.access_level;
   let access: AccessLevel;
   if (typeof level === 'string') {
     if (!(level in levelNames)) throw new ManifestError(`${ident}: invalid 'access_level' '${level}' (allowed: PUBLIC, USER, ADMIN)`);
     access = levelNames[level]!;
   } else if (typeof level === 'number' && Number.isInteger(level)) {
-    if (level !== 0 && level !== 1 && level !== 2) throw new ManifestError(`${ident}: invalid 'access_level' ${level} (allowed: 0=PUBLIC, 1=USER, 2=ADMIN)`);
+    if (level !== 0 && level !== 1 && level !== 2)
+      throw new ManifestError(`${ident}: invalid 'access_level' ${level} (allowed: 0=PUBLIC, 1=USER, 2=ADMIN)`);
     access = level;
   } else {
     throw new ManifestError(`${ident}: 'access_level' is required and must be one of PUBLIC|USER|ADMIN (or 0|1|2), got ${describe(level)}`);
   }
   const bruteforce = strictList(route.bruteforce_protection, ident, 'bruteforce_protection').map((value, i) => {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw new ManifestError(`${ident}: 'bruteforce_protection' must contain only integers (e.g. HTTP status codes), entry at index ${i} is ${describe(value)}`);
+      throw new ManifestError(
+        `${ident}: 'bruteforce_protection' must contain only integers (e.g. HTTP status codes), entry at index ${i} is ${describe(value)}`,
+      );
     }
     return value;
   });
   const excluded = strictList(route.headers_to_exclude, ident, 'headers_to_exclude').map((value, i) => {
-    if (typeof value !== 'string') throw new ManifestError(`${ident}: 'headers_to_exclude' must contain only strings (header names), entry at index ${i} is ${describe(value)}`);
+    if (typeof value !== 'string')
+      throw new ManifestError(
+        `${ident}: 'headers_to_exclude' must contain only strings (header names), entry at index ${i} is ${describe(value)}`,
+      );
     return value.toLowerCase();
   });
   return { url, verb, access_level: access, headers_to_exclude: excluded, bruteforce_protection: bruteforce };
@@ -142,7 +153,9 @@ function legacyRoute(raw: Record<string, unknown> | null, fromXml: boolean, inde
   } else if (typeof level === 'string' && /^-?\d+$/.test(level.trim())) {
     access = Number(level.trim()); // the integer column casts a numeric string
   } else {
-    return { failure: `route '${url}': access_level ${JSON.stringify(level ?? null)} is not an integer (column access_level is an integer, NOT NULL)` };
+    return {
+      failure: `route '${url}': access_level ${JSON.stringify(level ?? null)} is not an integer (column access_level is an integer, NOT NULL)`,
+    };
   }
   return {
     route: {
@@ -150,7 +163,9 @@ function legacyRoute(raw: Record<string, unknown> | null, fromXml: boolean, inde
       verb,
       // 0, 1, 2 as intended; any other integer is stored too and never passes an access check.
       access_level: access as AccessLevel,
-      headers_to_exclude: Array.isArray(raw.headers_to_exclude) ? raw.headers_to_exclude.filter((name): name is string => typeof name === 'string').map((name) => name.toLowerCase()) : [],
+      headers_to_exclude: Array.isArray(raw.headers_to_exclude)
+        ? raw.headers_to_exclude.filter((name): name is string => typeof name === 'string').map((name) => name.toLowerCase())
+        : [],
       bruteforce_protection: lenientList(raw.bruteforce_protection).filter((status): status is number => typeof status === 'number'),
     },
   };
@@ -161,7 +176,11 @@ function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function parseRoutes(rawRoutes: unknown[], fromXml: boolean, generation: AppApiGeneration): Pick<Manifest, 'routes' | 'routeInsertFailure'> {
+function parseRoutes(
+  rawRoutes: unknown[],
+  fromXml: boolean,
+  generation: AppApiGeneration,
+): Pick<Manifest, 'routes' | 'routeInsertFailure'> {
   if (generation.manifest.strictRouteValidation) return { routes: rawRoutes.map((route, index) => strictRoute(route, index)) };
   const prepared = rawRoutes.map((raw, index) => {
     const route = (raw && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : {}) as Record<string, unknown>;
@@ -222,7 +241,10 @@ export function parseInfoXml(xml: string, generation: AppApiGeneration = appApiG
   const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
   const info = (parser.parse(xml) as { info?: Record<string, unknown> }).info;
   if (!info) throw new ManifestError('info.xml has no <info> root element');
-  const external = (info['external-app'] && typeof info['external-app'] === 'object' ? info['external-app'] : {}) as Record<string, unknown>;
+  const external = (info['external-app'] && typeof info['external-app'] === 'object' ? info['external-app'] : {}) as Record<
+    string,
+    unknown
+  >;
   const rawRoutes = asList((external.routes as Record<string, unknown> | undefined)?.route);
   const environment = external['environment-variables'] as Record<string, unknown> | undefined;
   return requireBasics({
@@ -247,7 +269,8 @@ export function parseJsonInfo(json: string, fallbackId: string, generation: AppA
   const rawRoutes = asList(raw.routes ?? external.routes);
   // The root keys AppAPI moves into external-app; environment-variables only from 35 on.
   const fromJson = generation.manifest.environmentVariablesFromJsonInfo;
-  const environment = (fromJson ? (raw['environment-variables'] ?? external['environment-variables']) : undefined) as Record<string, unknown> | undefined;
+  const environment = (fromJson ? (raw['environment-variables'] ?? external['environment-variables']) : undefined) as
+    Record<string, unknown> | undefined;
   return requireBasics({
     id: String(raw.id ?? raw.appid ?? fallbackId),
     name: String(raw.name ?? ''),

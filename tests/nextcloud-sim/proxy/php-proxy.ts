@@ -18,7 +18,16 @@ export const PHP_PROXY_PATTERN = /^(?:\/index\.php)?\/apps\/app_api\/proxy\/([^/
 // The router's verbs; Symfony's matcher treats HEAD as GET, so HEAD reaches the GET action.
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
 const STRIPPED_REQUEST_HEADERS = new Set(['content-length', 'authorization-app-api', 'x-origin-ip', 'transfer-encoding', 'connection']);
-const STRIPPED_RESPONSE_HEADERS = new Set(['aa-version', 'ex-app-id', 'authorization-app-api', 'ex-app-version', 'aa-request-id', 'transfer-encoding', 'connection', 'keep-alive']);
+const STRIPPED_RESPONSE_HEADERS = new Set([
+  'aa-version',
+  'ex-app-id',
+  'authorization-app-api',
+  'ex-app-version',
+  'aa-request-id',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+]);
 const MAX_REDIRECTS = 5;
 /** Response::getHeaders() of an empty Nextcloud response; the ExApp's headers are merged over these. */
 const NEXTCLOUD_DEFAULT_HEADERS: Record<string, string> = {
@@ -109,7 +118,12 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
     // The client's disconnect is not watched: the worker stays with curl until the ExApp ends the response.
     [upstream, upstreamBody] = await workers.hold(async () => {
       // ExAppGet forwards a HEAD request as GET.
-      const answer = await followRedirects(app, { method: method === 'HEAD' ? 'GET' : method, path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`, headers, body });
+      const answer = await followRedirects(app, {
+        method: method === 'HEAD' ? 'GET' : method,
+        path: `/${encodePath(appPath)}${query ? `?${query}` : ''}`,
+        headers,
+        body,
+      });
       return [answer, await readBody(answer)] as const;
     });
   } catch (error) {
@@ -133,7 +147,12 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
   const isHtmlPath = appPath.endsWith('.html');
   const contentType = appHeaders['content-type'] ?? MIME_BY_EXTENSION[path.extname(appPath)] ?? '';
   if (contentType) appHeaders['content-type'] = contentType;
-  if (!isHtmlPath && appHeaders['cache-control'] === undefined && contentType !== 'application/json' && contentType !== 'application/x-tar') {
+  if (
+    !isHtmlPath &&
+    appHeaders['cache-control'] === undefined &&
+    contentType !== 'application/json' &&
+    contentType !== 'application/x-tar'
+  ) {
     outHeaders['cache-control'] = 'private, max-age=3600, must-revalidate';
     outHeaders.expires = new Date(Date.now() + 3600_000).toUTCString();
   }
@@ -143,7 +162,9 @@ export async function handlePhpProxy(request: http.IncomingMessage, response: ht
     response.writeHead(status, outHeaders).end();
     return;
   }
-  const sent = isHtmlPath ? Buffer.from(upstreamBody.toString('utf8').replaceAll('<script', `<script nonce="${randomBytes(16).toString('base64')}"`)) : upstreamBody;
+  const sent = isHtmlPath
+    ? Buffer.from(upstreamBody.toString('utf8').replaceAll('<script', `<script nonce="${randomBytes(16).toString('base64')}"`))
+    : upstreamBody;
   delete outHeaders['content-length'];
   response.writeHead(status, { ...outHeaders, 'content-length': String(sent.length) }).end(sent);
 }
@@ -208,8 +229,17 @@ function encodePath(appPath: string): string {
 /** NotFoundResponse is a TemplateResponse: Nextcloud's guest "Page not found" page. */
 function notFound(response: http.ServerResponse): void {
   response
-    .writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache, no-store, must-revalidate', ...NOT_FOUND_HEADERS })
-    .end('<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><div class="guest-box"><h2>Page not found</h2><p>The page could not be found on the server or you may not be allowed to view it.</p></div></body></html>');
+    .writeHead(404, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache, no-store, must-revalidate',
+      ...NOT_FOUND_HEADERS,
+    })
+    .end(
+      '<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><div class="guest-box"><h2>Page not found</h2><p>The page could not be found on the server or you may not be allowed to view it.</p></div></body></html>',
+    );
 }
 
-const NOT_FOUND_HEADERS = { 'content-security-policy': NEXTCLOUD_DEFAULT_HEADERS['content-security-policy']!, 'x-robots-tag': 'noindex, nofollow' };
+const NOT_FOUND_HEADERS = {
+  'content-security-policy': NEXTCLOUD_DEFAULT_HEADERS['content-security-policy']!,
+  'x-robots-tag': 'noindex, nofollow',
+};

@@ -49,7 +49,12 @@ export interface PhpRouteOptions {
  * or undefined for Nextcloud's 404. `method` is the request's own method: HEAD reaches the GET action but fails
  * the verb check unless a route lists HEAD.
  */
-export function matchPhpProxyRoute(routes: ExAppRoute[], path: string, method: string, options: PhpRouteOptions = {}): ExAppRoute | undefined {
+export function matchPhpProxyRoute(
+  routes: ExAppRoute[],
+  path: string,
+  method: string,
+  options: PhpRouteOptions = {},
+): ExAppRoute | undefined {
   const generation = options.generation ?? LATEST;
   const passes = options.passesAccess ?? (() => true);
   const verbMatches = (route: ExAppRoute) => route.verb.toLowerCase().includes(method.toLowerCase());

@@ -35,7 +35,9 @@ export function requestExApp(app: ExApp, request: UpstreamRequest): Promise<http
     const outgoing = http.request({ ...target, method: request.method, path: request.path, headers }, resolve);
     outgoing.on('error', reject);
     if (request.timeoutMs) {
-      outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(new Error(`ExApp ${app.id} did not answer within ${request.timeoutMs} ms`)));
+      outgoing.setTimeout(request.timeoutMs, () =>
+        outgoing.destroy(new Error(`ExApp ${app.id} did not answer within ${request.timeoutMs} ms`)),
+      );
     }
     if (request.body === undefined) outgoing.end();
     else if (Buffer.isBuffer(request.body)) outgoing.end(request.body);

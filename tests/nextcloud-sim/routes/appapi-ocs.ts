@@ -9,7 +9,11 @@ import type { AppApiLifecycle } from '../appapi/lifecycle.js';
 const BASES = ['/ocs/v1.php/apps/app_api', '/ocs/v2.php/apps/app_api'];
 
 const statusBody = z.object({ progress: z.coerce.number().int(), error: z.string().optional().default('') });
-const configSet = z.object({ configKey: z.string().min(1), configValue: z.unknown(), sensitive: z.coerce.number().int().min(0).max(1).optional() });
+const configSet = z.object({
+  configKey: z.string().min(1),
+  configValue: z.unknown(),
+  sensitive: z.coerce.number().int().min(0).max(1).optional(),
+});
 const keysBody = z.object({ configKeys: z.array(z.string()).min(1) });
 // OCSSettingsController::registerForm + SettingsService::registerForm check nothing but the form id (a string,
 // or the lookup by app and form id fails with a TypeError: 500). Whether the scheme is usable only shows when the
@@ -124,7 +128,13 @@ export function registerAppApiOcsRoutes(app: FastifyInstance, ctx: SimContext, l
         const sensitive = body.data.sensitive === undefined ? (previous?.sensitive ?? false) : body.data.sensitive === 1;
         const value = stringify(body.data.configValue);
         values.set(body.data.configKey, { value, sensitive });
-        const data: Record<string, unknown> = { id: 0, appid: target.id, configkey: body.data.configKey, configvalue: value, sensitive: sensitive ? 1 : 0 };
+        const data: Record<string, unknown> = {
+          id: 0,
+          appid: target.id,
+          configkey: body.data.configKey,
+          configvalue: value,
+          sensitive: sensitive ? 1 : 0,
+        };
         if (kind === 'preference') data.user_id = request.nc.user!.id;
         return sendOcs(request, reply, { data });
       });
@@ -135,7 +145,9 @@ export function registerAppApiOcsRoutes(app: FastifyInstance, ctx: SimContext, l
         const body = keysBody.safeParse(params(request));
         if (!body.success) return bad(request, reply, 'configKeys must be a non-empty list');
         const values = store(target, request);
-        const data = body.data.configKeys.filter((key) => values.has(key)).map((key) => ({ configkey: key, configvalue: values.get(key)!.value }));
+        const data = body.data.configKeys
+          .filter((key) => values.has(key))
+          .map((key) => ({ configkey: key, configvalue: values.get(key)!.value }));
         return sendOcs(request, reply, { data });
       });
 

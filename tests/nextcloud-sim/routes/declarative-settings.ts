@@ -21,7 +21,19 @@ import { isAdmin } from '../state.js';
 
 const valueBody = z.object({ app: z.string().min(1), formId: z.string().min(1), fieldId: z.string().min(1), value: z.unknown() });
 
-const FIELD_TYPES = new Set(['multi-select', 'multi-checkbox', 'radio', 'select', 'checkbox', 'url', 'email', 'number', 'tel', 'text', 'password']);
+const FIELD_TYPES = new Set([
+  'multi-select',
+  'multi-checkbox',
+  'radio',
+  'select',
+  'checkbox',
+  'url',
+  'email',
+  'number',
+  'tel',
+  'text',
+  'password',
+]);
 const OPTION_TYPES = new Set(['multi-select', 'multi-checkbox', 'radio', 'select']);
 
 type Field = { id?: unknown; title?: unknown; type?: unknown; options?: unknown; default?: unknown; [key: string]: unknown };
@@ -96,14 +108,21 @@ export interface RenderedForm extends DeclarativeForm {
 function currentValue(ctx: SimContext, user: SimUser, appId: string, form: DeclarativeForm, field: Field): unknown {
   const fieldId = String(field.id);
   const stored =
-    form.section_type === 'admin' ? ctx.state.appConfig.get(appId)?.get(fieldId) : ctx.state.preferences.get(appId)?.get(user.id)?.get(fieldId);
+    form.section_type === 'admin'
+      ? ctx.state.appConfig.get(appId)?.get(fieldId)
+      : ctx.state.preferences.get(appId)?.get(user.id)?.get(fieldId);
   if (stored && stored.value !== '') return stored.value;
   if (field.default === undefined || field.default === null) return null;
   return typeof field.default === 'object' || typeof field.default === 'number' ? JSON.stringify(field.default) : field.default;
 }
 
 /** DeclarativeManager::getFormsWithValues, sorted by priority (highest first). Throws SettingsLoadError. */
-export function formsWithValues(ctx: SimContext, user: SimUser, sectionType: 'admin' | 'personal' | null, sectionId: string | null): RenderedForm[] {
+export function formsWithValues(
+  ctx: SimContext,
+  user: SimUser,
+  sectionType: 'admin' | 'personal' | null,
+  sectionId: string | null,
+): RenderedForm[] {
   const admin = isAdmin(user);
   const forms: RenderedForm[] = [];
   for (const [appId, schemas] of loadSchemas(ctx)) {
@@ -111,7 +130,11 @@ export function formsWithValues(ctx: SimContext, user: SimUser, sectionType: 'ad
       if (sectionType !== null && schema.section_type !== sectionType) continue;
       if (sectionId !== null && schema.section_id !== sectionId) continue;
       if (sectionType === null && schema.section_type === 'admin' && !admin) continue;
-      forms.push({ ...schema, app: appId, fields: fieldsOf(schema).map((field) => ({ ...field, value: currentValue(ctx, user, appId, schema, field) })) });
+      forms.push({
+        ...schema,
+        app: appId,
+        fields: fieldsOf(schema).map((field) => ({ ...field, value: currentValue(ctx, user, appId, schema, field) })),
+      });
     }
   }
   const priority = (form: RenderedForm) => Number(form.priority ?? 0);
@@ -148,7 +171,8 @@ export function registerDeclarativeSettingsRoutes(app: FastifyInstance, ctx: Sim
       // getSectionType(): the first form of the app that has the field decides; none -> exception -> 400.
       const owner = (schemas.get(appId) ?? []).find((schema) => fieldsOf(schema).some((field) => String(field.id) === fieldId));
       if (!owner) return sendOcs(request, reply, { status: 400 });
-      if (owner.section_type === 'admin' && !isAdmin(user)) return sendOcs(request, reply, { status: 403, message: 'Logged in account must be an admin' });
+      if (owner.section_type === 'admin' && !isAdmin(user))
+        return sendOcs(request, reply, { status: 403, message: 'Logged in account must be an admin' });
       // SetValueListener: the form as named by the request, registered or stored; none -> nothing is stored.
       const form = state.settingsForms.get(appId)?.get(formId);
       if (!form) return sendOcs(request, reply, { data: null });
@@ -174,7 +198,11 @@ export function registerDeclarativeSettingsRoutes(app: FastifyInstance, ctx: Sim
         return sendOcs(request, reply, { data: formsWithValues(ctx, user, null, null) });
       } catch (error) {
         // Uncaught in the controller: ocs/v1.php answers 996 (v2: HTTP 500).
-        return sendOcs(request, reply, { status: 500, statuscode: version === 'v1' ? 996 : 500, message: `Internal Server Error\n${(error as Error).message}` });
+        return sendOcs(request, reply, {
+          status: 500,
+          statuscode: version === 'v1' ? 996 : 500,
+          message: `Internal Server Error\n${(error as Error).message}`,
+        });
       }
     });
   }
@@ -186,7 +214,8 @@ export function registerDeclarativeSettingsRoutes(app: FastifyInstance, ctx: Sim
   ] as const) {
     app.get<{ Params: { section: string } }>(`${prefix}/:section`, async (request, reply) => {
       const user = request.nc.user;
-      if (!user || request.nc.via !== 'session') return reply.redirect(`/index.php/login?redirect_url=${encodeURIComponent(request.url)}`, 303);
+      if (!user || request.nc.via !== 'session')
+        return reply.redirect(`/index.php/login?redirect_url=${encodeURIComponent(request.url)}`, 303);
       if (kind === 'admin' && !isAdmin(user)) return settingsPageHtml(reply, 403, '<h2>Access forbidden</h2>');
       let forms: RenderedForm[];
       try {
@@ -199,11 +228,20 @@ export function registerDeclarativeSettingsRoutes(app: FastifyInstance, ctx: Sim
           (form) =>
             `<section class="declarative-settings-section" data-app="${escapeHtml(form.app)}" data-form-id="${escapeHtml(String(form.id))}"><h2>${escapeHtml(String(form.title ?? ''))}</h2>` +
             `${form.description ? `<p class="description">${escapeHtml(String(form.description))}</p>` : ''}${form.doc_url ? `<a class="doc-url" href="${escapeHtml(String(form.doc_url))}">Documentation</a>` : ''}` +
-            form.fields.map((field) => `<div class="declarative-form-field" data-field-id="${escapeHtml(String(field.id))}" data-type="${escapeHtml(String(field.type))}">${escapeHtml(String(field.title ?? ''))}</div>`).join('') +
+            form.fields
+              .map(
+                (field) =>
+                  `<div class="declarative-form-field" data-field-id="${escapeHtml(String(field.id))}" data-type="${escapeHtml(String(field.type))}">${escapeHtml(String(field.title ?? ''))}</div>`,
+              )
+              .join('') +
             '</section>',
         )
         .join('');
-      return settingsPageHtml(reply, 200, `<h1 id="section" data-section="${escapeHtml(request.params.section)}">${escapeHtml(request.params.section)}</h1>${rendered}`);
+      return settingsPageHtml(
+        reply,
+        200,
+        `<h1 id="section" data-section="${escapeHtml(request.params.section)}">${escapeHtml(request.params.section)}</h1>${rendered}`,
+      );
     });
   }
 }
@@ -245,7 +283,13 @@ export class SettingsPage {
    * encodes it for the field's type, and the browser POSTs it with the session cookie of `as` (a user id, or a
    * Cookie header value).
    */
-  async save(as: string, appId: string, formId: string, fieldId: string, value: unknown): Promise<{ status: number; body: unknown; sent: { app: string; formId: string; fieldId: string; value: unknown } }> {
+  async save(
+    as: string,
+    appId: string,
+    formId: string,
+    fieldId: string,
+    value: unknown,
+  ): Promise<{ status: number; body: unknown; sent: { app: string; formId: string; fieldId: string; value: unknown } }> {
     const cookie = as.includes('=') ? as : this.cookieFor(as);
     const form = this.ctx.state.settingsForms.get(appId)?.get(formId);
     const field = form ? fieldsOf(form).find((candidate) => String(candidate.id) === fieldId) : undefined;

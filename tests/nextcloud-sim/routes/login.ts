@@ -54,7 +54,9 @@ export function phpUrldecode(value: string): string {
 
 /** http_build_query() / urlencode(): spaces as "+", everything but [A-Za-z0-9_.-] percent-encoded. */
 function phpUrlencode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`).replaceAll('%20', '+');
+  return encodeURIComponent(value)
+    .replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replaceAll('%20', '+');
 }
 
 /** Login-form CSRF tokens, keyed by a pre-session cookie (Nextcloud keeps them in the anonymous session). */
@@ -109,7 +111,11 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: SimContext): void
     const cookies = parseCookies(request.headers.cookie);
     const expectedToken = pendingTokens.get(cookies.get(PRELOGIN_COOKIE) ?? '');
     if (!form.success || !expectedToken || !sameString(form.data.requesttoken, expectedToken)) {
-      return showForm({ query: { redirect_url: form.success ? form.data.redirect_url : '' }, headers: request.headers }, reply, 'Please try again (the form expired).');
+      return showForm(
+        { query: { redirect_url: form.success ? form.data.redirect_url : '' }, headers: request.headers },
+        reply,
+        'Please try again (the form expired).',
+      );
     }
     pendingTokens.delete(cookies.get(PRELOGIN_COOKIE) ?? '');
     const user = [...ctx.state.users.values()].find((candidate) => candidate.id === form.data.user || candidate.email === form.data.user);
@@ -122,7 +128,12 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: SimContext): void
     const sessionId = randomBytes(24).toString('hex');
     const passphrase = randomBytes(24).toString('hex');
     const pendingTwoFactor = user.twoFactor === true;
-    ctx.state.sessions.set(sessionId, { userId: user.id, requestToken: randomBytes(24).toString('base64url'), passphrase, pendingTwoFactor });
+    ctx.state.sessions.set(sessionId, {
+      userId: user.id,
+      requestToken: randomBytes(24).toString('base64url'),
+      passphrase,
+      pendingTwoFactor,
+    });
     reply.header('set-cookie', [
       `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Lax`,
       `${PASSPHRASE_COOKIE}=${passphrase}; Path=/; HttpOnly; SameSite=Lax`,
@@ -144,22 +155,25 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: SimContext): void
   };
   const failedChallenges = new Set<string>();
 
-  app.get<{ Params: { provider: string }; Querystring: { redirect_url?: string } }>('/index.php/login/challenge/:provider', async (request, reply) => {
-    const session = pendingSession(request.headers.cookie);
-    if (!session) return reply.redirect('/index.php/login', 303);
-    if (request.params.provider !== TWO_FACTOR_PROVIDER) return reply.redirect('/index.php/login/selectchallenge', 303);
-    const redirect = request.query.redirect_url;
-    const failed = failedChallenges.delete(session.passphrase);
-    return page(
-      reply,
-      200,
-      `<form method="post" action="/index.php/login/challenge/${TWO_FACTOR_PROVIDER}" id="two-factor">
+  app.get<{ Params: { provider: string }; Querystring: { redirect_url?: string } }>(
+    '/index.php/login/challenge/:provider',
+    async (request, reply) => {
+      const session = pendingSession(request.headers.cookie);
+      if (!session) return reply.redirect('/index.php/login', 303);
+      if (request.params.provider !== TWO_FACTOR_PROVIDER) return reply.redirect('/index.php/login/selectchallenge', 303);
+      const redirect = request.query.redirect_url;
+      const failed = failedChallenges.delete(session.passphrase);
+      return page(
+        reply,
+        200,
+        `<form method="post" action="/index.php/login/challenge/${TWO_FACTOR_PROVIDER}" id="two-factor">
 <h1>Two-factor authentication</h1>${failed ? '<p class="warning" id="challenge-error">Error while validating your second factor</p>' : ''}
 <label>Authentication code<input name="challenge" id="challenge" autocomplete="one-time-code" inputmode="numeric" autofocus></label>
 ${redirect !== undefined ? `<input type="hidden" name="redirect_url" value="${escape(redirect)}">` : ''}
 <button type="submit" id="submit-challenge">Submit</button></form>`,
-    );
-  });
+      );
+    },
+  );
 
   app.post<{ Params: { provider: string } }>('/index.php/login/challenge/:provider', async (request, reply) => {
     const session = pendingSession(request.headers.cookie);
@@ -189,7 +203,8 @@ ${redirect !== undefined ? `<input type="hidden" name="redirect_url" value="${es
   });
 
   app.get('/index.php/apps/dashboard/', async (request, reply) => {
-    if (!request.nc.user || request.nc.via !== 'session') return reply.redirect('/index.php/login?redirect_url=/index.php/apps/dashboard/', 303);
+    if (!request.nc.user || request.nc.via !== 'session')
+      return reply.redirect('/index.php/login?redirect_url=/index.php/apps/dashboard/', 303);
     const session = ctx.state.sessions.get(parseCookies(request.headers.cookie).get(SESSION_COOKIE) ?? '');
     return page(
       reply,

@@ -16,7 +16,7 @@ function userDetails(user: SimUser) {
     subadmin: [],
     quota: { free: 10737418240, used: 1048576, total: 10738466816, relative: 0.01, quota: -3 },
     email: user.email,
-    'additional_mail': [],
+    additional_mail: [],
     displayname: user.displayName,
     'display-name': user.displayName,
     phone: '',
@@ -38,7 +38,6 @@ function userDetails(user: SimUser) {
 }
 
 export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext): void {
-
   for (const base of OCS) {
     app.get(`${base}/cloud/user`, async (request, reply) => {
       const user = requireOcsUser(request, reply);
@@ -52,7 +51,8 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
       const caller = requireOcsUser(request, reply);
       if (!caller) return reply;
       const target = ctx.state.users.get(request.params.userId);
-      if (!target || (caller.id !== target.id && !isAdmin(caller))) return sendOcs(request, reply, { ...ocsErrors.notFound('User does not exist'), statuscode: 998 });
+      if (!target || (caller.id !== target.id && !isAdmin(caller)))
+        return sendOcs(request, reply, { ...ocsErrors.notFound('User does not exist'), statuscode: 998 });
       const details = userDetails(target);
       if (caller.id === target.id && !isAdmin(caller)) delete (details as Partial<typeof details>).enabled;
       return sendOcs(request, reply, { data: details });
@@ -62,7 +62,8 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
       const caller = requireOcsUser(request, reply);
       if (!caller) return reply;
       const target = ctx.state.users.get(request.params.userId);
-      if (!target || (caller.id !== target.id && !isAdmin(caller))) return sendOcs(request, reply, { ...ocsErrors.notFound(), statuscode: 998 });
+      if (!target || (caller.id !== target.id && !isAdmin(caller)))
+        return sendOcs(request, reply, { ...ocsErrors.notFound(), statuscode: 998 });
       return sendOcs(request, reply, { data: { groups: target.groups } });
     });
 
@@ -76,7 +77,18 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
       };
       if (request.nc.user) {
         capabilities.spreed = {
-          features: ['conversation-v4', 'chat-v2', 'chat-read-marker', 'chat-read-last', 'chat-reference-id', 'silent-send', 'read-only-rooms', 'chat-keep-notifications', 'unified-search', 'markdown-messages'],
+          features: [
+            'conversation-v4',
+            'chat-v2',
+            'chat-read-marker',
+            'chat-read-last',
+            'chat-reference-id',
+            'silent-send',
+            'read-only-rooms',
+            'chat-keep-notifications',
+            'unified-search',
+            'markdown-messages',
+          ],
           'features-local': [],
           config: { chat: { 'max-length': 32000, 'read-privacy': 0 }, conversations: { 'can-create': true } },
           'config-local': {},

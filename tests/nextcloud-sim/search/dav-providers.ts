@@ -45,7 +45,10 @@ export function createDavSearch(ctx: SimContext, kind: 'files' | 'calendar') {
     return {
       name: RESULT_NAMES[kind],
       isPaginated: parsed.data.isPaginated,
-      entries: parsed.data.entries.map((entry) => ({ ...entry, attributes: attributes(Array.isArray(entry.attributes) ? {} : entry.attributes) })),
+      entries: parsed.data.entries.map((entry) => ({
+        ...entry,
+        attributes: attributes(Array.isArray(entry.attributes) ? {} : entry.attributes),
+      })),
       cursor: parsed.data.cursor,
     };
   };

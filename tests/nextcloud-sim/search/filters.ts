@@ -48,10 +48,17 @@ export interface FilterCapabilities {
 }
 
 export function definitionOf(name: string, provider: FilterCapabilities | undefined): FilterDefinition | undefined {
-  return COMMON_FILTERS.find((definition) => definition.name === name) ?? provider?.customFilters.find((definition) => definition.name === name);
+  return (
+    COMMON_FILTERS.find((definition) => definition.name === name) ?? provider?.customFilters.find((definition) => definition.name === name)
+  );
 }
 
-export function buildFilters(state: SimState, providerId: string, provider: FilterCapabilities | undefined, params: Record<string, string>): FilterOutcome {
+export function buildFilters(
+  state: SimState,
+  providerId: string,
+  provider: FilterCapabilities | undefined,
+  params: Record<string, string>,
+): FilterOutcome {
   const supported = provider?.supportedFilters ?? ['term'];
   const filters: ParsedFilters = { values: new Map(), raw: {} };
   for (const [name, raw] of Object.entries(params)) {
@@ -82,9 +89,13 @@ function parseValue(state: SimState, type: FilterType, raw: string): Parsed {
       return { error: { status: 400, message: `Invalid boolean value ${raw}` } };
     }
     case 'int':
-      return /^[+-]?\d+$/.test(raw.trim()) ? { value: { kind: 'int', value: Number(raw) } } : { error: { status: 400, message: `Invalid integer value ${raw}` } };
+      return /^[+-]?\d+$/.test(raw.trim())
+        ? { value: { kind: 'int', value: Number(raw) } }
+        : { error: { status: 400, message: `Invalid integer value ${raw}` } };
     case 'float':
-      return Number.isFinite(Number(raw)) && raw.trim() !== '' ? { value: { kind: 'float', value: Number(raw) } } : { error: { status: 400, message: `Invalid float value ${raw}` } };
+      return Number.isFinite(Number(raw)) && raw.trim() !== ''
+        ? { value: { kind: 'float', value: Number(raw) } }
+        : { error: { status: 400, message: `Invalid float value ${raw}` } };
     case 'datetime':
       return parseDateTime(raw);
     case 'person':

@@ -46,7 +46,11 @@ export function createTalkMessageSearch(ctx: SimContext) {
     const term = query.term.toLowerCase();
     // The comments query: verb comment, message LIKE %term% on the stored text, newest first.
     const hits = searchable
-      .flatMap((room) => room.messages.filter((message) => message.messageType === 'comment' && isVisibleMessage(message)).map((message) => ({ room, message })))
+      .flatMap((room) =>
+        room.messages
+          .filter((message) => message.messageType === 'comment' && isVisibleMessage(message))
+          .map((message) => ({ room, message })),
+      )
       .filter(({ message }) => message.message.toLowerCase().includes(term))
       .filter(({ message }) => (since === undefined || message.timestamp >= since) && (until === undefined || message.timestamp <= until))
       .filter(({ message }) => authorId === undefined || (message.actorType === 'users' && message.actorId === authorId))
@@ -102,17 +106,15 @@ export function createTalkConversationSearch(ctx: SimContext) {
         const otherIds = room.name.replace(JSON.stringify(viewer), '');
         return otherIds.toLowerCase().includes(term) || roomDisplayName(state, room, viewer).toLowerCase().includes(term);
       })
-      .map(
-        (room): SearchEntry => ({
-          thumbnailUrl: `${ctx.baseUrl()}/ocs/v2.php/apps/spreed/api/v1/room/${room.token}/avatar?v=v1`,
-          title: roomDisplayName(state, room, viewer),
-          subline: '',
-          resourceUrl: `${ctx.baseUrl()}/index.php/call/${room.token}`,
-          icon: '',
-          rounded: true,
-          attributes: attributes({ conversation: room.token }),
-        }),
-      );
+      .map((room): SearchEntry => ({
+        thumbnailUrl: `${ctx.baseUrl()}/ocs/v2.php/apps/spreed/api/v1/room/${room.token}/avatar?v=v1`,
+        title: roomDisplayName(state, room, viewer),
+        subline: '',
+        resourceUrl: `${ctx.baseUrl()}/index.php/call/${room.token}`,
+        icon: '',
+        rounded: true,
+        attributes: attributes({ conversation: room.token }),
+      }));
     return completeResult('Conversations', entries);
   };
 }

@@ -15,7 +15,8 @@ export function selectBatch(room: TalkRoom, query: BatchQuery): TalkMessage[] {
     return room.messages.filter((message) => (includeLastKnown ? message.id >= offset : message.id > offset)).slice(0, limit);
   }
   // History with offset 0 starts from the newest message.
-  const older = offset === 0 ? room.messages : room.messages.filter((message) => (includeLastKnown ? message.id <= offset : message.id < offset));
+  const older =
+    offset === 0 ? room.messages : room.messages.filter((message) => (includeLastKnown ? message.id <= offset : message.id < offset));
   return older.slice(-limit).reverse();
 }
 

@@ -81,7 +81,11 @@ export function registerChatRoutes(app: FastifyInstance, ctx: SimContext, base: 
 
     const newest = Math.max(...batch.map((message) => message.id));
     if (batchQuery.future && query.setReadMarker === 1) setReadMarker(participant, Math.max(participant.lastReadMessage, newest));
-    if (query.markNotificationsAsRead === 1) clearNotifications(participant, batch.map((message) => message.id));
+    if (query.markNotificationsAsRead === 1)
+      clearNotifications(
+        participant,
+        batch.map((message) => message.id),
+      );
     return sendOcs(request, reply, {
       // Invisible messages are dropped but still count for X-Chat-Last-Given, so a page may be an empty 200.
       data: batch.filter(isVisibleMessage).map((message) => serializeMessage(state, room, message, participant.userId)),
@@ -136,7 +140,8 @@ export function registerChatRoutes(app: FastifyInstance, ctx: SimContext, base: 
     const { room, participant } = attendance;
     const params = readParams.parse(phpParams(request.query, request.body));
     // Without an id (capability chat-read-last) the marker goes to the newest message.
-    const target = params.lastReadMessage === undefined ? (room.messages.at(-1)?.id ?? 0) : Number.parseInt(params.lastReadMessage, 10) || 0;
+    const target =
+      params.lastReadMessage === undefined ? (room.messages.at(-1)?.id ?? 0) : Number.parseInt(params.lastReadMessage, 10) || 0;
     setReadMarker(participant, target);
     return sendOcs(request, reply, {
       data: serializeRoom(state, room, participant),
@@ -154,7 +159,13 @@ function isReplyTarget(room: TalkRoom, messageId: number): boolean {
  * Long poll: wait until the batch is non-empty or the deadline passes (then the empty batch), or until the client
  * disconnects. A wake-up that still yields nothing (e.g. the offset is ahead) keeps waiting, as Talk's loop does.
  */
-async function waitForBatch(state: SimState, room: TalkRoom, query: BatchQuery, timeoutMs: number, reply: FastifyReply): Promise<TalkMessage[] | 'client-gone'> {
+async function waitForBatch(
+  state: SimState,
+  room: TalkRoom,
+  query: BatchQuery,
+  timeoutMs: number,
+  reply: FastifyReply,
+): Promise<TalkMessage[] | 'client-gone'> {
   const clientGone = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableEnded) clientGone.abort();

@@ -32,10 +32,46 @@ export function seedTalk(state: SimState, now: number): void {
       minutesAgo(minutes),
     );
 
-  const aliceBob = addRoom(state, { token: SEED_TOKENS.aliceBob, type: 1, name: oneToOneRoomName(['alice', 'bob']), members: [['alice', OWNER], ['bob', OWNER]] });
-  const apollo = addRoom(state, { token: SEED_TOKENS.apollo, type: 2, name: 'Project Apollo', description: 'Launch planning', members: [['alice', OWNER], ['bob', USER], ['carol', USER]] });
-  const announcements = addRoom(state, { token: SEED_TOKENS.announcements, type: 2, name: 'Announcements', readOnly: 1, members: [['alice', MODERATOR], ['bob', USER], ['carol', USER]] });
-  const lounge = addRoom(state, { token: SEED_TOKENS.lounge, type: 2, name: 'Staff lounge', members: [['alice', OWNER], ['bob', USER]] });
+  const aliceBob = addRoom(state, {
+    token: SEED_TOKENS.aliceBob,
+    type: 1,
+    name: oneToOneRoomName(['alice', 'bob']),
+    members: [
+      ['alice', OWNER],
+      ['bob', OWNER],
+    ],
+  });
+  const apollo = addRoom(state, {
+    token: SEED_TOKENS.apollo,
+    type: 2,
+    name: 'Project Apollo',
+    description: 'Launch planning',
+    members: [
+      ['alice', OWNER],
+      ['bob', USER],
+      ['carol', USER],
+    ],
+  });
+  const announcements = addRoom(state, {
+    token: SEED_TOKENS.announcements,
+    type: 2,
+    name: 'Announcements',
+    readOnly: 1,
+    members: [
+      ['alice', MODERATOR],
+      ['bob', USER],
+      ['carol', USER],
+    ],
+  });
+  const lounge = addRoom(state, {
+    token: SEED_TOKENS.lounge,
+    type: 2,
+    name: 'Staff lounge',
+    members: [
+      ['alice', OWNER],
+      ['bob', USER],
+    ],
+  });
 
   created(apollo, 'alice', 7 * 24 * 60);
   created(announcements, 'alice', 6 * 24 * 60);

@@ -13,7 +13,13 @@ function phpMap<T>(map: Record<string, T>): Record<string, T> | [] {
   return Object.keys(map).length ? map : [];
 }
 
-export function serializeMessage(state: SimState, room: TalkRoom, message: TalkMessage, viewerId: string, withParent = true): Record<string, unknown> {
+export function serializeMessage(
+  state: SimState,
+  room: TalkRoom,
+  message: TalkMessage,
+  viewerId: string,
+  withParent = true,
+): Record<string, unknown> {
   const rendered = renderForViewer(state, room, message, viewerId);
   const serialized: Record<string, unknown> = {
     id: message.id,

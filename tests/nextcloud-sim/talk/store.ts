@@ -11,7 +11,14 @@ export const MAX_MESSAGE_LENGTH = 32000;
 const MAX_REFERENCE_ID_LENGTH = 64;
 
 /** State updates that clients must not show as chat messages (contract 3.5). */
-const HIDDEN_SYSTEM_MESSAGES = new Set(['message_deleted', 'message_edited', 'reaction', 'reaction_deleted', 'reaction_revoked', 'poll_voted']);
+const HIDDEN_SYSTEM_MESSAGES = new Set([
+  'message_deleted',
+  'message_edited',
+  'reaction',
+  'reaction_deleted',
+  'reaction_revoked',
+  'poll_voted',
+]);
 
 export function findRoom(state: SimState, token: string): TalkRoom | undefined {
   return TOKEN_PATTERN.test(token) ? state.talk.rooms.find((room) => room.token === token) : undefined;
@@ -43,7 +50,15 @@ export function clearNotifications(participant: TalkParticipant, messageIds: Ite
 }
 
 export function newParticipant(userId: string, participantType: number): TalkParticipant {
-  return { userId, participantType, attendeePermissions: 0, lastReadMessage: 0, lastMentionMessage: 0, lastMentionDirect: 0, pendingNotifications: [] };
+  return {
+    userId,
+    participantType,
+    attendeePermissions: 0,
+    lastReadMessage: 0,
+    lastMentionMessage: 0,
+    lastMentionDirect: 0,
+    pendingNotifications: [],
+  };
 }
 
 export interface CommentOptions {

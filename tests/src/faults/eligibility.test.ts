@@ -20,7 +20,13 @@ beforeAll(async () => {
   const fixture = await startLibFixture({ dav: false });
   sim = fixture.sim;
   proxy = await startFaultProxy(sim.url);
-  nextcloud = createNextcloud({ baseUrl: proxy.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: fixture.secret, timeoutMs: TIMEOUT_MS });
+  nextcloud = createNextcloud({
+    baseUrl: proxy.url,
+    appId: 'mcp_gateway',
+    appVersion: '0.1.0',
+    appSecret: fixture.secret,
+    timeoutMs: TIMEOUT_MS,
+  });
 });
 afterAll(async () => {
   await proxy?.close();

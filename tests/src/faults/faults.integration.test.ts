@@ -34,7 +34,9 @@ let clientId = '';
 
 async function connect(token = accessToken): Promise<Client> {
   const client = new Client({ name: 'fault-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(deployment.connector), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(deployment.connector), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
   return client;
 }
 
@@ -53,7 +55,12 @@ const initialize = (token: string) =>
   fetch(deployment.connector, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
 
 beforeAll(async () => {
@@ -111,7 +118,9 @@ describe('a misbehaving network between the app and Nextcloud', () => {
 
     it('keeps answering initialize and tools/list within one timeout', async () => {
       const listed = await timed(() => client.listTools());
-      expect(listed.value.tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['files_list', 'calendar_list_events', 'talk_read_messages', 'search']));
+      expect(listed.value.tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(['files_list', 'calendar_list_events', 'talk_read_messages', 'search']),
+      );
       expect(listed.ms).toBeLessThan(ONE_TIMEOUT_BOUND_MS);
       // The bound is per request: a client's connect is initialize and then its notification, two requests.
       const initialized = await timed(() => initialize(accessToken));
@@ -139,7 +148,9 @@ describe('a misbehaving network between the app and Nextcloud', () => {
       const result = await client.callTool(call);
       expect(result.isError, `${call.name}: ${textOf(result)}`).toBeFalsy();
     }
-    const audit = await fetch(deployment.url('admin/api/v1/audit?user=alice&limit=1000'), { headers: { cookie: deployment.sim.sessionCookie('admin') } });
+    const audit = await fetch(deployment.url('admin/api/v1/audit?user=alice&limit=1000'), {
+      headers: { cookie: deployment.sim.sessionCookie('admin') },
+    });
     expect(audit.status).toBe(200);
     const { entries } = (await audit.json()) as { entries: Array<{ tool: string; outcome: string; errorCode: string | null }> };
     const faulted = entries.filter((entry) => entry.outcome !== 'ok');

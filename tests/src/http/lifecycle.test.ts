@@ -11,7 +11,11 @@ import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import { ADMIN_FORM_ID, LEGACY_FORM_IDS, PERSONAL_FORM_ID } from '../../../src/policy/settings-form.js';
 import type { Db } from '../../../src/store/database.js';
 
-const config = loadConfig({ APP_SECRET: 'correct-horse-battery-staple-0123456789', NEXTCLOUD_URL: 'https://cloud.example.com', APP_VERSION: '1.0.0' });
+const config = loadConfig({
+  APP_SECRET: 'correct-horse-battery-staple-0123456789',
+  NEXTCLOUD_URL: 'https://cloud.example.com',
+  APP_VERSION: '1.0.0',
+});
 const signed = {
   'ex-app-id': config.appId,
   'ex-app-version': '1.0.0',
@@ -56,7 +60,12 @@ describe('lifecycle routes', () => {
   it('registers both forms on enable with a fresh policy, and removes every form on disable', async () => {
     calls.length = 0;
     expect((await app.inject({ method: 'PUT', url: '/enabled?enabled=1', headers: signed })).json()).toEqual({ error: '' });
-    expect(calls).toEqual(['invalidate', ...LEGACY_FORM_IDS.map((id) => `unregister ${id}`), `register ${ADMIN_FORM_ID}`, `register ${PERSONAL_FORM_ID}`]);
+    expect(calls).toEqual([
+      'invalidate',
+      ...LEGACY_FORM_IDS.map((id) => `unregister ${id}`),
+      `register ${ADMIN_FORM_ID}`,
+      `register ${PERSONAL_FORM_ID}`,
+    ]);
     calls.length = 0;
     expect((await app.inject({ method: 'PUT', url: '/enabled?enabled=0', headers: signed })).json()).toEqual({ error: '' });
     expect(calls).toEqual([ADMIN_FORM_ID, PERSONAL_FORM_ID, ...LEGACY_FORM_IDS].map((id) => `unregister ${id}`));

@@ -28,11 +28,16 @@ describe('log redaction', () => {
     });
     await app.inject({
       url: '/x?refresh_token=rt-secret&code=code-secret',
-      headers: { authorization: 'Bearer at-secret', 'authorization-app-api': 'YWxpY2U6YXBwLXNlY3JldA==', cookie: 'oc_sessionPassphrase=pp-secret' },
+      headers: {
+        authorization: 'Bearer at-secret',
+        'authorization-app-api': 'YWxpY2U6YXBwLXNlY3JldA==',
+        cookie: 'oc_sessionPassphrase=pp-secret',
+      },
     });
     await app.close();
     const log = lines.join('');
     expect(log).toContain('incoming request');
-    for (const secret of ['rt-secret', 'code-secret', 'at-secret', 'YWxpY2U6YXBwLXNlY3JldA==', 'pp-secret']) expect(log).not.toContain(secret);
+    for (const secret of ['rt-secret', 'code-secret', 'at-secret', 'YWxpY2U6YXBwLXNlY3JldA==', 'pp-secret'])
+      expect(log).not.toContain(secret);
   });
 });

@@ -27,7 +27,12 @@ describe('entrances', () => {
   });
 
   it('gives each entrance and MCP URL its own resource, issuer and metadata, and streams only where it can', () => {
-    const bases = entranceBases(php, [`https://other.example.com/exapps/mcp_gateway`, 'https://other.example.com/apps/app_api/proxy/mcp_gateway'], 'mcp_gateway', true);
+    const bases = entranceBases(
+      php,
+      [`https://other.example.com/exapps/mcp_gateway`, 'https://other.example.com/apps/app_api/proxy/mcp_gateway'],
+      'mcp_gateway',
+      true,
+    );
     const viaPhp = publicEndpoints(bases, 'php', 'mcp_gateway');
     const viaHarp = publicEndpoints(bases, 'harp', 'mcp_gateway');
     expect(viaPhp.issuer).toBe(php);
@@ -43,7 +48,9 @@ describe('entrances', () => {
     // Any of them may be asked for at the authorization server.
     expect(viaPhp.acceptedResources).toEqual(expect.arrayContaining([`${php}/mcp`, `${php}/sse`, `${harp}/mcp`, `${harp}/sse`]));
     // The login brings the person back to the entrance they used.
-    expect(viaHarp.loginUrl(`${harp}/connections`)).toBe(`${nextcloud}/index.php/login?redirect_url=${encodeURIComponent('/exapps/mcp_gateway/connections')}`);
+    expect(viaHarp.loginUrl(`${harp}/connections`)).toBe(
+      `${nextcloud}/index.php/login?redirect_url=${encodeURIComponent('/exapps/mcp_gateway/connections')}`,
+    );
   });
 
   it('names no HaRP resource where the deployment has no HaRP', () => {

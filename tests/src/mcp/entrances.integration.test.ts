@@ -12,7 +12,12 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
   let deployment: Deployment;
   const bases = {} as Record<Entrance, string>;
   /** The deployment as a client of one entrance sees it. */
-  const at = (entrance: Entrance): Deployment => ({ ...deployment, base: bases[entrance], connector: `${bases[entrance]}/mcp`, url: (suffix) => `${bases[entrance]}/${suffix.replace(/^\//, '')}` });
+  const at = (entrance: Entrance): Deployment => ({
+    ...deployment,
+    base: bases[entrance],
+    connector: `${bases[entrance]}/mcp`,
+    url: (suffix) => `${bases[entrance]}/${suffix.replace(/^\//, '')}`,
+  });
   const oauth = { harp: rawOAuth(() => at('harp')), php: rawOAuth(() => at('php')) };
 
   /** A token for `resource`, obtained through the OAuth endpoints of `entrance`. */
@@ -25,8 +30,18 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
   const initialize = (url: string, token?: string, headers: Record<string, string> = {}) =>
     fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
 
   beforeAll(async () => {
@@ -75,14 +90,21 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
       expect(challenge).toContain(`resource_metadata="${url.replace(/\/mcp$/, '')}/.well-known/oauth-protected-resource/mcp"`);
     }
     // /messages belongs to /sse: a token for /mcp does not reach it.
-    const messages = await fetch(`${bases.harp}/messages?sessionId=x`, { method: 'POST', headers: { authorization: `Bearer ${harpMcp}`, 'content-type': 'application/json' }, body: '{}' });
+    const messages = await fetch(`${bases.harp}/messages?sessionId=x`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harpMcp}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(messages.status).toBe(401);
   });
 
   it('names the /messages URL of the entrance in the legacy endpoint event', async () => {
     const token = await tokenFor('harp', `${bases.harp}/sse`);
     const controller = new AbortController();
-    const response = await fetch(`${bases.harp}/sse`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
+    const response = await fetch(`${bases.harp}/sse`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     let text = '';
@@ -95,7 +117,16 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
     const client = await oauth.harp.register();
     const { challenge } = oauth.harp.pkce();
     const page = await oauth.harp.authorizePage(
-      { client_id: client.body.client_id, redirect_uri: 'http://127.0.0.1:4999/callback', response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', state: 's', resource: `${deployment.sim.url}/somewhere/else/mcp` },
+      {
+        client_id: client.body.client_id,
+        redirect_uri: 'http://127.0.0.1:4999/callback',
+        response_type: 'code',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        scope: 'files.read',
+        state: 's',
+        resource: `${deployment.sim.url}/somewhere/else/mcp`,
+      },
       'alice',
     );
     // A client registered a moment ago: the error is shown with a link back, not redirected by itself.
@@ -120,14 +151,24 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
   const listen = (url: string, token: string) =>
     fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 'listen-1',
         method: 'subscriptions/listen',
         params: {
           notifications: { toolsListChanged: true },
-          _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
         },
       }),
     });
@@ -137,7 +178,14 @@ describe('a HaRP deployment, reached through HaRP and through the PHP proxy', ()
     const init = await initialize(`${bases.php}/mcp`, token);
     const session = init.headers.get('mcp-session-id')!;
     await init.text();
-    const stream = await fetch(`${bases.php}/mcp`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+    const stream = await fetch(`${bases.php}/mcp`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'text/event-stream',
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-11-25',
+      },
+    });
     expect(stream.status).toBe(405);
     expect(((await stream.json()) as { error: { message: string } }).error.message).toContain(`${bases.harp}/mcp (HaRP)`);
     const legacy = await fetch(`${bases.php}/sse`, { headers: { accept: 'text/event-stream' } });

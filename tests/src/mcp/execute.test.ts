@@ -71,7 +71,12 @@ describe('classifying failures', () => {
   });
 
   it("reports Nextcloud's bad answers as Nextcloud errors", async () => {
-    const truncated = new NextcloudError({ code: 'protocol', method: 'PROPFIND', path: '/remote.php/dav/files/alice/', message: 'Nextcloud answered PROPFIND / in an unexpected way: XML that is malformed or cut off.' });
+    const truncated = new NextcloudError({
+      code: 'protocol',
+      method: 'PROPFIND',
+      path: '/remote.php/dav/files/alice/',
+      message: 'Nextcloud answered PROPFIND / in an unexpected way: XML that is malformed or cut off.',
+    });
     const execution = await executeTool(failing(truncated), {}, context());
     expect(execution).toMatchObject({ outcome: 'error', errorCode: 'protocol' });
     expect(textOf(execution.result)).toContain('Nextcloud answered PROPFIND / in an unexpected way');

@@ -23,18 +23,33 @@ describe.each<ProxyKind>(['php', 'harp'])('requests in flight through the %s pro
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(deployment.connector, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+        'mcp-protocol-version': '2025-11-25',
+        ...headers,
+      },
       body: JSON.stringify(body),
     });
   const openSession = async () => {
-    const init = await post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const init = await post({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     expect(init.status).toBe(200);
     await init.text();
     return init.headers.get('mcp-session-id')!;
   };
-  const whoami = (id: number, session: string) => post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-session-id': session });
+  const whoami = (id: number, session: string) =>
+    post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-session-id': session });
   const conversations = (id: number, session: string) =>
-    post({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'talk_list_conversations', arguments: {} } }, { 'mcp-session-id': session });
+    post(
+      { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'talk_list_conversations', arguments: {} } },
+      { 'mcp-session-id': session },
+    );
   const apollo = { structuredContent: { conversations: expect.arrayContaining([expect.objectContaining({ name: 'Project Apollo' })]) } };
 
   beforeAll(async () => {
@@ -57,7 +72,10 @@ describe.each<ProxyKind>(['php', 'harp'])('requests in flight through the %s pro
       const duplicate = await conversations(7, session);
       expect(duplicate.status).toBe(409);
       expect(((await duplicate.json()) as { error: { message: string } }).error.message).toContain('Request id 7 is still being answered');
-      const ended = await fetch(deployment.connector, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+      const ended = await fetch(deployment.connector, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+      });
       expect(ended.status).toBe(200);
       const answer = await answerOf(await call);
       expect(answer.id).toBe(7);

@@ -58,7 +58,10 @@ beforeAll(async () => {
     servers.push(new WeakRef(this));
     return connect.apply(this, args);
   };
-  NodeStreamableHTTPServerTransport.prototype.handleRequest = function (this: NodeStreamableHTTPServerTransport, ...args: Parameters<NodeStreamableHTTPServerTransport['handleRequest']>) {
+  NodeStreamableHTTPServerTransport.prototype.handleRequest = function (
+    this: NodeStreamableHTTPServerTransport,
+    ...args: Parameters<NodeStreamableHTTPServerTransport['handleRequest']>
+  ) {
     if (!transports.some((ref) => ref.deref() === this)) transports.push(new WeakRef(this));
     return handleRequest.apply(this, args);
   };
@@ -76,7 +79,11 @@ afterAll(async () => {
   await target?.stop();
 });
 
-const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'heap', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'heap', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 interface Mode {
   name: string;
@@ -104,7 +111,11 @@ const tools = [
 ];
 
 /** A caller of one tool in one mode: one session for all its calls, or a request of its own for each. */
-async function caller(mode: Mode, tool: string, args: object): Promise<{ call: () => Promise<LightMyRequestResponse>; sessionId?: string }> {
+async function caller(
+  mode: Mode,
+  tool: string,
+  args: object,
+): Promise<{ call: () => Promise<LightMyRequestResponse>; sessionId?: string }> {
   const headers = {
     ...target.appApi('alice'),
     authorization: `Bearer ${token}`,
@@ -115,20 +126,51 @@ async function caller(mode: Mode, tool: string, args: object): Promise<{ call: (
   let id = 0;
   if (!mode.session) {
     const modern = { ...headers, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': tool };
-    return { call: () => target.app.inject({ method: 'POST', url: '/mcp', headers: modern, payload: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: tool, arguments: args, _meta: envelope } } }) };
+    return {
+      call: () =>
+        target.app.inject({
+          method: 'POST',
+          url: '/mcp',
+          headers: modern,
+          payload: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: tool, arguments: args, _meta: envelope } },
+        }),
+    };
   }
   const legacy = { ...headers, 'mcp-protocol-version': '2025-06-18' };
   const initialize = await target.app.inject({
     method: 'POST',
     url: '/mcp',
     headers: legacy,
-    payload: { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'heap', version: '1' } } },
+    payload: {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'heap', version: '1' } },
+    },
   });
   expect(initialize.statusCode).toBe(200);
   const sessionId = initialize.headers['mcp-session-id'] as string;
   const session = { ...legacy, 'mcp-session-id': sessionId };
-  expect((await target.app.inject({ method: 'POST', url: '/mcp', headers: session, payload: { jsonrpc: '2.0', method: 'notifications/initialized' } })).statusCode).toBe(202);
-  return { sessionId, call: () => target.app.inject({ method: 'POST', url: '/mcp', headers: session, payload: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: tool, arguments: args } } }) };
+  expect(
+    (
+      await target.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: session,
+        payload: { jsonrpc: '2.0', method: 'notifications/initialized' },
+      })
+    ).statusCode,
+  ).toBe(202);
+  return {
+    sessionId,
+    call: () =>
+      target.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: session,
+        payload: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: tool, arguments: args } },
+      }),
+  };
 }
 
 /** The SDK's per-request bookkeeping of a session transport and of its server, by name (a rename fails here). */
@@ -143,48 +185,56 @@ function maps(owner: object, names: string[]): Record<string, number> {
 }
 
 describe.each(modes)('$name', (mode) => {
-  it.each(tools)('keeps nothing alive per call of $name', async ({ name, args, warmUp, calls, maxGrowthPerCall }) => {
-    const { call, sessionId } = await caller(mode, name, args);
-    const answered = async () => {
-      const response = await call();
-      expect(response.statusCode).toBe(200);
-      // One JSON body behind the PHP proxy (elsewhere possibly the answer as an event of a stream); never an error.
-      if (mode.json) expect(response.headers['content-type']).toContain('application/json');
-      expect(response.body).toContain('"result"');
-      expect(response.body).not.toContain('"isError":true');
-      return response;
-    };
-    for (let index = 0; index < warmUp; index++) await answered();
-    const serversBefore = servers.length;
-    const responses: Array<WeakRef<object>> = [];
-    const batch = async (count: number) => {
-      const before = await liveObjects();
-      for (let index = 0; index < count; index++) responses.push(new WeakRef((await answered()).raw.res));
-      return ((await liveObjects()) - before) / count;
-    };
-    const growth = [await batch(calls / 2), await batch(calls / 2)];
+  it.each(tools)(
+    'keeps nothing alive per call of $name',
+    async ({ name, args, warmUp, calls, maxGrowthPerCall }) => {
+      const { call, sessionId } = await caller(mode, name, args);
+      const answered = async () => {
+        const response = await call();
+        expect(response.statusCode).toBe(200);
+        // One JSON body behind the PHP proxy (elsewhere possibly the answer as an event of a stream); never an error.
+        if (mode.json) expect(response.headers['content-type']).toContain('application/json');
+        expect(response.body).toContain('"result"');
+        expect(response.body).not.toContain('"isError":true');
+        return response;
+      };
+      for (let index = 0; index < warmUp; index++) await answered();
+      const serversBefore = servers.length;
+      const responses: Array<WeakRef<object>> = [];
+      const batch = async (count: number) => {
+        const before = await liveObjects();
+        for (let index = 0; index < count; index++) responses.push(new WeakRef((await answered()).raw.res));
+        return ((await liveObjects()) - before) / count;
+      };
+      const growth = [await batch(calls / 2), await batch(calls / 2)];
 
-    // Structurally: no HTTP response survives its call, nor a per-request server.
-    expect(alive(responses)).toBeLessThanOrEqual(FEW);
-    expect(alive(servers.slice(serversBefore))).toBeLessThanOrEqual(FEW);
-    if (sessionId) {
-      // The session's transport and server hold nothing for requests they answered.
-      const transport = transports.map((ref) => ref.deref()).find((candidate) => candidate?.sessionId === sessionId);
-      expect(transport).toBeDefined();
-      const inner = (transport as unknown as { _webStandardTransport: object })._webStandardTransport;
-      expect(maps(inner, ['_streamMapping', '_requestToStreamMapping', '_requestResponseMap'])).toEqual({ _streamMapping: 0, _requestToStreamMapping: 0, _requestResponseMap: 0 });
-      const server = servers.map((ref) => ref.deref()).find((candidate) => candidate?.transport === transport);
-      expect(server).toBeDefined();
-      expect(maps(server!, ['_requestHandlerAbortControllers', '_responseHandlers', '_progressHandlers', '_timeoutInfo'])).toEqual({
-        _requestHandlerAbortControllers: 0,
-        _responseHandlers: 0,
-        _progressHandlers: 0,
-        _timeoutInfo: 0,
-      });
-    }
+      // Structurally: no HTTP response survives its call, nor a per-request server.
+      expect(alive(responses)).toBeLessThanOrEqual(FEW);
+      expect(alive(servers.slice(serversBefore))).toBeLessThanOrEqual(FEW);
+      if (sessionId) {
+        // The session's transport and server hold nothing for requests they answered.
+        const transport = transports.map((ref) => ref.deref()).find((candidate) => candidate?.sessionId === sessionId);
+        expect(transport).toBeDefined();
+        const inner = (transport as unknown as { _webStandardTransport: object })._webStandardTransport;
+        expect(maps(inner, ['_streamMapping', '_requestToStreamMapping', '_requestResponseMap'])).toEqual({
+          _streamMapping: 0,
+          _requestToStreamMapping: 0,
+          _requestResponseMap: 0,
+        });
+        const server = servers.map((ref) => ref.deref()).find((candidate) => candidate?.transport === transport);
+        expect(server).toBeDefined();
+        expect(maps(server!, ['_requestHandlerAbortControllers', '_responseHandlers', '_progressHandlers', '_timeoutInfo'])).toEqual({
+          _requestHandlerAbortControllers: 0,
+          _responseHandlers: 0,
+          _progressHandlers: 0,
+          _timeoutInfo: 0,
+        });
+      }
 
-    // And in bytes.
-    const perCall = Math.min(...growth);
-    expect(perCall, `live objects grew ${growth.map(Math.round).join(' and ')} bytes per call`).toBeLessThan(maxGrowthPerCall);
-  }, 180_000);
+      // And in bytes.
+      const perCall = Math.min(...growth);
+      expect(perCall, `live objects grew ${growth.map(Math.round).join(' and ')} bytes per call`).toBeLessThan(maxGrowthPerCall);
+    },
+    180_000,
+  );
 });

@@ -105,12 +105,23 @@ beforeEach(async () => {
   audit = auditStore(db);
   scopes = ['files.read'];
   const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
-  const server = createMcpServer({ name: 'Test', version: '1', nextcloud: createNextcloud({ baseUrl: 'http://127.0.0.1:9', appId: 'x', appVersion: '1', appSecret: 's'.repeat(20) }), tools, audit, log });
+  const server = createMcpServer({
+    name: 'Test',
+    version: '1',
+    nextcloud: createNextcloud({ baseUrl: 'http://127.0.0.1:9', appId: 'x', appVersion: '1', appSecret: 's'.repeat(20) }),
+    tools,
+    audit,
+    log,
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   // What the endpoint does per HTTP request: attach the verified grant of that request.
   const send = clientSide.send.bind(clientSide);
   clientSide.send = (message: JSONRPCMessage) => {
-    const grant: RequestGrant = { identity: { userId: 'alice', clientId: 'client-1', scopes: [...scopes], grantId: 'g', issuer: 'i', expiresAt: 0 }, policy: DEFAULT_POLICY, webRoot: 'http://cloud' };
+    const grant: RequestGrant = {
+      identity: { userId: 'alice', clientId: 'client-1', scopes: [...scopes], grantId: 'g', issuer: 'i', expiresAt: 0 },
+      policy: DEFAULT_POLICY,
+      webRoot: 'http://cloud',
+    };
     return send(message, { authInfo: { token: '', clientId: 'client-1', scopes, extra: { grant } } });
   };
   await server.connect(serverSide);
@@ -134,7 +145,13 @@ describe('the MCP server', () => {
     expect(described.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
     // The same session with a wider grant on the next request (after a step-up) sees more.
     scopes = ['files.read', 'files.write', 'talk.read'];
-    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['any_read', 'broken_read', 'echo_read', 'echo_write', 'slow_read']);
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'any_read',
+      'broken_read',
+      'echo_read',
+      'echo_write',
+      'slow_read',
+    ]);
   });
 
   it('runs a tool with validated arguments and records the call in the audit log', async () => {
@@ -207,7 +224,10 @@ describe('the MCP server', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const sent: Array<{ progress: number; message?: string }> = [];
-      const reporter = progressReporter({ _meta: { progressToken: 't' }, notify: async (notification) => void sent.push(notification.params as { progress: number }) });
+      const reporter = progressReporter({
+        _meta: { progressToken: 't' },
+        notify: async (notification) => void sent.push(notification.params as { progress: number }),
+      });
       await vi.advanceTimersByTimeAsync(900);
       await reporter.report(5, 10, 'half');
       await vi.advanceTimersByTimeAsync(900);

@@ -19,12 +19,24 @@ async function session(id: string, owner: string, lastSeen = NOW): Promise<Sessi
   await server.connect(serverSide);
   let closed = false;
   server.onclose = () => void (closed = true);
-  return { id, kind: 'streamable', owner, userId: owner.split('\u0000')[0]!, transport: serverSide, server, lastSeen, pending: new Set(), closed: () => closed };
+  return {
+    id,
+    kind: 'streamable',
+    owner,
+    userId: owner.split('\u0000')[0]!,
+    transport: serverSide,
+    server,
+    lastSeen,
+    pending: new Set(),
+    closed: () => closed,
+  };
 }
 
 function registry(limits: { max: number; maxPerOwner: number; idleMs: number; maxPerUser?: number }) {
   const ended: string[] = [];
-  const created = new SessionRegistry({ maxPerUser: 100, ...limits }, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`), { now: () => NOW });
+  const created = new SessionRegistry({ maxPerUser: 100, ...limits }, (evicted, reason) => void ended.push(`${evicted.id}: ${reason}`), {
+    now: () => NOW,
+  });
   registries.push(created);
   return { sessions: created, ended };
 }
@@ -33,7 +45,7 @@ describe('session registry', () => {
   const alice = sessionOwner('alice', 'chatgpt');
   const bob = sessionOwner('bob', 'chatgpt');
 
-  it("finds a session only for its owner and kind", async () => {
+  it('finds a session only for its owner and kind', async () => {
     const { sessions } = registry({ max: 10, maxPerOwner: 5, idleMs: 60_000 });
     sessions.add(await session('s1', alice));
     expect(sessions.get('s1', alice, 'streamable')?.id).toBe('s1');
@@ -55,18 +67,24 @@ describe('session registry', () => {
     expect(sessions.get('a1', alice, 'streamable')).toBeUndefined();
   });
 
-  it("bounds a user across all their apps: registering more clients does not buy more sessions", async () => {
+  it('bounds a user across all their apps: registering more clients does not buy more sessions', async () => {
     const { sessions, ended } = registry({ max: 100, maxPerOwner: 2, maxPerUser: 3, idleMs: 60_000 });
-    for (let index = 0; index < 6; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 10_000 + index));
+    for (let index = 0; index < 6; index++)
+      sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 10_000 + index));
     expect(sessions.size).toBe(3);
-    expect(ended).toEqual(['m0: the user opened too many sessions', 'm1: the user opened too many sessions', 'm2: the user opened too many sessions']);
+    expect(ended).toEqual([
+      'm0: the user opened too many sessions',
+      'm1: the user opened too many sessions',
+      'm2: the user opened too many sessions',
+    ]);
   });
 
-  it("when the pool is full, the heaviest holder gives one up, never a person with a single session", async () => {
+  it('when the pool is full, the heaviest holder gives one up, never a person with a single session', async () => {
     const { sessions, ended } = registry({ max: 4, maxPerOwner: 5, maxPerUser: 3, idleMs: 60_000 });
     // Alice's one session is the least recently used of all: plain LRU would end it.
     sessions.add(await session('a1', alice, NOW - 60_000));
-    for (let index = 0; index < 3; index++) sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 1000 + index));
+    for (let index = 0; index < 3; index++)
+      sessions.add(await session(`m${index}`, sessionOwner('mallory', `client-${index}`), NOW - 1000 + index));
     sessions.add(await session('b1', bob));
     expect(ended).toEqual(['m0: too many sessions are open']);
     expect(sessions.get('a1', alice, 'streamable')?.id).toBe('a1');

@@ -7,7 +7,14 @@ import { entranceBases, publicEndpoints } from '../../../src/http/urls.js';
 
 const base = 'https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway';
 const urls = publicEndpoints(entranceBases(base, [], 'mcp_gateway', false), 'php', 'mcp_gateway');
-const identity: McpIdentity = { userId: 'alice', clientId: 'c1', scopes: ['files.read', 'talk.read'], grantId: 'g1', issuer: base, expiresAt: 0 };
+const identity: McpIdentity = {
+  userId: 'alice',
+  clientId: 'c1',
+  scopes: ['files.read', 'talk.read'],
+  grantId: 'g1',
+  issuer: base,
+  expiresAt: 0,
+};
 
 async function answer(needed: Parameters<typeof requireScopes>[3]) {
   const app = Fastify();

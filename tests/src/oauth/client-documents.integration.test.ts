@@ -34,10 +34,22 @@ beforeAll(async () => {
   });
   documentBase = await listen(documents);
   storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-cimd-'));
-  const config = loadConfig({ APP_SECRET: fixture.secret, APP_VERSION: '0.1.0', NEXTCLOUD_URL: fixture.sim.url, APP_PERSISTENT_STORAGE: storage, LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    APP_SECRET: fixture.secret,
+    APP_VERSION: '0.1.0',
+    NEXTCLOUD_URL: fixture.sim.url,
+    APP_PERSISTENT_STORAGE: storage,
+    LOG_LEVEL: 'silent',
+  });
   const db = openDatabase(storage);
   migrate(db);
-  app = await buildApp({ config, nextcloud: fixture.nextcloud, db, logger: false, clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }) });
+  app = await buildApp({
+    config,
+    nextcloud: fixture.nextcloud,
+    db,
+    logger: false,
+    clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -48,7 +60,11 @@ afterAll(async () => {
 
 /** A request as the proxy forwards it: AppAPI headers carrying the signed-in user (or none). */
 function viaProxy(user: string) {
-  return { 'ex-app-id': 'mcp_gateway', 'ex-app-version': '0.1.0', 'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64') };
+  return {
+    'ex-app-id': 'mcp_gateway',
+    'ex-app-version': '0.1.0',
+    'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64'),
+  };
 }
 
 function serve(name: string, document: Record<string, unknown> | string, type?: string): string {
@@ -58,12 +74,20 @@ function serve(name: string, document: Record<string, unknown> | string, type?: 
 }
 
 async function authorize(clientId: string, challenge: string) {
-  const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', state: 'st' });
+  const query = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    scope: 'files.read',
+    state: 'st',
+  });
   return app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy('alice') });
 }
 
 describe('client ID metadata documents', () => {
-  it("authorizes a ChatGPT-shaped document client and issues tokens to it as a public client", async () => {
+  it('authorizes a ChatGPT-shaped document client and issues tokens to it as a public client', async () => {
     const clientId = serve('oauth/client.json', {
       client_name: 'ChatGPT',
       redirect_uris: [redirectUri],
@@ -82,14 +106,25 @@ describe('client ID metadata documents', () => {
       decision: 'approve',
       scope: 'files.read',
     });
-    const approved = await app.inject({ method: 'POST', url: '/oauth/authorize', headers: { ...viaProxy('alice'), 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+    const approved = await app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { ...viaProxy('alice'), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form.toString(),
+    });
     const target = new URL(/content="0;url=([^"]+)"/.exec(approved.body)![1]!.replaceAll('&amp;', '&'));
     expect(target.origin + target.pathname).toBe(redirectUri);
     const tokens = await app.inject({
       method: 'POST',
       url: '/oauth/token',
       headers: { ...viaProxy(''), 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'authorization_code', code: target.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: target.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+        client_id: clientId,
+      }).toString(),
     });
     expect(tokens.statusCode).toBe(200);
     expect(tokens.json()).toMatchObject({ token_type: 'Bearer', scope: 'files.read' });
@@ -101,7 +136,11 @@ describe('client ID metadata documents', () => {
     const cases = {
       oversized: serve('big.json', { client_name: 'Big', redirect_uris: [redirectUri], padding: 'x'.repeat(10_000) }),
       foreignRedirect: serve('foreign.json', { client_name: 'Phish', redirect_uris: ['https://evil.example/cb'] }),
-      mismatchedId: serve('mismatch.json', { client_id: 'https://chatgpt.com/oauth/client.json', client_name: 'Liar', redirect_uris: [redirectUri] }),
+      mismatchedId: serve('mismatch.json', {
+        client_id: 'https://chatgpt.com/oauth/client.json',
+        client_name: 'Liar',
+        redirect_uris: [redirectUri],
+      }),
       notJson: serve('html.json', '<html>hello</html>', 'text/html'),
       missing: `${documentBase}/nothing-here.json`,
     };
@@ -118,11 +157,29 @@ describe('client ID metadata documents', () => {
     fixture.sim.state.appConfig.set('mcp_gateway', new Map([['client_metadata_documents', { value: '', sensitive: false }]]));
     try {
       // The policy is cached for MCP_GATEWAY_POLICY_TTL_SECONDS (30 by default); a fresh app sees it at once.
-      const config = loadConfig({ APP_SECRET: fixture.secret, APP_VERSION: '0.1.0', NEXTCLOUD_URL: fixture.sim.url, APP_PERSISTENT_STORAGE: storage, LOG_LEVEL: 'silent' });
+      const config = loadConfig({
+        APP_SECRET: fixture.secret,
+        APP_VERSION: '0.1.0',
+        NEXTCLOUD_URL: fixture.sim.url,
+        APP_PERSISTENT_STORAGE: storage,
+        LOG_LEVEL: 'silent',
+      });
       const db = openDatabase(storage);
-      const fresh = await buildApp({ config, nextcloud: fixture.nextcloud, db, logger: false, clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }) });
+      const fresh = await buildApp({
+        config,
+        nextcloud: fixture.nextcloud,
+        db,
+        logger: false,
+        clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
+      });
       try {
-        const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
+        const query = new URLSearchParams({
+          client_id: clientId,
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          code_challenge: 'a'.repeat(43),
+          code_challenge_method: 'S256',
+        });
         const response = await fresh.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy('alice') });
         expect(response.statusCode).toBe(400);
         expect(response.body).toContain('turned off by the administrator');

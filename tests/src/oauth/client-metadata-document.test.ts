@@ -112,7 +112,12 @@ async function onDeadlineClock<T>(run: () => Promise<T>): Promise<T> {
  * A fetch that is still waiting once `reached` (it got that far) and the deadline has not quite passed, and has
  * given up once it has: the timeout is what ends it, at the time it names.
  */
-function atDeadline(id: string, timeoutMs: number, reached: Promise<void>, extra: Parameters<typeof testFetcher>[0] = {}): Promise<FetchOutcome> {
+function atDeadline(
+  id: string,
+  timeoutMs: number,
+  reached: Promise<void>,
+  extra: Parameters<typeof testFetcher>[0] = {},
+): Promise<FetchOutcome> {
   return onDeadlineClock(async () => {
     let outcome: FetchOutcome | undefined;
     const fetching = testFetcher({ timeoutMs, ...extra })
@@ -140,9 +145,23 @@ beforeAll(async () => {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${HOST}`,
-        '-addext', `subjectAltName=DNS:${HOST},DNS:other.example.test`,
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        `/CN=${HOST}`,
+        '-addext',
+        `subjectAltName=DNS:${HOST},DNS:other.example.test`,
       ],
       { stdio: 'ignore' },
     );
@@ -311,9 +330,17 @@ describe('fetching documents', () => {
     );
     const fetcher = testFetcher();
     const first = await fetcher.fetch(chatgpt);
-    expect(first).toMatchObject({ ok: true, fromCache: false, document: { client_name: 'ChatGPT', token_endpoint_auth_method: 'private_key_jwt' } });
+    expect(first).toMatchObject({
+      ok: true,
+      fromCache: false,
+      document: { client_name: 'ChatGPT', token_endpoint_auth_method: 'private_key_jwt' },
+    });
     const second = await fetcher.fetch(claude);
-    expect(second).toMatchObject({ ok: true, fromCache: false, document: { client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] } });
+    expect(second).toMatchObject({
+      ok: true,
+      fromCache: false,
+      document: { client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] },
+    });
   });
 
   it('resolves the host once and connects to the vetted address (DNS pinning)', async () => {
@@ -380,7 +407,12 @@ describe('fetching documents', () => {
   it('refuses IP literal hosts that are not public without asking DNS', async () => {
     const lookup = vi.fn(toLoopback);
     const fetcher = createClientMetadataFetcher({ lookup, ca: cert });
-    for (const id of [`https://127.0.0.1:${port}/x`, `https://[::1]:${port}/x`, 'https://169.254.169.254/latest/meta-data', 'https://[::ffff:a00:5]/x']) {
+    for (const id of [
+      `https://127.0.0.1:${port}/x`,
+      `https://[::1]:${port}/x`,
+      'https://169.254.169.254/latest/meta-data',
+      'https://[::ffff:a00:5]/x',
+    ]) {
       expect(failure(await fetcher.fetch(id)), id).toMatch(/not public/);
     }
     expect(lookup).not.toHaveBeenCalled();
@@ -497,7 +529,9 @@ describe('fetching documents', () => {
 
   it('explains invalid JSON', async () => {
     const id = route('/broken-json', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"client_id": '));
-    expect(failure(await testFetcher().fetch(id))).toMatch(new RegExp(`^The client metadata document at ${id.replace(/[.]/g, '\\.')} is not valid JSON: `));
+    expect(failure(await testFetcher().fetch(id))).toMatch(
+      new RegExp(`^The client metadata document at ${id.replace(/[.]/g, '\\.')} is not valid JSON: `),
+    );
   });
 
   it('requires the document client_id to equal the URL exactly', async () => {
@@ -508,15 +542,23 @@ describe('fetching documents', () => {
   });
 
   it('explains a document without redirect_uris', async () => {
-    const id = route('/no-redirects', (_req, res) => sendJson(res, { ...claudeDocument(`${base}/no-redirects`), redirect_uris: undefined }));
+    const id = route('/no-redirects', (_req, res) =>
+      sendJson(res, { ...claudeDocument(`${base}/no-redirects`), redirect_uris: undefined }),
+    );
     expect(failure(await testFetcher().fetch(id))).toMatch(/is not valid: redirect_uris is required/);
   });
 
   it('explains unsafe redirect URIs', async () => {
-    const js = route('/js-redirect', (_req, res) => sendJson(res, { ...claudeDocument(`${base}/js-redirect`), redirect_uris: ['javascript:alert(1)'] }));
+    const js = route('/js-redirect', (_req, res) =>
+      sendJson(res, { ...claudeDocument(`${base}/js-redirect`), redirect_uris: ['javascript:alert(1)'] }),
+    );
     expect(failure(await testFetcher().fetch(js))).toMatch(/redirect_uris\.0: javascript:alert\(1\) uses the scheme javascript/);
-    const plain = route('/http-redirect', (_req, res) => sendJson(res, { ...claudeDocument(`${base}/http-redirect`), redirect_uris: ['http://evil.example/cb'] }));
-    expect(failure(await testFetcher().fetch(plain))).toMatch(/redirect_uris\.0: http:\/\/evil\.example\/cb uses http for a host that is not loopback/);
+    const plain = route('/http-redirect', (_req, res) =>
+      sendJson(res, { ...claudeDocument(`${base}/http-redirect`), redirect_uris: ['http://evil.example/cb'] }),
+    );
+    expect(failure(await testFetcher().fetch(plain))).toMatch(
+      /redirect_uris\.0: http:\/\/evil\.example\/cb uses http for a host that is not loopback/,
+    );
   });
 });
 

@@ -47,7 +47,13 @@ beforeAll(async () => {
   });
   db = openDatabase(storage);
   migrate(db);
-  app = await buildApp({ config, nextcloud: fixture.nextcloud, db, logger: false, clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }) });
+  app = await buildApp({
+    config,
+    nextcloud: fixture.nextcloud,
+    db,
+    logger: false,
+    clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -66,7 +72,12 @@ function setPolicy(values: Record<string, string>): void {
 
 /** A request as the proxy forwards it: AppAPI headers carrying the signed-in user ('' for nobody). */
 function viaProxy(user: string, source = '198.51.100.7') {
-  return { 'ex-app-id': 'mcp_gateway', 'ex-app-version': '0.1.0', 'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64'), 'x-origin-ip': source };
+  return {
+    'ex-app-id': 'mcp_gateway',
+    'ex-app-version': '0.1.0',
+    'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64'),
+    'x-origin-ip': source,
+  };
 }
 
 const decode = (value: string) => value.replaceAll('&amp;', '&');
@@ -86,7 +97,12 @@ async function register(metadata: Record<string, unknown>, source?: string) {
     method: 'POST',
     url: '/oauth/register',
     headers: { ...viaProxy('', source), 'content-type': 'application/json' },
-    payload: JSON.stringify({ client_name: 'Policy test client', grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...metadata }),
+    payload: JSON.stringify({
+      client_name: 'Policy test client',
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+      ...metadata,
+    }),
   });
 }
 
@@ -96,7 +112,13 @@ function pkce() {
 }
 
 async function authorize(params: Record<string, string>, user: string, source?: string) {
-  const query = new URLSearchParams({ response_type: 'code', code_challenge_method: 'S256', scope: 'files.read', state: 'st-1', ...params });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    code_challenge_method: 'S256',
+    scope: 'files.read',
+    state: 'st-1',
+    ...params,
+  });
   return app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy(user, source) });
 }
 
@@ -111,19 +133,35 @@ async function consentedCode(clientId: string, redirectUri: string, user = 'alic
     decision: 'approve',
     scope: 'files.read',
   });
-  const approved = await app.inject({ method: 'POST', url: '/oauth/authorize', headers: { ...viaProxy(user), 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+  const approved = await app.inject({
+    method: 'POST',
+    url: '/oauth/authorize',
+    headers: { ...viaProxy(user), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form.toString(),
+  });
   const target = automaticTarget(approved.body)!;
   return { code: target.searchParams.get('code')!, verifier };
 }
 
 async function token(params: Record<string, string>) {
-  const response = await app.inject({ method: 'POST', url: '/oauth/token', headers: { ...viaProxy(''), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(params).toString() });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { ...viaProxy(''), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(params).toString(),
+  });
   return { status: response.statusCode, body: response.json() as Record<string, string> };
 }
 
 async function connect(clientId: string, redirectUri: string) {
   const { code, verifier } = await consentedCode(clientId, redirectUri);
-  const tokens = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId });
+  const tokens = await token({
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+  });
   expect(tokens.status).toBe(200);
   return tokens.body;
 }
@@ -132,14 +170,32 @@ async function mcp(accessToken: string) {
   return app.inject({
     method: 'POST',
     url: '/mcp',
-    headers: { ...viaProxy(''), authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'policy-test', version: '1' } } }),
+    headers: {
+      ...viaProxy(''),
+      authorization: `Bearer ${accessToken}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    payload: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'policy-test', version: '1' } },
+    }),
   });
 }
 
 function serveDocument(name: string, redirectUris: string[]): string {
   const clientId = `${documentBase}/${name}`;
-  served.set(`/${name}`, JSON.stringify({ client_id: clientId, client_name: 'Document client', redirect_uris: redirectUris, grant_types: ['authorization_code', 'refresh_token'] }));
+  served.set(
+    `/${name}`,
+    JSON.stringify({
+      client_id: clientId,
+      client_name: 'Document client',
+      redirect_uris: redirectUris,
+      grant_types: ['authorization_code', 'refresh_token'],
+    }),
+  );
   return clientId;
 }
 
@@ -173,7 +229,13 @@ describe('a narrowed policy applies to clients that exist', () => {
     const clientId = (await register({ redirect_uris: [LOOPBACK] })).json().client_id as string;
     const { code, verifier } = await consentedCode(clientId, LOOPBACK);
     setPolicy({ redirect_uris: CLAUDE });
-    const exchanged = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: LOOPBACK, client_id: clientId });
+    const exchanged = await token({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: LOOPBACK,
+      client_id: clientId,
+    });
     expect(exchanged).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
 
@@ -182,7 +244,10 @@ describe('a narrowed policy applies to clients that exist', () => {
     const tokens = await connect(clientId, LOOPBACK);
     expect((await mcp(tokens.access_token!)).statusCode).toBe(200);
     setPolicy({ client_metadata_documents: '0' });
-    expect(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
     expect((await mcp(tokens.access_token!)).statusCode).toBe(401);
     fixture.sim.state.appConfig.delete('mcp_gateway');
     expect((await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).status).toBe(200);
@@ -192,21 +257,33 @@ describe('a narrowed policy applies to clients that exist', () => {
     const clientId = (await register({ redirect_uris: [LOOPBACK] })).json().client_id as string;
     const tokens = await connect(clientId, LOOPBACK);
     setPolicy({ dynamic_registration: '0' });
-    expect(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId })).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
     expect((await mcp(tokens.access_token!)).statusCode).toBe(401);
     const page = await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, 'alice');
     expect(page.statusCode).toBe(400);
     expect(page.body).toContain('turned off by the administrator');
     // Revoking stays possible.
-    const revoke = await app.inject({ method: 'POST', url: '/oauth/revoke', headers: { ...viaProxy(''), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ token: tokens.refresh_token!, client_id: clientId }).toString() });
+    const revoke = await app.inject({
+      method: 'POST',
+      url: '/oauth/revoke',
+      headers: { ...viaProxy(''), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: tokens.refresh_token!, client_id: clientId }).toString(),
+    });
     expect(revoke.statusCode).toBe(200);
   });
 });
 
 describe('redirect URIs on hosted clients', () => {
   it('accepts only the exact callbacks of ChatGPT and Claude by default, and any admin-listed prefix', async () => {
-    expect((await register({ redirect_uris: ['https://claude.ai/any/path?next=https://evil.example'] })).json().error).toBe('invalid_redirect_uri');
-    expect((await register({ redirect_uris: ['https://chatgpt.com/connector/oauth/../../logout'] })).json().error).toBe('invalid_redirect_uri');
+    expect((await register({ redirect_uris: ['https://claude.ai/any/path?next=https://evil.example'] })).json().error).toBe(
+      'invalid_redirect_uri',
+    );
+    expect((await register({ redirect_uris: ['https://chatgpt.com/connector/oauth/../../logout'] })).json().error).toBe(
+      'invalid_redirect_uri',
+    );
     for (const uri of [CLAUDE, 'https://chatgpt.com/connector/oauth/cb_123', 'https://chatgpt.com/connector_platform_oauth_redirect']) {
       expect((await register({ redirect_uris: [uri] })).statusCode, uri).toBe(201);
     }
@@ -217,7 +294,12 @@ describe('redirect URIs on hosted clients', () => {
 });
 
 describe('error redirects', () => {
-  const invalid = (clientId: string, redirectUri: string) => ({ client_id: clientId, redirect_uri: redirectUri, code_challenge: pkce().challenge, code_challenge_method: 'plain' });
+  const invalid = (clientId: string, redirectUri: string) => ({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'plain',
+  });
 
   it('shows the error page with a link to follow, instead of redirecting, to a redirect URI nobody vouched for', async () => {
     // Registered a moment ago by anyone: a loopback port.
@@ -294,13 +376,18 @@ describe('registration limits', () => {
     const statuses: number[] = [];
     for (let index = 0; index < 62; index++) {
       const clientId = serveDocument(`flood-${index}.json`, [LOOPBACK]);
-      statuses.push((await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode);
+      statuses.push(
+        (await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode,
+      );
     }
     // Anonymous: each one is sent to Nextcloud's login (200), until the address has used its budget.
     expect(statuses.slice(0, 60).every((status) => status === 200)).toBe(true);
     expect(statuses.slice(60)).toEqual([429, 429]);
     // A document already known costs nothing.
-    expect((await authorize({ client_id: `${documentBase}/flood-0.json`, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source)).statusCode).toBe(200);
+    expect(
+      (await authorize({ client_id: `${documentBase}/flood-0.json`, redirect_uri: LOOPBACK, code_challenge: pkce().challenge }, '', source))
+        .statusCode,
+    ).toBe(200);
   });
 });
 
@@ -316,7 +403,13 @@ describe('when Nextcloud cannot confirm the account', () => {
       decision: 'approve',
       scope: 'files.read',
     }).toString();
-    const submit = () => app.inject({ method: 'POST', url: '/oauth/authorize', headers: { ...viaProxy('alice'), 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    const submit = () =>
+      app.inject({
+        method: 'POST',
+        url: '/oauth/authorize',
+        headers: { ...viaProxy('alice'), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form,
+      });
     fixture.sim.setUserBackendDown('alice', true);
     try {
       const paused = await authorize({ client_id: clientId, redirect_uri: LOOPBACK, code_challenge: challenge }, 'alice');

@@ -45,30 +45,50 @@ describe('redirect URI policy', () => {
 
   it('reads an admin list of exact URIs, prefixes, hosts and loopback, and says which rule admitted a URI', () => {
     const policy = rules('https://app.example.com/oauth/callback, https://tools.example.com/cb/*, partner.example.org');
-    expect(checkRedirectUri('https://app.example.com/oauth/callback', policy.redirectRules)).toMatchObject({ ok: true, rule: { kind: 'exact' } });
+    expect(checkRedirectUri('https://app.example.com/oauth/callback', policy.redirectRules)).toMatchObject({
+      ok: true,
+      rule: { kind: 'exact' },
+    });
     expect(checkRedirectUri('https://app.example.com/oauth/callback2', policy.redirectRules).ok).toBe(false);
-    expect(checkRedirectUri('https://tools.example.com/cb/one/two', policy.redirectRules)).toMatchObject({ ok: true, rule: { kind: 'prefix' } });
+    expect(checkRedirectUri('https://tools.example.com/cb/one/two', policy.redirectRules)).toMatchObject({
+      ok: true,
+      rule: { kind: 'prefix' },
+    });
     expect(checkRedirectUri('https://tools.example.com/cb/one?x=1', policy.redirectRules).ok).toBe(false);
     // Hosts remain possible for admins who want them: any https path there.
-    expect(checkRedirectUri('https://partner.example.org/any/path?q=1', policy.redirectRules)).toMatchObject({ ok: true, rule: { kind: 'host' } });
+    expect(checkRedirectUri('https://partner.example.org/any/path?q=1', policy.redirectRules)).toMatchObject({
+      ok: true,
+      rule: { kind: 'host' },
+    });
     // Loopback only when listed.
     expect(redirectUriProblem('http://127.0.0.1:1/cb', policy)).toContain('loopback');
     expect(redirectUriProblem('https://claude.ai/api/mcp/auth_callback', policy)).toContain('does not allow');
   });
 
   it('refuses admin entries that would not pin a host, or that are not https', () => {
-    for (const entry of ['https://chatgpt.com*', 'https://chatgpt.com/a?b=*', 'http://app.example.com/cb', 'https://app.example.com:8443/cb', 'ftp://x.example/y', 'https://a.example/#x']) {
+    for (const entry of [
+      'https://chatgpt.com*',
+      'https://chatgpt.com/a?b=*',
+      'http://app.example.com/cb',
+      'https://app.example.com:8443/cb',
+      'ftp://x.example/y',
+      'https://a.example/#x',
+    ]) {
       expect(typeof parseRedirectRule(entry), entry).toBe('string');
     }
     expect(parsePolicy({ [policyKeys.redirectUris]: 'https://chatgpt.com*' }).problems).toHaveLength(1);
   });
 
   it('keeps a host list saved under the former setting, except the former default, which now means the exact callbacks', () => {
-    expect(parsePolicy({ [formerPolicyKeys.redirectHosts]: 'chatgpt.com, claude.ai, claude.com, loopback' }).policy.redirectRules).toEqual(DEFAULT_POLICY.redirectRules);
+    expect(parsePolicy({ [formerPolicyKeys.redirectHosts]: 'chatgpt.com, claude.ai, claude.com, loopback' }).policy.redirectRules).toEqual(
+      DEFAULT_POLICY.redirectRules,
+    );
     const narrowed = parsePolicy({ [formerPolicyKeys.redirectHosts]: 'claude.ai' }).policy;
     expect(narrowed.redirectRules).toEqual([{ kind: 'host', host: 'claude.ai' }]);
     // The new setting wins once saved.
-    expect(parsePolicy({ [formerPolicyKeys.redirectHosts]: 'claude.ai', [policyKeys.redirectUris]: 'loopback' }).policy.redirectRules).toEqual([{ kind: 'loopback' }]);
+    expect(
+      parsePolicy({ [formerPolicyKeys.redirectHosts]: 'claude.ai', [policyKeys.redirectUris]: 'loopback' }).policy.redirectRules,
+    ).toEqual([{ kind: 'loopback' }]);
   });
 
   it('refuses other hosts, plain http, ports on public hosts, fragments and credentials', () => {

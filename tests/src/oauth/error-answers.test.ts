@@ -19,7 +19,12 @@ async function build(tokenEndpoint: boolean, withUnavailable: boolean): Promise<
   await app.register(async (oauth) => {
     answerErrors(oauth, {
       refusal: jsonRefusal({ tokenEndpoint }),
-      ...(withUnavailable ? { unavailable: (failure, _request, reply) => reply.code(503).header('retry-after', String(failure.retryAfterSeconds)).send({ later: failure.message }) } : {}),
+      ...(withUnavailable
+        ? {
+            unavailable: (failure, _request, reply) =>
+              reply.code(503).header('retry-after', String(failure.retryAfterSeconds)).send({ later: failure.message }),
+          }
+        : {}),
     });
     oauth.get('/client', async () => {
       throw new OAuthError('invalid_client', 'The client secret is wrong or missing.');

@@ -22,8 +22,16 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
           resources: { [connector]: { format: 'jwt', scope: 'files.read nextcloud' }, [OTHER_API]: { format: 'jwt', scope: 'files.read' } },
           accounts: { alice: { preferred_username: 'alice' }, 'u-2002': { preferred_username: 'bob' } },
         });
-        untrusted = await startTestIdp({ resources: { [connector]: { format: 'jwt', scope: 'files.read' } }, accounts: { alice: { preferred_username: 'alice' } } });
-        return { MCP_GATEWAY_POLICY_TTL_SECONDS: '0', MCP_GATEWAY_TRUSTED_ISSUERS: JSON.stringify([{ issuer: idp.issuer, userClaim: 'preferred_username', scopeMap: { nextcloud: ['calendar.read', 'talk.read'] } }]) };
+        untrusted = await startTestIdp({
+          resources: { [connector]: { format: 'jwt', scope: 'files.read' } },
+          accounts: { alice: { preferred_username: 'alice' } },
+        });
+        return {
+          MCP_GATEWAY_POLICY_TTL_SECONDS: '0',
+          MCP_GATEWAY_TRUSTED_ISSUERS: JSON.stringify([
+            { issuer: idp.issuer, userClaim: 'preferred_username', scopeMap: { nextcloud: ['calendar.read', 'talk.read'] } },
+          ]),
+        };
       },
     });
   });
@@ -35,9 +43,15 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
 
   async function callWhoami(accessToken: string) {
     const client = new Client({ name: 'external-idp-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }),
+    );
     try {
-      return (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as { userId: string; scopes: string[]; clientId: string };
+      return (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as {
+        userId: string;
+        scopes: string[];
+        clientId: string;
+      };
     } finally {
       await client.close();
     }
@@ -46,8 +60,17 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   async function status(accessToken: string): Promise<{ status: number; challenge: string | null }> {
     const response = await fetch(d.connector, {
       method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     return { status: response.status, challenge: response.headers.get('www-authenticate') };
   }

@@ -40,9 +40,13 @@ beforeAll(async () => {
       mallory: { preferred_username: 'alice/../admin' },
     },
   });
-  untrusted = await startTestIdp({ resources: { [RESOURCE]: { format: 'jwt', scope: 'files.read' } }, accounts: { alice: { preferred_username: 'alice' } } });
+  untrusted = await startTestIdp({
+    resources: { [RESOURCE]: { format: 'jwt', scope: 'files.read' } },
+    accounts: { alice: { preferred_username: 'alice' } },
+  });
 
-  const jwtFor = async (account: string, scope: string, resource = RESOURCE) => (await idp.login(account, { resource, scope })).access_token;
+  const jwtFor = async (account: string, scope: string, resource = RESOURCE) =>
+    (await idp.login(account, { resource, scope })).access_token;
   const aliceLogin = await idp.login('alice', { resource: RESOURCE, scope: 'files.read nextcloud mail.send' });
   tokens.alice = aliceLogin.access_token;
   tokens.aliceIdToken = aliceLogin.id_token!;
@@ -62,7 +66,12 @@ afterAll(async () => {
 });
 
 function trusted(overrides: Partial<Record<keyof TrustedIssuer, unknown>> = {}): TrustedIssuer {
-  return trustedIssuerSchema.parse({ issuer: idp.issuer, userClaim: 'preferred_username', scopeMap: { nextcloud: ['calendar.read'] }, ...overrides });
+  return trustedIssuerSchema.parse({
+    issuer: idp.issuer,
+    userClaim: 'preferred_username',
+    scopeMap: { nextcloud: ['calendar.read'] },
+    ...overrides,
+  });
 }
 
 function expectInvalid(verdict: ExternalVerdict, description: RegExp, token?: string): void {
@@ -71,22 +80,43 @@ function expectInvalid(verdict: ExternalVerdict, description: RegExp, token?: st
 }
 
 describe('JWT access tokens from a trusted provider', () => {
-  it('accepts alice\'s token for our resource, discovering the keys, and maps user, scopes and client', async () => {
+  it("accepts alice's token for our resource, discovering the keys, and maps user, scopes and client", async () => {
     const verifier = createExternalVerifier([trusted()]);
     expect(verifier.issuers).toEqual([idp.issuer]);
     const verdict = await verifier.verify(tokens.alice!, RESOURCES);
     // files.read is ours, "nextcloud" maps to calendar.read, "mail.send" means nothing here.
-    expect(verdict).toEqual({ ok: true, userId: 'alice', scopes: ['files.read', 'calendar.read'], clientId: idp.clientId, issuer: idp.issuer, expiresAt: decodeJwt(tokens.alice!).exp });
+    expect(verdict).toEqual({
+      ok: true,
+      userId: 'alice',
+      scopes: ['files.read', 'calendar.read'],
+      clientId: idp.clientId,
+      issuer: idp.issuer,
+      expiresAt: decodeJwt(tokens.alice!).exp,
+    });
   });
 
   it('takes the user from the configured claim: bob by preferred_username, his account id by sub', async () => {
-    expect(await createExternalVerifier([trusted()]).verify(tokens.bob!, RESOURCES)).toMatchObject({ ok: true, userId: 'bob', scopes: ['files.read', 'files.write'] });
-    expect(await createExternalVerifier([trusted({ userClaim: 'sub' })]).verify(tokens.bob!, RESOURCES)).toMatchObject({ ok: true, userId: 'u-2002' });
+    expect(await createExternalVerifier([trusted()]).verify(tokens.bob!, RESOURCES)).toMatchObject({
+      ok: true,
+      userId: 'bob',
+      scopes: ['files.read', 'files.write'],
+    });
+    expect(await createExternalVerifier([trusted({ userClaim: 'sub' })]).verify(tokens.bob!, RESOURCES)).toMatchObject({
+      ok: true,
+      userId: 'u-2002',
+    });
   });
 
   it('refuses a token issued for another resource, unless the admin configured that audience', async () => {
-    expectInvalid(await createExternalVerifier([trusted()]).verify(tokens.aliceOtherApi!, RESOURCES), /issued for another resource/, tokens.aliceOtherApi);
-    expect(await createExternalVerifier([trusted({ audience: OTHER_API })]).verify(tokens.aliceOtherApi!, RESOURCES)).toMatchObject({ ok: true, userId: 'alice' });
+    expectInvalid(
+      await createExternalVerifier([trusted()]).verify(tokens.aliceOtherApi!, RESOURCES),
+      /issued for another resource/,
+      tokens.aliceOtherApi,
+    );
+    expect(await createExternalVerifier([trusted({ audience: OTHER_API })]).verify(tokens.aliceOtherApi!, RESOURCES)).toMatchObject({
+      ok: true,
+      userId: 'alice',
+    });
     // A configured audience replaces the resources: our own resource is then not accepted by itself.
     expectInvalid(await createExternalVerifier([trusted({ audience: [OTHER_API] })]).verify(tokens.alice!, RESOURCES), /another resource/);
     expectInvalid(await createExternalVerifier([trusted()]).verify(tokens.alice!, []), /no audience/);
@@ -106,9 +136,15 @@ describe('JWT access tokens from a trusted provider', () => {
     const verifier = createExternalVerifier([trusted()]);
     expect(await verifier.verify(tokens.untrusted!, RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
     expect(await verifier.verify('not.a.jwt', RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
-    expect(await verifier.verify(new UnsecuredJWT({ aud: RESOURCE }).encode(), RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
+    expect(await verifier.verify(new UnsecuredJWT({ aud: RESOURCE }).encode(), RESOURCES)).toMatchObject({
+      ok: false,
+      reason: 'not_external',
+    });
     // Trusting the other provider too makes its token acceptable: the verdict above was about trust, not shape.
-    const both = createExternalVerifier([trusted(), trustedIssuerSchema.parse({ issuer: untrusted.issuer, userClaim: 'preferred_username' })]);
+    const both = createExternalVerifier([
+      trusted(),
+      trustedIssuerSchema.parse({ issuer: untrusted.issuer, userClaim: 'preferred_username' }),
+    ]);
     expect(await both.verify(tokens.untrusted!, RESOURCES)).toMatchObject({ ok: true, userId: 'alice', issuer: untrusted.issuer });
   });
 
@@ -121,7 +157,10 @@ describe('JWT access tokens from a trusted provider', () => {
     const exp = decodeJwt(tokens.alice!).exp!;
     const tenSecondsLate = () => (exp + 10) * 1000;
     expect(await createExternalVerifier([trusted()], { now: tenSecondsLate }).verify(tokens.alice!, RESOURCES)).toMatchObject({ ok: true });
-    expectInvalid(await createExternalVerifier([trusted({ clockToleranceSeconds: 0 })], { now: tenSecondsLate }).verify(tokens.alice!, RESOURCES), /expired/);
+    expectInvalid(
+      await createExternalVerifier([trusted({ clockToleranceSeconds: 0 })], { now: tenSecondsLate }).verify(tokens.alice!, RESOURCES),
+      /expired/,
+    );
   });
 
   it('refuses tokens whose user claim is missing or not a usable Nextcloud user id', async () => {
@@ -129,17 +168,23 @@ describe('JWT access tokens from a trusted provider', () => {
     expectInvalid(await verifier.verify(tokens.carol!, RESOURCES), /"preferred_username" claim does not hold a usable Nextcloud user id/);
     expectInvalid(await verifier.verify(tokens.mallory!, RESOURCES), /usable Nextcloud user id/);
     // The same token names a usable user through another claim.
-    expect(await createExternalVerifier([trusted({ userClaim: 'sub' })]).verify(tokens.carol!, RESOURCES)).toMatchObject({ ok: true, userId: 'carol' });
+    expect(await createExternalVerifier([trusted({ userClaim: 'sub' })]).verify(tokens.carol!, RESOURCES)).toMatchObject({
+      ok: true,
+      userId: 'carol',
+    });
   });
 
-  it('refuses the provider\'s ID token even where its audience would be accepted', async () => {
+  it("refuses the provider's ID token even where its audience would be accepted", async () => {
     const verifier = createExternalVerifier([trusted({ audience: [RESOURCE, idp.clientId] })]);
     expect(await verifier.verify(tokens.alice!, RESOURCES)).toMatchObject({ ok: true });
     expectInvalid(await verifier.verify(tokens.aliceIdToken!, RESOURCES), /ID token/);
   });
 
   it('refuses algorithms the admin did not allow', async () => {
-    expectInvalid(await createExternalVerifier([trusted({ algorithms: ['ES256'] })]).verify(tokens.alice!, RESOURCES), /algorithm that is not allowed/);
+    expectInvalid(
+      await createExternalVerifier([trusted({ algorithms: ['ES256'] })]).verify(tokens.alice!, RESOURCES),
+      /algorithm that is not allowed/,
+    );
   });
 
   it('discovers and fetches the keys once, then serves them from its cache', async () => {
@@ -165,14 +210,22 @@ describe('JWT access tokens from a trusted provider', () => {
       if (!String(input).endsWith('/openid-configuration')) return response;
       return Response.json({ ...((await response.json()) as object), issuer: 'https://evil.example' });
     };
-    expectInvalid(await createExternalVerifier([trusted()], { fetch: lying }).verify(tokens.alice!, RESOURCES), /names the issuer "https:\/\/evil.example"/);
+    expectInvalid(
+      await createExternalVerifier([trusted()], { fetch: lying }).verify(tokens.alice!, RESOURCES),
+      /names the issuer "https:\/\/evil.example"/,
+    );
   });
 });
 
 describe('tokens of a provider that cannot be reached', () => {
   async function tokenClaiming(issuer: string): Promise<string> {
     const { privateKey } = await generateKeyPair('ES256');
-    return new SignJWT({ preferred_username: 'alice' }).setProtectedHeader({ alg: 'ES256' }).setIssuer(issuer).setAudience(RESOURCE).setExpirationTime('5m').sign(privateKey);
+    return new SignJWT({ preferred_username: 'alice' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(issuer)
+      .setAudience(RESOURCE)
+      .setExpirationTime('5m')
+      .sign(privateKey);
   }
 
   it('answers invalid_token naming the provider when the connection is refused', async () => {
@@ -180,7 +233,10 @@ describe('tokens of a provider that cannot be reached', () => {
     const issuer = await listen(server);
     await close(server);
     const token = await tokenClaiming(issuer);
-    const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })]).verify(token, RESOURCES);
+    const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })]).verify(
+      token,
+      RESOURCES,
+    );
     expectInvalid(verdict, new RegExp(`could not reach the identity provider ${issuer}.*ECONNREFUSED`), token);
   });
 
@@ -192,7 +248,10 @@ describe('tokens of a provider that cannot be reached', () => {
     try {
       const token = await tokenClaiming(issuer);
       const started = Date.now();
-      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username', jwksUri: `${issuer}/jwks` })], { timeoutMs: 300 }).verify(token, RESOURCES);
+      const verdict = await createExternalVerifier(
+        [trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username', jwksUri: `${issuer}/jwks` })],
+        { timeoutMs: 300 },
+      ).verify(token, RESOURCES);
       expectInvalid(verdict, /could not reach the identity provider .*no answer within the timeout/, token);
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
@@ -217,7 +276,9 @@ describe('tokens of a provider that cannot be reached', () => {
     const issuer = await listen(server);
     try {
       const token = await tokenClaiming(issuer);
-      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })], { timeoutMs: 5000 }).verify(token, RESOURCES);
+      const verdict = await createExternalVerifier([trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username' })], {
+        timeoutMs: 5000,
+      }).verify(token, RESOURCES);
       expectInvalid(verdict, /answered more than 262144 bytes/, token);
       expect(sent).toBeLessThan(10 * 1024 * 1024);
     } finally {
@@ -226,7 +287,7 @@ describe('tokens of a provider that cannot be reached', () => {
   });
 });
 
-describe('token shapes other providers produce (own key, served as the provider\'s JWKS)', () => {
+describe("token shapes other providers produce (own key, served as the provider's JWKS)", () => {
   const ISSUER = 'https://sso.example.com/realms/staff';
   let key: CryptoKey;
   let keyFetch: typeof fetch;
@@ -235,7 +296,8 @@ describe('token shapes other providers produce (own key, served as the provider\
     const pair = await generateKeyPair('ES256');
     key = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    keyFetch = async (input) => (String(input) === `${ISSUER}/keys` ? Response.json({ keys: [jwk] }) : new Response('not found', { status: 404 }));
+    keyFetch = async (input) =>
+      String(input) === `${ISSUER}/keys` ? Response.json({ keys: [jwk] }) : new Response('not found', { status: 404 });
   });
 
   async function sign(claims: JWTPayload, typ?: string): Promise<string> {
@@ -245,11 +307,16 @@ describe('token shapes other providers produce (own key, served as the provider\
   }
 
   const verify = async (token: string, overrides: Record<string, unknown> = {}) =>
-    createExternalVerifier([trustedIssuerSchema.parse({ issuer: ISSUER, userClaim: 'preferred_username', jwksUri: `${ISSUER}/keys`, ...overrides })], { fetch: keyFetch }).verify(token, RESOURCES);
+    createExternalVerifier(
+      [trustedIssuerSchema.parse({ issuer: ISSUER, userClaim: 'preferred_username', jwksUri: `${ISSUER}/keys`, ...overrides })],
+      { fetch: keyFetch },
+    ).verify(token, RESOURCES);
 
   it('accepts typ at+jwt, application/at+jwt, JWT or none; refuses other types', async () => {
-    for (const typ of ['at+jwt', 'application/at+jwt', 'JWT', undefined]) expect(await verify(await sign({}, typ))).toMatchObject({ ok: true, userId: 'alice' });
-    for (const typ of ['id_token+jwt', 'logout+jwt', 'token-introspection+jwt']) expectInvalid(await verify(await sign({}, typ)), /"typ" header/);
+    for (const typ of ['at+jwt', 'application/at+jwt', 'JWT', undefined])
+      expect(await verify(await sign({}, typ))).toMatchObject({ ok: true, userId: 'alice' });
+    for (const typ of ['id_token+jwt', 'logout+jwt', 'token-introspection+jwt'])
+      expectInvalid(await verify(await sign({}, typ)), /"typ" header/);
   });
 
   it('refuses ID tokens and Keycloak ID/refresh tokens by their claims', async () => {
@@ -261,28 +328,46 @@ describe('token shapes other providers produce (own key, served as the provider\
   });
 
   it('requires exp and honours nbf', async () => {
-    const noExp = await new SignJWT({ iss: ISSUER, aud: RESOURCE, preferred_username: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(key);
+    const noExp = await new SignJWT({ iss: ISSUER, aud: RESOURCE, preferred_username: 'alice' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .sign(key);
     expectInvalid(await verify(noExp), /no expiry/);
     expectInvalid(await verify(await sign({ nbf: Math.floor(Date.now() / 1000) + 120 })), /not valid yet/);
   });
 
   it('reads scopes as a string or a list, takes the client from azp, and rejects path-like user ids', async () => {
-    expect(await verify(await sign({ scope: ['files.read', 'staff', 'talk.write'], azp: 'claude' }), { scopeMap: { staff: ['calendar.read', 'files.read'] } })).toMatchObject({
+    expect(
+      await verify(await sign({ scope: ['files.read', 'staff', 'talk.write'], azp: 'claude' }), {
+        scopeMap: { staff: ['calendar.read', 'files.read'] },
+      }),
+    ).toMatchObject({
       ok: true,
       scopes: ['files.read', 'calendar.read', 'talk.write'],
       clientId: 'claude',
     });
-    expect(await verify(await sign({ roles: 'talk.read constructor' }), { scopeClaim: 'roles' })).toMatchObject({ ok: true, scopes: ['talk.read'], clientId: null });
-    for (const userId of ['', '..', 'a:b', 'a\\b', 'a\nb', 42]) expectInvalid(await verify(await sign({ preferred_username: userId })), /usable Nextcloud user id/);
+    expect(await verify(await sign({ roles: 'talk.read constructor' }), { scopeClaim: 'roles' })).toMatchObject({
+      ok: true,
+      scopes: ['talk.read'],
+      clientId: null,
+    });
+    for (const userId of ['', '..', 'a:b', 'a\\b', 'a\nb', 42])
+      expectInvalid(await verify(await sign({ preferred_username: userId })), /usable Nextcloud user id/);
   });
 });
 
 describe('opaque tokens checked by introspection', () => {
-  const withIntrospection = (overrides: Partial<Record<'endpoint' | 'clientId' | 'clientSecret', string>> = {}) => trusted({ introspection: { ...idp.introspectionClient, ...overrides } });
+  const withIntrospection = (overrides: Partial<Record<'endpoint' | 'clientId' | 'clientSecret', string>> = {}) =>
+    trusted({ introspection: { ...idp.introspectionClient, ...overrides } });
 
   it('accepts an active token for one of our resources and maps its claims', async () => {
     const verdict = await createExternalVerifier([withIntrospection()]).verify(tokens.aliceOpaque!, RESOURCES);
-    expect(verdict).toMatchObject({ ok: true, userId: 'alice', scopes: ['files.read', 'calendar.read'], clientId: idp.clientId, issuer: idp.issuer });
+    expect(verdict).toMatchObject({
+      ok: true,
+      userId: 'alice',
+      scopes: ['files.read', 'calendar.read'],
+      clientId: idp.clientId,
+      issuer: idp.issuer,
+    });
     expect(verdict.ok && verdict.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
@@ -311,16 +396,37 @@ describe('opaque tokens checked by introspection', () => {
   });
 
   it('leaves opaque tokens to the caller when no issuer introspects', async () => {
-    expect(await createExternalVerifier([trusted()]).verify(tokens.aliceOpaque!, RESOURCES)).toMatchObject({ ok: false, reason: 'not_external' });
+    expect(await createExternalVerifier([trusted()]).verify(tokens.aliceOpaque!, RESOURCES)).toMatchObject({
+      ok: false,
+      reason: 'not_external',
+    });
   });
 
   it('refuses an active answer without aud, and one naming another issuer', async () => {
-    const answering = (answer: Record<string, unknown>): typeof fetch => async () => Response.json({ active: true, preferred_username: 'alice', exp: Math.floor(Date.now() / 1000) + 60, ...answer });
+    const answering =
+      (answer: Record<string, unknown>): typeof fetch =>
+      async () =>
+        Response.json({ active: true, preferred_username: 'alice', exp: Math.floor(Date.now() / 1000) + 60, ...answer });
     const config = [withIntrospection({ endpoint: 'https://sso.example.com/introspect' })];
-    expect(await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE }) }).verify('opaque', RESOURCES)).toMatchObject({ ok: true, userId: 'alice' });
-    expectInvalid(await createExternalVerifier(config, { fetch: answering({}) }).verify('opaque', RESOURCES), /does not say which resource/);
-    expectInvalid(await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE, iss: 'https://evil.example' }) }).verify('opaque', RESOURCES), /another issuer/);
-    expectInvalid(await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE, token_type: 'DPoP' }) }).verify('opaque', RESOURCES), /not a bearer/);
+    expect(await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE }) }).verify('opaque', RESOURCES)).toMatchObject({
+      ok: true,
+      userId: 'alice',
+    });
+    expectInvalid(
+      await createExternalVerifier(config, { fetch: answering({}) }).verify('opaque', RESOURCES),
+      /does not say which resource/,
+    );
+    expectInvalid(
+      await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE, iss: 'https://evil.example' }) }).verify(
+        'opaque',
+        RESOURCES,
+      ),
+      /another issuer/,
+    );
+    expectInvalid(
+      await createExternalVerifier(config, { fetch: answering({ aud: RESOURCE, token_type: 'DPoP' }) }).verify('opaque', RESOURCES),
+      /not a bearer/,
+    );
   });
 
   it('sends the token form-encoded with client_secret_basic and no redirects', async () => {
@@ -329,13 +435,19 @@ describe('opaque tokens checked by introspection', () => {
       seen.push({ url: String(input), init });
       return Response.json({ active: false });
     };
-    const verifier = createExternalVerifier([withIntrospection({ endpoint: 'https://sso.example.com/introspect', clientId: 'gw id', clientSecret: 's:cret' })], { fetch: recording });
+    const verifier = createExternalVerifier(
+      [withIntrospection({ endpoint: 'https://sso.example.com/introspect', clientId: 'gw id', clientSecret: 's:cret' })],
+      { fetch: recording },
+    );
     await verifier.verify('tok', RESOURCES);
     // A token with dots that does not decode as a JWT is opaque too.
     await verifier.verify('v1.abc.def', RESOURCES);
     expect(seen.map(({ url }) => url)).toEqual(['https://sso.example.com/introspect', 'https://sso.example.com/introspect']);
     expect(seen[0]?.init).toMatchObject({ method: 'POST', redirect: 'manual' });
-    expect(seen.map(({ init }) => String(init?.body))).toEqual(['token=tok&token_type_hint=access_token', 'token=v1.abc.def&token_type_hint=access_token']);
+    expect(seen.map(({ init }) => String(init?.body))).toEqual([
+      'token=tok&token_type_hint=access_token',
+      'token=v1.abc.def&token_type_hint=access_token',
+    ]);
     const authorization = new Headers(seen[0]?.init?.headers).get('authorization');
     expect(Buffer.from(authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe('gw+id:s%3Acret');
   });
@@ -354,7 +466,11 @@ describe('parseTrustedIssuers', () => {
   it('reads nothing from an empty value and applies the defaults', () => {
     expect(parseTrustedIssuers('')).toEqual([]);
     expect(parseTrustedIssuers('  ')).toEqual([]);
-    expect(parseTrustedIssuers('[{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub", "scopeMap": {"nextcloud": ["files.read"]}}]')).toEqual([
+    expect(
+      parseTrustedIssuers(
+        '[{"issuer": "https://sso.example.com/realms/staff", "userClaim": "sub", "scopeMap": {"nextcloud": ["files.read"]}}]',
+      ),
+    ).toEqual([
       {
         issuer: 'https://sso.example.com/realms/staff',
         userClaim: 'sub',
@@ -367,7 +483,8 @@ describe('parseTrustedIssuers', () => {
   });
 
   it('allows plain http only on loopback hosts', () => {
-    for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:8080']) expect(parseTrustedIssuers(JSON.stringify([{ issuer, userClaim: 'sub' }]))).toHaveLength(1);
+    for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:8080'])
+      expect(parseTrustedIssuers(JSON.stringify([{ issuer, userClaim: 'sub' }]))).toHaveLength(1);
     expect(problem('[{"issuer": "http://sso.example.com", "userClaim": "sub"}]')).toBe(
       'has invalid entries: entry 1 ("http://sso.example.com"): field "issuer" must be an https URL (http only for 127.0.0.1, localhost or ::1), without query or fragment',
     );
@@ -386,7 +503,9 @@ describe('parseTrustedIssuers', () => {
     expect(message).toContain('field "scopeMap.staff.1" must be one of files.read, files.write');
     expect(message).toContain('field "algorithms.0" must list only RS256');
     expect(message).toContain('field "clockToleranceSeconds" must not be negative');
-    expect(problem('[{"issuer": "https://a.example", "userClaim": "sub"}, {"issuer": "https://a.example", "userClaim": "sub"}]')).toMatch(/entry 2 \("https:\/\/a.example"\): the issuer is listed twice/);
+    expect(problem('[{"issuer": "https://a.example", "userClaim": "sub"}, {"issuer": "https://a.example", "userClaim": "sub"}]')).toMatch(
+      /entry 2 \("https:\/\/a.example"\): the issuer is listed twice/,
+    );
   });
 
   it('makes the admin name the claim that holds the user id, warning about one users can edit', () => {
@@ -397,9 +516,13 @@ describe('parseTrustedIssuers', () => {
   });
 
   it('checks the introspection settings without repeating the secret', () => {
-    const message = problem('[{"issuer": "https://a.example", "introspection": {"endpoint": "http://a.example/introspect", "clientId": "gw", "clientSecret": "TOP-SECRET-VALUE"}}]');
+    const message = problem(
+      '[{"issuer": "https://a.example", "introspection": {"endpoint": "http://a.example/introspect", "clientId": "gw", "clientSecret": "TOP-SECRET-VALUE"}}]',
+    );
     expect(message).toContain('field "introspection.endpoint" must be an https URL');
     expect(message).not.toContain('TOP-SECRET-VALUE');
-    expect(problem('[{"issuer": "https://a.example", "introspection": {"endpoint": "https://a.example/introspect", "clientId": "gw"}}]')).toContain('field "introspection.clientSecret" must be');
+    expect(
+      problem('[{"issuer": "https://a.example", "introspection": {"endpoint": "https://a.example/introspect", "clientId": "gw"}}]'),
+    ).toContain('field "introspection.clientSecret" must be');
   });
 });

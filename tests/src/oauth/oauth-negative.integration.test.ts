@@ -24,16 +24,24 @@ function readStore<T>(read: (db: Database.Database) => T): T {
 }
 
 const refreshTokenUsedAt = (refreshToken: string) =>
-  readStore((db) => db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(refreshToken)) as { used_at: number | null } | undefined)
-    ?.used_at;
+  readStore(
+    (db) =>
+      db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(hashSecret(refreshToken)) as
+        { used_at: number | null } | undefined,
+  )?.used_at;
 
-const { navigationTarget, returnLink, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(() => d);
+const { navigationTarget, returnLink, pkce, register, authorizePage, submitConsent, obtainCode, token, exchange, mcp, issued } = rawOAuth(
+  () => d,
+);
 
 describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   // The same entrance under another host name (and, for the PHP proxy, with pretty URLs: without index.php).
-  const ALIAS = kind === 'harp' ? 'https://cloud.example.com/exapps/mcp_gateway' : 'https://cloud.example.com/apps/app_api/proxy/mcp_gateway';
+  const ALIAS =
+    kind === 'harp' ? 'https://cloud.example.com/exapps/mcp_gateway' : 'https://cloud.example.com/apps/app_api/proxy/mcp_gateway';
   beforeAll(async () => {
-    d = await deploy(kind, { env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.05', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' } });
+    d = await deploy(kind, {
+      env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0.05', MCP_GATEWAY_PUBLIC_URL_ALIASES: ALIAS, MCP_GATEWAY_REFRESH_REUSE_GRACE_SECONDS: '1' },
+    });
   });
   afterAll(() => d?.stop());
 
@@ -52,7 +60,12 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect(prm).toMatchObject({ resource: d.connector, authorization_servers: [d.base] });
       expect(prm.scopes_supported).not.toContain('offline_access');
       const as = (await (await fetch(`${d.base}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-      expect(as).toMatchObject({ issuer: d.base, code_challenge_methods_supported: ['S256'], client_id_metadata_document_supported: true, subject_types_supported: ['public'] });
+      expect(as).toMatchObject({
+        issuer: d.base,
+        code_challenge_methods_supported: ['S256'],
+        client_id_metadata_document_supported: true,
+        subject_types_supported: ['public'],
+      });
       expect(as.scopes_supported).toContain('offline_access');
       expect(as.token_endpoint_auth_methods_supported).toContain('none');
     });
@@ -77,7 +90,11 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect((await register({ redirect_uris: ['https://evil.example/callback'] })).body.error).toBe('invalid_redirect_uri');
       expect((await register({ redirect_uris: ['http://chatgpt.com/connector/oauth/x'] })).body.error).toBe('invalid_redirect_uri');
       expect((await register({ redirect_uris: ['https://chatgpt.com/cb#frag'] })).body.error).toBe('invalid_redirect_uri');
-      for (const uri of ['https://chatgpt.com/connector/oauth/abc123', 'https://claude.ai/api/mcp/auth_callback', 'http://localhost:6274/oauth/callback']) {
+      for (const uri of [
+        'https://chatgpt.com/connector/oauth/abc123',
+        'https://claude.ai/api/mcp/auth_callback',
+        'http://localhost:6274/oauth/callback',
+      ]) {
         const registered = await register({ redirect_uris: [uri] });
         expect(registered.status).toBe(201);
         expect(registered.body.client_id).toMatch(/^mcp-/);
@@ -91,7 +108,15 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
     beforeAll(async () => {
       clientId = (await register()).body.client_id!;
     });
-    const base = () => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 's1', resource: d.connector });
+    const base = () => ({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 's1',
+      resource: d.connector,
+    });
 
     it('sends an anonymous visitor to Nextcloud login and back (a page, not a 3xx)', async () => {
       const { status, page } = await authorizePage(base());
@@ -117,7 +142,9 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect(code.searchParams.get('state')).toBe(state);
       expect(code.searchParams.get('code')).toBeTruthy();
       // An unknown or expired resume id is an error page, never a redirect.
-      const unknown = await fetch(new URL(back.replace(/resume=.*/, 'resume=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), d.sim.url), { headers: { cookie: d.sim.sessionCookie('alice') } });
+      const unknown = await fetch(new URL(back.replace(/resume=.*/, 'resume=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), d.sim.url), {
+        headers: { cookie: d.sim.sessionCookie('alice') },
+      });
       expect(unknown.status).toBe(400);
       expect(navigationTarget(await unknown.text())).toBeNull();
     });
@@ -126,7 +153,11 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       const unknown = await authorizePage({ ...base(), client_id: 'mcp-does-not-exist' }, 'alice');
       expect(unknown.status).toBe(400);
       expect(navigationTarget(unknown.page)).toBeNull();
-      for (const tampered of ['http://127.0.0.1:4999/callback/../evil', 'http://127.0.0.1:4999/callbackx', 'https://evil.example/callback']) {
+      for (const tampered of [
+        'http://127.0.0.1:4999/callback/../evil',
+        'http://127.0.0.1:4999/callbackx',
+        'https://evil.example/callback',
+      ]) {
         const response = await authorizePage({ ...base(), redirect_uri: tampered }, 'alice');
         expect(response.status).toBe(400);
         expect(navigationTarget(response.page)).toBeNull();
@@ -163,7 +194,8 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         expectError(returnLink(page), error);
       }
       await submitConsent((await authorizePage({ ...base(), client_id: own }, 'alice')).page, 'alice');
-      for (const [change, error] of cases) expectError(navigationTarget((await authorizePage({ ...base(), client_id: own, ...change }, 'alice')).page), error);
+      for (const [change, error] of cases)
+        expectError(navigationTarget((await authorizePage({ ...base(), client_id: own, ...change }, 'alice')).page), error);
     });
 
     it('refuses a consent form that was not issued to the submitting user, or with a forged token', async () => {
@@ -194,7 +226,9 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       const replay = await exchange(flow);
       expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
       expect((await mcp(first.body.access_token)).status).toBe(401);
-      expect((await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
+      expect(
+        (await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId })).body.error,
+      ).toBe('invalid_grant');
     });
 
     it('refuses a wrong code_verifier, a different redirect_uri, another resource or another client', async () => {
@@ -207,13 +241,27 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect((await exchange(await obtainCode(), { client_id: other })).body.error).toBe('invalid_grant');
       expect((await exchange(await obtainCode(), { client_id: 'mcp-unknown' })).status).toBe(401);
       const noVerifier = await obtainCode();
-      expect((await token({ grant_type: 'authorization_code', code: noVerifier.code, client_id: noVerifier.clientId, redirect_uri: redirectUri })).body.error).toBe('invalid_request');
+      expect(
+        (
+          await token({
+            grant_type: 'authorization_code',
+            code: noVerifier.code,
+            client_id: noVerifier.clientId,
+            redirect_uri: redirectUri,
+          })
+        ).body.error,
+      ).toBe('invalid_request');
     });
 
     it('rotates refresh tokens; reusing an old one revokes the whole grant', async () => {
       const flow = await obtainCode();
       const first = await exchange(flow);
-      const second = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token!, client_id: flow.clientId, resource: d.connector });
+      const second = await token({
+        grant_type: 'refresh_token',
+        refresh_token: first.body.refresh_token!,
+        client_id: flow.clientId,
+        resource: d.connector,
+      });
       expect(second.status).toBe(200);
       expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
       expect((await mcp(second.body.access_token)).status).toBe(200);
@@ -233,7 +281,9 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       );
       expect(reuse.body.error).toBe('invalid_grant');
       expect((await mcp(second.body.access_token)).status).toBe(401);
-      expect((await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error).toBe('invalid_grant');
+      expect(
+        (await token({ grant_type: 'refresh_token', refresh_token: second.body.refresh_token!, client_id: flow.clientId })).body.error,
+      ).toBe('invalid_grant');
     });
 
     it('refuses a refresh for another resource or wider scopes without spending the refresh token', async () => {
@@ -260,8 +310,17 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
     });
 
     it('answers a malformed Basic header with invalid_client where it arrives, never 5xx', async () => {
-      for (const header of ['Basic %%%', `Basic ${Buffer.from('mcp-x:%E0%A4%A').toString('base64')}`, `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Basic']) {
-        const response = await fetch(d.url('oauth/token'), { method: 'POST', headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=x' });
+      for (const header of [
+        'Basic %%%',
+        `Basic ${Buffer.from('mcp-x:%E0%A4%A').toString('base64')}`,
+        `Basic ${Buffer.from('no-colon').toString('base64')}`,
+        'Basic',
+      ]) {
+        const response = await fetch(d.url('oauth/token'), {
+          method: 'POST',
+          headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=authorization_code&code=x',
+        });
         // Behind the PHP proxy Nextcloud core answers a failed Basic login itself (401 {"message":""}).
         expect(response.status, header).toBe(401);
         if (kind === 'harp') expect(((await response.json()) as { error: string }).error, header).toBe('invalid_client');
@@ -272,13 +331,27 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       const client = await register({ token_endpoint_auth_method: 'client_secret_post' });
       expect(client.body.client_secret).toBeTruthy();
       const { verifier, challenge } = pkce();
-      const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read' }, 'alice');
+      const consent = await authorizePage(
+        {
+          client_id: client.body.client_id,
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          scope: 'files.read',
+        },
+        'alice',
+      );
       const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
       const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri };
       const wrong = await token({ ...params, client_id: client.body.client_id!, client_secret: 'wrong' });
       expect(wrong).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
       const basic = Buffer.from(`${client.body.client_id}:${client.body.client_secret}`).toString('base64');
-      const response = await fetch(d.url('oauth/token'), { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+      const response = await fetch(d.url('oauth/token'), {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params),
+      });
       if (kind === 'php') {
         // Nextcloud core takes the Basic header for a failed login before the proxy runs: the app never sees it.
         expect(response.status).toBe(401);
@@ -297,7 +370,9 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
 
   describe('access tokens on /mcp', () => {
     const signingKey = async () => {
-      const row = readStore((db) => db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string });
+      const row = readStore(
+        (db) => db.prepare('SELECT kid, private_jwk FROM oauth_signing_keys').get() as { kid: string; private_jwk: string },
+      );
       return { kid: row.kid, key: await importJWK(JSON.parse(row.private_jwk) as JWK, 'ES256') };
     };
 
@@ -322,7 +397,11 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       const flow = await obtainCode();
       const viaRefresh = await exchange(flow);
       const revoke = (tokenValue: string, clientId: string) =>
-        fetch(d.url('oauth/revoke'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokenValue, client_id: clientId }) });
+        fetch(d.url('oauth/revoke'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: tokenValue, client_id: clientId }),
+        });
       const accessClient = JSON.parse(Buffer.from(viaAccess.body.access_token!.split('.')[1]!, 'base64url').toString()).client_id as string;
       expect((await revoke(viaAccess.body.access_token!, accessClient)).status).toBe(200);
       expect((await mcp(viaAccess.body.access_token)).status).toBe(401);
@@ -353,7 +432,9 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
 
       const bob = await exchange(await obtainCode('bob'));
       expect((await mcp(bob.body.access_token)).status).toBe(200);
-      expect(await d.sim.occ(['app_api:app:config:set', 'mcp_gateway', 'eligible_groups', '--value', 'admin,interns'])).toMatchObject({ code: 0 });
+      expect(await d.sim.occ(['app_api:app:config:set', 'mcp_gateway', 'eligible_groups', '--value', 'admin,interns'])).toMatchObject({
+        code: 0,
+      });
       try {
         await settingsReread(d);
         const refused = await mcp(bob.body.access_token);
@@ -361,10 +442,32 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         expect(refused.headers.get('www-authenticate')).toContain('not in a group');
         // Nor may bob authorize anew.
         const client = (await register()).body.client_id!;
-        const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'bob');
+        const { page } = await authorizePage(
+          {
+            client_id: client,
+            redirect_uri: redirectUri,
+            response_type: 'code',
+            code_challenge: pkce().challenge,
+            code_challenge_method: 'S256',
+          },
+          'bob',
+        );
         expect(new URL(returnLink(page)!).searchParams.get('error')).toBe('access_denied');
         // carol (interns) still may.
-        expect((await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' }, 'carol')).page).toContain('id="approve"');
+        expect(
+          (
+            await authorizePage(
+              {
+                client_id: client,
+                redirect_uri: redirectUri,
+                response_type: 'code',
+                code_challenge: pkce().challenge,
+                code_challenge_method: 'S256',
+              },
+              'carol',
+            )
+          ).page,
+        ).toContain('id="approve"');
       } finally {
         d.sim.state.appConfig.get('mcp_gateway')?.delete('eligible_groups');
         await settingsReread(d);
@@ -375,7 +478,13 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
   describe('client metadata documents', () => {
     it('refuses a document URL on a private address before fetching, with an error page', async () => {
       const { status, page } = await authorizePage(
-        { client_id: 'https://127.0.0.1:9/client.json', redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' },
+        {
+          client_id: 'https://127.0.0.1:9/client.json',
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        },
         'alice',
       );
       expect(status).toBe(400);
@@ -392,9 +501,27 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
 
       const client = await register();
       const { verifier, challenge } = pkce();
-      const consent = await authorizePage({ client_id: client.body.client_id, redirect_uri: redirectUri, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: 'files.read', resource: `${ALIAS}/mcp` }, 'alice');
+      const consent = await authorizePage(
+        {
+          client_id: client.body.client_id,
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          scope: 'files.read',
+          resource: `${ALIAS}/mcp`,
+        },
+        'alice',
+      );
       const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
-      const tokens = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: client.body.client_id!, resource: `${ALIAS}/mcp` });
+      const tokens = await token({
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+        client_id: client.body.client_id!,
+        resource: `${ALIAS}/mcp`,
+      });
       const claims = JSON.parse(Buffer.from(tokens.body.access_token!.split('.')[1]!, 'base64url').toString()) as { aud: string };
       expect(claims.aud).toBe(`${ALIAS}/mcp`);
       expect((await mcp(tokens.body.access_token)).status).toBe(200);

@@ -21,7 +21,8 @@ import type { InProcessApp } from '../../support/in-process-app.js';
 import { startInProcessApp } from '../../support/in-process-app.js';
 import { injectToken } from '../../support/inject-oauth.js';
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { gid: string; exp: number };
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { gid: string; exp: number };
 
 describe('verified tokens are kept until they expire', () => {
   const issuer = 'https://cloud.example.com/index.php/apps/app_api/proxy/mcp_gateway';
@@ -73,8 +74,14 @@ describe('verified tokens are kept until they expire', () => {
     const tokens = new VerifiedAccessTokens(keys);
     const token = await sign(keys);
     expect((await tokens.verify(token, expected)).ok).toBe(true);
-    expect(await tokens.verify(token, { ...expected, audiences: [`${issuer}/sse`] })).toEqual({ ok: false, description: 'the access token was issued for another resource' });
-    expect(await tokens.verify(token, { ...expected, issuers: ['https://elsewhere.example.com'] })).toEqual({ ok: false, description: 'the access token was issued by another server' });
+    expect(await tokens.verify(token, { ...expected, audiences: [`${issuer}/sse`] })).toEqual({
+      ok: false,
+      description: 'the access token was issued for another resource',
+    });
+    expect(await tokens.verify(token, { ...expected, issuers: ['https://elsewhere.example.com'] })).toEqual({
+      ok: false,
+      description: 'the access token was issued by another server',
+    });
   });
 
   it('keeps no refusal', async () => {
@@ -137,8 +144,17 @@ describe('what applies on the very next request to a token already verified', ()
   });
 
   const check = async (token: string) => {
-    const response = await server.inject({ method: 'POST', url: '/mcp', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
-    return { status: response.statusCode, identity: response.statusCode === 200 ? (response.json() as { identity: McpIdentity }).identity : undefined, error: response.headers['www-authenticate'] as string | undefined };
+    const response = await server.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    return {
+      status: response.statusCode,
+      identity: response.statusCode === 200 ? (response.json() as { identity: McpIdentity }).identity : undefined,
+      error: response.headers['www-authenticate'] as string | undefined,
+    };
   };
   /** A fresh grant and its token, checked once so the token is kept. */
   const verifiedToken = async (user = 'alice', scope = 'files.read files.write') => {

@@ -12,7 +12,12 @@ async function registerClient(grantTypes: string[]): Promise<string> {
     method: 'POST',
     url: '/oauth/register',
     headers: { ...target.appApi(''), 'content-type': 'application/json' },
-    payload: { client_name: 'Grant test client', redirect_uris: [injectRedirectUri], grant_types: grantTypes, token_endpoint_auth_method: 'none' },
+    payload: {
+      client_name: 'Grant test client',
+      redirect_uris: [injectRedirectUri],
+      grant_types: grantTypes,
+      token_endpoint_auth_method: 'none',
+    },
   });
   expect(registered.statusCode).toBe(201);
   return (registered.json() as { client_id: string }).client_id;
@@ -42,8 +47,13 @@ describe('the token endpoint', () => {
   afterAll(() => target?.stop());
 
   it('names the grant types it knows when asked for another, or for none', async () => {
-    expect(await token(`client_id=${both}`)).toEqual({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be authorization_code or refresh_token.' } });
-    expect((await token(`client_id=${both}&grant_type=password`)).body.error_description).toBe('grant_type must be authorization_code or refresh_token, not password.');
+    expect(await token(`client_id=${both}`)).toEqual({
+      status: 400,
+      body: { error: 'unsupported_grant_type', error_description: 'grant_type must be authorization_code or refresh_token.' },
+    });
+    expect((await token(`client_id=${both}&grant_type=password`)).body.error_description).toBe(
+      'grant_type must be authorization_code or refresh_token, not password.',
+    );
     expect((await token(`client_id=${both}&grant_type=constructor`)).body.error).toBe('unsupported_grant_type');
   });
 
@@ -63,17 +73,32 @@ describe('the token endpoint', () => {
     expect(await ask('')).toEqual({ error: 'invalid_request', error_description: 'code is missing.' });
     expect(await ask('&code=')).toEqual({ error: 'invalid_request', error_description: 'code is missing.' });
     expect(await ask('&code=abc')).toEqual({ error: 'invalid_request', error_description: 'code_verifier is missing; PKCE is required.' });
-    expect(await ask('&code=abc&code_verifier=')).toEqual({ error: 'invalid_request', error_description: 'code_verifier is missing; PKCE is required.' });
-    expect(await ask('&code=abc&code_verifier=short')).toEqual({ error: 'invalid_request', error_description: 'code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~.' });
-    expect(await ask(`&code=abc&code_verifier=${VERIFIER}`)).toEqual({ error: 'invalid_grant', error_description: 'The authorization code is not valid.' });
+    expect(await ask('&code=abc&code_verifier=')).toEqual({
+      error: 'invalid_request',
+      error_description: 'code_verifier is missing; PKCE is required.',
+    });
+    expect(await ask('&code=abc&code_verifier=short')).toEqual({
+      error: 'invalid_request',
+      error_description: 'code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~.',
+    });
+    expect(await ask(`&code=abc&code_verifier=${VERIFIER}`)).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The authorization code is not valid.',
+    });
   });
 
   it('refresh_token: asks for the token first, then whether the client registered the grant', async () => {
-    expect((await token(`client_id=${codeOnly}&grant_type=refresh_token`)).body).toEqual({ error: 'invalid_request', error_description: 'refresh_token is missing.' });
+    expect((await token(`client_id=${codeOnly}&grant_type=refresh_token`)).body).toEqual({
+      error: 'invalid_request',
+      error_description: 'refresh_token is missing.',
+    });
     expect(await token(`client_id=${codeOnly}&grant_type=refresh_token&refresh_token=abc`)).toEqual({
       status: 400,
       body: { error: 'unauthorized_client', error_description: 'This client did not register the refresh_token grant.' },
     });
-    expect((await token(`client_id=${both}&grant_type=refresh_token&refresh_token=abc`)).body).toEqual({ error: 'invalid_grant', error_description: 'The refresh token is not valid.' });
+    expect((await token(`client_id=${both}&grant_type=refresh_token&refresh_token=abc`)).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The refresh token is not valid.',
+    });
   });
 });

@@ -32,7 +32,9 @@ async function save(fieldId: string, value: unknown, as = 'admin'): Promise<numb
 
 async function whoami(accessToken: string) {
   const client = new Client({ name: 'policy-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }),
+  );
   try {
     return (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as { userId: string; scopes: string[] };
   } finally {
@@ -43,7 +45,9 @@ async function whoami(accessToken: string) {
 /** A connected SDK client with a bearer token, as a client that already went through OAuth. */
 async function connected(accessToken: string): Promise<Client> {
   const client = new Client({ name: 'policy-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(d.connector), { requestInit: { headers: { authorization: `Bearer ${accessToken}` } } }),
+  );
   return client;
 }
 
@@ -56,11 +60,15 @@ async function tokenFor(user: string, scope: string): Promise<string> {
   return tokens.body.access_token!;
 }
 
-const advertised = async () => ((await (await fetch(`${d.base}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] }).scopes_supported;
+const advertised = async () =>
+  ((await (await fetch(`${d.base}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] }).scopes_supported;
 
 describe('the admin settings form', () => {
   it('holds every policy setting, and only admins may save it', async () => {
-    const form = d.sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID) as unknown as { fields: Array<{ id: string }>; description: string };
+    const form = d.sim.state.settingsForms.get('mcp_gateway')?.get(ADMIN_FORM_ID) as unknown as {
+      fields: Array<{ id: string }>;
+      description: string;
+    };
     expect(form.fields.map((field) => field.id).sort()).toEqual(Object.values(policyKeys).sort());
     expect(form.description).toContain(d.connector);
     expect(await save(policyKeys.readOnly, true, 'alice')).toBe(403);
@@ -70,12 +78,34 @@ describe('the admin settings form', () => {
   it('scope ceiling: a disabled scope vanishes from tokens already issued, from discovery, and cannot be asked for', async () => {
     const token = await tokenFor('alice', 'files.read files.write talk.read');
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'talk.read']);
-    expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': false, 'calendar.write': false, 'talk.read': false, 'talk.write': false }))).toBe(200);
+    expect(
+      await save(
+        policyKeys.enabledScopes,
+        JSON.stringify({
+          'files.read': true,
+          'files.write': true,
+          'calendar.read': false,
+          'calendar.write': false,
+          'talk.read': false,
+          'talk.write': false,
+        }),
+      ),
+    ).toBe(200);
     await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write']);
     expect(await advertised()).toEqual(['files.read', 'files.write']);
     const client = (await register()).body.client_id!;
-    const { page } = await authorizePage({ client_id: client, redirect_uri: redirectUri, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'talk.read' }, 'alice');
+    const { page } = await authorizePage(
+      {
+        client_id: client,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+        scope: 'talk.read',
+      },
+      'alice',
+    );
     // A client alice never consented to: the error is shown, with a link back she may follow.
     expect(navigationTarget(page)).toBeNull();
     expect(new URL(returnLink(page)!).searchParams.get('error')).toBe('invalid_scope');
@@ -130,15 +160,31 @@ describe('the admin settings form', () => {
 
 describe('the policy applied to tools', () => {
   const everything = 'files.read files.write calendar.read calendar.write talk.read talk.write';
-  const writeTools = allTools.filter((tool) => ('anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf).some((scope) => scope.endsWith('.write'))).map((tool) => tool.name);
+  const writeTools = allTools
+    .filter((tool) => ('anyOf' in tool.scopes ? tool.scopes.anyOf : tool.scopes.allOf).some((scope) => scope.endsWith('.write')))
+    .map((tool) => tool.name);
 
   it('a scope the admin turns off takes its tools out of tools/list, and calling them is refused', async () => {
     const client = await connected(await tokenFor('alice', everything));
     try {
-      expect(await toolNames(client)).toEqual(expect.arrayContaining(['talk_list_conversations', 'talk_send_message', 'calendar_list_events']));
+      expect(await toolNames(client)).toEqual(
+        expect.arrayContaining(['talk_list_conversations', 'talk_send_message', 'calendar_list_events']),
+      );
       // "standup" is an event and a Talk message; both are found while Talk is on.
       expect(text(await client.callTool({ name: 'search', arguments: { query: 'standup' } }))).toContain('talk:');
-      expect(await save(policyKeys.enabledScopes, JSON.stringify({ 'files.read': true, 'files.write': true, 'calendar.read': true, 'calendar.write': true, 'talk.read': false, 'talk.write': false }))).toBe(200);
+      expect(
+        await save(
+          policyKeys.enabledScopes,
+          JSON.stringify({
+            'files.read': true,
+            'files.write': true,
+            'calendar.read': true,
+            'calendar.write': true,
+            'talk.read': false,
+            'talk.write': false,
+          }),
+        ),
+      ).toBe(200);
       await settingsReread(d);
       const names = await toolNames(client);
       expect(names.filter((name) => name.startsWith('talk_'))).toEqual([]);
@@ -173,10 +219,20 @@ describe('the policy applied to tools', () => {
     try {
       expect(await save(policyKeys.folderAllowlist, '/Documents')).toBe(200);
       await settingsReread(d);
-      const root = (await client.callTool({ name: 'files_list', arguments: { path: '/' } })).structuredContent as { entries: Array<{ path: string }> };
+      const root = (await client.callTool({ name: 'files_list', arguments: { path: '/' } })).structuredContent as {
+        entries: Array<{ path: string }>;
+      };
       expect(root.entries.map((entry) => entry.path)).toEqual(['/Documents']);
       expect(text(await client.callTool({ name: 'files_read', arguments: { path: '/Documents/Notes.txt' } }))).toContain('Mad Hatter');
-      for (const spelling of ['/Plans/Roadmap.md', '/Documents/../Plans/Roadmap.md', '/Documents/%2e%2e/Plans/Roadmap.md', '//Plans//Roadmap.md', '/Documents./../Plans/Roadmap.md', '/plans/Roadmap.md', '/Plans/Roadmap.md'.normalize('NFD')]) {
+      for (const spelling of [
+        '/Plans/Roadmap.md',
+        '/Documents/../Plans/Roadmap.md',
+        '/Documents/%2e%2e/Plans/Roadmap.md',
+        '//Plans//Roadmap.md',
+        '/Documents./../Plans/Roadmap.md',
+        '/plans/Roadmap.md',
+        '/Plans/Roadmap.md'.normalize('NFD'),
+      ]) {
         const refused = await client.callTool({ name: 'files_read', arguments: { path: spelling } });
         expect(refused.isError, spelling).toBe(true);
         expect(text(refused)).not.toContain('Q4: launch');
@@ -186,13 +242,20 @@ describe('the policy applied to tools', () => {
       expect(text(write)).toContain('/Documents');
 
       const found = await client.callTool({ name: 'files_search', arguments: { nameContains: 'o' } });
-      const paths = ((found.structuredContent as { results?: Array<{ path: string }>; entries?: Array<{ path: string }> }).results ?? (found.structuredContent as { entries: Array<{ path: string }> }).entries).map((entry) => entry.path);
+      const paths = (
+        (found.structuredContent as { results?: Array<{ path: string }>; entries?: Array<{ path: string }> }).results ??
+        (found.structuredContent as { entries: Array<{ path: string }> }).entries
+      ).map((entry) => entry.path);
       expect(paths.length).toBeGreaterThan(0);
       expect(paths.every((found) => found.startsWith('/Documents/'))).toBe(true);
 
-      const chat = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Roadmap' } }))) as { results: Array<{ id: string; title: string }> };
+      const chat = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Roadmap' } }))) as {
+        results: Array<{ id: string; title: string }>;
+      };
       expect(chat.results.filter((result) => result.title.includes('Roadmap'))).toEqual([]);
-      const notes = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Notes' } }))) as { results: Array<{ id: string; title: string }> };
+      const notes = JSON.parse(text(await client.callTool({ name: 'search', arguments: { query: 'Notes' } }))) as {
+        results: Array<{ id: string; title: string }>;
+      };
       const inside = notes.results.find((result) => result.title.includes('Notes.txt'))!;
       expect(inside).toBeDefined();
       const fetched = await client.callTool({ name: 'fetch', arguments: { id: inside.id } });

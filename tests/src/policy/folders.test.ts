@@ -53,8 +53,23 @@ describe('folder allowlist', () => {
   });
 
   it('filters what Nextcloud returns to allowed folders and the way to them', () => {
-    const listed = ['/Projects', '/Photos', '/Shared', '/Shared/Handbook/x.md', '/Shared/Plans/y.md', '/Übersicht', '/U\u0308bersicht/z', '/Projects2'];
-    expect(listed.filter((path) => isVisible(path, allowlist))).toEqual(['/Projects', '/Shared', '/Shared/Handbook/x.md', '/Übersicht', '/U\u0308bersicht/z']);
+    const listed = [
+      '/Projects',
+      '/Photos',
+      '/Shared',
+      '/Shared/Handbook/x.md',
+      '/Shared/Plans/y.md',
+      '/Übersicht',
+      '/U\u0308bersicht/z',
+      '/Projects2',
+    ];
+    expect(listed.filter((path) => isVisible(path, allowlist))).toEqual([
+      '/Projects',
+      '/Shared',
+      '/Shared/Handbook/x.md',
+      '/Übersicht',
+      '/U\u0308bersicht/z',
+    ]);
     expect(isVisible('/a/../Projects', allowlist)).toBe(false);
   });
 

@@ -10,7 +10,8 @@ describe('parsePolicy', () => {
 
   it('reads lists in the forms the settings form stores them', () => {
     const asArray = parsePolicy({ [policyKeys.enabledScopes]: '["files.read","talk.read"]' }).policy.enabledScopes;
-    const asCheckboxes = parsePolicy({ [policyKeys.enabledScopes]: '{"files.read":true,"files.write":false,"talk.read":true}' }).policy.enabledScopes;
+    const asCheckboxes = parsePolicy({ [policyKeys.enabledScopes]: '{"files.read":true,"files.write":false,"talk.read":true}' }).policy
+      .enabledScopes;
     const asText = parsePolicy({ [policyKeys.enabledScopes]: 'talk.read, files.read' }).policy.enabledScopes;
     expect(asArray).toEqual(['files.read', 'talk.read']);
     expect(asCheckboxes).toEqual(['files.read', 'talk.read']);
@@ -26,7 +27,11 @@ describe('parsePolicy', () => {
   it('keeps the last good value of a key that does not validate, and names the problem', () => {
     const previous = { ...DEFAULT_POLICY, accessTokenSeconds: 600, eligibleGroups: ['staff'] };
     const { policy, problems } = parsePolicy(
-      { [policyKeys.accessTokenMinutes]: 'ten', [policyKeys.enabledScopes]: 'files.read, root.access', [policyKeys.eligibleGroups]: 'admins' },
+      {
+        [policyKeys.accessTokenMinutes]: 'ten',
+        [policyKeys.enabledScopes]: 'files.read, root.access',
+        [policyKeys.eligibleGroups]: 'admins',
+      },
       previous,
     );
     expect(policy.accessTokenSeconds).toBe(600);
@@ -44,16 +49,23 @@ describe('parsePolicy', () => {
   it('refuses relative or escaping folders and hosts that are not host names', () => {
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects, Shared' }).problems).toHaveLength(1);
     expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/../Private' }).problems).toHaveLength(1);
-    expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/, /Shared/Handbook' }).policy.folderAllowlist).toEqual(['/Projects', '/Shared/Handbook']);
+    expect(parsePolicy({ [policyKeys.folderAllowlist]: '/Projects/, /Shared/Handbook' }).policy.folderAllowlist).toEqual([
+      '/Projects',
+      '/Shared/Handbook',
+    ]);
     expect(parsePolicy({ [policyKeys.redirectUris]: 'evil, http://evil.example/cb' }).problems).toHaveLength(1);
-    expect(parsePolicy({ [policyKeys.redirectUris]: 'chatgpt.com loopback' }).policy.redirectRules).toEqual([{ kind: 'host', host: 'chatgpt.com' }, { kind: 'loopback' }]);
+    expect(parsePolicy({ [policyKeys.redirectUris]: 'chatgpt.com loopback' }).policy.redirectRules).toEqual([
+      { kind: 'host', host: 'chatgpt.com' },
+      { kind: 'loopback' },
+    ]);
   });
 });
 
 describe('createPolicySource', () => {
   const silent = { warn: () => undefined, error: () => undefined } as unknown as FastifyBaseLogger;
   /** A Nextcloud whose config answers come from `answer`, one call at a time. */
-  const nextcloudAnswering = (answer: () => Promise<Record<string, string>>) => ({ system: () => ({ config: { get: answer } }) }) as unknown as Nextcloud;
+  const nextcloudAnswering = (answer: () => Promise<Record<string, string>>) =>
+    ({ system: () => ({ config: { get: answer } }) }) as unknown as Nextcloud;
 
   it('serves the last good policy when a reload does not answer, without waiting out the Nextcloud timeout', async () => {
     const clock = manualClock();
@@ -76,7 +88,10 @@ describe('createPolicySource', () => {
   it('keeps a read for ttlMs, then reads again', async () => {
     const clock = manualClock();
     let calls = 0;
-    const source = createPolicySource(nextcloudAnswering(async () => (++calls, { [policyKeys.readOnly]: '1' })), { ttlMs: 30_000, log: silent, ...clock });
+    const source = createPolicySource(
+      nextcloudAnswering(async () => (++calls, { [policyKeys.readOnly]: '1' })),
+      { ttlMs: 30_000, log: silent, ...clock },
+    );
     await source.current();
     clock.advance(29_999);
     await source.current();
@@ -93,7 +108,9 @@ describe('createPolicySource', () => {
     const clock = manualClock();
     let calls = 0;
     const source = createPolicySource(
-      nextcloudAnswering(() => (++calls === 1 ? Promise.resolve({ [policyKeys.readOnly]: '1' }) : Promise.reject(new Error('unreachable')))),
+      nextcloudAnswering(() =>
+        ++calls === 1 ? Promise.resolve({ [policyKeys.readOnly]: '1' }) : Promise.reject(new Error('unreachable')),
+      ),
       { ttlMs: 30_000, log: silent, ...clock },
     );
     await source.current();
@@ -109,13 +126,19 @@ describe('createPolicySource', () => {
   });
 
   it('refuses before the first good read rather than assume the defaults', async () => {
-    const source = createPolicySource(nextcloudAnswering(() => Promise.reject(new Error('unreachable'))), { ttlMs: 30_000, log: silent, ...manualClock() });
+    const source = createPolicySource(
+      nextcloudAnswering(() => Promise.reject(new Error('unreachable'))),
+      { ttlMs: 30_000, log: silent, ...manualClock() },
+    );
     await expect(source.current()).rejects.toBeInstanceOf(PolicyUnavailableError);
   });
 
   it('takes a reload that answers in time', async () => {
     let value = '1';
-    const source = createPolicySource(nextcloudAnswering(async () => ({ [policyKeys.readOnly]: value })), { ttlMs: 0, log: silent, staleAfterMs: 1000 });
+    const source = createPolicySource(
+      nextcloudAnswering(async () => ({ [policyKeys.readOnly]: value })),
+      { ttlMs: 0, log: silent, staleAfterMs: 1000 },
+    );
     expect((await source.current()).readOnly).toBe(true);
     value = '0';
     expect((await source.current()).readOnly).toBe(false);

@@ -18,12 +18,24 @@ beforeAll(async () => {
 afterAll(() => target?.stop());
 
 describe('the Host header', () => {
-  it.each(['127.0.0.1:23000', 'cloud.example.com', 'cloud.example.com:443', '[::1]:8080', 'xn--bcher-kva.example', 'a_b.local', 'host:', ''])('accepts %j', (host) => {
+  it.each([
+    '127.0.0.1:23000',
+    'cloud.example.com',
+    'cloud.example.com:443',
+    '[::1]:8080',
+    'xn--bcher-kva.example',
+    'a_b.local',
+    'host:',
+    '',
+  ])('accepts %j', (host) => {
     expect(isValidHost(host)).toBe(true);
   });
-  it.each(['a b', 'user@host', 'host:99999', 'host:port', '[::1', '%', 'h/x', 'h?x', 'h#x', 'h\\x', 'h\u00e9', '@'])('refuses %j', (host) => {
-    expect(isValidHost(host)).toBe(false);
-  });
+  it.each(['a b', 'user@host', 'host:99999', 'host:port', '[::1', '%', 'h/x', 'h?x', 'h#x', 'h\\x', 'h\u00e9', '@'])(
+    'refuses %j',
+    (host) => {
+      expect(isValidHost(host)).toBe(false);
+    },
+  );
   it('passes when absent (HTTP/1.0)', () => {
     expect(isValidHost(undefined)).toBe(true);
   });
@@ -38,7 +50,13 @@ describe('the Host header', () => {
       const response = await target.app.inject({
         method,
         url,
-        headers: { ...target.appApi('alice'), host, authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        headers: {
+          ...target.appApi('alice'),
+          host,
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
         ...(method === 'POST' ? { payload: '{"jsonrpc":"2.0","id":1,"method":"ping"}' } : {}),
       });
       expect(response.statusCode, host).toBe(400);
@@ -51,7 +69,14 @@ describe('the Host header', () => {
     const response = await target.app.inject({
       method: 'POST',
       url: '/mcp',
-      headers: { ...target.appApi(''), host: '127.0.0.1:23000', authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-origin-ip': '203.0.113.1' },
+      headers: {
+        ...target.appApi(''),
+        host: '127.0.0.1:23000',
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'x-origin-ip': '203.0.113.1',
+      },
       payload: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
     });
     expect(response.statusCode).toBe(200);
@@ -60,17 +85,25 @@ describe('the Host header', () => {
 });
 
 describe('admin pages for a user Nextcloud does not know', () => {
-  it.each(['/admin/audit', '/admin/connections', '/admin/api/v1/audit'])('%s answers 404 for an unknown or impossible user, and 200 for an admin', async (url) => {
-    for (const user of ['ghost', 'a/b', 'x\u0001y', 'alice']) {
-      const response = await target.app.inject({ method: 'GET', url, headers: target.appApi(user) });
-      expect(response.statusCode, user).toBe(404);
-      expect(response.json(), user).toMatchObject({ error: 'not_found' });
-    }
-    expect((await target.app.inject({ method: 'GET', url, headers: target.appApi('admin') })).statusCode).toBe(200);
-  });
+  it.each(['/admin/audit', '/admin/connections', '/admin/api/v1/audit'])(
+    '%s answers 404 for an unknown or impossible user, and 200 for an admin',
+    async (url) => {
+      for (const user of ['ghost', 'a/b', 'x\u0001y', 'alice']) {
+        const response = await target.app.inject({ method: 'GET', url, headers: target.appApi(user) });
+        expect(response.statusCode, user).toBe(404);
+        expect(response.json(), user).toMatchObject({ error: 'not_found' });
+      }
+      expect((await target.app.inject({ method: 'GET', url, headers: target.appApi('admin') })).statusCode).toBe(200);
+    },
+  );
 
   it('still reports a Nextcloud that does not answer as the error it is', async () => {
-    const impatient = await buildApp({ config: target.config, nextcloud: target.fixture.client({ timeoutMs: 300 }), db: target.db, logger: false });
+    const impatient = await buildApp({
+      config: target.config,
+      nextcloud: target.fixture.client({ timeoutMs: 300 }),
+      db: target.db,
+      logger: false,
+    });
     const hold = target.fixture.sim.holdRequests((_method, path) => path === '/ocs/v2.php/cloud/users/admin/groups');
     try {
       const response = await impatient.inject({ method: 'GET', url: '/admin/audit', headers: target.appApi('admin') });
@@ -84,10 +117,21 @@ describe('admin pages for a user Nextcloud does not know', () => {
 });
 
 describe('what reaches the MCP layer', () => {
-  const mcpHeaders = () => ({ ...target.appApi(''), authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-origin-ip': '203.0.113.1' });
+  const mcpHeaders = () => ({
+    ...target.appApi(''),
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'x-origin-ip': '203.0.113.1',
+  });
 
   it('answers JSON nested thousands of levels deep with a parse error, not a stack overflow', async () => {
-    const response = await target.app.inject({ method: 'POST', url: '/mcp', headers: mcpHeaders(), payload: `{"jsonrpc":"2.0","id":1,"method":"ping","params":${'['.repeat(5000)}${']'.repeat(5000)}}` });
+    const response = await target.app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: mcpHeaders(),
+      payload: `{"jsonrpc":"2.0","id":1,"method":"ping","params":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: { code: -32700, message: expect.stringContaining('nests deeper than 64 levels') } });
   });
@@ -97,14 +141,29 @@ describe('what reaches the MCP layer', () => {
       method: 'POST',
       url: '/mcp',
       headers: mcpHeaders(),
-      payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'hardening', version: '1' } } }),
+      payload: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'hardening', version: '1' } },
+      }),
     });
     const session = initialize.headers['mcp-session-id'] as string;
     expect(session).toBeTruthy();
-    const ended = await target.app.inject({ method: 'DELETE', url: '/mcp', headers: { ...mcpHeaders(), 'mcp-session-id': session }, payload: '{"jsonrpc":"2.0","id":7,"method":"ping"}' });
+    const ended = await target.app.inject({
+      method: 'DELETE',
+      url: '/mcp',
+      headers: { ...mcpHeaders(), 'mcp-session-id': session },
+      payload: '{"jsonrpc":"2.0","id":7,"method":"ping"}',
+    });
     expect(ended.statusCode).toBe(200);
     expect(ended.body).not.toContain('session ended');
-    const after = await target.app.inject({ method: 'POST', url: '/mcp', headers: { ...mcpHeaders(), 'mcp-session-id': session }, payload: '{"jsonrpc":"2.0","id":8,"method":"ping"}' });
+    const after = await target.app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { ...mcpHeaders(), 'mcp-session-id': session },
+      payload: '{"jsonrpc":"2.0","id":8,"method":"ping"}',
+    });
     expect(after.statusCode).toBe(404);
   });
 

@@ -33,7 +33,10 @@ beforeAll(async () => {
 });
 afterAll(() => target?.stop());
 
-const signed = (token: string): Array<[string, string]> => [...Object.entries(target.appApi('alice')), ['authorization', `Bearer ${token}`]];
+const signed = (token: string): Array<[string, string]> => [
+  ...Object.entries(target.appApi('alice')),
+  ['authorization', `Bearer ${token}`],
+];
 
 describe('receiving a request is time-bounded', () => {
   it('applies the production limits to the server src/main.ts starts', async () => {
@@ -79,7 +82,12 @@ describe('receiving a request is time-bounded', () => {
 
   it('cuts off a stalled second request on a kept-alive connection', async () => {
     const first = requestHead('GET', '/heartbeat', [['host', 'app']]);
-    const second = requestHead('POST', '/mcp', [['host', 'app'], ...signed(mcpToken), ['content-type', 'application/json'], ['content-length', '500']]);
+    const second = requestHead('POST', '/mcp', [
+      ['host', 'app'],
+      ...signed(mcpToken),
+      ['content-type', 'application/json'],
+      ['content-length', '500'],
+    ]);
     const exchange = await rawExchange({ port }, first + second + '{', 10_000);
     expect(exchange.received).toContain('{"status":"ok"}');
     expect(exchange.closedAfterMs).not.toBeNull();
@@ -95,7 +103,13 @@ describe('answering is not time-bounded', () => {
     const answer = fetch(`http://127.0.0.1:${port}/mcp`, {
       method: 'POST',
       // X-Origin-IP: the PHP proxy's entrance, where the answer is one JSON body written only at the end.
-      headers: { ...Object.fromEntries(signed(mcpToken)), 'x-origin-ip': '203.0.113.9', 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        ...Object.fromEntries(signed(mcpToken)),
+        'x-origin-ip': '203.0.113.9',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'talk_list_conversations', arguments: {} } }),
     });
     await hold.reached();
@@ -111,7 +125,12 @@ describe('answering is not time-bounded', () => {
   it('keeps an event stream (legacy /sse) open past the limit, and still delivers on it', async () => {
     let received = '';
     let ended = false;
-    const stream = http.get({ host: '127.0.0.1', port, path: '/sse', headers: { ...Object.fromEntries(signed(sseToken)), accept: 'text/event-stream' } });
+    const stream = http.get({
+      host: '127.0.0.1',
+      port,
+      path: '/sse',
+      headers: { ...Object.fromEntries(signed(sseToken)), accept: 'text/event-stream' },
+    });
     try {
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => stream.on('response', resolve).on('error', reject));
       expect(response.statusCode).toBe(200);
@@ -130,7 +149,12 @@ describe('answering is not time-bounded', () => {
       const posted = await fetch(`http://127.0.0.1:${port}/messages?sessionId=${sessionId}`, {
         method: 'POST',
         headers: { ...Object.fromEntries(signed(sseToken)), 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 'late', method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'slow', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'late',
+          method: 'initialize',
+          params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'slow', version: '1' } },
+        }),
       });
       expect(posted.status).toBe(202);
       while (!received.includes('"id":"late"') && Date.now() < deadline + BEYOND_LIMIT_MS) await sleep(10);
@@ -142,17 +166,31 @@ describe('answering is not time-bounded', () => {
   });
 
   it("keeps a 2025 session's standalone stream (GET /mcp) open past the limit", async () => {
-    const headers = { ...Object.fromEntries(signed(mcpToken)), accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+    const headers = {
+      ...Object.fromEntries(signed(mcpToken)),
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    };
     const init = await fetch(`http://127.0.0.1:${port}/mcp`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'slow', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'slow', version: '1' } },
+      }),
     });
     await init.text();
     const sessionId = init.headers.get('mcp-session-id')!;
     expect(sessionId).toBeTruthy();
     let ended = false;
-    const stream = http.get({ host: '127.0.0.1', port, path: '/mcp', headers: { ...headers, accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+    const stream = http.get({
+      host: '127.0.0.1',
+      port,
+      path: '/mcp',
+      headers: { ...headers, accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    });
     try {
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => stream.on('response', resolve).on('error', reject));
       expect(response.statusCode).toBe(200);
@@ -162,7 +200,11 @@ describe('answering is not time-bounded', () => {
       await sleep(BEYOND_LIMIT_MS);
       expect(ended).toBe(false);
       // The session it belongs to still answers meanwhile.
-      const ping = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) });
+      const ping = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
       expect(ping.status).toBe(200);
       expect(await ping.text()).toContain('"id":2');
       expect(ended).toBe(false);

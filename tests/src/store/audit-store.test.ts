@@ -43,7 +43,9 @@ describe('audit store', () => {
     audit.record(entry({ clientId: 'claude', tool: 'talk_send_message', target: 'abc123#7' }));
     audit.record(entry({ tool: 'files_write_text', outcome: 'refused', errorCode: 'insufficient_scope', target: null }));
     expect(audit.query().map((found) => found.tool)).toEqual(['files_write_text', 'talk_send_message', 'files_write_text', 'files_read']);
-    expect(audit.query({ user: 'bob' })).toEqual([expect.objectContaining({ userId: 'bob', outcome: 'error', errorCode: 'forbidden', durationMs: 13 })]);
+    expect(audit.query({ user: 'bob' })).toEqual([
+      expect.objectContaining({ userId: 'bob', outcome: 'error', errorCode: 'forbidden', durationMs: 13 }),
+    ]);
     expect(audit.query({ client: 'claude' }).map((found) => found.target)).toEqual(['abc123#7']);
     expect(audit.query({ outcome: 'refused' })).toHaveLength(1);
     expect(audit.query({ since: '2026-11-15T00:00:00Z' })).toHaveLength(3);

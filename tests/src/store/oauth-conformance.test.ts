@@ -37,9 +37,31 @@ describe('SQLite OAuth store: rotated tokens without a usable successor', () => 
   beforeEach(() => {
     opened = openMigrated();
     store = oauthStore(opened.db, { now: fakeClock().now });
-    store.insertClient({ clientId: 'c1', kind: 'dynamic', clientName: 'c1', redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none', secretHash: null });
-    grantId = store.createGrant({ userId: 'alice', clientId: 'c1', clientName: 'c1', scopes: [], resource: 'https://nc/mcp', redirectUri: 'http://127.0.0.1/cb' }).id;
-    const code = store.insertCode({ grantId, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    store.insertClient({
+      clientId: 'c1',
+      kind: 'dynamic',
+      clientName: 'c1',
+      redirectUris: ['http://127.0.0.1/cb'],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      tokenEndpointAuthMethod: 'none',
+      secretHash: null,
+    });
+    grantId = store.createGrant({
+      userId: 'alice',
+      clientId: 'c1',
+      clientName: 'c1',
+      scopes: [],
+      resource: 'https://nc/mcp',
+      redirectUri: 'http://127.0.0.1/cb',
+    }).id;
+    const code = store.insertCode({
+      grantId,
+      clientId: 'c1',
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: 'x'.repeat(43),
+      resource: 'https://nc/mcp',
+      ttlSeconds: 60,
+    });
     const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
     first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
     expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
@@ -47,7 +69,9 @@ describe('SQLite OAuth store: rotated tokens without a usable successor', () => 
   afterEach(() => opened.close());
 
   it('treats a retry within the grace as reuse when the sealed successor does not open', () => {
-    opened.db.prepare('UPDATE oauth_refresh_tokens SET successor_sealed = ? WHERE successor_sealed IS NOT NULL').run(Buffer.alloc(60, 7).toString('base64url'));
+    opened.db
+      .prepare('UPDATE oauth_refresh_tokens SET successor_sealed = ? WHERE successor_sealed IS NOT NULL')
+      .run(Buffer.alloc(60, 7).toString('base64url'));
     expect(store.rotateRefreshToken(first, 'c1', 3600)).toEqual({ status: 'reused' });
     expect(store.getGrant(grantId)?.revokedReason).toBe('refresh token reused');
   });

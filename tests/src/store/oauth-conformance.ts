@@ -65,7 +65,14 @@ export function describeOAuthStoreConformance(
     const grantFor = (clientId: string, userId = 'alice', scopes = ['files.read']) =>
       store.createGrant({ userId, clientId, clientName: `name of ${clientId}`, scopes, resource: RESOURCE, redirectUri: REDIRECT });
     const codeFor = (grant: GrantRecord, ttlSeconds = CODE_TTL) =>
-      store.insertCode({ grantId: grant.id, clientId: grant.clientId, redirectUri: REDIRECT, codeChallenge: CHALLENGE, resource: RESOURCE, ttlSeconds });
+      store.insertCode({
+        grantId: grant.id,
+        clientId: grant.clientId,
+        redirectUri: REDIRECT,
+        codeChallenge: CHALLENGE,
+        resource: RESOURCE,
+        ttlSeconds,
+      });
     const accept = () => null;
     /** A signed-in client: its grant and the refresh token the code gave it. */
     const signIn = (clientId = 'c1', refreshTtlSeconds = REFRESH_TTL) => {
@@ -325,8 +332,14 @@ export function describeOAuthStoreConformance(
         store.insertClient(client('c1'));
         const grant = grantFor('c1');
         const code = codeFor(grant);
-        expect(store.redeemCode(code, 'c1', REFRESH_TTL, () => 'PKCE verification failed')).toEqual({ status: 'rejected', description: 'PKCE verification failed' });
-        expect(store.getGrant(grant.id)).toMatchObject({ revokedAt: seconds(), revokedReason: 'authorization code misused: PKCE verification failed' });
+        expect(store.redeemCode(code, 'c1', REFRESH_TTL, () => 'PKCE verification failed')).toEqual({
+          status: 'rejected',
+          description: 'PKCE verification failed',
+        });
+        expect(store.getGrant(grant.id)).toMatchObject({
+          revokedAt: seconds(),
+          revokedReason: 'authorization code misused: PKCE verification failed',
+        });
         expect(store.redeemCode(code, 'c1', REFRESH_TTL, accept)).toEqual({ status: 'replayed' });
       });
 

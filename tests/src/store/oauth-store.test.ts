@@ -11,8 +11,24 @@ import { oauthStore } from '../../../src/store/oauth.js';
 let dir: string;
 let db: Db;
 let store: OAuthStore;
-const client = (clientId: string) => ({ clientId, kind: 'dynamic' as const, clientName: clientId, redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethod: 'none', secretHash: null });
-const grantFor = (clientId: string, userId = 'alice') => store.createGrant({ userId, clientId, clientName: clientId, scopes: ['files.read'], resource: 'https://nc/mcp', redirectUri: 'http://127.0.0.1/cb' });
+const client = (clientId: string) => ({
+  clientId,
+  kind: 'dynamic' as const,
+  clientName: clientId,
+  redirectUris: ['http://127.0.0.1/cb'],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  tokenEndpointAuthMethod: 'none',
+  secretHash: null,
+});
+const grantFor = (clientId: string, userId = 'alice') =>
+  store.createGrant({
+    userId,
+    clientId,
+    clientName: clientId,
+    scopes: ['files.read'],
+    resource: 'https://nc/mcp',
+    redirectUri: 'http://127.0.0.1/cb',
+  });
 const age = (table: string, column: string, seconds: number) => db.prepare(`UPDATE ${table} SET ${column} = ${column} - ?`).run(seconds);
 
 beforeEach(() => {
@@ -30,7 +46,14 @@ describe('OAuth store', () => {
   it('keeps codes and refresh tokens only as hashes', () => {
     store.insertClient(client('c1'));
     const grant = grantFor('c1');
-    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const code = store.insertCode({
+      grantId: grant.id,
+      clientId: 'c1',
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: 'x'.repeat(43),
+      resource: 'https://nc/mcp',
+      ttlSeconds: 60,
+    });
     const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
     expect(redeemed.status).toBe('ok');
     const refresh = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
@@ -45,7 +68,14 @@ describe('OAuth store', () => {
     store.revokeGrant(grantFor('revoked').id, 'test');
     grantFor('active');
     const rotated = grantFor('active', 'bob');
-    const code = store.insertCode({ grantId: rotated.id, clientId: 'active', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const code = store.insertCode({
+      grantId: rotated.id,
+      clientId: 'active',
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: 'x'.repeat(43),
+      resource: 'https://nc/mcp',
+      ttlSeconds: 60,
+    });
     store.redeemCode(code, 'active', 60, () => null);
     age('oauth_clients', 'created_at', 8 * 24 * 3600);
     db.prepare("UPDATE oauth_clients SET created_at = created_at + ? WHERE client_id = 'recent'").run(8 * 24 * 3600);
@@ -59,7 +89,14 @@ describe('OAuth store', () => {
     store.insertClient(client('c1'));
     store.insertClient(client('c2'));
     const grant = grantFor('c1');
-    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const code = store.insertCode({
+      grantId: grant.id,
+      clientId: 'c1',
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: 'x'.repeat(43),
+      resource: 'https://nc/mcp',
+      ttlSeconds: 60,
+    });
     const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
     const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
     expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
@@ -74,7 +111,14 @@ describe('OAuth store', () => {
   it('gives a retry within the grace the very successor it gave before, so parallel refreshes never fork the family', () => {
     store.insertClient(client('c1'));
     const grant = grantFor('c1');
-    const code = store.insertCode({ grantId: grant.id, clientId: 'c1', redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'x'.repeat(43), resource: 'https://nc/mcp', ttlSeconds: 60 });
+    const code = store.insertCode({
+      grantId: grant.id,
+      clientId: 'c1',
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: 'x'.repeat(43),
+      resource: 'https://nc/mcp',
+      ttlSeconds: 60,
+    });
     const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
     const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
     const answers = [1, 2, 3].map(() => store.rotateRefreshToken(first, 'c1', 3600));

@@ -11,7 +11,8 @@ import type { ToolHarness } from '../../support/tool-harness.js';
 import { toolHarness } from '../../support/tool-harness.js';
 
 /** The SUMMARY of every VEVENT of stored calendar objects, in order, as the iCalendar model reads them. */
-const storedSummaries = (objects: CalendarEvent[]) => objects.flatMap((object) => parseCalendar(object.ics).getAllSubcomponents('vevent')).map((event) => textOf(event, 'summary'));
+const storedSummaries = (objects: CalendarEvent[]) =>
+  objects.flatMap((object) => parseCalendar(object.ics).getAllSubcomponents('vevent')).map((event) => textOf(event, 'summary'));
 
 let sim: Simulator;
 let nextcloud: Nextcloud;
@@ -39,9 +40,21 @@ const DAY = 86_400_000;
 /** The seed's dates are relative to the start of the current UTC day. */
 const seedDay = (offset: number) => new Date(Math.floor(Date.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
 /** Wall-clock time of an ISO instant in a zone, e.g. "09:30". */
-const wallTime = (iso: string, timeZone: string) => new Date(iso).toLocaleTimeString('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const wallTime = (iso: string, timeZone: string) =>
+  new Date(iso).toLocaleTimeString('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
-type Occurrence = { id: string; summary: string; start: string; end: string; timeZone?: string; allDay: boolean; recurring: boolean; occurrence?: string; etag: string; calendarId: string };
+type Occurrence = {
+  id: string;
+  summary: string;
+  start: string;
+  end: string;
+  timeZone?: string;
+  allDay: boolean;
+  recurring: boolean;
+  occurrence?: string;
+  etag: string;
+  calendarId: string;
+};
 const eventsOf = (structured: Record<string, unknown> | undefined) => (structured?.events ?? []) as Occurrence[];
 
 const BERLIN = `BEGIN:VTIMEZONE\r
@@ -103,9 +116,17 @@ beforeAll(async () => {
 
 describe('the tools themselves', () => {
   it('describe every argument, declare scopes and tell the truth about what they change', () => {
-    expect(calendarTools.map((candidate) => candidate.name)).toEqual(['calendar_list_calendars', 'calendar_list_events', 'calendar_get_event', 'calendar_create_event', 'calendar_update_event', 'calendar_delete_event']);
+    expect(calendarTools.map((candidate) => candidate.name)).toEqual([
+      'calendar_list_calendars',
+      'calendar_list_events',
+      'calendar_get_event',
+      'calendar_create_event',
+      'calendar_update_event',
+      'calendar_delete_event',
+    ]);
     for (const candidate of calendarTools) {
-      for (const [field, schema] of Object.entries(candidate.input.shape)) expect(schema.description, `${candidate.name}.${field}`).toBeTruthy();
+      for (const [field, schema] of Object.entries(candidate.input.shape))
+        expect(schema.description, `${candidate.name}.${field}`).toBeTruthy();
       expect(candidate.annotations.openWorldHint).toBe(false);
       const reads = candidate.name.includes('_list_') || candidate.name.includes('_get_');
       expect(candidate.scopes).toEqual({ allOf: [reads ? 'calendar.read' : 'calendar.write'] });
@@ -122,7 +143,12 @@ describe('calendar_list_calendars', () => {
     expect(alice.isError).toBe(false);
     const own = alice.structured!.calendars as Array<Record<string, unknown>>;
     expect(own.map((calendar) => calendar.id).sort()).toEqual(['personal', 'team']);
-    expect(own.find((calendar) => calendar.id === 'team')).toMatchObject({ name: 'Team', readOnly: false, color: '#e9322d', components: ['VEVENT'] });
+    expect(own.find((calendar) => calendar.id === 'team')).toMatchObject({
+      name: 'Team',
+      readOnly: false,
+      color: '#e9322d',
+      components: ['VEVENT'],
+    });
     expect(own.find((calendar) => calendar.id === 'team')).not.toHaveProperty('owner');
     expect(alice.audited).toEqual(['/remote.php/dav/calendars/alice/']);
 
@@ -161,7 +187,12 @@ describe('calendar_list_events', () => {
   });
 
   it('follows the zone across a daylight saving change, skips excluded dates and shows changed occurrences', async () => {
-    const { structured } = await tools.call(listEvents, { calendarId: 'personal', start: '2027-10-20', end: '2027-11-30', timeZone: 'Europe/Berlin' });
+    const { structured } = await tools.call(listEvents, {
+      calendarId: 'personal',
+      start: '2027-10-20',
+      end: '2027-11-30',
+      timeZone: 'Europe/Berlin',
+    });
     const planning = eventsOf(structured).filter((event) => event.id === 'personal/planning.ics');
     expect(planning.map((event) => [event.summary, event.start, event.end])).toEqual([
       ['Planning', '2027-10-25T09:30:00+02:00', '2027-10-25T10:00:00+02:00'],
@@ -174,16 +205,42 @@ describe('calendar_list_events', () => {
 
   it('reads zones as other clients write them (Windows names, no VTIMEZONE) and all-day series as dates', async () => {
     const calendar = nextcloud.as('carol').calendar;
-    const object = (uid: string, lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Example//Test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20270101T000000Z', ...lines, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const object = (uid: string, lines: string[]) =>
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//Example//Test//EN',
+        'BEGIN:VEVENT',
+        `UID:${uid}`,
+        'DTSTAMP:20270101T000000Z',
+        ...lines,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
     // Outlook names zones the Windows way and ships its own VTIMEZONE under that name.
-    const outlook = object('outlook-1', ['DTSTART;TZID=W. Europe Standard Time:20270615T090000', 'DTEND;TZID=W. Europe Standard Time:20270615T100000', 'SUMMARY:From Outlook']).replace(
+    const outlook = object('outlook-1', [
+      'DTSTART;TZID=W. Europe Standard Time:20270615T090000',
+      'DTEND;TZID=W. Europe Standard Time:20270615T100000',
+      'SUMMARY:From Outlook',
+    ]).replace(
       'BEGIN:VEVENT',
       'BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT',
     );
     await calendar.createEvent('personal', outlook, { fileName: 'outlook.ics' });
-    await calendar.createEvent('personal', object('bare-zone', ['DTSTART;TZID=America/Chicago:20270615T090000', 'DURATION:PT30M', 'SUMMARY:Bare zone']), { fileName: 'bare.ics' });
-    await calendar.createEvent('personal', object('birthday', ['DTSTART;VALUE=DATE:20000616', 'DTEND;VALUE=DATE:20000617', 'RRULE:FREQ=YEARLY', 'SUMMARY:Birthday']), { fileName: 'birthday.ics' });
-    const listed = eventsOf((await tools.call(listEvents, { calendarId: 'personal', start: '2027-06-15', end: '2027-06-16' }, { user: 'carol' })).structured);
+    await calendar.createEvent(
+      'personal',
+      object('bare-zone', ['DTSTART;TZID=America/Chicago:20270615T090000', 'DURATION:PT30M', 'SUMMARY:Bare zone']),
+      { fileName: 'bare.ics' },
+    );
+    await calendar.createEvent(
+      'personal',
+      object('birthday', ['DTSTART;VALUE=DATE:20000616', 'DTEND;VALUE=DATE:20000617', 'RRULE:FREQ=YEARLY', 'SUMMARY:Birthday']),
+      { fileName: 'birthday.ics' },
+    );
+    const listed = eventsOf(
+      (await tools.call(listEvents, { calendarId: 'personal', start: '2027-06-15', end: '2027-06-16' }, { user: 'carol' })).structured,
+    );
     expect(listed.map((event) => [event.summary, event.start, event.end, event.timeZone])).toEqual([
       ['From Outlook', '2027-06-15T09:00:00+02:00', '2027-06-15T10:00:00+02:00', 'Europe/Berlin'],
       ['Bare zone', '2027-06-15T09:00:00-05:00', '2027-06-15T09:30:00-05:00', 'America/Chicago'],
@@ -195,7 +252,10 @@ describe('calendar_list_events', () => {
 
   it('gives every time in another zone when asked, at the same instants', async () => {
     const own = eventsOf((await tools.call(listEvents, { calendarId: 'personal', start: '2027-10-20', end: '2027-11-30' })).structured);
-    const inNewYork = eventsOf((await tools.call(listEvents, { calendarId: 'personal', start: '2027-10-20', end: '2027-11-30', timeZone: 'America/New_York' })).structured);
+    const inNewYork = eventsOf(
+      (await tools.call(listEvents, { calendarId: 'personal', start: '2027-10-20', end: '2027-11-30', timeZone: 'America/New_York' }))
+        .structured,
+    );
     const first = inNewYork.find((event) => event.id === 'personal/planning.ics')!;
     expect(first).toMatchObject({ timeZone: 'America/New_York', start: '2027-10-25T03:30:00-04:00' });
     expect(new Date(first.start).getTime()).toBe(new Date(own.find((event) => event.id === 'personal/planning.ics')!.start).getTime());
@@ -265,7 +325,12 @@ describe('calendar_get_event', () => {
 
   it('reads an all-day event as dates and a single event without recurrence', async () => {
     const { structured } = await tools.call(getEvent, { id: 'personal/kickoff.ics' });
-    expect(structured).toMatchObject({ allDay: true, start: seedDay(7), end: seedDay(8), description: 'Kickoff of the new project, all day.' });
+    expect(structured).toMatchObject({
+      allDay: true,
+      start: seedDay(7),
+      end: seedDay(8),
+      description: 'Kickoff of the new project, all day.',
+    });
     expect(structured).not.toHaveProperty('timeZone');
     expect(structured).not.toHaveProperty('recurrence');
   });
@@ -279,9 +344,25 @@ describe('calendar_get_event', () => {
 
 describe('calendar_create_event', () => {
   it('creates a zoned event with a VTIMEZONE, a fresh UID and the duration asked for', async () => {
-    const created = await tools.call(createEvent, { summary: 'Budget review', start: '2027-03-10T14:00', duration: 'PT90M', timeZone: 'Europe/Berlin', location: 'Room 7', description: 'Bring the numbers.' });
+    const created = await tools.call(createEvent, {
+      summary: 'Budget review',
+      start: '2027-03-10T14:00',
+      duration: 'PT90M',
+      timeZone: 'Europe/Berlin',
+      location: 'Room 7',
+      description: 'Bring the numbers.',
+    });
     expect(created.isError).toBe(false);
-    expect(created.structured).toMatchObject({ calendarId: 'personal', summary: 'Budget review', start: '2027-03-10T14:00:00+01:00', end: '2027-03-10T15:30:00+01:00', timeZone: 'Europe/Berlin', location: 'Room 7', description: 'Bring the numbers.', allDay: false });
+    expect(created.structured).toMatchObject({
+      calendarId: 'personal',
+      summary: 'Budget review',
+      start: '2027-03-10T14:00:00+01:00',
+      end: '2027-03-10T15:30:00+01:00',
+      timeZone: 'Europe/Berlin',
+      location: 'Room 7',
+      description: 'Bring the numbers.',
+      allDay: false,
+    });
     const id = created.structured!.id as string;
     const uid = created.structured!.uid as string;
     expect(id).toBe(`personal/${uid}.ics`);
@@ -300,11 +381,17 @@ describe('calendar_create_event', () => {
     const allDay = await tools.call(createEvent, { calendarId: 'team', summary: 'Company holiday', start: '2027-04-01' });
     expect(allDay.structured).toMatchObject({ calendarId: 'team', allDay: true, start: '2027-04-01', end: '2027-04-02' });
     expect(allDay.structured).not.toHaveProperty('timeZone');
-    const raw = await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/team/${allDay.structured!.uid as string}.ics`);
+    const raw = await nextcloud
+      .as('alice')
+      .calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/team/${allDay.structured!.uid as string}.ics`);
     expect(raw.ics).toContain('DTSTART;VALUE=DATE:20270401');
     expect(raw.ics).not.toContain('VTIMEZONE');
 
-    const utc = await tools.call(createEvent, { summary: 'Call with Sydney', start: '2027-03-11T09:00:00+02:00', end: '2027-03-11T09:45:00+02:00' });
+    const utc = await tools.call(createEvent, {
+      summary: 'Call with Sydney',
+      start: '2027-03-11T09:00:00+02:00',
+      end: '2027-03-11T09:45:00+02:00',
+    });
     expect(utc.structured).toMatchObject({ start: '2027-03-11T07:00:00Z', end: '2027-03-11T07:45:00Z', timeZone: 'UTC' });
   });
 
@@ -325,7 +412,9 @@ describe('calendar_create_event', () => {
     expect(both.text).toContain('give end or duration, not both');
     const duration = await tools.call(createEvent, { summary: 'x', start: '2027-03-10T14:00Z', duration: '90 minutes' });
     expect(duration.text).toContain('is not an ISO 8601 duration');
-    const events = await nextcloud.as('alice').calendar.events('personal', { start: new Date('2027-03-10T00:00:00Z'), end: new Date('2027-03-11T00:00:00Z') });
+    const events = await nextcloud
+      .as('alice')
+      .calendar.events('personal', { start: new Date('2027-03-10T00:00:00Z'), end: new Date('2027-03-11T00:00:00Z') });
     expect(storedSummaries(events)).not.toContain('x');
   });
 });
@@ -336,11 +425,18 @@ describe('calendar_update_event', () => {
     const etag = before.structured!.etag as string;
     const updated = await tools.call(updateEvent, { id: 'personal/planning.ics', etag, summary: 'Planning (renamed)', location: 'Room 2' });
     expect(updated.isError).toBe(false);
-    expect(updated.structured).toMatchObject({ summary: 'Planning (renamed)', location: 'Room 2', start: '2027-10-25T09:30:00+02:00', attendees: [{ email: 'bob@example.com', status: 'ACCEPTED' }] });
+    expect(updated.structured).toMatchObject({
+      summary: 'Planning (renamed)',
+      location: 'Room 2',
+      start: '2027-10-25T09:30:00+02:00',
+      attendees: [{ email: 'bob@example.com', status: 'ACCEPTED' }],
+    });
     expect(updated.structured!.etag).not.toBe(etag);
     expect(updated.audited).toEqual(['/remote.php/dav/calendars/alice/personal/planning.ics']);
 
-    const raw = (await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/personal/planning.ics`)).ics.replace(/\r\n[ \t]/g, '');
+    const raw = (
+      await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/personal/planning.ics`)
+    ).ics.replace(/\r\n[ \t]/g, '');
     expect(raw).toContain('ATTENDEE;CN=Bob Builder;PARTSTAT=ACCEPTED;ROLE=REQ-PARTICIPANT:mailto:bob@example.com');
     expect(raw).toContain('X-CUSTOM-FLAG;X-PARAM=keep:do not lose me');
     expect(raw).toContain('TRIGGER:-PT15M');
@@ -355,7 +451,11 @@ describe('calendar_update_event', () => {
     const stale = await tools.call(updateEvent, { id: 'personal/planning.ics', etag, summary: 'Lost update' });
     expect(stale.isError).toBe(true);
     expect(stale.text).toContain('the event changed since you read it; get it again');
-    expect(storedSummaries([await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/personal/planning.ics`)])[0]).toBe('Planning (renamed)');
+    expect(
+      storedSummaries([
+        await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/personal/planning.ics`),
+      ])[0],
+    ).toBe('Planning (renamed)');
   });
 
   it('answers a stale etag with the same advice when Nextcloud itself refuses the write', async () => {
@@ -375,7 +475,10 @@ describe('calendar_update_event', () => {
       }
       return read;
     };
-    const harness = toolHarness({ ...nextcloud, as: (user: string) => (user === 'alice' ? { ...nextcloud.as('alice'), calendar } : nextcloud.as(user)) }, sim.url);
+    const harness = toolHarness(
+      { ...nextcloud, as: (user: string) => (user === 'alice' ? { ...nextcloud.as('alice'), calendar } : nextcloud.as(user)) },
+      sim.url,
+    );
     const result = await harness.call(updateEvent, { id, etag: created.structured!.etag, summary: 'Mine' });
     expect(raced).toBe(true);
     expect(result.isError).toBe(true);
@@ -384,12 +487,28 @@ describe('calendar_update_event', () => {
   });
 
   it('moves an event keeping its length, re-expresses it in another zone, and clears fields with null', async () => {
-    const created = await tools.call(createEvent, { summary: 'Workshop', start: '2027-05-03T10:00', end: '2027-05-03T12:00', timeZone: 'Europe/Berlin', location: 'Lab' });
+    const created = await tools.call(createEvent, {
+      summary: 'Workshop',
+      start: '2027-05-03T10:00',
+      end: '2027-05-03T12:00',
+      timeZone: 'Europe/Berlin',
+      location: 'Lab',
+    });
     const id = created.structured!.id as string;
     const moved = await tools.call(updateEvent, { id, etag: created.structured!.etag, start: '2027-05-04T14:00' });
-    expect(moved.structured).toMatchObject({ start: '2027-05-04T14:00:00+02:00', end: '2027-05-04T16:00:00+02:00', timeZone: 'Europe/Berlin', summary: 'Workshop', location: 'Lab' });
+    expect(moved.structured).toMatchObject({
+      start: '2027-05-04T14:00:00+02:00',
+      end: '2027-05-04T16:00:00+02:00',
+      timeZone: 'Europe/Berlin',
+      summary: 'Workshop',
+      location: 'Lab',
+    });
     const rezoned = await tools.call(updateEvent, { id, etag: moved.structured!.etag, timeZone: 'Europe/London', location: null });
-    expect(rezoned.structured).toMatchObject({ start: '2027-05-04T13:00:00+01:00', end: '2027-05-04T15:00:00+01:00', timeZone: 'Europe/London' });
+    expect(rezoned.structured).toMatchObject({
+      start: '2027-05-04T13:00:00+01:00',
+      end: '2027-05-04T15:00:00+01:00',
+      timeZone: 'Europe/London',
+    });
     expect(rezoned.structured).not.toHaveProperty('location');
     const raw = (await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/${id}`)).ics;
     expect(raw).toContain('DTSTART;TZID=Europe/London:20270504T130000');
@@ -411,7 +530,11 @@ describe('calendar_update_event', () => {
     const noEtag = await tools.call(updateEvent, { id: 'personal/planning.ics', summary: 'x' });
     expect(noEtag.isError).toBe(true);
     expect(noEtag.text).toContain('etag');
-    const backwards = await tools.call(updateEvent, { id: 'personal/dentist.ics', etag: (await tools.call(getEvent, { id: 'personal/dentist.ics' })).structured!.etag, end: `${seedDay(3)}T13:00:00Z` });
+    const backwards = await tools.call(updateEvent, {
+      id: 'personal/dentist.ics',
+      etag: (await tools.call(getEvent, { id: 'personal/dentist.ics' })).structured!.etag,
+      end: `${seedDay(3)}T13:00:00Z`,
+    });
     expect(backwards.isError).toBe(true);
     expect(backwards.text).toContain('is not after start');
     expect((await tools.call(getEvent, { id: 'personal/planning.ics' })).structured!.etag).toBe(etag);
@@ -440,21 +563,32 @@ describe('calendar_delete_event', () => {
 
 describe('read-only shares', () => {
   it("let bob read alice's team calendar and refuse his changes there with the calendar's name", async () => {
-    const listed = eventsOf((await tools.call(listEvents, { calendarId: 'team_shared_by_alice', start: seedDay(0), end: seedDay(14) }, { user: 'bob' })).structured);
+    const listed = eventsOf(
+      (await tools.call(listEvents, { calendarId: 'team_shared_by_alice', start: seedDay(0), end: seedDay(14) }, { user: 'bob' }))
+        .structured,
+    );
     const offsite = listed.find((event) => event.summary === 'Team offsite')!;
     expect(offsite).toMatchObject({ id: 'team_shared_by_alice/offsite.ics', calendarName: 'Team (Alice Liddell)', timeZone: 'UTC' });
     const details = await tools.call(getEvent, { id: offsite.id }, { user: 'bob' });
     expect(details.structured).toMatchObject({ summary: 'Team offsite', readOnly: true, location: 'Lakeside lodge' });
 
     const refusal = "calendar 'Team (Alice Liddell)' is shared with bob read-only";
-    const create = await tools.call(createEvent, { calendarId: 'team_shared_by_alice', summary: 'Sneaky', start: '2027-01-05T10:00:00Z' }, { user: 'bob' });
+    const create = await tools.call(
+      createEvent,
+      { calendarId: 'team_shared_by_alice', summary: 'Sneaky', start: '2027-01-05T10:00:00Z' },
+      { user: 'bob' },
+    );
     const update = await tools.call(updateEvent, { id: offsite.id, etag: offsite.etag, summary: 'Cancelled!' }, { user: 'bob' });
     const remove = await tools.call(deleteEvent, { id: offsite.id }, { user: 'bob' });
     for (const result of [create, update, remove]) {
       expect(result.isError).toBe(true);
       expect(result.text).toContain(refusal);
     }
-    const byName = await tools.call(createEvent, { calendarId: 'Team (Alice Liddell)', summary: 'Sneaky', start: '2027-01-05T10:00:00Z' }, { user: 'bob' });
+    const byName = await tools.call(
+      createEvent,
+      { calendarId: 'Team (Alice Liddell)', summary: 'Sneaky', start: '2027-01-05T10:00:00Z' },
+      { user: 'bob' },
+    );
     expect(byName.text).toContain(refusal);
     const alice = await nextcloud.as('alice').calendar.getEvent(`${sim.url}/remote.php/dav/calendars/alice/team/offsite.ics`);
     expect(storedSummaries([alice])[0]).toBe('Team offsite');

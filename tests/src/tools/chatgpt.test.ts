@@ -47,7 +47,11 @@ function results(call: ToolCall): Result[] {
 
 function document(call: ToolCall): Document {
   const body = only(call) as Document;
-  expect(Object.keys(body).filter((key) => key !== 'metadata').sort()).toEqual(['id', 'text', 'title', 'url']);
+  expect(
+    Object.keys(body)
+      .filter((key) => key !== 'metadata')
+      .sort(),
+  ).toEqual(['id', 'text', 'title', 'url']);
   return body;
 }
 
@@ -76,7 +80,12 @@ describe('search and fetch round trip', () => {
 
     const fileCall = await tools.call(fetch, { id: file.id });
     const fetchedFile = document(fileCall);
-    expect(fetchedFile).toMatchObject({ id: file.id, title: 'Roadmap.md', url: file.url, text: '# Roadmap\n\n- Q3: milestones\n- Q4: launch\n' });
+    expect(fetchedFile).toMatchObject({
+      id: file.id,
+      title: 'Roadmap.md',
+      url: file.url,
+      text: '# Roadmap\n\n- Q3: milestones\n- Q4: launch\n',
+    });
     expect(fetchedFile.metadata).toMatchObject({ source: 'files', path: '/Plans/Roadmap.md', truncated: false });
     expect(fileCall.audited).toEqual(['/Plans/Roadmap.md']);
     expect(fileCall.structured).toEqual(fetchedFile);
@@ -91,33 +100,67 @@ describe('search and fetch round trip', () => {
 
   it('finds a calendar event and fetches a readable summary of it', async () => {
     const found = results(await tools.call(search, { query: 'dentist' }));
-    expect(found).toEqual([{ id: 'event:personal/dentist.ics', title: expect.stringMatching(/^Dentist appointment \(\d{4}-\d{2}-\d{2}T14:00:00Z UTC\)$/), url: 'https://cloud.example.com/index.php/apps/calendar' }]);
+    expect(found).toEqual([
+      {
+        id: 'event:personal/dentist.ics',
+        title: expect.stringMatching(/^Dentist appointment \(\d{4}-\d{2}-\d{2}T14:00:00Z UTC\)$/),
+        url: 'https://cloud.example.com/index.php/apps/calendar',
+      },
+    ]);
     const call = await tools.call(fetch, { id: 'event:personal/dentist.ics' });
     const event = document(call);
-    expect(event).toMatchObject({ id: 'event:personal/dentist.ics', title: 'Dentist appointment', url: 'https://cloud.example.com/index.php/apps/calendar' });
+    expect(event).toMatchObject({
+      id: 'event:personal/dentist.ics',
+      title: 'Dentist appointment',
+      url: 'https://cloud.example.com/index.php/apps/calendar',
+    });
     expect(event.text).toContain('Location: Dr. Smile, Main Street 1');
     expect(event.text).toContain('Calendar: Personal');
     expect(event.text).toMatch(/Starts: \d{4}-\d{2}-\d{2}T14:00:00Z UTC\nEnds: \d{4}-\d{2}-\d{2}T15:00:00Z UTC\n/);
     expect(event.text).not.toContain('Repeats:');
-    expect(event.metadata).toMatchObject({ source: 'calendar', calendar: 'Personal', start: expect.stringMatching(/T14:00:00Z$/), timeZone: 'UTC', allDay: false, recurring: false, uid: 'sim-dentist' });
+    expect(event.metadata).toMatchObject({
+      source: 'calendar',
+      calendar: 'Personal',
+      start: expect.stringMatching(/T14:00:00Z$/),
+      timeZone: 'UTC',
+      allDay: false,
+      recurring: false,
+      uid: 'sim-dentist',
+    });
     expect(call.audited).toEqual(['personal/dentist.ics']);
     // Matches the place and description, not only the title.
     expect(results(await tools.call(search, { query: 'lakeside' })).map((result) => result.id)).toEqual(['event:team/offsite.ics']);
   });
 
   it('gives events the ids and times the calendar tools give them', async () => {
-    const listed = await tools.call(listEvents, { start: new Date(Date.now() - 86_400_000).toISOString(), end: new Date(Date.now() + 9 * 86_400_000).toISOString() });
-    const standup = (listed.structured as { events: { id: string; summary: string; start: string; timeZone: string }[] }).events.find((entry) => entry.summary === 'Team standup')!;
+    const listed = await tools.call(listEvents, {
+      start: new Date(Date.now() - 86_400_000).toISOString(),
+      end: new Date(Date.now() + 9 * 86_400_000).toISOString(),
+    });
+    const standup = (listed.structured as { events: { id: string; summary: string; start: string; timeZone: string }[] }).events.find(
+      (entry) => entry.summary === 'Team standup',
+    )!;
     const [found, ...others] = results(await tools.call(search, { query: 'standup' }, { scopes: ['calendar.read'] }));
     expect(others).toEqual([]);
     // The series is one result, titled by its next occurrence in the zone it was planned in.
-    expect(found).toEqual({ id: `event:${standup.id}`, title: `Team standup (${standup.start} Europe/Berlin)`, url: 'https://cloud.example.com/index.php/apps/calendar' });
+    expect(found).toEqual({
+      id: `event:${standup.id}`,
+      title: `Team standup (${standup.start} Europe/Berlin)`,
+      url: 'https://cloud.example.com/index.php/apps/calendar',
+    });
     expect(standup.start).toMatch(/T09:30:00\+0[12]:00$/);
     const series = document(await tools.call(fetch, { id: found!.id }));
     expect(series.text).toContain(`Starts: ${standup.start} Europe/Berlin`);
     expect(series.text).toContain('Repeats: FREQ=WEEKLY');
     expect(series.text).toContain('Location: Video call');
-    expect(series.metadata).toMatchObject({ source: 'calendar', start: standup.start, timeZone: 'Europe/Berlin', allDay: false, recurring: true, uid: 'sim-standup' });
+    expect(series.metadata).toMatchObject({
+      source: 'calendar',
+      start: standup.start,
+      timeZone: 'Europe/Berlin',
+      allDay: false,
+      recurring: true,
+      uid: 'sim-standup',
+    });
 
     const [kickoff] = results(await tools.call(search, { query: 'kickoff' }, { scopes: ['calendar.read'] }));
     const day = /^Project kickoff \((\d{4}-\d{2}-\d{2}), all day\)$/.exec(kickoff!.title)?.[1];
@@ -131,7 +174,9 @@ describe('search and fetch round trip', () => {
 
   it('reads a folder as a listing and describes a binary file instead of dumping it', async () => {
     const folder = document(await tools.call(fetch, { id: 'file:/Documents' }));
-    expect(folder.text.split('\n')).toEqual(expect.arrayContaining(['Folder /Documents', 'Notes.txt (56 bytes)', 'Budget.csv (46 bytes)', 'Report 2026.pdf (593 bytes)']));
+    expect(folder.text.split('\n')).toEqual(
+      expect.arrayContaining(['Folder /Documents', 'Notes.txt (56 bytes)', 'Budget.csv (46 bytes)', 'Report 2026.pdf (593 bytes)']),
+    );
     const pdf = document(await tools.call(fetch, { id: 'file:/Documents/Report 2026.pdf' }));
     expect(pdf.text).toContain('Report 2026.pdf (application/pdf, 593 bytes) in /Documents is not a text file');
     expect(pdf.text).not.toContain('%PDF');
@@ -142,7 +187,9 @@ describe('search and fetch round trip', () => {
     await files.write('/Notes/Makefile', 'all:\n\techo built\n');
     expect(document(await tools.call(fetch, { id: 'file:/Notes/Makefile' })).text).toBe('all:\n\techo built\n');
     await files.write('/Notes/blob.dat', new Uint8Array([0x50, 0x4b, 0, 0, 1, 2, 3]));
-    expect(document(await tools.call(fetch, { id: 'file:/Notes/blob.dat' })).text).toContain('blob.dat (application/octet-stream, 7 bytes) in /Notes is not a text file');
+    expect(document(await tools.call(fetch, { id: 'file:/Notes/blob.dat' })).text).toContain(
+      'blob.dat (application/octet-stream, 7 bytes) in /Notes is not a text file',
+    );
     await files.write('/Notes/long.txt', 'ab\u00fc'.repeat(40_000));
     const long = document(await tools.call(fetch, { id: 'file:/Notes/long.txt' }));
     expect(long.metadata).toMatchObject({ truncated: true });
@@ -225,12 +272,18 @@ describe('ids resolve as the caller', () => {
   it('gives bob what is shared with him, under his own ids', async () => {
     const found = results(await tools.call(search, { query: 'offsite' }, { user: 'bob' }));
     expect(found.map((result) => result.id)).toContain('event:team_shared_by_alice/offsite.ics');
-    expect(document(await tools.call(fetch, { id: 'event:team_shared_by_alice/offsite.ics' }, { user: 'bob' })).text).toContain('Lakeside lodge');
-    expect(results(await tools.call(search, { query: 'roadmap' }, { user: 'bob', scopes: ['files.read'] })).map((result) => result.id)).toEqual(['file:/Shared/Plans/Roadmap.md']);
+    expect(document(await tools.call(fetch, { id: 'event:team_shared_by_alice/offsite.ics' }, { user: 'bob' })).text).toContain(
+      'Lakeside lodge',
+    );
+    expect(
+      results(await tools.call(search, { query: 'roadmap' }, { user: 'bob', scopes: ['files.read'] })).map((result) => result.id),
+    ).toEqual(['file:/Shared/Plans/Roadmap.md']);
   });
 
-  it("does not fetch a Talk message of a conversation carol is not in", async () => {
-    const message = results(await tools.call(search, { query: 'coffee machine' })).find((result) => result.id.startsWith('talk:lounge99/'))!;
+  it('does not fetch a Talk message of a conversation carol is not in', async () => {
+    const message = results(await tools.call(search, { query: 'coffee machine' })).find((result) =>
+      result.id.startsWith('talk:lounge99/'),
+    )!;
     expect(document(await tools.call(fetch, { id: message.id }, { user: 'bob' })).text).toContain('Coffee machine is fixed');
     const carol = await tools.call(fetch, { id: message.id }, { user: 'carol' });
     expect(carol.isError).toBe(true);
@@ -239,7 +292,19 @@ describe('ids resolve as the caller', () => {
   });
 
   it('refuses ids it never gives out: URLs, paths out of a calendar, made-up kinds', async () => {
-    for (const id of [`${sim.url}/remote.php/dav/calendars/alice/personal/dentist.ics`, 'event:personal/../../alice/personal/dentist.ics', 'event:personal/..', 'event:', 'event:/dentist.ics', 'event:file:/Documents/Notes.txt', 'event:talk:lounge99/1', 'file:event:personal/dentist.ics', 'talk:lounge99/abc', 'mail:42', 'Readme.md']) {
+    for (const id of [
+      `${sim.url}/remote.php/dav/calendars/alice/personal/dentist.ics`,
+      'event:personal/../../alice/personal/dentist.ics',
+      'event:personal/..',
+      'event:',
+      'event:/dentist.ics',
+      'event:file:/Documents/Notes.txt',
+      'event:talk:lounge99/1',
+      'file:event:personal/dentist.ics',
+      'talk:lounge99/abc',
+      'mail:42',
+      'Readme.md',
+    ]) {
       const call = await tools.call(fetch, { id }, { user: 'bob' });
       expect(call.isError, id).toBe(true);
       expect(call.text, id).toContain('is not an id this connector gave out');
@@ -256,10 +321,18 @@ describe('a source Nextcloud answers badly', () => {
     try {
       // Only Talk's search provider answers with a page; files and events answer as usual.
       proxy.set('html', (_method, path) => path.includes('/search/providers/talk-message/'));
-      const viaProxy = createNextcloud({ baseUrl: proxy.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 5000 });
+      const viaProxy = createNextcloud({
+        baseUrl: proxy.url,
+        appId: 'mcp_gateway',
+        appVersion: '0.1.0',
+        appSecret: secret,
+        timeoutMs: 5000,
+      });
       const call = await toolHarness(viaProxy, WEB_ROOT).call(search, { query: 'budget' });
       expect(call.isError).toBe(true);
-      expect(call.text).toMatch(/Nextcloud answered GET \/ocs\/v2\.php\/search\/providers\/talk-message\/search in an unexpected way: 200 with text\/html/);
+      expect(call.text).toMatch(
+        /Nextcloud answered GET \/ocs\/v2\.php\/search\/providers\/talk-message\/search in an unexpected way: 200 with text\/html/,
+      );
     } finally {
       await proxy.close();
     }

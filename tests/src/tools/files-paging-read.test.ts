@@ -43,7 +43,8 @@ beforeAll(async () => {
   // Made on disk: the simulator registers files it finds the first time a PROPFIND meets them.
   const big = path.join(dataDir, 'dav', 'alice', 'files', 'Big');
   fs.mkdirSync(big, { recursive: true });
-  for (let index = 0; index < FILES; index++) fs.writeFileSync(path.join(big, `file ${String(index).padStart(4, '0')}.txt`), 'x'.repeat(index % 97));
+  for (let index = 0; index < FILES; index++)
+    fs.writeFileSync(path.join(big, `file ${String(index).padStart(4, '0')}.txt`), 'x'.repeat(index % 97));
   for (let index = 0; index < FOLDERS; index++) fs.mkdirSync(path.join(big, `Sub ${index}`));
   fs.writeFileSync(path.join(big, 'Sub 3', 'inside.txt'), 'inside');
   await nextcloud.as('alice').files.list('/Big');
@@ -63,7 +64,8 @@ const ok = (result: ToolCall) => {
   expect(result.isError, result.text).toBe(false);
   return result.structured as Record<string, any>;
 };
-const call = (tool: Tool | { name: string }, args: unknown, options?: Parameters<ToolHarness['call']>[2]) => tools.call(tool as Tool, args, options);
+const call = (tool: Tool | { name: string }, args: unknown, options?: Parameters<ToolHarness['call']>[2]) =>
+  tools.call(tool as Tool, args, options);
 
 /** Every page of a listing, in order; the etag of each page is passed on to the next. */
 async function allPages(args: Record<string, unknown>, options?: Parameters<ToolHarness['call']>[2]) {
@@ -90,13 +92,22 @@ describe('files_list over a big folder', () => {
     expect(names.slice(0, FOLDERS).every((name) => name.startsWith('Sub '))).toBe(true);
     expect(pages.every((page) => page.total === total && page.etag === pages[0]!.etag && page.note === undefined)).toBe(true);
     // The same order as one large page of the folder listed afresh.
-    const whole = [...ok(await call(filesList, { path: '/Big', limit: 1000 })).entries, ...ok(await call(filesList, { path: '/Big', limit: 1000, offset: 1000 })).entries];
+    const whole = [
+      ...ok(await call(filesList, { path: '/Big', limit: 1000 })).entries,
+      ...ok(await call(filesList, { path: '/Big', limit: 1000, offset: 1000 })).entries,
+    ];
     expect(whole.map((entry: { name: string }) => entry.name)).toEqual(names);
   });
 
   it('pages in another order from the same listing, sorted once', async () => {
     const first = ok(await call(filesList, { path: '/Big', limit: 500, sortBy: 'size', order: 'desc', foldersFirst: false }));
-    const rest = await Promise.all([500, 1000].map(async (offset) => ok(await call(filesList, { path: '/Big', limit: 500, offset, sortBy: 'size', order: 'desc', foldersFirst: false, etag: first.etag }))));
+    const rest = await Promise.all(
+      [500, 1000].map(async (offset) =>
+        ok(
+          await call(filesList, { path: '/Big', limit: 500, offset, sortBy: 'size', order: 'desc', foldersFirst: false, etag: first.etag }),
+        ),
+      ),
+    );
     const sizes = [first, ...rest].flatMap((page) => page.entries.map((entry: { size: number }) => entry.size));
     expect(sizes).toHaveLength(FILES + FOLDERS);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
@@ -145,7 +156,7 @@ describe('files_list over a big folder', () => {
     expect(outside.text).toMatch(/outside the folders the administrator made available/);
   });
 
-  it('keeps each user to their own files: another user\'s later page never comes from this listing', async () => {
+  it("keeps each user to their own files: another user's later page never comes from this listing", async () => {
     ok(await call(filesList, { path: '/Big', limit: 100 }));
     const bob = await call(filesList, { path: '/Big', limit: 100, offset: 100 }, { user: 'bob' });
     expect(bob.isError).toBe(true);
@@ -157,11 +168,14 @@ describe('the listing cache', () => {
   /** A files client of `entries` entries whose folder etag the test sets. */
   function fakeFolder(entries: number) {
     const state = { etag: '"1"', listings: 0, versions: 0 };
-    const entry = (index: number): FileEntry => ({ path: `/F/${index}`, name: String(index) } as FileEntry);
+    const entry = (index: number): FileEntry => ({ path: `/F/${index}`, name: String(index) }) as FileEntry;
     const files = {
       async listing(): Promise<Listing> {
         state.listings++;
-        return { node: { path: '/F', type: 'folder', etag: state.etag } as FileEntry, entries: Array.from({ length: entries }, (_, index) => entry(index)) };
+        return {
+          node: { path: '/F', type: 'folder', etag: state.etag } as FileEntry,
+          entries: Array.from({ length: entries }, (_, index) => entry(index)),
+        };
       },
       async version() {
         state.versions++;
@@ -212,7 +226,15 @@ describe('files_read reads with one ranged GET', () => {
     const read = ok(await call(filesRead, { path: '/Readme.md' }));
     expect(calls).toEqual({ read: 1 });
     const stat = ok(await call(filesStat, { path: '/Readme.md' }));
-    expect(read).toMatchObject({ kind: 'text', path: stat.path, name: stat.name, contentType: stat.contentType, size: stat.size, modified: stat.modified, etag: stat.etag });
+    expect(read).toMatchObject({
+      kind: 'text',
+      path: stat.path,
+      name: stat.name,
+      contentType: stat.contentType,
+      size: stat.size,
+      modified: stat.modified,
+      etag: stat.etag,
+    });
     // A download does not name the file id, so the link opens the file's folder in the Files app.
     expect(read.webUrl).toBe(`${sim.url}/index.php/apps/files/?dir=%2F`);
   });
@@ -242,6 +264,8 @@ describe('files_read reads with one ranged GET', () => {
     expect(folder.text).toBe('/Big is a folder; list it with files_list instead of reading it.');
     const ancestor = await call(filesRead, { path: '/Big' }, { policy: { folderAllowlist: ['/Big/Sub 3'] } });
     expect(ancestor.text).toBe('/Big is a folder; list it with files_list instead of reading it.');
-    expect(ok(await call(filesRead, { path: '/Big/Sub 3/inside.txt' }, { policy: { folderAllowlist: ['/Big/Sub 3'] } })).text).toBe('inside');
+    expect(ok(await call(filesRead, { path: '/Big/Sub 3/inside.txt' }, { policy: { folderAllowlist: ['/Big/Sub 3'] } })).text).toBe(
+      'inside',
+    );
   });
 });

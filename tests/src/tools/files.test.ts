@@ -38,8 +38,21 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const call = (tool: Tool | { name: string }, args: unknown, options?: Parameters<ToolHarness['call']>[2]) => tools.call(tool as Tool, args, options);
-type Entry = { path: string; name: string; type: string; size?: number; permissions: string[]; etag?: string; fileId?: number; sharedWithUser: boolean; sharedByUser: boolean; owner?: { id: string }; favorite: boolean };
+const call = (tool: Tool | { name: string }, args: unknown, options?: Parameters<ToolHarness['call']>[2]) =>
+  tools.call(tool as Tool, args, options);
+type Entry = {
+  path: string;
+  name: string;
+  type: string;
+  size?: number;
+  permissions: string[];
+  etag?: string;
+  fileId?: number;
+  sharedWithUser: boolean;
+  sharedByUser: boolean;
+  owner?: { id: string };
+  favorite: boolean;
+};
 const entriesOf = (result: ToolCall) => (result.structured?.entries ?? []) as Entry[];
 const ok = (result: ToolCall) => {
   expect(result.isError, result.text).toBe(false);
@@ -48,12 +61,23 @@ const ok = (result: ToolCall) => {
 
 describe('tool definitions', () => {
   it('names, scopes, annotations and a description for every argument', () => {
-    expect(filesTools.map((tool) => tool.name)).toEqual(['files_list', 'files_stat', 'files_read', 'files_search', 'files_write_text', 'files_create_folder', 'files_move', 'files_copy', 'files_delete']);
+    expect(filesTools.map((tool) => tool.name)).toEqual([
+      'files_list',
+      'files_stat',
+      'files_read',
+      'files_search',
+      'files_write_text',
+      'files_create_folder',
+      'files_move',
+      'files_copy',
+      'files_delete',
+    ]);
     for (const tool of filesTools) {
       expect(tool.name).toMatch(/^files_[a-z_]+$/);
       expect(tool.annotations.openWorldHint, tool.name).toBe(false);
       const schema = z.toJSONSchema(tool.input, { io: 'input' }) as { properties: Record<string, { description?: string }> };
-      for (const [field, property] of Object.entries(schema.properties)) expect(property.description, `${tool.name}.${field}`).toMatch(/\w{3,}/);
+      for (const [field, property] of Object.entries(schema.properties))
+        expect(property.description, `${tool.name}.${field}`).toMatch(/\w{3,}/);
       const reads = ['files_list', 'files_stat', 'files_read', 'files_search'].includes(tool.name);
       expect(tool.scopes).toEqual({ allOf: [reads ? 'files.read' : 'files.write'] });
       expect(tool.annotations.readOnlyHint, tool.name).toBe(reads);
@@ -180,8 +204,12 @@ describe('reading', () => {
       expect(read.kind).toBe('binary');
       expect(read.text).toBeUndefined();
       expect(read.description).toMatch(kind);
-      const link = result.result.content.find((block) => block.type === 'resource_link') as { uri: string; name: string; mimeType?: string } | undefined;
-      expect(link).toMatchObject({ uri: `${sim.url}/index.php/f/${read.fileId ?? (await call(filesStat, { path: file })).structured!.fileId}`, name: path.basename(file) });
+      const link = result.result.content.find((block) => block.type === 'resource_link') as
+        { uri: string; name: string; mimeType?: string } | undefined;
+      expect(link).toMatchObject({
+        uri: `${sim.url}/index.php/f/${read.fileId ?? (await call(filesStat, { path: file })).structured!.fileId}`,
+        name: path.basename(file),
+      });
       // Nothing but the JSON and the link: no raw content in any block.
       expect(result.result.content).toHaveLength(2);
       expect(JSON.stringify(result.result.content).length).toBeLessThan(3000);
@@ -190,7 +218,11 @@ describe('reading', () => {
 
   it('sniffs files of unknown type: text is shown, bytes with NULs are not', async () => {
     ok(await call(filesWriteText, { path: '/Notes/build.log', content: 'step 1 ok\nstep 2 ok\n' }));
-    expect(ok(await call(filesRead, { path: '/Notes/build.log' }))).toMatchObject({ kind: 'text', contentType: 'application/octet-stream', text: 'step 1 ok\nstep 2 ok\n' });
+    expect(ok(await call(filesRead, { path: '/Notes/build.log' }))).toMatchObject({
+      kind: 'text',
+      contentType: 'application/octet-stream',
+      text: 'step 1 ok\nstep 2 ok\n',
+    });
     await nextcloud.as('alice').files.write('/Notes/blob.dat', new Uint8Array([0x50, 0x4b, 0, 0, 1, 2, 3]));
     expect(ok(await call(filesRead, { path: '/Notes/blob.dat' })).kind).toBe('binary');
   });
@@ -252,7 +284,10 @@ describe('writing as alice', () => {
     const orphan = await call(filesCreateFolder, { path: '/Work/a/b' });
     expect(orphan.isError).toBe(true);
     expect(orphan.text).toMatch(/\/Work\/a does not exist.*parents: true/);
-    expect(ok(await call(filesCreateFolder, { path: '/Work/a/b', parents: true }))).toMatchObject({ created: true, createdFolders: ['/Work/a', '/Work/a/b'] });
+    expect(ok(await call(filesCreateFolder, { path: '/Work/a/b', parents: true }))).toMatchObject({
+      created: true,
+      createdFolders: ['/Work/a', '/Work/a/b'],
+    });
     const onFile = await call(filesCreateFolder, { path: '/Readme.md/sub' });
     expect(onFile.isError).toBe(true);
     expect(onFile.text).toMatch(/is a file/);
@@ -261,7 +296,11 @@ describe('writing as alice', () => {
   it('moves and renames, keeping the file id, and refuses to overwrite unless asked', async () => {
     const written = ok(await call(filesWriteText, { path: '/Work/draft.txt', content: 'draft' }));
     const moved = ok(await call(filesMove, { from: '/Work/draft.txt', to: '/Work/final.txt' }));
-    expect(moved).toMatchObject({ from: '/Work/draft.txt', to: '/Work/final.txt', entry: { path: '/Work/final.txt', fileId: written.fileId } });
+    expect(moved).toMatchObject({
+      from: '/Work/draft.txt',
+      to: '/Work/final.txt',
+      entry: { path: '/Work/final.txt', fileId: written.fileId },
+    });
     expect((await call(filesStat, { path: '/Work/draft.txt' })).isError).toBe(true);
 
     ok(await call(filesWriteText, { path: '/Work/other.txt', content: 'other' }));
@@ -325,12 +364,14 @@ describe("bob and alice's read-only share", () => {
     expect(plans.permissions).not.toContain('create');
     // The share root's delete and rename only mean "leave the share"; they are not shown as content rights.
     expect(plans.permissions).not.toContain('delete');
-    const roadmap = entriesOf(await call(filesList, { path: '/Shared/Plans' }, { user: 'bob' })).find((entry) => entry.name === 'Roadmap.md')!;
+    const roadmap = entriesOf(await call(filesList, { path: '/Shared/Plans' }, { user: 'bob' })).find(
+      (entry) => entry.name === 'Roadmap.md',
+    )!;
     expect(roadmap.permissions).toEqual(['read']);
     expect(ok(await call(filesRead, { path: '/Shared/Plans/Roadmap.md' }, { user: 'bob' })).text).toContain('# Roadmap');
   });
 
-  it('gets a clear read-only error on every kind of change, and alice\'s files stay as they were', async () => {
+  it("gets a clear read-only error on every kind of change, and alice's files stay as they were", async () => {
     const before = ok(await call(filesRead, { path: '/Plans/Roadmap.md' }));
     const stat = ok(await call(filesStat, { path: '/Shared/Plans/Roadmap.md' }, { user: 'bob' }));
     const attempts: Array<[Tool, unknown]> = [
@@ -411,7 +452,14 @@ describe('folder allowlist', () => {
   });
 
   it('refuses reads outside, by any spelling', async () => {
-    for (const spelling of ['/Plans/Roadmap.md', '/Documents/../Plans/Roadmap.md', '/Documents/%2e%2e/Plans/Roadmap.md', '/Documents%2f..%2fPlans/Roadmap.md', '/documents/Notes.txt', '/Documents./Notes.txt']) {
+    for (const spelling of [
+      '/Plans/Roadmap.md',
+      '/Documents/../Plans/Roadmap.md',
+      '/Documents/%2e%2e/Plans/Roadmap.md',
+      '/Documents%2f..%2fPlans/Roadmap.md',
+      '/documents/Notes.txt',
+      '/Documents./Notes.txt',
+    ]) {
       const result = await as(filesRead, { path: spelling });
       expect(result.isError, spelling).toBe(true);
       expect(result.text, spelling).toMatch(/^Refused/);

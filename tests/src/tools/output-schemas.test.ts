@@ -25,7 +25,13 @@ describe('tool output schemas', () => {
       z.object({ a: z.string().nullable(), b: z.enum(['x']).nullable(), c: z.object({ 'd/e': z.null() }), f: z.literal(null) }),
       { target: 'draft-7', io: 'output' },
     );
-    expect(nullsIn(schema).sort()).toEqual(['/properties/a/type', '/properties/b/anyOf/1/type', '/properties/c/properties/d~1e/type', '/properties/f/const', '/properties/f/type']);
+    expect(nullsIn(schema).sort()).toEqual([
+      '/properties/a/type',
+      '/properties/b/anyOf/1/type',
+      '/properties/c/properties/d~1e/type',
+      '/properties/f/const',
+      '/properties/f/type',
+    ]);
     expect(nullsIn(z.toJSONSchema(z.object({ a: z.string().optional() }), { target: 'draft-7', io: 'output' }))).toEqual([]);
   });
 

@@ -26,12 +26,21 @@ const counting = (async (input: string | URL | Request, init?: RequestInit) => {
   const method = (init?.method ?? 'GET').toUpperCase();
   const limit = url.pathname.includes('/api/v1/chat/') ? url.searchParams.get('limit') : null;
   requests.push(`${method} ${url.pathname}${limit ? ` limit=${limit}` : ''}`);
-  if (refuse?.(method, url.pathname)) return new Response('<html>Service Unavailable</html>', { status: 503, headers: { 'content-type': 'text/html' } });
+  if (refuse?.(method, url.pathname))
+    return new Response('<html>Service Unavailable</html>', { status: 503, headers: { 'content-type': 'text/html' } });
   return fetch(input, init);
 }) as typeof fetch;
 
 const client = (calendarListTtlMs = 0): Nextcloud =>
-  createNextcloud({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 10_000, fetch: counting, calendarListTtlMs });
+  createNextcloud({
+    baseUrl: sim.url,
+    appId: 'mcp_gateway',
+    appVersion: '0.1.0',
+    appSecret: secret,
+    timeoutMs: 10_000,
+    fetch: counting,
+    calendarListTtlMs,
+  });
 
 /** Runs one tool call on `nextcloud` and gives its result with the requests it made. */
 async function counted(nextcloud: Nextcloud, tool: Tool, args: unknown, user = 'alice') {
@@ -63,7 +72,9 @@ function addRoom(token: string): TalkRoom {
     messages: [],
   };
   sim.state.talk.rooms.push(room);
-  postSystemMessage(sim.state, room, 'alice', 'conversation_created', '{actor} created the conversation', { actor: { type: 'user', id: 'alice', name: 'Alice Liddell' } });
+  postSystemMessage(sim.state, room, 'alice', 'conversation_created', '{actor} created the conversation', {
+    actor: { type: 'user', id: 'alice', name: 'Alice Liddell' },
+  });
   return room;
 }
 
@@ -76,18 +87,25 @@ describe('talk_read_messages', () => {
     expect(call.isError).toBe(false);
     expect(texts(call.structured)).toHaveLength(4);
     expect(call.structured).not.toHaveProperty('nextBefore');
-    expect(sent.sort()).toEqual(['GET /ocs/v2.php/apps/spreed/api/v1/chat/apollo42x limit=60', 'GET /ocs/v2.php/apps/spreed/api/v4/room/apollo42x']);
+    expect(sent.sort()).toEqual([
+      'GET /ocs/v2.php/apps/spreed/api/v1/chat/apollo42x limit=60',
+      'GET /ocs/v2.php/apps/spreed/api/v4/room/apollo42x',
+    ]);
   });
 
   it('fills a page between system messages with one chat request, and pages on below the last message returned', async () => {
     const room = addRoom('busy2024');
     for (let index = 1; index <= 8; index++) {
       postComment(sim.state, room, 'alice', `message ${index}`);
-      postSystemMessage(sim.state, room, 'alice', 'call_started', '{actor} started a call', { actor: { type: 'user', id: 'alice', name: 'Alice Liddell' } });
+      postSystemMessage(sim.state, room, 'alice', 'call_started', '{actor} started a call', {
+        actor: { type: 'user', id: 'alice', name: 'Alice Liddell' },
+      });
     }
     const first = await counted(client(), readMessages, { token: 'busy2024', limit: 5 });
     expect(texts(first.call.structured)).toEqual(['message 4', 'message 5', 'message 6', 'message 7', 'message 8']);
-    expect(first.requests.filter((request) => request.includes('/chat/'))).toEqual(['GET /ocs/v2.php/apps/spreed/api/v1/chat/busy2024 limit=10']);
+    expect(first.requests.filter((request) => request.includes('/chat/'))).toEqual([
+      'GET /ocs/v2.php/apps/spreed/api/v1/chat/busy2024 limit=10',
+    ]);
     const before = first.call.structured!.nextBefore as number;
     expect(before).toBe((first.call.structured!.messages as Message[])[0]!.id);
     const rest = await counted(client(), readMessages, { token: 'busy2024', limit: 5, before });
@@ -102,7 +120,8 @@ describe('talk_read_messages', () => {
     const room = addRoom('quiet2024');
     postComment(sim.state, room, 'alice', 'first');
     postComment(sim.state, room, 'bob', 'second');
-    for (let index = 0; index < 6; index++) postSystemMessage(sim.state, room, 'bob', 'reaction', '{actor} reacted', { actor: { type: 'user', id: 'bob', name: 'Bob Builder' } });
+    for (let index = 0; index < 6; index++)
+      postSystemMessage(sim.state, room, 'bob', 'reaction', '{actor} reacted', { actor: { type: 'user', id: 'bob', name: 'Bob Builder' } });
     postComment(sim.state, room, 'alice', 'third');
     const seen: string[] = [];
     let before: number | undefined;
@@ -139,7 +158,11 @@ describe('calendar_list_events', () => {
   it('lists the calendar home directly: no discovery of the principal or the home', async () => {
     const { call, requests: sent } = await counted(client(), listEvents, {});
     expect(call.isError).toBe(false);
-    expect(sent.sort()).toEqual(['PROPFIND /remote.php/dav/calendars/alice/', 'REPORT /remote.php/dav/calendars/alice/personal/', 'REPORT /remote.php/dav/calendars/alice/team/']);
+    expect(sent.sort()).toEqual([
+      'PROPFIND /remote.php/dav/calendars/alice/',
+      'REPORT /remote.php/dav/calendars/alice/personal/',
+      'REPORT /remote.php/dav/calendars/alice/team/',
+    ]);
     expect(sent.every(ownHome)).toBe(true);
   });
 
@@ -147,7 +170,10 @@ describe('calendar_list_events', () => {
     const nextcloud = client(60_000);
     await counted(nextcloud, listEvents, {});
     const again = await counted(nextcloud, listEvents, {});
-    expect(again.requests.sort()).toEqual(['REPORT /remote.php/dav/calendars/alice/personal/', 'REPORT /remote.php/dav/calendars/alice/team/']);
+    expect(again.requests.sort()).toEqual([
+      'REPORT /remote.php/dav/calendars/alice/personal/',
+      'REPORT /remote.php/dav/calendars/alice/team/',
+    ]);
     const bob = await counted(nextcloud, listEvents, {}, 'bob');
     expect(bob.call.structured!.calendars).toEqual(expect.arrayContaining(['personal', 'team_shared_by_alice']));
     expect(bob.requests).toContain('PROPFIND /remote.php/dav/calendars/bob/');
@@ -168,10 +194,16 @@ describe('calendar_list_events', () => {
   });
 
   it('creates an event without discovery either', async () => {
-    const { call, requests: sent } = await counted(client(), createEvent, { summary: 'Counted', start: '2031-02-03T10:00:00Z', end: '2031-02-03T11:00:00Z' });
+    const { call, requests: sent } = await counted(client(), createEvent, {
+      summary: 'Counted',
+      start: '2031-02-03T10:00:00Z',
+      end: '2031-02-03T11:00:00Z',
+    });
     expect(call.isError).toBe(false);
     expect(sent[0]).toBe('PROPFIND /remote.php/dav/calendars/alice/');
-    expect(sent.filter((request) => !request.startsWith('PROPFIND') && !request.includes('/remote.php/dav/calendars/alice/personal/'))).toEqual([]);
+    expect(
+      sent.filter((request) => !request.startsWith('PROPFIND') && !request.includes('/remote.php/dav/calendars/alice/personal/')),
+    ).toEqual([]);
     expect(sent.filter((request) => request.startsWith('PROPFIND'))).toHaveLength(1);
   });
 });
@@ -181,6 +213,10 @@ describe('search', () => {
     const { call, requests: sent } = await counted(client(), search, { query: 'zzqx standup retrospective' });
     expect(call.isError).toBe(false);
     const calendarRequests = sent.filter((request) => request.includes('/remote.php/dav/calendars/')).sort();
-    expect(calendarRequests).toEqual(['PROPFIND /remote.php/dav/calendars/alice/', 'REPORT /remote.php/dav/calendars/alice/personal/', 'REPORT /remote.php/dav/calendars/alice/team/']);
+    expect(calendarRequests).toEqual([
+      'PROPFIND /remote.php/dav/calendars/alice/',
+      'REPORT /remote.php/dav/calendars/alice/personal/',
+      'REPORT /remote.php/dav/calendars/alice/team/',
+    ]);
   });
 });

@@ -17,7 +17,16 @@ let sim: Simulator;
 let nextcloud: Nextcloud;
 let tools: ToolHarness;
 
-type Conversation = { token: string; name: string; type: string; unreadMessages: number; unreadMention: boolean; lastActivity?: string; canPost: boolean; readOnly: boolean };
+type Conversation = {
+  token: string;
+  name: string;
+  type: string;
+  unreadMessages: number;
+  unreadMention: boolean;
+  lastActivity?: string;
+  canPost: boolean;
+  readOnly: boolean;
+};
 type Message = { id: number; author: string; authorId: string; time: string; text: string; replyTo?: number; system?: string };
 
 beforeAll(async () => {
@@ -45,14 +54,20 @@ const room = (token: string) => sim.state.talk.rooms.find((candidate) => candida
 
 describe('declarations', () => {
   it('needs talk.read to read and talk.write to send, and says that sending reaches other people', () => {
-    expect(talkTools.map((tool) => tool.name)).toEqual(['talk_list_conversations', 'talk_read_messages', 'talk_send_message', 'talk_search_messages']);
+    expect(talkTools.map((tool) => tool.name)).toEqual([
+      'talk_list_conversations',
+      'talk_read_messages',
+      'talk_send_message',
+      'talk_search_messages',
+    ]);
     expect(talkTools.filter((tool) => toolAllowed(tool, ['talk.read'])).map((tool) => tool.name)).not.toContain('talk_send_message');
     expect(toolAllowed(sendMessage, ['talk.write'])).toBe(true);
     expect(sendMessage.annotations).toEqual({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
     for (const tool of [listConversations, readMessages, searchMessages]) expect(tool.annotations.readOnlyHint).toBe(true);
     // Every argument is described for the model.
     for (const tool of talkTools) {
-      for (const [name, field] of Object.entries(tool.input.shape)) expect((field as { description?: string }).description, `${tool.name}.${name}`).toBeTruthy();
+      for (const [name, field] of Object.entries(tool.input.shape))
+        expect((field as { description?: string }).description, `${tool.name}.${name}`).toBeTruthy();
     }
   });
 });
@@ -62,9 +77,25 @@ describe('talk_list_conversations', () => {
     const call = await tools.call(listConversations, {});
     expect(call.isError).toBe(false);
     const conversations = call.structured!.conversations as Conversation[];
-    expect(conversations.map((conversation) => conversation.token).sort()).toEqual(['alicebob1', 'announce7', 'apollo42x', 'lounge99', 'secret55']);
-    expect(conversations.find((conversation) => conversation.token === 'alicebob1')).toMatchObject({ name: 'Bob Builder', type: 'one-to-one', canPost: true, readOnly: false });
-    expect(conversations.find((conversation) => conversation.token === 'announce7')).toMatchObject({ name: 'Announcements', type: 'group', canPost: false, readOnly: true });
+    expect(conversations.map((conversation) => conversation.token).sort()).toEqual([
+      'alicebob1',
+      'announce7',
+      'apollo42x',
+      'lounge99',
+      'secret55',
+    ]);
+    expect(conversations.find((conversation) => conversation.token === 'alicebob1')).toMatchObject({
+      name: 'Bob Builder',
+      type: 'one-to-one',
+      canPost: true,
+      readOnly: false,
+    });
+    expect(conversations.find((conversation) => conversation.token === 'announce7')).toMatchObject({
+      name: 'Announcements',
+      type: 'group',
+      canPost: false,
+      readOnly: true,
+    });
     const times = conversations.map((conversation) => Date.parse(conversation.lastActivity!));
     expect(times.every((time) => !Number.isNaN(time))).toBe(true);
     expect([...times].sort((a, b) => b - a)).toEqual(times);
@@ -85,7 +116,10 @@ describe('talk_read_messages', () => {
     expect(first.isError).toBe(false);
     expect(first.structured!.conversation).toBe('Project Apollo');
     const newest = first.structured!.messages as Message[];
-    expect(newest.map((message) => message.text)).toEqual(['Hi @Carol Danvers, it is in the Readme.', '@Bob Builder could you check the budget numbers before the review?']);
+    expect(newest.map((message) => message.text)).toEqual([
+      'Hi @Carol Danvers, it is in the Readme.',
+      '@Bob Builder could you check the budget numbers before the review?',
+    ]);
     expect(newest[0]!).toMatchObject({ author: 'Alice Liddell', authorId: 'alice' });
     expect(newest[0]!).not.toHaveProperty('replyTo');
     expect(newest[0]!.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -99,7 +133,10 @@ describe('talk_read_messages', () => {
     expect(older.every((message) => message.id < before && message.system === undefined)).toBe(true);
 
     const withSystem = await tools.call(readMessages, { token: 'apollo42x', limit: 10, before, includeSystemMessages: true });
-    expect((withSystem.structured!.messages as Message[])[0]).toMatchObject({ system: 'conversation_created', text: 'You created the conversation' });
+    expect((withSystem.structured!.messages as Message[])[0]).toMatchObject({
+      system: 'conversation_created',
+      text: 'You created the conversation',
+    });
   });
 
   it('links replies to the message they answer', async () => {
@@ -115,7 +152,10 @@ describe('talk_read_messages', () => {
     const marker = bob.lastReadMessage;
     const pending = [...bob.pendingNotifications];
     expect(pending).toContain(fresh.id);
-    const unread = async () => ((await tools.call(listConversations, {}, { user: 'bob' })).structured!.conversations as Conversation[]).find((conversation) => conversation.token === 'alicebob1')!.unreadMessages;
+    const unread = async () =>
+      ((await tools.call(listConversations, {}, { user: 'bob' })).structured!.conversations as Conversation[]).find(
+        (conversation) => conversation.token === 'alicebob1',
+      )!.unreadMessages;
     const unreadBefore = await unread();
     expect(unreadBefore).toBeGreaterThan(0);
 
@@ -170,13 +210,18 @@ describe('talk_send_message', () => {
       system: () => nextcloud.system(),
       as(userId) {
         const real = nextcloud.as(userId);
-        const talk = { ...real.talk, conversation: async (token: string) => ({ ...(await real.talk.conversation(token)), readOnly: false, canPost: true }) };
+        const talk = {
+          ...real.talk,
+          conversation: async (token: string) => ({ ...(await real.talk.conversation(token)), readOnly: false, canPost: true }),
+        };
         return { ...real, talk } as NextcloudUserClient;
       },
     };
     const call = await toolHarness(stale, WEB_ROOT).call(sendMessage, { token: 'announce7', message: 'sneaky' }, { user: 'carol' });
     expect(call.isError).toBe(true);
-    expect(call.text).toContain("Talk conversation 'Announcements' is read-only or carol lacks the chat permission there; carol cannot post there.");
+    expect(call.text).toContain(
+      "Talk conversation 'Announcements' is read-only or carol lacks the chat permission there; carol cannot post there.",
+    );
     expect(room('announce7').messages.some((message) => message.message === 'sneaky')).toBe(false);
   });
 
@@ -199,7 +244,15 @@ describe('talk_send_message', () => {
 });
 
 describe('talk_search_messages', () => {
-  type Result = { conversation: string; conversationName: string; messageId: number; author: string; authorId: string; time?: string; excerpt: string };
+  type Result = {
+    conversation: string;
+    conversationName: string;
+    messageId: number;
+    author: string;
+    authorId: string;
+    time?: string;
+    excerpt: string;
+  };
 
   it('finds messages across conversations with token, id, author, time and excerpt', async () => {
     const call = await tools.call(searchMessages, { term: 'readme' }, { user: 'carol' });
@@ -207,7 +260,13 @@ describe('talk_search_messages', () => {
     const results = call.structured!.results as Result[];
     expect(results).toHaveLength(1);
     const hit = results[0]!;
-    expect(hit).toMatchObject({ conversation: 'apollo42x', conversationName: 'Project Apollo', author: 'Alice Liddell', authorId: 'alice', excerpt: 'Hi @Carol Danvers, it is in the Readme.' });
+    expect(hit).toMatchObject({
+      conversation: 'apollo42x',
+      conversationName: 'Project Apollo',
+      author: 'Alice Liddell',
+      authorId: 'alice',
+      excerpt: 'Hi @Carol Danvers, it is in the Readme.',
+    });
     expect(room('apollo42x').messages.find((message) => message.id === hit.messageId)!.message).toBe('Hi @carol, it is in the Readme.');
     expect(Date.parse(hit.time!)).toBeGreaterThan(0);
     expect(call.structured).not.toHaveProperty('nextCursor');
@@ -228,10 +287,14 @@ describe('talk_search_messages', () => {
     expect(Math.max(...page2.map((result) => result.messageId))).toBeLessThan(Math.min(...page1.map((result) => result.messageId)));
   });
 
-  it("finds nothing in conversations the user is not in, and refuses to search one by token", async () => {
+  it('finds nothing in conversations the user is not in, and refuses to search one by token', async () => {
     const everywhere = await tools.call(searchMessages, { term: 'cake' }, { user: 'bob' });
     expect(everywhere.structured!.results).toEqual([]);
-    expect(((await tools.call(searchMessages, { term: 'cake' }, { user: 'carol' })).structured!.results as Result[]).map((result) => result.conversation)).toEqual(['secret55']);
+    expect(
+      ((await tools.call(searchMessages, { term: 'cake' }, { user: 'carol' })).structured!.results as Result[]).map(
+        (result) => result.conversation,
+      ),
+    ).toEqual(['secret55']);
     const filtered = await tools.call(searchMessages, { term: 'cake', conversation: 'secret55' }, { user: 'bob' });
     expect(filtered.isError).toBe(true);
     expect(filtered.text).toBe('Talk conversation secret55 does not exist or bob is not a participant.');

@@ -14,7 +14,16 @@ function fileOf(content: Uint8Array): ConfinedFiles {
   const read = async (_path: string, options?: { range?: { start: number; end: number } }): Promise<ReadResult> => {
     const { start, end } = options?.range ?? { start: 0, end: content.length - 1 };
     const bytes = Buffer.from(content.subarray(start, end + 1));
-    return { stream: Readable.from([bytes]), length: bytes.length, size: content.length, etag: '"v1"', contentType: null, lastModified: null, fileId: null, partial: true };
+    return {
+      stream: Readable.from([bytes]),
+      length: bytes.length,
+      size: content.length,
+      etag: '"v1"',
+      contentType: null,
+      lastModified: null,
+      fileId: null,
+      partial: true,
+    };
   };
   return { read } as unknown as ConfinedFiles;
 }
@@ -69,13 +78,30 @@ describe('a window of text', () => {
 
   it('reads nothing of an empty file', async () => {
     const files = { read: () => Promise.reject(new Error('no range of an empty file exists')) } as unknown as ConfinedFiles;
-    expect((await readTextWindow(files, '/f', { offset: 0, length: 10, size: 0, expected: 'unknown' }, noContext)).window).toEqual({ text: '', offset: 0, bytesRead: 0, truncated: false, nextOffset: null, notes: [] });
+    expect((await readTextWindow(files, '/f', { offset: 0, length: 10, size: 0, expected: 'unknown' }, noContext)).window).toEqual({
+      text: '',
+      offset: 0,
+      bytesRead: 0,
+      truncated: false,
+      nextOffset: null,
+      notes: [],
+    });
   });
 });
 
 describe('sizes for people', () => {
   it('counts small sizes in bytes and larger ones in binary units', () => {
-    expect([0, 1, 56, 1023, 1024, 1536, 100_000, 5 * 1024 * 1024, 3 * 1024 ** 4].map(formatBytes)).toEqual(['0 bytes', '1 byte', '56 bytes', '1023 bytes', '1.0 KB', '1.5 KB', '98 KB', '5.0 MB', '3.0 TB']);
+    expect([0, 1, 56, 1023, 1024, 1536, 100_000, 5 * 1024 * 1024, 3 * 1024 ** 4].map(formatBytes)).toEqual([
+      '0 bytes',
+      '1 byte',
+      '56 bytes',
+      '1023 bytes',
+      '1.0 KB',
+      '1.5 KB',
+      '98 KB',
+      '5.0 MB',
+      '3.0 TB',
+    ]);
   });
 });
 
