@@ -271,15 +271,18 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
     return multistatus(response, 'PROPFIND', davPath(path));
   };
 
+  /** A Depth 0 PROPFIND whose multistatus names nothing at all. */
+  const answeredNothing = (path: string) =>
+    new NextcloudError({
+      code: 'protocol',
+      method: 'PROPFIND',
+      path: davPath(path),
+      message: `Nextcloud returned nothing for ${normalizePath(path)}.`,
+    });
+
   const stat = async (path: string) => {
     const [entry] = await propfind(path, '0');
-    if (!entry)
-      throw new NextcloudError({
-        code: 'protocol',
-        method: 'PROPFIND',
-        path: davPath(path),
-        message: `Nextcloud returned nothing for ${normalizePath(path)}.`,
-      });
+    if (!entry) throw answeredNothing(path);
     return entry;
   };
 
@@ -305,13 +308,7 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
         body: VERSION_BODY,
       });
       const [entry] = await multistatus(response, 'PROPFIND', davPath(path));
-      if (!entry)
-        throw new NextcloudError({
-          code: 'protocol',
-          method: 'PROPFIND',
-          path: davPath(path),
-          message: `Nextcloud returned nothing for ${normalizePath(path)}.`,
-        });
+      if (!entry) throw answeredNothing(path);
       return { etag: entry.etag, type: entry.type };
     },
 

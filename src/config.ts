@@ -14,6 +14,18 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://cloud.example.com' })
   .transform((value) => value.replace(/\/+$/, ''));
 
+/** A comma-separated variable, each item checked by `item`. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 const envSchema = z.object({
   APP_ID: z
     .string()
@@ -32,16 +44,7 @@ const envSchema = z.object({
   /** Public base URL of the app as clients see it; defaults to NEXTCLOUD_URL + PHP proxy prefix + app id. */
   MCP_GATEWAY_PUBLIC_URL: httpUrl.optional(),
   /** Further public base URLs clients may use (e.g. the HaRP form next to the PHP-proxy one), comma-separated. */
-  MCP_GATEWAY_PUBLIC_URL_ALIASES: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(httpUrl))
-    .default([]),
+  MCP_GATEWAY_PUBLIC_URL_ALIASES: commaList(httpUrl).default([]),
   /** JSON list of external OpenID providers whose access tokens are accepted (see the README). */
   MCP_GATEWAY_TRUSTED_ISSUERS: z.string().default(''),
   /** How long policy and account facts (enabled, groups) are cached: the bound for admin changes to apply. */
@@ -64,16 +67,7 @@ const envSchema = z.object({
   /** MCP sessions kept open at once (the least recently used ends first). */
   MCP_GATEWAY_MAX_SESSIONS: z.coerce.number().int().min(10).max(100_000).default(2000),
   /** Browser origins allowed to call the MCP endpoints besides Nextcloud's own and loopback, comma-separated. */
-  MCP_GATEWAY_ALLOWED_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.union([z.literal('*'), httpUrl.transform((value) => new URL(value).origin)])))
-    .default([]),
+  MCP_GATEWAY_ALLOWED_ORIGINS: commaList(z.union([z.literal('*'), httpUrl.transform((value) => new URL(value).origin)])).default([]),
   /** Days the audit log of tool calls is kept. */
   MCP_GATEWAY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -2,7 +2,12 @@
 // local identity providers in development), because the traffic never leaves the machine.
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
+/** Whether a URL's host is a loopback address, whatever its scheme. */
+export function isLoopbackHost(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
 /** An http:// URL on a loopback host. */
 export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  return url.protocol === 'http:' && isLoopbackHost(url);
 }

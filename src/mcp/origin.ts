@@ -1,7 +1,7 @@
 // Origin validation for the MCP endpoints (DNS-rebinding protection, contract §2.1). Hosted clients (ChatGPT's
 // and Claude's backends) send no Origin and pass; a browser may call from Nextcloud's own origin, from loopback
 // (the MCP Inspector runs on localhost) or from an origin the operator listed.
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHost } from '../core/loopback.js';
 
 export function isAllowedOrigin(origin: string, publicUrls: readonly string[], extra: readonly string[]): boolean {
   if (extra.includes('*')) return true;
@@ -12,6 +12,6 @@ export function isAllowedOrigin(origin: string, publicUrls: readonly string[], e
     return false;
   }
   if (parsed.origin !== origin.replace(/\/$/, '')) return false;
-  if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && LOOPBACK_HOSTS.has(parsed.hostname)) return true;
+  if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && isLoopbackHost(parsed)) return true;
   return publicUrls.some((url) => new URL(url).origin === parsed.origin) || extra.includes(parsed.origin);
 }
