@@ -48,14 +48,17 @@ export function verifyAppApiHeaders(headers: IncomingHttpHeaders, expected: AppA
   if (separator === -1) {
     return { code: 'bad_authorization', message: 'AppAPI authentication failed: AUTHORIZATION-APP-API is not base64("user:secret")' };
   }
-  if (!sameSecret(decoded.slice(separator + 1), expected.appSecret)) {
+  if (!secretsEqual(decoded.slice(separator + 1), expected.appSecret)) {
     return { code: 'wrong_secret', message: 'AppAPI authentication failed: the app secret does not match' };
   }
   return { userId: decoded.slice(0, separator), registeredVersion: version };
 }
 
-/** Hashing both sides makes the lengths equal without leaking the secret's; the secret's hash is kept, as it is asked for on every request. */
-function sameSecret(given: string, secret: string): boolean {
+/**
+ * Constant-time comparison of secrets. Hashing both sides makes the lengths equal without leaking the secret's; the
+ * expected secret's hash is kept, as the app secret is asked for on every request.
+ */
+export function secretsEqual(given: string, secret: string): boolean {
   if (secret !== secretHashed.secret) secretHashed = { secret, hash: hash('sha256', secret, 'buffer') };
   return timingSafeEqual(hash('sha256', given, 'buffer'), secretHashed.hash);
 }
