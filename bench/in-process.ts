@@ -9,12 +9,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createNextcloud } from '../lib/index.js';
 import { loadConfig } from '../src/config.js';
 import { authenticateMcpRequest } from '../src/oauth/bearer.js';
 import { createOAuthContext } from '../src/oauth/context.js';
 import { createPolicySource } from '../src/policy/policy.js';
-import { buildApp } from '../src/server.js';
+import { buildApp, nextcloudFor } from '../src/server.js';
 import { migrate, openDatabase } from '../src/store/database.js';
 import type { DirectApp } from './support/mcp.js';
 import { SCOPE, USER, accessToken, appApiHeaders, openSession } from './support/mcp.js';
@@ -61,14 +60,7 @@ const config = loadConfig({
 });
 const db = openDatabase(storage);
 migrate(db);
-const nextcloud = createNextcloud({
-  baseUrl: config.nextcloudUrl,
-  appId: config.appId,
-  appVersion: config.appVersion,
-  appSecret: config.appSecret,
-  aaVersion: config.aaVersion,
-  timeoutMs: config.nextcloudTimeoutMs,
-});
+const nextcloud = nextcloudFor(config);
 const app = await buildApp({ config, nextcloud, db });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const direct: DirectApp = {

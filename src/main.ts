@@ -1,24 +1,14 @@
 // Process entry: read the environment, open the store, listen where AppAPI expects us.
 import fs from 'node:fs';
-import { createNextcloud } from '../lib/index.js';
 import { ConfigError, connectorUrl, loadConfig } from './config.js';
-import { buildApp } from './server.js';
+import { buildApp, nextcloudFor } from './server.js';
 import { migrate, openDatabase } from './store/database.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = openDatabase(config.storageDir);
   migrate(db);
-  const nextcloud = createNextcloud({
-    baseUrl: config.nextcloudUrl,
-    appId: config.appId,
-    appVersion: config.appVersion,
-    appSecret: config.appSecret,
-    aaVersion: config.aaVersion,
-    timeoutMs: config.nextcloudTimeoutMs,
-    // A calendar added or shared in Nextcloud shows up within the same time as a changed admin policy.
-    calendarListTtlMs: config.policyTtlMs,
-  });
+  const nextcloud = nextcloudFor(config);
   const app = await buildApp({ config, nextcloud, db });
 
   if (config.listen.kind === 'socket') {

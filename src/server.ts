@@ -3,7 +3,7 @@ import formBody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyServerOptions } from 'fastify';
 import type { Nextcloud } from '../lib/index.js';
-import { isInvalidArgumentError, isNextcloudError } from '../lib/index.js';
+import { createNextcloud, isInvalidArgumentError, isNextcloudError } from '../lib/index.js';
 import { auditRoutes } from './admin/audit.js';
 import { adminConnectionRoutes } from './admin/connections.js';
 import { statusRoutes } from './admin/status.js';
@@ -31,6 +31,20 @@ import { auditStore } from './store/audit.js';
 import type { Db } from './store/database.js';
 import type { Tool } from './tools/tool.js';
 import { allTools } from './tools/index.js';
+
+/** The Nextcloud client the app acts through, as its configuration sets it up. */
+export function nextcloudFor(config: AppConfig): Nextcloud {
+  return createNextcloud({
+    baseUrl: config.nextcloudUrl,
+    appId: config.appId,
+    appVersion: config.appVersion,
+    appSecret: config.appSecret,
+    aaVersion: config.aaVersion,
+    timeoutMs: config.nextcloudTimeoutMs,
+    // A calendar added or shared in Nextcloud shows up within the same time as a changed admin policy.
+    calendarListTtlMs: config.policyTtlMs,
+  });
+}
 
 export interface AppDeps {
   config: AppConfig;
