@@ -142,14 +142,7 @@ export interface OAuthStore {
    */
   capUnclaimedClients(max: number): number;
 
-  createGrant(grant: {
-    userId: string;
-    clientId: string;
-    clientName: string;
-    scopes: string[];
-    resource: string;
-    redirectUri: string;
-  }): GrantRecord;
+  createGrant(grant: Pick<GrantRecord, 'userId' | 'clientId' | 'clientName' | 'scopes' | 'resource' | 'redirectUri'>): GrantRecord;
   getGrant(id: string): GrantRecord | undefined;
   /** Active grants of a user, newest first. */
   activeGrants(userId: string): GrantRecord[];

@@ -43,6 +43,14 @@ export const eventIdInput = z
   .describe(
     'The event id as calendar_list_events or calendar_create_event returned it: "<calendar id>/<object name>", e.g. "personal/standup.ics".',
   );
+/** An event's title. */
+export const summaryInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .refine(...WELL_FORMED);
+
 export const timeZoneInput = z
   .string()
   .trim()

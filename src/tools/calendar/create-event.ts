@@ -12,6 +12,7 @@ import {
   eventIdFor,
   findCalendar,
   holdsEvents,
+  summaryInput,
   timeZoneInput,
 } from './common.js';
 import { ICAL, parseCalendar } from '../../../lib/ical.js';
@@ -40,13 +41,7 @@ export const createEvent = defineTool({
     calendarId: calendarIdInput
       .optional()
       .describe('Calendar id (or display name) from calendar_list_calendars. Default: the personal calendar.'),
-    summary: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1000)
-      .refine(...WELL_FORMED)
-      .describe('Title of the event.'),
+    summary: summaryInput.describe('Title of the event.'),
     start: z
       .string()
       .trim()

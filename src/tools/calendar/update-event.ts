@@ -12,6 +12,7 @@ import {
   rewordMissing,
   rewordStale,
   staleEvent,
+  summaryInput,
   timeZoneInput,
 } from './common.js';
 import type { IcalComponent } from '../../../lib/ical.js';
@@ -32,14 +33,7 @@ export const updateEvent = defineTool({
   input: z.object({
     id: eventIdInput,
     etag: etagInput.describe('The etag the event had when you read it (calendar_get_event or calendar_list_events).'),
-    summary: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1000)
-      .refine(...WELL_FORMED)
-      .optional()
-      .describe('New title.'),
+    summary: summaryInput.optional().describe('New title.'),
     start: z
       .string()
       .trim()
