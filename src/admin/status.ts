@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import { isInvalidArgumentError, isNextcloudError, withSingleTimeout } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
-import { requireUser } from '../http/info-routes.js';
+import { personOnly } from '../http/info-routes.js';
 import type { EndpointSource } from '../http/urls.js';
 import { PolicyUnavailableError } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
@@ -18,12 +18,11 @@ export interface StatusDeps {
 }
 
 export async function statusRoutes(app: FastifyInstance, { config, nextcloud, db, endpoints }: StatusDeps): Promise<void> {
-  app.get('/admin/api/v1/status', async (request, reply) =>
+  app.get('/admin/api/v1/status', { preHandler: personOnly }, async (request, reply) =>
     // The page admins open when something is wrong: it answers even when Nextcloud does not, reporting what failed,
     // and waits for an unreachable Nextcloud once, not once per question.
     withSingleTimeout(async () => {
-      const userId = requireUser(request, reply);
-      if (userId === null) return reply;
+      const userId = request.appApi.userId;
       const [groups, capabilities, current] = await Promise.allSettled([
         (async () => nextcloud.as(userId).groups())(),
         nextcloud.system().capabilities(),

@@ -28,9 +28,8 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, endp
     );
   });
 
-  app.get('/api/v1/me', async (request, reply) => {
-    const userId = requireUser(request, reply);
-    if (userId === null) return reply;
+  app.get('/api/v1/me', { preHandler: personOnly }, async (request, reply) => {
+    const userId = request.appApi.userId;
     try {
       const me = await nextcloud.as(userId).currentUser();
       return { id: me.id, displayName: me.displayName, email: me.email, groups: me.groups };
@@ -43,9 +42,10 @@ export async function infoRoutes(app: FastifyInstance, { config, nextcloud, endp
   });
 }
 
-/** The proxy forwards anonymous visitors on PUBLIC routes with an empty user; these routes need a person. */
-export function requireUser(request: FastifyRequest, reply: FastifyReply): string | null {
-  if (request.appApi.userId) return request.appApi.userId;
-  void reply.code(401).send({ error: 'unauthorized', message: 'Log in to Nextcloud first.' });
-  return null;
+/**
+ * The gate of a route that needs a person: the proxy forwards anonymous visitors on PUBLIC routes with an empty
+ * user, who get 401. Past it, `request.appApi.userId` names the person.
+ */
+export async function personOnly(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!request.appApi.userId) return reply.code(401).send({ error: 'unauthorized', message: 'Log in to Nextcloud first.' });
 }
