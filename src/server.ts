@@ -17,6 +17,7 @@ import { noStore } from './http/no-store.js';
 import type { ServerTimeouts } from './http/timeouts.js';
 import { serverTimeoutOptions } from './http/timeouts.js';
 import { mcpRoutes } from './mcp/endpoint.js';
+import type { SessionClock } from './mcp/sessions.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { connectionRoutes } from './oauth/connections.js';
 import type { ClientMetadataFetcher } from './oauth/client-metadata-document.js';
@@ -59,6 +60,8 @@ export interface AppDeps {
   tools?: readonly Tool[];
   /** Tests shorten the limits on receiving a request, so a stalled upload is cut off within the test. */
   timeouts?: Partial<ServerTimeouts>;
+  /** The MCP sessions' clock and sweep timer (idle ends, the sweep); the process's by default. */
+  sessionClock?: SessionClock;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -149,6 +152,15 @@ export async function buildApp(deps: AppDeps) {
   await app.register(adminConnectionRoutes, { nextcloud, store, forms, endpoints });
   await app.register(auditRoutes, { nextcloud, endpoints, audit });
   await app.register(statusRoutes, { config, nextcloud, db, endpoints });
-  await app.register(mcpRoutes, { config, nextcloud, verifiers, eligibility, endpoints, audit, tools: deps.tools ?? allTools });
+  await app.register(mcpRoutes, {
+    config,
+    nextcloud,
+    verifiers,
+    eligibility,
+    endpoints,
+    audit,
+    tools: deps.tools ?? allTools,
+    sessionClock: deps.sessionClock,
+  });
   return app;
 }

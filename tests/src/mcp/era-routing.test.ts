@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { toWebRequest } from '@modelcontextprotocol/node';
 import { isLegacyRequest } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { isLegacyPost } from '../../../src/mcp/endpoint.js';
+import { isLegacyPost } from '../../../src/mcp/streamable.js';
 
 const MODERN = '2026-07-28';
 const envelope = (version: unknown = MODERN) => ({
