@@ -3,7 +3,7 @@
 // way in, added to DAV hrefs on the way out, as Nextcloud itself writes them under a path); everything else is
 // "the rest of the host", whose /.well-known/caldav redirects to yet another host.
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNextcloud } from '../../lib/index.js';
 import type { Nextcloud } from '../../lib/index.js';
 import type { LibFixture } from '../support/lib-fixture.js';
@@ -211,8 +211,11 @@ describe('refused moves and copies name the path at fault', () => {
 
 describe('the calendar home of a Nextcloud that never answers', () => {
   it('gives up after one timeout', async () => {
-    const silent = http.createServer(() => {});
+    const received: string[] = [];
+    const silent = http.createServer((request) => void received.push(`${request.method} ${request.url}`));
     const url = await listen(silent);
+    // Counted as the client sends them: when the call has failed, everything it sent is here.
+    const sent: string[] = [];
     try {
       const calendar = createNextcloud({
         baseUrl: url,
@@ -220,11 +223,22 @@ describe('the calendar home of a Nextcloud that never answers', () => {
         appVersion: '0.1.0',
         appSecret: 's'.repeat(64),
         timeoutMs: 400,
+        fetch: (input, init) => {
+          sent.push(`${init?.method ?? 'GET'} ${new URL(input instanceof Request ? input.url : String(input)).pathname}`);
+          return fetch(input, init);
+        },
       }).as('alice').calendar;
-      const started = Date.now();
-      expect((await failure(calendar.calendars())).code).toBe('timeout');
-      // The calendar home is asked once, with one timeout (discovery after a missing home: tests/lib/calendar-requests.test.ts).
-      expect(Date.now() - started).toBeLessThan(1000);
+      const error = await failure(calendar.calendars());
+      expect(error.code).toBe('timeout');
+      // The calendar home is asked once, with one timeout (discovery after a missing home: tests/lib/calendar-requests.test.ts):
+      // one request, given up after the configured 400 ms, and no discovery or retry after it.
+      expect(error).toMatchObject({
+        method: 'PROPFIND',
+        path: '/remote.php/dav/calendars/alice/',
+        message: 'Nextcloud did not answer PROPFIND / within 400 ms.',
+      });
+      expect(sent).toEqual(['PROPFIND /remote.php/dav/calendars/alice/']);
+      await vi.waitFor(() => expect(received).toEqual(['PROPFIND /remote.php/dav/calendars/alice/']), { timeout: 20_000 });
     } finally {
       await close(silent);
     }

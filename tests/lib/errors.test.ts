@@ -1,7 +1,7 @@
 // Error values, timeouts and the pure parsing parts of lib/.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNextcloud, parsePermissions } from '../../lib/index.js';
 import { eventsOf, parseCalendar, propTime, textOf, wallOf, zoneOf } from '../../lib/ical.js';
 import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
@@ -58,9 +58,11 @@ describe('against the simulator', () => {
 describe('timeouts and unreachable servers', () => {
   let silent: http.Server;
   let url: string;
+  /** "METHOD /path" of every request the silent server received. */
+  const received: string[] = [];
   beforeAll(async () => {
     // Accepts connections and never answers.
-    silent = http.createServer(() => {});
+    silent = http.createServer((request) => void received.push(`${request.method} ${request.url}`));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
   });
@@ -68,8 +70,14 @@ describe('timeouts and unreachable servers', () => {
     silent.closeAllConnections();
     silent.close();
   });
+  /** Requests the client sent, counted as it sends them (the server may read them a moment later). */
+  const sent: string[] = [];
+  const countingFetch: typeof fetch = (input, init) => {
+    sent.push(`${(init?.method ?? 'GET').toUpperCase()} ${new URL(input instanceof Request ? input.url : String(input)).pathname}`);
+    return fetch(input, init);
+  };
   const silentClient = () =>
-    createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 200 });
+    createNextcloud({ baseUrl: url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret, timeoutMs: 200, fetch: countingFetch });
 
   it('gives up on OCS, WebDAV, CalDAV and Talk calls after the timeout', async () => {
     const user = silentClient().as('alice');
@@ -81,11 +89,16 @@ describe('timeouts and unreachable servers', () => {
       () => user.talk.conversations(),
       () => silentClient().system().setInitProgress(10),
     ]) {
-      const started = Date.now();
+      sent.length = 0;
       const error = await failure(call());
       expect(error.code).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(3000);
+      // One wait of the configured 200 ms, not the 30 s default: the message names it ...
+      expect(error.message).toMatch(/ within 200 ms\.$/);
+      // ... and one request, so no second wait: nothing was retried or tried elsewhere after the timeout.
+      expect(sent).toHaveLength(1);
     }
+    // Each of them went over the wire and met the silence, rather than failing in the client.
+    await vi.waitFor(() => expect(received).toHaveLength(6), { timeout: 20_000 });
   });
 
   it('reports a closed port as unavailable', async () => {

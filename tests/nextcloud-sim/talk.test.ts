@@ -1,7 +1,7 @@
 // The simulator's Talk OCS API on a bare Fastify app: room objects, chat paging and long polling, read markers and
 // notifications, posting rules, and the v1/v2 envelopes.
 import http from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startOcsTestApp } from './ocs-test-app.js';
 import type { OcsTestApp } from './ocs-test-app.js';
 import { createTalkTestHooks, findRoom, participantOf, registerTalkRoutes, SEED_TOKENS } from './talk.js';
@@ -259,12 +259,13 @@ describe('read markers and notifications', () => {
 describe('long polling', () => {
   it('returns as soon as a message arrives', async () => {
     const newest = findRoom(sim.state, lounge)!.messages.at(-1)!.id;
-    const started = Date.now();
     const poll = chat('bob', lounge, `lookIntoFuture=1&timeout=20&lastKnownMessageId=${newest}&setReadMarker=0`);
     await until(() => hooks.waitingLongPolls(lounge) === 1);
     hooks.postAs('alice', lounge, 'Lunch?');
+    // The post itself woke the poll, there and then: it no longer waits, before any timer or I/O could have run.
+    expect(hooks.waitingLongPolls(lounge)).toBe(0);
     const woke = await poll;
-    expect(Date.now() - started).toBeLessThan(5000);
+    // And it answered with the message, where its 20 s timeout would have answered 304 without one.
     expect(woke.status).toBe(200);
     expect(woke.body!.ocs.data.map((message: { message: string }) => message.message)).toEqual(['Lunch?']);
     expect(hooks.waitingLongPolls(lounge)).toBe(0);
@@ -275,18 +276,30 @@ describe('long polling', () => {
     const poll = chat('bob', lounge, `lookIntoFuture=1&timeout=20&lastKnownMessageId=${newest}`);
     await until(() => hooks.waitingLongPolls(lounge) === 1);
     hooks.postAs('alice', apollo, 'elsewhere');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A post wakes the polls of its room synchronously (the test above): had this one woken the lounge's poll, it
+    // would no longer be waiting now, and it would have answered without the message posted below.
     expect(hooks.waitingLongPolls(lounge)).toBe(1);
     expect((await post('alice', lounge, { message: 'Here' })).status).toBe(201);
-    expect((await poll).body!.ocs.data).toHaveLength(1);
+    expect((await poll).body!.ocs.data.map((message: { message: string }) => message.message)).toEqual(['Here']);
   });
 
   it('answers 304 when the timeout passes without messages', async () => {
     const newest = findRoom(sim.state, lounge)!.messages.at(-1)!.id;
-    const started = Date.now();
-    const poll = await chat('bob', lounge, `lookIntoFuture=1&timeout=1&lastKnownMessageId=${newest}`);
-    expect(poll.status).toBe(304);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // On a fake clock: the poll must still wait at 999 ms and have answered at 1 s, however fast or slow the machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let answered: Awaited<ReturnType<typeof chat>> | undefined;
+      const poll = chat('bob', lounge, `lookIntoFuture=1&timeout=1&lastKnownMessageId=${newest}`).then((response) => (answered = response));
+      await until(() => hooks.waitingLongPolls(lounge) === 1);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(hooks.waitingLongPolls(lounge)).toBe(1);
+      expect(answered).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(hooks.waitingLongPolls(lounge)).toBe(0);
+      expect((await poll).status).toBe(304);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops waiting when the client disconnects', async () => {
@@ -379,10 +392,15 @@ describe('sending messages', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits for a condition the request in progress brings about. Checks once per turn of the event loop (setImmediate,
+ * which fake timers leave alone), so it also works while a test holds the clock; the deadline only keeps a broken
+ * test from hanging until the test timeout, far above anything a slow machine needs.
+ */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -26,8 +26,12 @@ export interface FaultProxy {
   readonly mode: FaultMode;
   /** Applies `mode` to the requests `match` selects (default: all); every other request passes. */
   set(mode: FaultMode, match?: (method: string, path: string) => boolean): void;
-  /** Requests that reached the proxy, by the mode applied to them. */
-  readonly seen: Array<{ method: string; path: string; mode: FaultMode }>;
+  /**
+   * Requests that reached the proxy, by the mode applied to them. `arrived` and (for a stalled request the client
+   * gave up on) `givenUp` are steps of one counter, so they tell what came first without a clock: a request that
+   * arrived after a stalled one was given up was sent after the client's wait for that one had ended.
+   */
+  readonly seen: Array<{ method: string; path: string; mode: FaultMode; arrived: number; givenUp?: number }>;
   close(): Promise<void>;
 }
 
@@ -43,12 +47,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let match: (method: string, path: string) => boolean = () => true;
   const seen: FaultProxy['seen'] = [];
+  let step = 0;
+  /** When a fresh connection was opened, for the request it was opened for. */
+  const openedAt = new WeakMap<object, number>();
 
   const server = http.createServer((request, response) => {
     const method = request.method ?? 'GET';
     const path = (request.url ?? '/').split('?')[0]!;
     const applied = mode !== 'pass' && match(method, path) ? mode : 'pass';
-    seen.push({ method, path, mode: applied });
+    // A request on a fresh connection counts from the connect, which the proxy learns of in the order things
+    // happened; its bytes may be read only after events that came later (a hang-up on another connection).
+    const arrived = openedAt.get(request.socket) ?? ++step;
+    openedAt.delete(request.socket);
+    const entry: FaultProxy['seen'][number] = { method, path, mode: applied, arrived };
+    seen.push(entry);
     if (applied === 'refuse') {
       request.socket.destroy();
       return;
@@ -56,6 +68,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (applied === 'stall') {
       // Reads the body so the client is not blocked sending it, then leaves the request unanswered.
       request.resume();
+      response.on('close', () => (entry.givenUp = ++step));
       return;
     }
     if (applied === 'html') {
@@ -86,6 +99,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     forwarded.on('error', () => request.socket.destroy());
     request.pipe(forwarded);
   });
+  server.on('connection', (socket) => openedAt.set(socket, ++step));
   const url = await listen(server);
   return {
     url,

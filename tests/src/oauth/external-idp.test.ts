@@ -1,7 +1,7 @@
 // Tokens from an external OpenID provider (contract §8(c)): a real oidc-provider on a loopback port issues
 // them through its own authorization-code + PKCE flow; the verifier must accept exactly those meant for us.
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignJWT, UnsecuredJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWTPayload } from 'jose';
 import type { TrustedIssuer } from '../../../src/core/trusted-issuers.js';
@@ -241,20 +241,39 @@ describe('tokens of a provider that cannot be reached', () => {
   });
 
   it('gives up after the timeout', async () => {
-    const server = http.createServer(() => {
+    const received: string[] = [];
+    const server = http.createServer((request) => {
+      received.push(`${request.method} ${request.url}`);
       /* never answers */
     });
     const issuer = await listen(server);
+    // The deadline of every request, by the signal the request carries: which timeout bounds it, not how long it took.
+    const timeouts = new Map<AbortSignal, number>();
+    const timeout = AbortSignal.timeout.bind(AbortSignal);
+    const deadlines = vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
+      const signal = timeout(ms);
+      timeouts.set(signal, ms);
+      return signal;
+    });
+    const sent: Array<{ url: string; timeoutMs: number | undefined }> = [];
     try {
       const token = await tokenClaiming(issuer);
-      const started = Date.now();
       const verdict = await createExternalVerifier(
         [trustedIssuerSchema.parse({ issuer, userClaim: 'preferred_username', jwksUri: `${issuer}/jwks` })],
-        { timeoutMs: 300 },
+        {
+          timeoutMs: 300,
+          fetch: (input, init) => {
+            sent.push({ url: String(input), timeoutMs: init?.signal ? timeouts.get(init.signal) : undefined });
+            return fetch(input, init);
+          },
+        },
       ).verify(token, RESOURCES);
       expectInvalid(verdict, /could not reach the identity provider .*no answer within the timeout/, token);
-      expect(Date.now() - started).toBeLessThan(3000);
+      // One request, bounded by the configured 300 ms (not jose's 5 s default), and nothing sent after it timed out.
+      expect(sent).toEqual([{ url: `${issuer}/jwks`, timeoutMs: 300 }]);
+      await vi.waitFor(() => expect(received).toEqual(['GET /jwks']), { timeout: 20_000 });
     } finally {
+      deadlines.mockRestore();
       await close(server);
     }
   });
