@@ -4,8 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { jsonInfo } from '../scripts/json-info.js';
 import { startSimulator } from '../tests/nextcloud-sim/index.js';
+import { registerApp } from '../tests/support/register-app.js';
 import { startAppProcess } from '../tests/support/app-process.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -92,15 +92,7 @@ function rssOf(pid: number): string {
 const sim = await startSimulator({ dav: true });
 const app = await startAppProcess({ nextcloudUrl: sim.url, env: { LOG_LEVEL: 'warn' } });
 try {
-  const registered = await sim.occ([
-    'app_api:app:register',
-    'mcp_gateway',
-    'manual_install',
-    '--json-info',
-    jsonInfo({ secret: app.secret, port: app.port! }),
-    '--wait-finish',
-  ]);
-  if (registered.code !== 0) throw new Error(registered.output);
+  await registerApp(sim, { secret: app.secret, port: app.port! });
   const cookie = sim.sessionCookie('alice');
   const direct = `http://127.0.0.1:${app.port}`;
   const proxy = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;

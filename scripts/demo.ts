@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../tests/nextcloud-sim/php-backend.js';
 import { startSimulator } from '../tests/nextcloud-sim/index.js';
-import { jsonInfo } from './json-info.js';
+import { occRegister } from '../tests/support/register-app.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,14 +61,7 @@ async function main(): Promise<void> {
     }
   });
 
-  const registration = await simulator.occ([
-    'app_api:app:register',
-    'mcp_gateway',
-    'manual_install',
-    '--json-info',
-    jsonInfo({ secret, port: appPort }),
-    '--wait-finish',
-  ]);
+  const registration = await occRegister(simulator, { secret, port: appPort });
   if (registration.code !== 0) {
     process.stderr.write(`Registration failed: ${registration.output}\n`);
     return stop(1);

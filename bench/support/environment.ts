@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jsonInfo } from '../../scripts/json-info.js';
 import { startSimulator } from '../../tests/nextcloud-sim/index.js';
 import type { Simulator } from '../../tests/nextcloud-sim/index.js';
+import { registerApp } from '../../tests/support/register-app.js';
 import { startAppProcess } from '../../tests/support/app-process.js';
 import type { AppProcess } from '../../tests/support/app-process.js';
 import type { DirectApp } from './mcp.js';
@@ -59,15 +59,7 @@ export async function startEnvironment(
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const registered = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'manual_install',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: app.port! }),
-      '--wait-finish',
-    ]);
-    if (registered.code !== 0) throw new Error(`registering the app failed: ${registered.output}`);
+    await registerApp(sim, { secret: app.secret, port: app.port! });
     const direct: DirectApp = { url: `http://127.0.0.1:${app.port}`, appId: 'mcp_gateway', version: app.version, secret: app.secret };
     const token = await accessToken(direct, USER, SCOPE);
     await record(direct, token, async (work) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonInfo } from '../../scripts/json-info.js';
+import { occRegister } from '../support/register-app.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import type { AppProcess } from '../support/app-process.js';
@@ -20,14 +20,7 @@ describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
     sim = await startSimulator({ dav: false });
     // No policy cache here: these tests read a setting right after changing it.
     app = await startAppProcess({ nextcloudUrl: sim.url, env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0' } });
-    registration = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'manual_install',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: app.port! }),
-      '--wait-finish',
-    ]);
+    registration = await occRegister(sim, { secret: app.secret, port: app.port! });
   });
   afterAll(async () => {
     await app?.stop();
@@ -216,14 +209,7 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     const socketPath = path.join(socketDir, 'exapp.sock');
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath });
     sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
-    const result = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'harp_proxy',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: 23000 }),
-      '--wait-finish',
-    ]);
+    const result = await occRegister(sim, { daemon: 'harp_proxy', secret: app.secret, port: 23000 });
     expect(result).toMatchObject({ code: 0 });
   });
   afterAll(async () => {
@@ -259,14 +245,7 @@ describe('a registration with the wrong secret', () => {
     const sim = await startSimulator({ dav: false });
     const app = await startAppProcess({ nextcloudUrl: sim.url });
     try {
-      const result = await sim.occ([
-        'app_api:app:register',
-        'mcp_gateway',
-        'manual_install',
-        '--json-info',
-        jsonInfo({ secret: 'not-the-apps-secret-at-all', port: app.port! }),
-        '--wait-finish',
-      ]);
+      const result = await occRegister(sim, { secret: 'not-the-apps-secret-at-all', port: app.port! });
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/initialization failed: .*401/);
       await app.waitForOutput('rejected a request without valid AppAPI authentication');

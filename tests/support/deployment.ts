@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jsonInfo } from '../../scripts/json-info.js';
 import type { Simulator, SimulatorOptions } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
+import { registerApp } from './register-app.js';
 import type { AppProcess } from './app-process.js';
 import { startAppProcess } from './app-process.js';
 
@@ -45,27 +45,11 @@ export async function deploy(
     // Behind HaRP the admin sets the public URL to the HaRP form; the app cannot tell which prefix was used.
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath, env: { MCP_GATEWAY_PUBLIC_URL: base, ...env } });
     sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
-    const result = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'harp_proxy',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: 23000 }),
-      '--wait-finish',
-    ]);
-    if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
+    await registerApp(sim, { daemon: 'harp_proxy', secret: app.secret, port: 23000 });
   } else {
     base = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;
     app = await startAppProcess({ nextcloudUrl: sim.url, env });
-    const result = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'manual_install',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: app.port! }),
-      '--wait-finish',
-    ]);
-    if (result.code !== 0) throw new Error(`registration failed: ${result.output}`);
+    await registerApp(sim, { secret: app.secret, port: app.port! });
   }
   const deployment: Deployment = {
     kind,
