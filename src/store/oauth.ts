@@ -369,10 +369,13 @@ export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore 
             // refresh on every 401, in parallel): it gets the successor it was already given, as long as that has not
             // been used itself, so a retry never starts a second chain.
             if (now() - row.used_at > refreshReuseGrace || !row.successor_hash || !row.successor_sealed) return reused();
-            const successor = db.prepare('SELECT used_at FROM oauth_refresh_tokens WHERE token_hash = ?').get(row.successor_hash) as
-              { used_at: number | null } | undefined;
+            const successor = db
+              .prepare('SELECT used_at, expires_at FROM oauth_refresh_tokens WHERE token_hash = ?')
+              .get(row.successor_hash) as { used_at: number | null; expires_at: number } | undefined;
             const sameToken = openSuccessor(token, row.successor_sealed);
             if (!successor || successor.used_at !== null || !sameToken || hashSecret(sameToken) !== row.successor_hash) return reused();
+            // A successor that has run out is no answer to a retry; nothing was reused either.
+            if (successor.expires_at < now()) return { status: 'expired' };
             return { status: 'ok', grant, refreshToken: sameToken };
           }
           if (row.expires_at < now()) return { status: 'expired' };

@@ -429,6 +429,15 @@ export function describeOAuthStoreConformance(
         expect(store.getGrant(grant.id)?.revokedReason).toBe('refresh token reused');
       });
 
+      it('gives a retry within the grace no successor that has expired meanwhile, and revokes nothing', () => {
+        const { grant, refreshToken } = signIn();
+        const successor = rotate(refreshToken, 'c1', 1);
+        wait(2);
+        expect(store.rotateRefreshToken(refreshToken, 'c1', REFRESH_TTL)).toEqual({ status: 'expired' });
+        expect(store.rotateRefreshToken(successor, 'c1', REFRESH_TTL)).toEqual({ status: 'expired' });
+        expect(isActive(grant.id)).toBe(true);
+      });
+
       it('treats a retry within the grace as reuse once the successor has expired and been pruned', () => {
         const { grant, refreshToken } = signIn();
         rotate(refreshToken, 'c1', 1);
