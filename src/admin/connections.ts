@@ -7,7 +7,7 @@ import { html, sendPage } from '../http/html.js';
 import type { EndpointSource } from '../http/urls.js';
 import { groupConnections, when } from '../oauth/connections.js';
 import type { FormTokens } from '../oauth/csrf.js';
-import type { OAuthStore } from '../store/oauth.js';
+import type { OAuthStore } from '../store/oauth-store.js';
 import { adminOnly } from './admin-only.js';
 
 const revokeForm = z.object({

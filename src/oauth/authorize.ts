@@ -4,7 +4,7 @@ import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
-import type { ClientRecord, OAuthStore } from '../store/oauth.js';
+import type { ClientRecord, OAuthStore } from '../store/oauth-store.js';
 import { clientKindOf, clientKindProblem, redirectTrusted, redirectUriMatches, redirectUriProblem, resolveClient } from './clients.js';
 import type { ClientMetadataFetcher } from './client-metadata-document.js';
 import type { FormTokens } from './csrf.js';

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Policy } from '../policy/policy.js';
 import { checkRedirectUri } from '../policy/redirect-uris.js';
-import type { ClientRecord, GrantRecord, OAuthStore } from '../store/oauth.js';
+import type { ClientRecord, GrantRecord, OAuthStore } from '../store/oauth-store.js';
 import { hashSecret } from '../core/secrets.js';
 import type { ClientMetadataFetcher } from './client-metadata-document.js';
 import { OAuthError } from './errors.js';

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { html, sendPage } from '../http/html.js';
 import type { EndpointSource } from '../http/urls.js';
-import type { GrantRecord, OAuthStore } from '../store/oauth.js';
+import type { GrantRecord, OAuthStore } from '../store/oauth-store.js';
 import type { FormTokens } from './csrf.js';
 import { describeScope, navigate } from './pages.js';
 import { signedInOnly } from './signed-in.js';

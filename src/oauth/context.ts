@@ -5,7 +5,7 @@ import type { Nextcloud } from '../../lib/index.js';
 import type { AppConfig } from '../config.js';
 import type { PolicySource } from '../policy/policy.js';
 import type { Db } from '../store/database.js';
-import { oauthStore } from '../store/oauth.js';
+import { sqliteOAuthStore } from '../store/sqlite-oauth-store.js';
 import type { ClientMetadataFetcher } from './client-metadata-document.js';
 import { createClientMetadataFetcher } from './client-metadata-document.js';
 import { formTokens } from './csrf.js';
@@ -30,7 +30,7 @@ export async function createOAuthContext(deps: {
   limits?: AnonymousLimits;
 }) {
   const { config } = deps;
-  const store = oauthStore(deps.db, { refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
+  const store = sqliteOAuthStore(deps.db, { refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
   const removed = store.prune();
   if (removed > 0) deps.log.debug({ removed }, 'pruned expired OAuth codes, tokens and consent requests');
   const keys = await loadSigningKeys(store);

@@ -2,7 +2,7 @@
 // admin's client rules and the grant's use are looked at on every request, which is what makes revocation and a
 // narrowed policy apply at once.
 import { isScope } from '../core/scopes.js';
-import type { OAuthStore } from '../store/oauth.js';
+import type { OAuthStore } from '../store/oauth-store.js';
 import { grantPolicyProblem } from './clients.js';
 import type { SigningKeys } from './tokens.js';
 import { VerifiedAccessTokens } from './tokens.js';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerClient } from './clients.js';
 import type { EndpointSource } from '../http/urls.js';
-import type { OAuthStore } from '../store/oauth.js';
+import type { OAuthStore } from '../store/oauth-store.js';
 import { answerErrors, jsonRefusal } from './error-answers.js';
 import { OAuthError } from './errors.js';
 import type { AnonymousLimits } from './rate-limit.js';

@@ -6,7 +6,7 @@ import { hashSecret, secretsEqual } from '../core/secrets.js';
 import { isScope } from '../core/scopes.js';
 import { basicCredentials } from '../http/basic-auth.js';
 import type { EndpointSource } from '../http/urls.js';
-import type { ClientRecord, OAuthStore } from '../store/oauth.js';
+import type { ClientRecord, OAuthStore } from '../store/oauth-store.js';
 import { clientKindProblem } from './clients.js';
 import type { EligibilityChecker } from './eligibility.js';
 import { answerErrors, jsonRefusal } from './error-answers.js';

@@ -4,7 +4,7 @@
 import { hash } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
-import type { OAuthStore } from '../store/oauth.js';
+import type { OAuthStore } from '../store/oauth-store.js';
 
 const ALG = 'ES256';
 const TYPE = 'at+jwt';

@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policy } from '../../policy/policy.js';
-import type { ClientRecord, OAuthStore } from '../../store/oauth.js';
+import type { ClientRecord, OAuthStore } from '../../store/oauth-store.js';
 import type { PublicEndpoints } from '../../http/urls.js';
 import type { EligibilityChecker } from '../eligibility.js';
 import { OAuthError } from '../errors.js';

@@ -16,7 +16,7 @@ import type { Policy } from '../../../src/policy/policy.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import { parseRedirectRule } from '../../../src/policy/redirect-uris.js';
 import type { RedirectRule } from '../../../src/policy/redirect-uris.js';
-import { oauthStore } from '../../../src/store/oauth.js';
+import { sqliteOAuthStore } from '../../../src/store/sqlite-oauth-store.js';
 import type { InProcessApp } from '../../support/in-process-app.js';
 import { startInProcessApp } from '../../support/in-process-app.js';
 import { injectToken } from '../../support/inject-oauth.js';
@@ -170,7 +170,7 @@ describe('what applies on the very next request to a token already verified', ()
 
   it('refuses a kept token right after its grant is revoked', async () => {
     const token = await verifiedToken();
-    oauthStore(target.db).revokeGrant(claimsOf(token).gid, 'revoked by the person');
+    sqliteOAuthStore(target.db).revokeGrant(claimsOf(token).gid, 'revoked by the person');
     const refused = await check(token);
     expect(refused.status).toBe(401);
     expect(refused.error).toContain('error="invalid_token"');

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/database.js';
 import { migrate, openDatabase } from '../../../src/store/database.js';
-import type { OAuthStore } from '../../../src/store/oauth.js';
-import { oauthStore } from '../../../src/store/oauth.js';
+import type { OAuthStore } from '../../../src/store/oauth-store.js';
+import { sqliteOAuthStore } from '../../../src/store/sqlite-oauth-store.js';
 import { describeOAuthStoreConformance, fakeClock } from './oauth-conformance.js';
 
 function openMigrated(): { db: Db; close(): void } {
@@ -23,7 +23,7 @@ function openMigrated(): { db: Db; close(): void } {
 
 describeOAuthStoreConformance('SQLite', (clock, options) => {
   const { db, close } = openMigrated();
-  return { store: oauthStore(db, { ...options, now: clock.now }), close };
+  return { store: sqliteOAuthStore(db, { ...options, now: clock.now }), close };
 });
 
 // Rows the interface cannot produce: a successor sealed by hand-edited data, and a token rotated by a release that
@@ -36,7 +36,7 @@ describe('SQLite OAuth store: rotated tokens without a usable successor', () => 
 
   beforeEach(() => {
     opened = openMigrated();
-    store = oauthStore(opened.db, { now: fakeClock().now });
+    store = sqliteOAuthStore(opened.db, { now: fakeClock().now });
     store.insertClient({
       clientId: 'c1',
       kind: 'dynamic',

@@ -2,7 +2,7 @@
 // a clock the cases move by hand: expiry, the refresh grace window, throttling and pruning are all checked at
 // their edges without waiting.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { GrantRecord, OAuthStore } from '../../../src/store/oauth.js';
+import type { GrantRecord, OAuthStore } from '../../../src/store/oauth-store.js';
 
 export interface FakeClock {
   /** Epoch milliseconds, like Date.now. */

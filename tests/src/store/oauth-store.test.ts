@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/database.js';
 import { migrate, openDatabase } from '../../../src/store/database.js';
-import type { OAuthStore } from '../../../src/store/oauth.js';
+import type { OAuthStore } from '../../../src/store/oauth-store.js';
 import { hashSecret } from '../../../src/core/secrets.js';
-import { oauthStore } from '../../../src/store/oauth.js';
+import { sqliteOAuthStore } from '../../../src/store/sqlite-oauth-store.js';
 
 let dir: string;
 let db: Db;
@@ -35,7 +35,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-oauth-store-'));
   db = openDatabase(dir);
   migrate(db);
-  store = oauthStore(db);
+  store = sqliteOAuthStore(db);
 });
 afterEach(() => {
   db.close();

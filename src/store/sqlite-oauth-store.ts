@@ -1,10 +1,11 @@
-// Persistence of the OAuth server. Everything that must happen together (using a code and issuing its refresh
+// The OAuth store (oauth-store.ts) in SQLite. Everything that must happen together (using a code and issuing its refresh
 // token, rotating a refresh token, revoking a family on reuse) happens in one transaction, so a crash leaves
 // either the old state or the new one, never a half-issued token.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import { hashSecret, newSecret } from '../core/secrets.js';
+import type { ClientRecord, CodeRedemption, GrantRecord, OAuthStore, RefreshRotation } from './oauth-store.js';
 
 /**
  * A rotated refresh token keeps its successor sealed under a key derived from itself, so a client retrying the same
@@ -38,17 +39,6 @@ const UNUSED_CLIENT_SECONDS = 7 * 24 * 3600;
 /** How long a client that never obtained a grant is kept (a sign-in takes minutes, not days). */
 const UNCLAIMED_CLIENT_SECONDS = 24 * 3600;
 
-export interface ClientRecord {
-  clientId: string;
-  kind: 'dynamic' | 'document';
-  clientName: string;
-  redirectUris: string[];
-  grantTypes: string[];
-  tokenEndpointAuthMethod: string;
-  secretHash: string | null;
-  createdAt: number;
-}
-
 interface ClientRow {
   client_id: string;
   kind: 'dynamic' | 'document';
@@ -70,20 +60,6 @@ const toClient = (row: ClientRow): ClientRecord => ({
   secretHash: row.secret_hash,
   createdAt: row.created_at,
 });
-
-export interface GrantRecord {
-  id: string;
-  userId: string;
-  clientId: string;
-  clientName: string;
-  scopes: string[];
-  resource: string;
-  redirectUri: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-  revokedReason: string | null;
-}
 
 interface GrantRow {
   id: string;
@@ -113,82 +89,6 @@ const toGrant = (row: GrantRow): GrantRecord => ({
   revokedReason: row.revoked_reason,
 });
 
-export type CodeRedemption =
-  | { status: 'ok'; grant: GrantRecord; refreshToken?: string }
-  | { status: 'unknown' | 'expired' | 'wrong_client' }
-  | { status: 'rejected'; description: string }
-  /** The code was used before: its grant has just been revoked. */
-  | { status: 'replayed' };
-
-export type RefreshRotation =
-  | { status: 'ok'; grant: GrantRecord; refreshToken: string }
-  | { status: 'unknown' | 'expired' | 'wrong_client' | 'revoked' }
-  /** An already rotated token came back: the whole grant has just been revoked. */
-  | { status: 'reused' };
-
-export interface PendingRecord {
-  id: string;
-  userId: string;
-  request: Record<string, unknown>;
-  expiresAt: number;
-}
-
-export interface OAuthStore {
-  insertClient(client: Omit<ClientRecord, 'createdAt'>): ClientRecord;
-  getClient(clientId: string): ClientRecord | undefined;
-  /**
-   * Keeps at most `max` clients (registered, or metadata documents seen) that never obtained a grant, dropping the
-   * oldest beyond that; returns how many went. Both happen anonymously, so this bounds what strangers can store.
-   */
-  capUnclaimedClients(max: number): number;
-
-  createGrant(grant: Pick<GrantRecord, 'userId' | 'clientId' | 'clientName' | 'scopes' | 'resource' | 'redirectUri'>): GrantRecord;
-  getGrant(id: string): GrantRecord | undefined;
-  /** Active grants of a user, newest first. */
-  activeGrants(userId: string): GrantRecord[];
-  /** Every active grant (admin view), newest use first. */
-  allActiveGrants(limit?: number): GrantRecord[];
-  revokeGrant(id: string, reason: string): boolean;
-  revokeClientGrants(userId: string, clientId: string, reason: string): number;
-  /** Records a use at most once a minute per grant, so every MCP request does not write. */
-  touchGrant(id: string): void;
-
-  insertCode(code: {
-    grantId: string;
-    clientId: string;
-    redirectUri: string;
-    codeChallenge: string;
-    resource: string;
-    ttlSeconds: number;
-  }): string;
-  /**
-   * Uses a code once. `check` sees the code's binding (PKCE challenge, redirect URI, resource) inside the same
-   * transaction; a code it refuses is spent and its grant revoked, like a replayed one.
-   */
-  redeemCode(
-    code: string,
-    clientId: string,
-    refreshTtlSeconds: number | null,
-    check: (code: { codeChallenge: string; redirectUri: string; resource: string }) => string | null,
-  ): CodeRedemption;
-  rotateRefreshToken(token: string, clientId: string, refreshTtlSeconds: number): RefreshRotation;
-  /** The grant a refresh token of this client belongs to, without using the token. */
-  refreshTokenGrant(token: string, clientId: string): GrantRecord | undefined;
-  /** RFC 7009: revokes the grant the token belongs to; unknown tokens are ignored. Returns whether one matched. */
-  revokeRefreshToken(token: string, clientId: string): boolean;
-
-  insertPending(userId: string, request: Record<string, unknown>, ttlSeconds: number): string;
-  /** Removes and returns the pending request, only for the user it was made for. */
-  takePending(id: string, userId: string): PendingRecord | undefined;
-  /** Returns the pending request without using it up ('' is the user of requests made before anyone signed in). */
-  readPending(id: string, userId: string): PendingRecord | undefined;
-  /** Drops expired codes, refresh tokens and pending requests, and clients unused for a week; returns how many rows went. */
-  prune(): number;
-
-  getSigningKey(): { kid: string; alg: string; privateJwk: string; publicJwk: string } | undefined;
-  insertSigningKey(key: { kid: string; alg: string; privateJwk: string; publicJwk: string }): void;
-}
-
 export interface OAuthStoreOptions {
   /** How long a rotated refresh token still gives the same successor to the client that rotated it (concurrent refreshes). */
   refreshReuseGraceSeconds?: number;
@@ -196,7 +96,7 @@ export interface OAuthStoreOptions {
   now?: () => number;
 }
 
-export function oauthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore {
+export function sqliteOAuthStore(db: Db, options: OAuthStoreOptions = {}): OAuthStore {
   const refreshReuseGrace = options.refreshReuseGraceSeconds ?? 10;
   const clock = options.now ?? Date.now;
   const now = () => Math.floor(clock() / 1000);
