@@ -9,12 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FetchOutcome } from '../../../src/oauth/client-metadata-document.js';
-import {
-  clientMetadataDocumentSchema,
-  createClientMetadataFetcher,
-  isClientMetadataDocumentId,
-  nonPublicAddressRange,
-} from '../../../src/oauth/client-metadata-document.js';
+import { createClientMetadataFetcher, nonPublicAddressRange } from '../../../src/oauth/client-metadata-document.js';
+import { clientMetadataDocumentSchema, isClientMetadataDocumentId } from '../../../src/oauth/client-metadata-schema.js';
 
 const HOST = 'client.example.test';
 
