@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonInfo } from '../../scripts/json-info.js';
 import type { AppProcess } from '../support/app-process.js';
 import { startAppProcess } from '../support/app-process.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
+import { registerApp } from '../support/register-app.js';
 import type { Simulator } from './index.js';
 import { startSimulator } from './index.js';
 
@@ -96,15 +96,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('in a browser', () => {
   let app: AppProcess;
   beforeAll(async () => {
     app = await startAppProcess({ nextcloudUrl: sim.url });
-    const result = await sim.occ([
-      'app_api:app:register',
-      'mcp_gateway',
-      'manual_install',
-      '--json-info',
-      jsonInfo({ secret: app.secret, port: app.port! }),
-      '--wait-finish',
-    ]);
-    expect(result.code).toBe(0);
+    await registerApp(sim, { secret: app.secret, port: app.port! });
   });
   afterAll(() => app?.stop());
 
