@@ -8,8 +8,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { eachMultistatusResponse, parseMultistatus } from '../lib/dav-xml.js';
-import type { FileEntry } from '../lib/files.js';
-import { ENTRY_PROPS, fileEntryReader } from '../lib/files.js';
+import type { FileEntry } from '../lib/file-entries.js';
+import { ENTRY_PROPS, fileEntryReader } from '../lib/file-entries.js';
 import { referenceParseMultistatus } from '../tests/lib/dav-xml-reference.js';
 
 const ENTRIES = Number(process.env.ENTRIES ?? 10_000);

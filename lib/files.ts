@@ -1,117 +1,21 @@
 // Files of the acting user over WebDAV, sent through the user's HTTP client (see `custom` for why not through
-// the `webdav` package). Nextcloud's own properties, SEARCH and precondition headers are built here.
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { InvalidArgumentError, NextcloudError, isNextcloudError, printable, reworded, wellFormed } from './errors.js';
+// the `webdav` package). The requests and their precondition headers are built here; what an entry is and which
+// properties it is read from (file-entries.ts), the SEARCH body (file-search.ts) and the guard of a download
+// (body-guard.ts) live in modules of their own.
+import type { Readable } from 'node:stream';
+import { InvalidArgumentError, NextcloudError, isNextcloudError, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
 import { answerKind, humanPath, unexpectedAnswer } from './http.js';
-import type { XmlNode } from './dav-xml.js';
-import { NS, clark, eachMultistatusResponse, escapeXml } from './dav-xml.js';
+import { eachMultistatusResponse } from './dav-xml.js';
+import { guardBody, toNodeStream } from './body-guard.js';
+import type { FileEntry } from './file-entries.js';
+import { ENTRY_PROPS, NAMESPACES, PROPS, fileEntryReader } from './file-entries.js';
+import { encodePath, normalizePath } from './file-paths.js';
+import type { FileQuery } from './file-search.js';
+import { searchBody } from './file-search.js';
 
-export interface Permissions {
-  read: boolean;
-  write: boolean;
-  create: boolean;
-  delete: boolean;
-  rename: boolean;
-  share: boolean;
-  /** Received through a share. */
-  shared: boolean;
-  /** On mounted storage (external, group folder). */
-  mounted: boolean;
-}
-
-export interface FileEntry {
-  /** Path in the user's namespace, e.g. /Shared/Plans/Roadmap.md. */
-  path: string;
-  name: string;
-  type: 'file' | 'folder';
-  fileId: number | null;
-  size: number;
-  etag: string | null;
-  lastModified: string | null;
-  contentType: string | null;
-  permissions: Permissions;
-  /** The raw oc:permissions letters. */
-  permissionLetters: string;
-  ownerId: string | null;
-  ownerDisplayName: string | null;
-  shareTypes: number[];
-  mountType: string;
-  isMountRoot: boolean;
-  favorite: boolean;
-}
-
-/** Letters per DavUtil::getDavPermissions: S R M G D NV W CK. */
-export function parsePermissions(letters: string, type: 'file' | 'folder'): Permissions {
-  return {
-    read: letters.includes('G') || letters === '',
-    write: type === 'file' ? letters.includes('W') : letters.includes('CK') || letters.includes('C'),
-    create: type === 'folder' && (letters.includes('CK') || letters.includes('C')),
-    delete: letters.includes('D'),
-    rename: letters.includes('N') || letters.includes('V'),
-    share: letters.includes('R'),
-    shared: letters.includes('S'),
-    mounted: letters.includes('M'),
-  };
-}
-
-const PROPS = `<d:displayname/><d:resourcetype/><d:getetag/><d:getlastmodified/><d:getcontenttype/><d:getcontentlength/>
-<oc:fileid/><oc:permissions/><oc:size/><oc:favorite/><oc:owner-id/><oc:owner-display-name/><oc:share-types/>
-<nc:mount-type/><nc:is-mount-root/>`;
-const NAMESPACES = `xmlns:d="DAV:" xmlns:oc="${NS.oc}" xmlns:nc="${NS.nc}" xmlns:ocs="${NS.ocs}"`;
-const RESOURCETYPE = clark(NS.dav, 'resourcetype');
-const COLLECTION = clark(NS.dav, 'collection');
-const ETAG = clark(NS.dav, 'getetag');
-const LASTMODIFIED = clark(NS.dav, 'getlastmodified');
-const CONTENTTYPE = clark(NS.dav, 'getcontenttype');
-const CONTENTLENGTH = clark(NS.dav, 'getcontentlength');
-const FILEID = clark(NS.oc, 'fileid');
-const PERMISSIONS = clark(NS.oc, 'permissions');
-const SIZE = clark(NS.oc, 'size');
-const FAVORITE = clark(NS.oc, 'favorite');
-const OWNER_ID = clark(NS.oc, 'owner-id');
-const OWNER_NAME = clark(NS.oc, 'owner-display-name');
-const SHARE_TYPES = clark(NS.oc, 'share-types');
-const SHARE_TYPE = clark(NS.oc, 'share-type');
-const MOUNT_TYPE = clark(NS.nc, 'mount-type');
-const MOUNT_ROOT = clark(NS.nc, 'is-mount-root');
-/** The properties toEntry reads; the reader drops every other one (d:displayname too: the name comes from the href). */
-export const ENTRY_PROPS: ReadonlySet<string> = new Set([
-  RESOURCETYPE,
-  ETAG,
-  LASTMODIFIED,
-  CONTENTTYPE,
-  CONTENTLENGTH,
-  FILEID,
-  PERMISSIONS,
-  SIZE,
-  FAVORITE,
-  OWNER_ID,
-  OWNER_NAME,
-  SHARE_TYPES,
-  MOUNT_TYPE,
-  MOUNT_ROOT,
-]);
 const PROPFIND_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind ${NAMESPACES}><d:prop>${PROPS}</d:prop></d:propfind>`;
 const VERSION_BODY = `<?xml version="1.0" encoding="UTF-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>`;
-
-export type FileQuery = {
-  /** Case-insensitive substring of the file name. */
-  nameContains?: string;
-  /** A MIME type, or a family such as image/ or text/. */
-  mimeType?: string;
-  modifiedAfter?: Date;
-  modifiedBefore?: Date;
-  /** Folder to search under (default: the whole home). */
-  under?: string;
-  type?: 'file' | 'folder';
-  favorite?: boolean;
-  orderBy?: 'name' | 'modified' | 'size';
-  descending?: boolean;
-  limit?: number;
-  offset?: number;
-};
 
 export interface ReadResult {
   /** The bytes, streamed as they arrive; never buffered whole. */
@@ -163,22 +67,6 @@ export interface FilesClient {
   /** Moves the node to the trash bin (never a permanent delete). */
   delete(path: string): Promise<void>;
   search(query: FileQuery): Promise<FileEntry[]>;
-}
-
-/** Normalises a user path and refuses dot segments, so no spelling can leave the user's tree. */
-export function normalizePath(path: string): string {
-  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws) and names no file.
-  wellFormed(path, `The path "${printable(path)}"`);
-  const segments = path
-    .replaceAll('\\', '/')
-    .split('/')
-    .filter((segment) => segment !== '' && segment !== '.');
-  if (segments.some((segment) => segment === '..')) throw new InvalidArgumentError(`The path "${path}" may not contain "..".`);
-  return `/${segments.join('/')}`;
-}
-
-function encodePath(path: string): string {
-  return normalizePath(path).split('/').map(encodeURIComponent).join('/');
 }
 
 export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
@@ -496,90 +384,6 @@ export function filesClient(http: HttpClient, timeoutMs: number): FilesClient {
   };
 }
 
-/** An href that is its own URL path: absolute, nothing a URL parser would encode, resolve or cut off. */
-const PLAIN_HREF = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
-const DOT_SEGMENT = /%2e|\/\.\.?(?:\/|$)/i;
-
-const textOf = (found: Record<string, XmlNode[]>, key: string) => found[key]?.[0]?.text;
-const numberOf = (text: string | undefined) => (text === undefined || text === '' ? null : Number(text));
-
-const MONTHS: Record<string, string> = {
-  Jan: '01',
-  Feb: '02',
-  Mar: '03',
-  Apr: '04',
-  May: '05',
-  Jun: '06',
-  Jul: '07',
-  Aug: '08',
-  Sep: '09',
-  Oct: '10',
-  Nov: '11',
-  Dec: '12',
-};
-/** HTTP's own date format, as Nextcloud writes d:getlastmodified: "Thu, 03 Dec 2026 10:16:09 GMT". */
-const HTTP_DATE = /^[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-
-/** A date as ISO 8601; HTTP dates are rewritten directly, anything else goes through Date. */
-function isoDate(text: string): string {
-  const match = HTTP_DATE.exec(text);
-  const month = match && MONTHS[match[2]!];
-  // Days past the 28th, hours past 23 and the like are left to Date, which rolls them over.
-  if (match && month && match[1]! >= '01' && match[1]! <= '28' && match[4]! <= '23' && match[5]! <= '59' && match[6]! <= '59') {
-    return `${match[3]}-${month}-${match[1]}T${match[4]}:${match[5]}:${match[6]}.000Z`;
-  }
-  return new Date(text).toISOString();
-}
-
-/**
- * Makes FileEntry values of the d:response elements of one user's files (davRoot: /remote.php/dav/files/<user>).
- * Exported for measuring; filesClient is its user.
- */
-export function fileEntryReader(
-  baseUrl: string,
-  davRoot: string,
-): (href: string, props: XmlNode, method: string, requestPath: string) => FileEntry {
-  // hrefs are absolute paths on the host: with Nextcloud under a path (https://host/nextcloud) they start with it.
-  const hrefPrefix = decodeURIComponent(new URL(baseUrl).pathname.replace(/\/+$/, '') + davRoot);
-  return (href, props, method, requestPath) => {
-    let decoded: string;
-    try {
-      // Nextcloud's hrefs are plain encoded paths; only others need a URL parser to read them as a browser would.
-      const pathname = PLAIN_HREF.test(href) && !DOT_SEGMENT.test(href) ? href : new URL(href, baseUrl).pathname;
-      decoded = decodeURIComponent(pathname).normalize('NFC');
-    } catch (error) {
-      throw unexpectedAnswer(method, requestPath, `an entry whose href is not a valid URL path (${href.slice(0, 200)})`, 207, error);
-    }
-    const relative = decoded.startsWith(hrefPrefix) ? decoded.slice(hrefPrefix.length) : decoded;
-    let end = relative.length;
-    while (end > 0 && relative.charCodeAt(end - 1) === 0x2f) end--;
-    const path = end === 0 ? '/' : relative.slice(0, end);
-    const found = props.children;
-    const isFolder = found[RESOURCETYPE]?.[0]?.children[COLLECTION] !== undefined;
-    const type = isFolder ? 'folder' : 'file';
-    const letters = textOf(found, PERMISSIONS) ?? '';
-    const modified = textOf(found, LASTMODIFIED);
-    return {
-      path,
-      name: path === '/' ? '' : path.slice(path.lastIndexOf('/') + 1),
-      type,
-      fileId: numberOf(textOf(found, FILEID)),
-      size: numberOf(textOf(found, SIZE)) ?? numberOf(textOf(found, CONTENTLENGTH)) ?? 0,
-      etag: textOf(found, ETAG) ?? null,
-      lastModified: modified ? isoDate(modified) : null,
-      contentType: isFolder ? null : (textOf(found, CONTENTTYPE) ?? null),
-      permissions: parsePermissions(letters, type),
-      permissionLetters: letters,
-      ownerId: textOf(found, OWNER_ID) ?? null,
-      ownerDisplayName: textOf(found, OWNER_NAME) ?? null,
-      shareTypes: (found[SHARE_TYPES]?.[0]?.children[SHARE_TYPE] ?? []).map((node) => Number(node.text)),
-      mountType: textOf(found, MOUNT_TYPE) ?? '',
-      isMountRoot: textOf(found, MOUNT_ROOT) === 'true',
-      favorite: textOf(found, FAVORITE) === '1',
-    };
-  };
-}
-
 /** Errors of reading a folder as if it were a file; see isFolderRead. */
 const folderReads = new WeakSet<NextcloudError>();
 
@@ -604,158 +408,4 @@ export function isFolderRead(error: unknown): boolean {
 export function parseOcFileId(header: string | null): number | null {
   const digits = header ? /^\d+/.exec(header)?.[0] : undefined;
   return digits ? Number.parseInt(digits, 10) : null;
-}
-
-function toNodeStream(body: unknown): Readable {
-  if (!body) return Readable.from([]);
-  if (body instanceof Readable) return body;
-  if (typeof (body as { getReader?: unknown }).getReader === 'function') return Readable.fromWeb(body as WebReadableStream);
-  return Readable.from(body as AsyncIterable<Uint8Array>);
-}
-
-export interface GuardOptions {
-  /** Longest wait for the next chunk while the reader wants data. */
-  idleMs: number;
-  /** Bytes to drop from the start, and how many to deliver after that (null: all). */
-  skip: number;
-  take: number | null;
-  /** Bytes the answer says it holds (Content-Length, or the span of Content-Range), when it says. */
-  expected?: number | null;
-  /** The error for a body that holds fewer or more bytes than announced (cut by a proxy, or not the file at all). */
-  onMismatch?(received: number, expected: number): Error;
-  /** Cancels the underlying request (end of window reached, reader gave up, stall). */
-  abort(): void;
-  onIdle(): Error;
-  onError(error: Error): Error;
-}
-
-/**
- * Passes a download through with back-pressure, and ends it with an error when Nextcloud stalls. The idle
- * timer runs only while the reader is asking for data, so a slow reader is never blamed on Nextcloud.
- */
-export function guardBody(source: Readable, options: GuardOptions): Readable {
-  let timer: NodeJS.Timeout | undefined;
-  let skip = options.skip;
-  let remaining = options.take;
-  let received = 0;
-  let finished = false;
-  const mismatch = (count: number, expected: number) =>
-    options.onMismatch?.(count, expected) ??
-    options.onError(new Error(`the answer held ${count > expected ? 'at least ' : 'only '}${count} bytes where it announced ${expected}`));
-  const disarm = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-  };
-  const arm = () => {
-    if (timer || finished) return;
-    timer = setTimeout(() => out.destroy(options.onIdle()), options.idleMs);
-  };
-  const finish = () => {
-    finished = true;
-    disarm();
-  };
-  const out = new Readable({
-    read() {
-      arm();
-      source.resume();
-    },
-    destroy(error, callback) {
-      const early = !finished;
-      finish();
-      source.destroy();
-      if (early || error) options.abort();
-      callback(error);
-    },
-  });
-  source.pause();
-  source.on('data', (chunk: Buffer | Uint8Array | string) => {
-    if (finished) return;
-    disarm();
-    let piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    received += piece.length;
-    if (options.expected !== undefined && options.expected !== null && received > options.expected) {
-      out.destroy(mismatch(received, options.expected));
-      return;
-    }
-    if (skip > 0) {
-      const dropped = Math.min(skip, piece.length);
-      piece = piece.subarray(dropped);
-      skip -= dropped;
-    }
-    if (remaining !== null && piece.length >= remaining) {
-      piece = piece.subarray(0, remaining);
-      remaining = 0;
-    } else if (remaining !== null) {
-      remaining -= piece.length;
-    }
-    const room = piece.length === 0 ? true : out.push(piece);
-    if (remaining === 0) {
-      // The window is complete: stop the download instead of draining the rest of the file.
-      finish();
-      out.push(null);
-      source.destroy();
-      options.abort();
-      return;
-    }
-    if (!room) source.pause();
-    else if (piece.length === 0) arm();
-  });
-  source.once('end', () => {
-    if (finished) return;
-    // An answer that ends cleanly but short (a proxy that cut it) is not the file: never a shorter text.
-    if (options.expected !== undefined && options.expected !== null && received < options.expected) {
-      out.destroy(mismatch(received, options.expected));
-      return;
-    }
-    finish();
-    out.push(null);
-  });
-  source.on('error', (error: Error) => {
-    if (finished) return;
-    out.destroy(isNextcloudError(error) ? error : options.onError(error));
-  });
-  return out;
-}
-
-export function searchBody(userId: string, query: FileQuery): string {
-  const conditions: string[] = [];
-  const prop = (ns: 'd' | 'oc', name: string) => `<d:prop><${ns}:${name}/></d:prop>`;
-  const literal = (value: string) => `<d:literal>${escapeXml(value)}</d:literal>`;
-  // LIKE has no escape here: % and _ in the term become _ (any one character), a superset the caller narrows.
-  if (query.nameContains)
-    conditions.push(`<d:like>${prop('d', 'displayname')}${literal(`%${query.nameContains.replace(/%/g, '_')}%`)}</d:like>`);
-  if (query.mimeType) {
-    const family = query.mimeType.endsWith('/') || query.mimeType.endsWith('/*');
-    conditions.push(
-      family
-        ? `<d:like>${prop('d', 'getcontenttype')}${literal(`${query.mimeType.replace(/\*$/, '').replace(/\/?$/, '/')}%`)}</d:like>`
-        : `<d:eq>${prop('d', 'getcontenttype')}${literal(query.mimeType)}</d:eq>`,
-    );
-  }
-  if (query.modifiedAfter)
-    conditions.push(`<d:gt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedAfter.getTime() / 1000)))}</d:gt>`);
-  if (query.modifiedBefore)
-    conditions.push(`<d:lt>${prop('d', 'getlastmodified')}${literal(String(Math.floor(query.modifiedBefore.getTime() / 1000)))}</d:lt>`);
-  if (query.type === 'folder') conditions.push('<d:is-collection/>');
-  if (query.type === 'file') conditions.push('<d:not><d:is-collection/></d:not>');
-  if (query.favorite) conditions.push(`<d:eq>${prop('oc', 'favorite')}${literal('yes')}</d:eq>`);
-  // SEARCH needs a where clause; "size >= 0" matches everything.
-  if (conditions.length === 0) conditions.push(`<d:gte>${prop('oc', 'size')}${literal('0')}</d:gte>`);
-  const where = conditions.length === 1 ? conditions[0] : `<d:and>${conditions.join('')}</d:and>`;
-  const orderProp = { name: prop('d', 'displayname'), modified: prop('d', 'getlastmodified'), size: prop('oc', 'size') }[
-    query.orderBy ?? 'modified'
-  ];
-  const direction = (query.descending ?? query.orderBy !== 'name') ? '<d:descending/>' : '<d:ascending/>';
-  const scope = `/files/${encodeURIComponent(userId)}${query.under ? encodePath(query.under).replace(/\/$/, '') : ''}`;
-  const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<d:searchrequest ${NAMESPACES} xmlns:ns="https://github.com/icewind1991/SearchDAV/ns">
-<d:basicsearch>
-<d:select><d:prop>${PROPS}</d:prop></d:select>
-<d:from><d:scope><d:href>${escapeXml(scope)}</d:href><d:depth>infinity</d:depth></d:scope></d:from>
-<d:where>${where}</d:where>
-<d:orderby><d:order>${orderProp}${direction}</d:order></d:orderby>
-<d:limit><d:nresults>${limit}</d:nresults><ns:firstresult>${Math.max(query.offset ?? 0, 0)}</ns:firstresult></d:limit>
-</d:basicsearch>
-</d:searchrequest>`;
 }

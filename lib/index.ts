@@ -29,8 +29,11 @@ export {
 export { withSingleTimeout } from './http.js';
 export type { NextcloudErrorCode } from './errors.js';
 export type { CalendarClient, CalendarEvent, CalendarInfo } from './calendar.js';
-export type { FileEntry, FileQuery, FilesClient, Permissions, ReadResult } from './files.js';
-export { normalizePath, parsePermissions } from './files.js';
+export type { FilesClient, ReadResult } from './files.js';
+export type { FileEntry, Permissions } from './file-entries.js';
+export type { FileQuery } from './file-search.js';
+export { normalizePath } from './file-paths.js';
+export { parsePermissions } from './file-entries.js';
 export type { SearchEntry, SearchProvider, SearchQuery, SearchResult } from './search.js';
 export type { TalkClient, TalkConversation, TalkMessage } from './talk.js';
 export { TALK_TOKEN } from './talk.js';

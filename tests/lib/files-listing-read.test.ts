@@ -3,7 +3,8 @@
 // GET on a folder the way Nextcloud does (200 and a line of text, no ETag), which must never be read as content.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileEntryReader, isFolderRead } from '../../lib/files.js';
+import { fileEntryReader } from '../../lib/file-entries.js';
+import { isFolderRead } from '../../lib/files.js';
 import { NS, clark } from '../../lib/dav-xml.js';
 import type { XmlNode } from '../../lib/dav-xml.js';
 import type { Nextcloud } from '../../lib/index.js';
