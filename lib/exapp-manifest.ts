@@ -3,6 +3,7 @@
 // 0 PUBLIC, 1 USER, 2 ADMIN). A route AppAPI would refuse is refused here, naming it.
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { issueText } from './zod-issues.js';
 
 const ACCESS_LEVELS = { PUBLIC: 0, USER: 1, ADMIN: 2 } as const;
 
@@ -65,8 +66,7 @@ export function readExAppManifest(xml: string): ExAppManifest {
   }).parse(xml);
   const result = infoSchema.safeParse(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ExAppManifestError(`appinfo/info.xml: ${issue.path.join('.') || 'the document'}: ${issue.message}`);
+    throw new ExAppManifestError(`appinfo/info.xml: ${issueText(result.error.issues[0]!)}`);
   }
   const { info } = result.data;
   return { id: info.id, name: info.name, version: info.version, routes: info['external-app'].routes };

@@ -5,6 +5,7 @@ import type { NextcloudErrorCode } from './errors.js';
 import { NextcloudError, codeForStatus, explain } from './errors.js';
 import type { HttpClient, RequestOptions } from './http.js';
 import { answerKind, readBody, unexpectedAnswer } from './http.js';
+import { issuesText } from './zod-issues.js';
 
 const envelope = z.object({
   ocs: z.object({
@@ -79,7 +80,7 @@ export async function ocsRequest<T extends z.ZodType>(
   }
   const data = schema.safeParse(parsed.ocs.data);
   if (!data.success) {
-    const issues = data.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
+    const issues = issuesText(data.error.issues);
     throw unexpectedAnswer(method, path, `data of an unexpected shape (${issues})`, response.status);
   }
   return { data: data.data, response };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TrustedIssuer } from './core/trusted-issuers.js';
 import { parseTrustedIssuers } from './core/trusted-issuers.js';
+import { issueText } from '../lib/zod-issues.js';
 
 /** Where the AppAPI PHP proxy exposes an ExApp under the Nextcloud URL (works for every daemon type). */
 export const PHP_PROXY_PREFIX = '/index.php/apps/app_api/proxy';
@@ -129,8 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        const received = issue.code === 'invalid_type' && present[name] === undefined ? 'is not set' : issue.message;
-        return `${name} ${received}`;
+        return issue.code === 'invalid_type' && present[name] === undefined ? `${name} is not set` : issueText(issue, { field: String });
       }),
     );
   }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Nextcloud } from '../../lib/index.js';
 import { html, sendPage } from '../http/html.js';
 import type { EndpointSource } from '../http/urls.js';
-import { describeIssues } from '../mcp/execute.js';
+import { issuesText } from '../../lib/zod-issues.js';
 import type { AuditStore } from '../store/audit.js';
 import { auditQuerySchema } from '../store/audit.js';
 import { adminOnly } from './admin-only.js';
@@ -18,7 +18,7 @@ export async function auditRoutes(
   app.get('/admin/api/v1/audit', async (request, reply) => {
     const query = auditQuerySchema.safeParse(request.query);
     if (!query.success)
-      return reply.code(400).send({ error: 'invalid_request', message: `Invalid filter: ${describeIssues(query.error)}.` });
+      return reply.code(400).send({ error: 'invalid_request', message: `Invalid filter: ${issuesText(query.error.issues)}.` });
     const entries = audit.query(query.data);
     const last = entries.at(-1);
     return {
@@ -43,7 +43,7 @@ export async function auditRoutes(
       reply.header('x-frame-options', 'DENY'),
       'MCP Gateway: audit log',
       html`<h1>Audit log</h1>
-${query.success ? '' : html`<p id="notice">Invalid filter: ${describeIssues(query.error)}. Showing the newest entries.</p>`}
+${query.success ? '' : html`<p id="notice">Invalid filter: ${issuesText(query.error.issues)}. Showing the newest entries.</p>`}
 <p>Every tool call made through MCP Gateway: who, through which app, which tool, on what, and how it ended. Content is never recorded.</p>
 <form method="get" action="${urls.base}/admin/audit"><label>User <input name="user" value="${value('user')}"></label>
 <label>Tool <input name="tool" value="${value('tool')}"></label> <button type="submit">Filter</button></form>

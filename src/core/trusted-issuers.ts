@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { scopeSchema } from './scopes.js';
 import { isLoopbackHttp } from './loopback.js';
+import { issueText } from '../../lib/zod-issues.js';
 
 /** Asymmetric only: a provider publishes public keys, and an HMAC "key set" would be a shared secret in the open. */
 export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -85,8 +86,7 @@ export function parseTrustedIssuers(json: string): TrustedIssuer[] {
     const parsed = trustedIssuerSchema.safeParse(entry, { error: readableIssue });
     const name = `entry ${index + 1}${describeEntry(entry)}`;
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`${name}: ${issue.path.length > 0 ? `field "${issue.path.join('.')}" ` : ''}${issue.message}`);
+      for (const issue of parsed.error.issues) problems.push(`${name}: ${issueText(issue, { field: (path) => `field "${path}"` })}`);
     } else if (issuers.some((known) => known.issuer === parsed.data.issuer)) {
       problems.push(`${name}: the issuer is listed twice`);
     } else {

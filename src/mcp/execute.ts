@@ -1,10 +1,10 @@
 // Runs one tool call: validates the arguments, runs the tool as the user, checks what it produced against its
 // output schema, and turns refusals into tool results the model can act on (isError) instead of protocol errors.
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { z } from 'zod';
 import { isInvalidArgumentError, isNextcloudError } from '../../lib/index.js';
 import type { Tool, ToolContext } from '../tools/tool.js';
 import { ToolError, isWriteTool } from '../tools/tool.js';
+import { issuesText } from '../../lib/zod-issues.js';
 
 export type CallOutcome = 'ok' | 'error' | 'failed';
 
@@ -21,11 +21,6 @@ function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }] };
 }
 
-/** Zod's issues as one sentence per problem, naming the argument. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
-}
-
 export async function executeTool(tool: Tool, args: unknown, context: ToolContext): Promise<Execution> {
   // Read-only mode already takes the write scopes out of every grant; refusing here as well keeps a write tool from
   // running with a policy that forbids it, whoever calls this.
@@ -39,7 +34,7 @@ export async function executeTool(tool: Tool, args: unknown, context: ToolContex
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) {
     return {
-      result: errorResult(`Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}.`),
+      result: errorResult(`Invalid arguments for ${tool.name}: ${issuesText(parsed.error.issues)}.`),
       outcome: 'error',
       errorCode: 'invalid_input',
     };

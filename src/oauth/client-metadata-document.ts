@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import { clientMetadataDocumentSchema, documentIdProblem } from './client-metadata-schema.js';
 import type { ClientMetadataDocument } from './client-metadata-schema.js';
+import { issuesText } from '../../lib/zod-issues.js';
 
 /** How long a failed fetch is remembered: long enough to absorb a flood, short enough to pick up a fix soon. */
 const FAILURE_CACHE_MS = 5_000;
@@ -370,12 +371,7 @@ function parseDocument(
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return fail(`${where} is not a JSON object.`, false);
   const parsed = clientMetadataDocumentSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((issue) => {
-      const field = issue.path.map(String).join('.');
-      return field && !issue.message.startsWith(field) ? `${field}: ${issue.message}` : issue.message;
-    });
-    const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more problems)` : '';
-    return fail(`${where} is not valid: ${issues.join('; ')}${more}.`, false);
+    return fail(`${where} is not valid: ${issuesText(parsed.error.issues, { max: 3 })}.`, false);
   }
   if (parsed.data.client_id !== clientId) {
     return fail(

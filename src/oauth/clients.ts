@@ -10,6 +10,7 @@ import { hashSecret } from '../core/secrets.js';
 import type { ClientMetadataFetcher } from './client-metadata-document.js';
 import { OAuthError } from './errors.js';
 import { isLoopbackHttp } from '../core/loopback.js';
+import { issueText } from '../../lib/zod-issues.js';
 
 /** Why a redirect URI is not acceptable under the admin's rules, or null when it is. */
 export function redirectUriProblem(uri: string, policy: Pick<Policy, 'redirectRules'>): string | null {
@@ -111,11 +112,7 @@ export function registerClient(store: OAuthStore, body: unknown, policy: Policy)
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.');
-    throw new OAuthError(
-      field.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata',
-      `${field ? `${field}: ` : ''}${issue.message}`,
-    );
+    throw new OAuthError(issue.path[0] === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', issueText(issue));
   }
   const metadata = parsed.data;
   for (const uri of metadata.redirect_uris) {

@@ -9,6 +9,7 @@ import type { Scope } from '../core/scopes.js';
 import { SCOPES, WRITE_SCOPES, isScope } from '../core/scopes.js';
 import type { RedirectRule } from './redirect-uris.js';
 import { DEFAULT_REDIRECT_URIS, FORMER_DEFAULT_REDIRECT_HOSTS, parseRedirectRule, redirectRulesSchema } from './redirect-uris.js';
+import { issuesText } from '../../lib/zod-issues.js';
 
 /** Keys earlier releases' forms wrote, still read while their successor was never saved. */
 export const formerPolicyKeys = {
@@ -127,7 +128,7 @@ export function parsePolicy(
     if (raw === undefined) return byDefault;
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    problems.push({ key, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
+    problems.push({ key, message: issuesText(parsed.error.issues) });
     return fallback;
   };
   const url = z

@@ -7,6 +7,7 @@ import type { ClientRecord, OAuthStore } from '../../store/oauth-store.js';
 import type { PublicEndpoints } from '../../http/urls.js';
 import type { EligibilityChecker } from '../eligibility.js';
 import { OAuthError } from '../errors.js';
+import { issueText } from '../../../lib/zod-issues.js';
 
 export interface GrantRequest {
   store: OAuthStore;
@@ -35,6 +36,6 @@ export const required = (message: string) => z.string({ error: message }).min(1,
 /** The grant's parameters, or invalid_request naming the first one that is missing or malformed. */
 export function grantParams<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues[0]!.message);
+  if (!parsed.success) throw new OAuthError('invalid_request', issueText(parsed.error.issues[0]!));
   return parsed.data;
 }
