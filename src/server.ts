@@ -1,7 +1,7 @@
 // Builds the Fastify app. Everything it needs is passed in, so tests build the same app the process runs.
 import formBody from '@fastify/formbody';
 import Fastify from 'fastify';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Nextcloud } from '../lib/index.js';
 import { createNextcloud, isInvalidArgumentError, isNextcloudError } from '../lib/index.js';
 import { auditRoutes } from './admin/audit.js';
@@ -10,6 +10,7 @@ import { statusRoutes } from './admin/status.js';
 import type { AppConfig } from './config.js';
 import { appApiAuth } from './http/appapi-auth.js';
 import { cors } from './http/cors.js';
+import { html, sendPage } from './http/html.js';
 import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
 import { loggerOptions } from './http/logging.js';
@@ -45,6 +46,25 @@ export function nextcloudFor(config: AppConfig): Nextcloud {
     // A calendar added or shared in Nextcloud shows up within the same time as a changed admin policy.
     calendarListTtlMs: config.policyTtlMs,
   });
+}
+
+/**
+ * Nextcloud could not be asked what this request needs. A person who opened one of the app's pages (a browser asks for
+ * text/html) gets a page saying so; clients get the JSON answer with its code.
+ */
+function trouble(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  answer: { error: string; message: string; error_description?: string },
+): FastifyReply {
+  if (!request.headers.accept?.includes('text/html')) return reply.code(status).send(answer);
+  return sendPage(
+    reply,
+    'Nextcloud did not answer as expected',
+    html`<h1>Nextcloud did not answer as expected</h1><p id="trouble">${answer.message}</p><p class="hint">Try again in a moment.</p>`,
+    status,
+  );
 }
 
 export interface AppDeps {
@@ -83,7 +103,7 @@ export async function buildApp(deps: AppDeps) {
       const status = error.code === 'timeout' ? 504 : 502;
       // Nextcloud being slow or away passes; say when to try again.
       if (error.code === 'timeout' || error.code === 'unavailable' || error.code === 'rate_limited') reply.header('retry-after', '5');
-      return reply.code(status).send({ error: error.code, message: error.message });
+      return trouble(request, reply, status, { error: error.code, message: error.message });
     }
     if (isInvalidArgumentError(error)) {
       // An argument no Nextcloud could accept (a user id, a path) reached lib: the caller's mistake, not ours.
@@ -94,14 +114,13 @@ export async function buildApp(deps: AppDeps) {
       // Reaches here from routes that do not answer it themselves (token refresh, authorization): "retry", never a
       // refusal such as invalid_grant, which would make the client drop a grant that is still good.
       request.log.warn({ err: error.message }, 'account could not be checked with Nextcloud');
-      return reply
-        .code(503)
-        .header('retry-after', String(error.retryAfterSeconds))
-        .send({ error: 'temporarily_unavailable', error_description: error.message, message: error.message });
+      reply.header('retry-after', String(error.retryAfterSeconds));
+      return trouble(request, reply, 503, { error: 'temporarily_unavailable', error_description: error.message, message: error.message });
     }
     if (error instanceof PolicyUnavailableError) {
       request.log.warn({ err: error.message }, 'policy unavailable');
-      return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', message: error.message });
+      reply.header('retry-after', '5');
+      return trouble(request, reply, 503, { error: 'temporarily_unavailable', message: error.message });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
     const status = statusCode && statusCode >= 400 && statusCode < 500 ? statusCode : 500;

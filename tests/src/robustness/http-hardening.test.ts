@@ -3,6 +3,7 @@
 // could not have) with the 404 everyone who is not an admin gets (they answered 502 or 500).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidHost } from '../../../src/http/host.js';
+import { escapeHtml } from '../../../src/http/html.js';
 import { buildApp } from '../../../src/server.js';
 import type { InProcessApp } from '../../support/in-process-app.js';
 import { startInProcessApp } from '../../support/in-process-app.js';
@@ -109,6 +110,19 @@ describe('admin pages for a user Nextcloud does not know', () => {
       const response = await impatient.inject({ method: 'GET', url: '/admin/audit', headers: target.appApi('admin') });
       // Whatever the app answers for a Nextcloud that times out, not the 404 of "not an admin".
       expect([502, 503, 504]).toContain(response.statusCode);
+      expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(/Nextcloud/) });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      // The admin who opened the page in a browser reads the same as a page, with the same status.
+      const page = await impatient.inject({
+        method: 'GET',
+        url: '/admin/audit',
+        headers: { ...target.appApi('admin'), accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+      });
+      expect(page.statusCode).toBe(response.statusCode);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(page.body).toContain('<p id="trouble">');
+      expect(page.body).toContain(escapeHtml(response.json<{ message: string }>().message));
     } finally {
       hold.release();
       await impatient.close();
