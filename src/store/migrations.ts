@@ -105,4 +105,13 @@ CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
 CREATE INDEX oauth_clients_created ON oauth_clients (created_at);
 `,
   },
+  {
+    // A grant is a connection once its code has been redeemed; a consent whose code never was is not one. Grants
+    // from before cannot tell and are taken as connections: hiding a real one would be worse.
+    id: '0005_grant_established',
+    sql: `
+ALTER TABLE oauth_grants ADD COLUMN established_at INTEGER;
+UPDATE oauth_grants SET established_at = created_at;
+`,
+  },
 ];

@@ -23,6 +23,8 @@ export interface GrantRecord {
   resource: string;
   redirectUri: string;
   createdAt: number;
+  /** When its first code was redeemed: only from then on is the grant a connection (listed, remembered, kept). */
+  establishedAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
   revokedReason: string | null;
@@ -59,9 +61,9 @@ export interface OAuthStore {
 
   createGrant(grant: Pick<GrantRecord, 'userId' | 'clientId' | 'clientName' | 'scopes' | 'resource' | 'redirectUri'>): GrantRecord;
   getGrant(id: string): GrantRecord | undefined;
-  /** Active grants of a user, newest first. */
+  /** A user's connections (grants whose code was redeemed, not revoked), newest first. */
   activeGrants(userId: string): GrantRecord[];
-  /** Every active grant (admin view), newest use first. */
+  /** Every connection (admin view), newest use first. */
   allActiveGrants(limit?: number): GrantRecord[];
   revokeGrant(id: string, reason: string): boolean;
   revokeClientGrants(userId: string, clientId: string, reason: string): number;
@@ -77,7 +79,7 @@ export interface OAuthStore {
     ttlSeconds: number;
   }): string;
   /**
-   * Uses a code once. `check` sees the code's binding (PKCE challenge, redirect URI, resource) inside the same
+   * Uses a code once; the first code redeemed makes its grant a connection. `check` sees the code's binding (PKCE challenge, redirect URI, resource) inside the same
    * transaction; a code it refuses is spent and its grant revoked, like a replayed one.
    */
   redeemCode(
@@ -97,7 +99,10 @@ export interface OAuthStore {
   takePending(id: string, userId: string): PendingRecord | undefined;
   /** Returns the pending request without using it up ('' is the user of requests made before anyone signed in). */
   readPending(id: string, userId: string): PendingRecord | undefined;
-  /** Drops expired codes, refresh tokens and pending requests, and clients unused for a week; returns how many rows went. */
+  /**
+   * Drops expired codes, refresh tokens and pending requests, grants that never became a connection and no longer
+   * can (no code left to redeem), and clients unused for a week; returns how many rows went.
+   */
   prune(): number;
 
   getSigningKey(): { kid: string; alg: string; privateJwk: string; publicJwk: string } | undefined;

@@ -70,6 +70,7 @@ interface GrantRow {
   resource: string;
   redirect_uri: string;
   created_at: number;
+  established_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
@@ -84,6 +85,7 @@ const toGrant = (row: GrantRow): GrantRecord => ({
   resource: row.resource,
   redirectUri: row.redirect_uri,
   createdAt: row.created_at,
+  establishedAt: row.established_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
   revokedReason: row.revoked_reason,
@@ -174,13 +176,18 @@ export function sqliteOAuthStore(db: Db, options: OAuthStoreOptions = {}): OAuth
     getGrant,
     activeGrants(userId) {
       const rows = db
-        .prepare('SELECT * FROM oauth_grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC')
+        .prepare(
+          'SELECT * FROM oauth_grants WHERE user_id = ? AND revoked_at IS NULL AND established_at IS NOT NULL ORDER BY created_at DESC',
+        )
         .all(userId) as GrantRow[];
       return rows.map(toGrant);
     },
     allActiveGrants(limit = 500) {
       const rows = db
-        .prepare('SELECT * FROM oauth_grants WHERE revoked_at IS NULL ORDER BY COALESCE(last_used_at, created_at) DESC LIMIT ?')
+        .prepare(
+          `SELECT * FROM oauth_grants WHERE revoked_at IS NULL AND established_at IS NOT NULL
+             ORDER BY COALESCE(last_used_at, created_at) DESC LIMIT ?`,
+        )
         .all(limit) as GrantRow[];
       return rows.map(toGrant);
     },
@@ -234,8 +241,10 @@ export function sqliteOAuthStore(db: Db, options: OAuthStoreOptions = {}): OAuth
             revokeGrant(row.grant_id, `authorization code misused: ${problem}`);
             return { status: 'rejected', description: problem };
           }
-          const grant = getGrant(row.grant_id);
-          if (!grant || grant.revokedAt !== null) return { status: 'unknown' };
+          const consented = getGrant(row.grant_id);
+          if (!consented || consented.revokedAt !== null) return { status: 'unknown' };
+          db.prepare('UPDATE oauth_grants SET established_at = ? WHERE id = ? AND established_at IS NULL').run(now(), consented.id);
+          const grant = getGrant(consented.id)!;
           const refreshToken = refreshTtlSeconds === null ? undefined : issueRefresh(grant.id, clientId, refreshTtlSeconds);
           return { status: 'ok', grant, refreshToken };
         })
@@ -333,6 +342,12 @@ export function sqliteOAuthStore(db: Db, options: OAuthStoreOptions = {}): OAuth
       const at = now();
       return db.transaction(() => {
         let removed = db.prepare('DELETE FROM oauth_pending WHERE expires_at < ?').run(at).changes;
+        // A consent whose code was never redeemed and no longer can be: its codes and the grant go (a replay of such
+        // a code has nothing left to revoke).
+        const stranded = `SELECT id FROM oauth_grants g WHERE g.established_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM oauth_codes c WHERE c.grant_id = g.id AND c.used_at IS NULL AND c.expires_at >= ?)`;
+        removed += db.prepare(`DELETE FROM oauth_codes WHERE grant_id IN (${stranded})`).run(at).changes;
+        removed += db.prepare(`DELETE FROM oauth_grants WHERE id IN (${stranded})`).run(at).changes;
         // Used codes are kept for a day so a replay is still recognised (and punished) after expiry.
         removed += db.prepare('DELETE FROM oauth_codes WHERE expires_at < ?').run(at - 86_400).changes;
         removed += db.prepare('DELETE FROM oauth_refresh_tokens WHERE expires_at < ?').run(at).changes;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/database.js';
 import { getMeta, migrate, openDatabase, setMeta } from '../../../src/store/database.js';
 import { migrations } from '../../../src/store/migrations.js';
+import { sqliteOAuthStore } from '../../../src/store/sqlite-oauth-store.js';
 
 const dirs: string[] = [];
 const open = (): { db: Db; dir: string } => {
@@ -29,6 +30,31 @@ describe('store', () => {
     expect(getMeta(again, 'init_completed_at')).toBe('now');
     expect(getMeta(again, 'missing')).toBeUndefined();
     again.close();
+  });
+
+  it('takes the grants of an installation from before 0005 as connections, and new consents not until their code is used', () => {
+    const { db } = open();
+    const before = migrations.findIndex((migration) => migration.id === '0005_grant_established');
+    expect(before).toBeGreaterThan(0);
+    migrate(db, migrations.slice(0, before));
+    db.prepare(
+      `INSERT INTO oauth_grants (id, user_id, client_id, client_name, scopes, resource, redirect_uri, created_at)
+       VALUES ('old', 'alice', 'c1', 'Claude', 'files.read', 'https://nc/mcp', 'https://claude.ai/cb', 1700000000)`,
+    ).run();
+    expect(migrate(db).applied).toEqual(migrations.slice(before).map((migration) => migration.id));
+    const store = sqliteOAuthStore(db);
+    expect(store.activeGrants('alice')).toEqual([expect.objectContaining({ id: 'old', establishedAt: 1700000000 })]);
+    const fresh = store.createGrant({
+      userId: 'alice',
+      clientId: 'c1',
+      clientName: 'Claude',
+      scopes: ['files.read'],
+      resource: 'https://nc/mcp',
+      redirectUri: 'https://claude.ai/cb',
+    });
+    expect(fresh.establishedAt).toBeNull();
+    expect(store.activeGrants('alice').map((grant) => grant.id)).toEqual(['old']);
+    db.close();
   });
 
   it('rolls a failing migration back completely, so a retry starts from the last good schema', () => {

@@ -74,13 +74,18 @@ export function describeOAuthStoreConformance(
         ttlSeconds,
       });
     const accept = () => null;
+    /** A connection: a grant whose code was redeemed (without a refresh token unless one is asked for). */
+    const connectionFor = (clientId: string, userId = 'alice', refreshTtlSeconds: number | null = null) => {
+      const redeemed = store.redeemCode(codeFor(grantFor(clientId, userId)), clientId, refreshTtlSeconds, accept);
+      if (redeemed.status !== 'ok') throw new Error(`sign-in failed: ${redeemed.status}`);
+      return redeemed;
+    };
     /** A signed-in client: its grant and the refresh token the code gave it. */
     const signIn = (clientId = 'c1', refreshTtlSeconds = REFRESH_TTL) => {
       if (!store.getClient(clientId)) store.insertClient(client(clientId));
-      const grant = grantFor(clientId);
-      const redeemed = store.redeemCode(codeFor(grant), clientId, refreshTtlSeconds, accept);
-      if (redeemed.status !== 'ok' || !redeemed.refreshToken) throw new Error(`sign-in failed: ${redeemed.status}`);
-      return { grant, refreshToken: redeemed.refreshToken };
+      const { grant, refreshToken } = connectionFor(clientId, 'alice', refreshTtlSeconds);
+      if (!refreshToken) throw new Error('sign-in gave no refresh token');
+      return { grant, refreshToken };
     };
     const rotate = (token: string, clientId = 'c1', refreshTtlSeconds = REFRESH_TTL) => {
       const rotated = store.rotateRefreshToken(token, clientId, refreshTtlSeconds);
@@ -137,6 +142,7 @@ export function describeOAuthStoreConformance(
         store.insertClient(client('c1'));
         const grant = grantFor('c1', 'alice', ['files.read', 'calendar.read']);
         expect(grant).toEqual({
+          establishedAt: null,
           id: expect.any(String),
           userId: 'alice',
           clientId: 'c1',
@@ -162,24 +168,62 @@ export function describeOAuthStoreConformance(
         expect(store.getGrant('no-such-grant')).toBeUndefined();
       });
 
-      it("lists a user's active grants newest first, without other users' or revoked ones", () => {
+      it("lists a user's connections newest first, without other users' or revoked ones", () => {
         store.insertClient(client('c1'));
-        const older = grantFor('c1');
+        const { grant: older } = connectionFor('c1');
         wait(1);
-        const revoked = grantFor('c1');
+        const { grant: revoked } = connectionFor('c1');
         store.revokeGrant(revoked.id, 'test');
         wait(1);
-        const newer = grantFor('c1');
-        grantFor('c1', 'bob');
+        const { grant: newer } = connectionFor('c1');
+        connectionFor('c1', 'bob');
         expect(store.activeGrants('alice').map((grant) => grant.id)).toEqual([newer.id, older.id]);
       });
 
-      it('lists every active grant by last use (or creation, if never used), newest first, up to the limit', () => {
+      it('makes a grant a connection only once its code is redeemed, and keeps the moment', () => {
         store.insertClient(client('c1'));
-        const usedLongAgo = grantFor('c1', 'alice');
+        const consented = grantFor('c1');
+        expect(consented.establishedAt).toBeNull();
+        const code = codeFor(consented);
+        expect(store.activeGrants('alice')).toEqual([]);
+        expect(store.allActiveGrants()).toEqual([]);
+        wait(3);
+        const redeemed = store.redeemCode(code, 'c1', null, accept);
+        expect(redeemed).toMatchObject({ status: 'ok', grant: { id: consented.id, establishedAt: seconds(), revokedAt: null } });
+        expect(store.activeGrants('alice').map((grant) => grant.id)).toEqual([consented.id]);
+        expect(store.allActiveGrants().map((grant) => grant.id)).toEqual([consented.id]);
+        expect(store.getGrant(consented.id)?.establishedAt).toBe(seconds());
+      });
+
+      it('drops a consent whose code expired unredeemed, and keeps one whose code can still be redeemed', () => {
+        store.insertClient(client('c1'));
+        const abandoned = grantFor('c1');
+        codeFor(abandoned, 5);
+        const pending = grantFor('c1', 'bob');
+        const pendingCode = codeFor(pending, 120);
+        const expired = grantFor('c1', 'carol');
+        const expiredCode = codeFor(expired, 5);
+        wait(6);
+        // Coming too late spends the code without making a connection.
+        expect(store.redeemCode(expiredCode, 'c1', null, accept)).toEqual({ status: 'expired' });
+        expect(store.prune()).toBe(4);
+        expect(store.getGrant(abandoned.id)).toBeUndefined();
+        expect(store.getGrant(expired.id)).toBeUndefined();
+        expect(store.redeemCode(expiredCode, 'c1', null, accept)).toEqual({ status: 'unknown' });
+        expect(store.redeemCode(pendingCode, 'c1', null, accept)).toMatchObject({ status: 'ok', grant: { id: pending.id } });
+        expect(store.activeGrants('bob').map((grant) => grant.id)).toEqual([pending.id]);
+        // A connection is never dropped for lack of codes.
+        wait(2 * DAY);
+        store.prune();
+        expect(store.getGrant(pending.id)).toMatchObject({ revokedAt: null });
+      });
+
+      it('lists every connection by last use (or creation, if never used), newest first, up to the limit', () => {
+        store.insertClient(client('c1'));
+        const { grant: usedLongAgo } = connectionFor('c1', 'alice');
         wait(10);
-        const neverUsed = grantFor('c1', 'bob');
-        const revoked = grantFor('c1', 'carol');
+        const { grant: neverUsed } = connectionFor('c1', 'bob');
+        const { grant: revoked } = connectionFor('c1', 'carol');
         store.revokeGrant(revoked.id, 'test');
         wait(10);
         store.touchGrant(usedLongAgo.id);
@@ -280,7 +324,11 @@ export function describeOAuthStoreConformance(
         const check = vi.fn(accept);
         const redeemed = store.redeemCode(codeFor(grant), 'c1', REFRESH_TTL, check);
         expect(check).toHaveBeenCalledExactlyOnceWith({ codeChallenge: CHALLENGE, redirectUri: REDIRECT, resource: RESOURCE });
-        expect(redeemed).toEqual({ status: 'ok', grant, refreshToken: expect.stringMatching(/.{32,}/) });
+        expect(redeemed).toEqual({
+          status: 'ok',
+          grant: { ...grant, establishedAt: seconds() },
+          refreshToken: expect.stringMatching(/.{32,}/),
+        });
         const refreshToken = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
         expect(store.refreshTokenGrant(refreshToken, 'c1')?.id).toBe(grant.id);
       });
@@ -530,9 +578,12 @@ export function describeOAuthStoreConformance(
 
       it('drops a client without an active grant once a week has passed, and keeps one with an active grant', () => {
         for (const id of ['revoked', 'active']) store.insertClient(client(id));
-        store.revokeGrant(grantFor('revoked').id, 'test');
-        grantFor('active');
-        wait(7 * DAY);
+        store.revokeGrant(connectionFor('revoked').grant.id, 'test');
+        connectionFor('active');
+        wait(2 * DAY);
+        // The two spent codes, kept a day for replay detection.
+        expect(store.prune()).toBe(2);
+        wait(5 * DAY);
         expect(store.prune()).toBe(0);
         wait(1);
         expect(store.prune()).toBe(1);

@@ -29,6 +29,21 @@ const grantFor = (clientId: string, userId = 'alice') =>
     resource: 'https://nc/mcp',
     redirectUri: 'http://127.0.0.1/cb',
   });
+/** A grant whose code was redeemed: a connection. */
+const connect = (clientId: string, userId = 'alice', refreshTtlSeconds: number | null = null) => {
+  const grant = grantFor(clientId, userId);
+  const code = store.insertCode({
+    grantId: grant.id,
+    clientId,
+    redirectUri: 'http://127.0.0.1/cb',
+    codeChallenge: 'x'.repeat(43),
+    resource: 'https://nc/mcp',
+    ttlSeconds: 60,
+  });
+  const redeemed = store.redeemCode(code, clientId, refreshTtlSeconds, () => null);
+  if (redeemed.status !== 'ok') throw new Error(redeemed.status);
+  return { grant: redeemed.grant, code, refreshToken: redeemed.refreshToken };
+};
 const age = (table: string, column: string, seconds: number) => db.prepare(`UPDATE ${table} SET ${column} = ${column} - ?`).run(seconds);
 
 beforeEach(() => {
@@ -45,18 +60,8 @@ afterEach(() => {
 describe('OAuth store', () => {
   it('keeps codes and refresh tokens only as hashes', () => {
     store.insertClient(client('c1'));
-    const grant = grantFor('c1');
-    const code = store.insertCode({
-      grantId: grant.id,
-      clientId: 'c1',
-      redirectUri: 'http://127.0.0.1/cb',
-      codeChallenge: 'x'.repeat(43),
-      resource: 'https://nc/mcp',
-      ttlSeconds: 60,
-    });
-    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
-    expect(redeemed.status).toBe('ok');
-    const refresh = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    const { code, refreshToken } = connect('c1', 'alice', 3600);
+    const refresh = refreshToken!;
     const dump = JSON.stringify([db.prepare('SELECT * FROM oauth_codes').all(), db.prepare('SELECT * FROM oauth_refresh_tokens').all()]);
     expect(dump).not.toContain(code);
     expect(dump).not.toContain(refresh);
@@ -65,21 +70,13 @@ describe('OAuth store', () => {
 
   it('prunes clients with no active grant a week after they registered, and expired tokens', () => {
     for (const id of ['unused', 'revoked', 'active', 'recent']) store.insertClient(client(id));
-    store.revokeGrant(grantFor('revoked').id, 'test');
-    grantFor('active');
-    const rotated = grantFor('active', 'bob');
-    const code = store.insertCode({
-      grantId: rotated.id,
-      clientId: 'active',
-      redirectUri: 'http://127.0.0.1/cb',
-      codeChallenge: 'x'.repeat(43),
-      resource: 'https://nc/mcp',
-      ttlSeconds: 60,
-    });
-    store.redeemCode(code, 'active', 60, () => null);
+    store.revokeGrant(connect('revoked').grant.id, 'test');
+    connect('active');
+    connect('active', 'bob', 60);
     age('oauth_clients', 'created_at', 8 * 24 * 3600);
     db.prepare("UPDATE oauth_clients SET created_at = created_at + ? WHERE client_id = 'recent'").run(8 * 24 * 3600);
     age('oauth_refresh_tokens', 'expires_at', 120);
+    // Two clients and the refresh token; the spent codes stay a day to recognise a replay.
     expect(store.prune()).toBe(3);
     expect(['unused', 'revoked', 'active', 'recent'].filter((id) => store.getClient(id))).toEqual(['active', 'recent']);
     expect(db.prepare('SELECT COUNT(*) FROM oauth_refresh_tokens').pluck().get()).toBe(0);
@@ -88,17 +85,8 @@ describe('OAuth store', () => {
   it('lets the same client refresh with one token twice within seconds (parallel requests), and revokes the grant after that', () => {
     store.insertClient(client('c1'));
     store.insertClient(client('c2'));
-    const grant = grantFor('c1');
-    const code = store.insertCode({
-      grantId: grant.id,
-      clientId: 'c1',
-      redirectUri: 'http://127.0.0.1/cb',
-      codeChallenge: 'x'.repeat(43),
-      resource: 'https://nc/mcp',
-      ttlSeconds: 60,
-    });
-    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
-    const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    const { grant, refreshToken } = connect('c1', 'alice', 3600);
+    const first = refreshToken!;
     expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
     expect(store.rotateRefreshToken(first, 'c1', 3600).status).toBe('ok');
     // Another client never gets the grace.
@@ -110,17 +98,8 @@ describe('OAuth store', () => {
 
   it('gives a retry within the grace the very successor it gave before, so parallel refreshes never fork the family', () => {
     store.insertClient(client('c1'));
-    const grant = grantFor('c1');
-    const code = store.insertCode({
-      grantId: grant.id,
-      clientId: 'c1',
-      redirectUri: 'http://127.0.0.1/cb',
-      codeChallenge: 'x'.repeat(43),
-      resource: 'https://nc/mcp',
-      ttlSeconds: 60,
-    });
-    const redeemed = store.redeemCode(code, 'c1', 3600, () => null);
-    const first = redeemed.status === 'ok' ? redeemed.refreshToken! : '';
+    const { grant, refreshToken } = connect('c1', 'alice', 3600);
+    const first = refreshToken!;
     const answers = [1, 2, 3].map(() => store.rotateRefreshToken(first, 'c1', 3600));
     const successors = answers.map((answer) => (answer.status === 'ok' ? answer.refreshToken : answer.status));
     expect(new Set(successors).size).toBe(1);
@@ -140,7 +119,7 @@ describe('OAuth store', () => {
       store.insertClient(client(id));
       age('oauth_clients', 'created_at', 10);
     }
-    grantFor('claimed');
+    connect('claimed');
     expect(store.capUnclaimedClients(2)).toBe(2);
     expect(['u1', 'u2', 'u3', 'u4', 'claimed'].filter((id) => store.getClient(id))).toEqual(['u3', 'u4', 'claimed']);
     age('oauth_clients', 'created_at', 25 * 3600);
