@@ -162,6 +162,11 @@ function toConfig(env: z.infer<typeof envSchema>, trustedIssuers: TrustedIssuer[
     nextcloudUrl: env.NEXTCLOUD_URL,
     nextcloudTimeoutMs: env.NEXTCLOUD_TIMEOUT_MS,
     storageDir: path.resolve(env.APP_PERSISTENT_STORAGE),
+    /**
+     * The HaRP daemon's shared key, given only in HaRP's FRP mode: AppAPI adds it to every request it signs, which
+     * tells the PHP proxy's requests from a client's. Never logged.
+     */
+    harpSharedKey: env.HP_SHARED_KEY,
     /** HaRP's FRP tunnel connects to a unix socket; everything else reaches us over TCP. */
     listen: env.HP_SHARED_KEY
       ? ({ kind: 'socket', path: env.HP_EXAPP_SOCK } as const)

@@ -5,11 +5,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '../config.js';
 import { HARP_PREFIX, PHP_PROXY_PREFIX, connectorUrl } from '../config.js';
+import { secretsEqual } from '../core/secrets.js';
 import type { Policy, PolicySource } from '../policy/policy.js';
 
 /**
  * Where a request came in. The PHP proxy always adds X-Origin-IP (replacing any the client sent); HaRP's browser
- * path adds none. Without HaRP, a request without it reached the app directly (a manual install's own proxy).
+ * path adds none but passes on one a client sent (see originSetByPhpProxy). Without HaRP, a request without it
+ * reached the app directly (a manual install's own proxy).
  */
 export type Entrance = 'php' | 'harp' | 'direct';
 
@@ -95,9 +97,24 @@ export function entranceBases(configured: string, aliases: readonly string[], ap
   };
 }
 
-export function entranceOf(headers: IncomingHttpHeaders | undefined, harpDeployed: boolean): Entrance {
-  if (headers?.['x-origin-ip'] !== undefined) return 'php';
-  return harpDeployed ? 'harp' : 'direct';
+/**
+ * Whether a request's X-Origin-IP was set by Nextcloud's PHP proxy. The PHP proxy replaces any a client sent, but
+ * HaRP's browser path forwards a client's headers untouched, so behind HaRP a client can send its own. There the
+ * request must also carry the daemon's shared key, which AppAPI adds to every request it signs (the PHP proxy's
+ * included) and HaRP checks on them; a client does not know it. HaRP's direct-connect and Kubernetes modes do not
+ * give the app the key, so it cannot tell the two apart there: X-Origin-IP is believed, as without HaRP.
+ */
+export function originSetByPhpProxy(headers: IncomingHttpHeaders, harpSharedKey: string | undefined): boolean {
+  if (headers['x-origin-ip'] === undefined) return false;
+  if (harpSharedKey === undefined) return true;
+  const given = headers['harp-shared-key'];
+  return typeof given === 'string' && secretsEqual(given, harpSharedKey);
+}
+
+/** `harpSharedKey` is set exactly when the app is deployed behind HaRP's FRP tunnel (see AppConfig). */
+export function entranceOf(headers: IncomingHttpHeaders | undefined, harpSharedKey: string | undefined): Entrance {
+  if (headers && originSetByPhpProxy(headers, harpSharedKey)) return 'php';
+  return harpSharedKey !== undefined ? 'harp' : 'direct';
 }
 
 export function publicEndpoints(bases: EntranceBases, entrance: Entrance, appId: string, jsonOnly = false): PublicEndpoints {
@@ -137,7 +154,7 @@ export function nextcloudWebRoot(base: string, appId: string): string {
   return proxyForm(base, appId)?.webRoot ?? new URL(base).origin;
 }
 
-export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId' | 'listen' | 'responseMode'>;
+export type EndpointConfig = Pick<AppConfig, 'publicBaseUrl' | 'publicBaseAliases' | 'appId' | 'harpSharedKey' | 'responseMode'>;
 
 /**
  * The policy in force and the public URLs of the entrance a request came through (without a request: the PHP
@@ -149,8 +166,8 @@ export async function currentEndpoints(
   headers?: IncomingHttpHeaders,
 ): Promise<{ policy: Policy; urls: PublicEndpoints }> {
   const policy = await policySource.current();
-  const harpDeployed = config.listen.kind === 'socket';
-  const entrance = headers === undefined ? 'php' : entranceOf(headers, harpDeployed);
+  const harpDeployed = config.harpSharedKey !== undefined;
+  const entrance = headers === undefined ? 'php' : entranceOf(headers, config.harpSharedKey);
   // The URLs follow from the policy and the configuration alone, which change rarely, while every request asks.
   let forConfig = builtFor.get(policy);
   if (!forConfig) builtFor.set(policy, (forConfig = new WeakMap()));
@@ -171,10 +188,15 @@ export async function currentEndpoints(
 export interface EndpointSource {
   /** Without a request: the PHP proxy's URLs. */
   current(request?: { headers: IncomingHttpHeaders }): ReturnType<typeof currentEndpoints>;
+  /** Whether the request's X-Origin-IP is the PHP proxy's, so the client's address (see originSetByPhpProxy). */
+  originTrusted(request: { headers: IncomingHttpHeaders }): boolean;
 }
 
 export function endpointSource(policySource: PolicySource, config: EndpointConfig): EndpointSource {
-  return { current: (request) => currentEndpoints(policySource, config, request?.headers) };
+  return {
+    current: (request) => currentEndpoints(policySource, config, request?.headers),
+    originTrusted: (request) => originSetByPhpProxy(request.headers, config.harpSharedKey),
+  };
 }
 
 /** The endpoints built for a policy in force and a configuration, per entrance; dropped with the policy. */

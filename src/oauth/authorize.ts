@@ -239,7 +239,7 @@ export async function authorizeRoutes(
     if (!query.success)
       return errorPage(reply, 400, 'Invalid authorization request', 'A parameter of this request is too long or repeated.');
     const { policy, urls } = await endpoints.current(request);
-    const source = sourceOf(request);
+    const source = sourceOf(request, endpoints.originTrusted(request));
     const { client, redirectUri } = await identifyClient(query.data, policy, source);
     const userId = request.appApi.userId;
     // Looked up only when an error is to be sent back.

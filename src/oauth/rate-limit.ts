@@ -3,11 +3,15 @@
 // by every one of their users, so the per-source limit only stops floods; a total cap bounds the rest.
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** The address a request came from, as far as this app can tell behind the proxy in front of it. */
-export function sourceOf(request: { headers: IncomingHttpHeaders; ip: string }): string {
+/**
+ * The address a request came from, as far as this app can tell behind the proxy in front of it. `originTrusted`
+ * says whether its X-Origin-IP is the PHP proxy's (originSetByPhpProxy): behind HaRP a client can send its own,
+ * and a new one per request would make every request a new source.
+ */
+export function sourceOf(request: { headers: IncomingHttpHeaders; ip: string }, originTrusted: boolean): string {
   // Nextcloud's PHP proxy sets X-Origin-IP to the client's address, replacing any the client sent.
   const origin = request.headers['x-origin-ip'];
-  if (typeof origin === 'string' && origin !== '') return origin;
+  if (originTrusted && typeof origin === 'string' && origin !== '') return origin;
   // Behind HaRP, the reverse proxy in front of Nextcloud appends the address it saw last; earlier entries are the
   // client's own claims.
   const forwarded = request.headers['x-forwarded-for'];

@@ -22,7 +22,7 @@ export async function registrationRoutes(
 
   app.post('/oauth/register', { bodyLimit: 16 * 1024, config: { cors: true } }, async (request, reply) => {
     const { policy } = await endpoints.current(request);
-    const source = sourceOf(request);
+    const source = sourceOf(request, endpoints.originTrusted(request));
     if (!limits.registrations.take(source)) {
       request.log.warn({ source }, 'client registration refused: too many from this address');
       reply.header('retry-after', String(limits.registrations.retryAfter(source)));

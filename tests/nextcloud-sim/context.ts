@@ -71,6 +71,11 @@ export interface ExApp {
   daemon: string;
   /** True for HaRP daemons: lifecycle calls carry the harp headers. */
   harp: boolean;
+  /**
+   * For HaRP daemons: what AppAPI adds to every request it signs (AppAPICommonService::buildAppAPIAuthHeaders), the
+   * daemon's shared key (which HaRP checks on such requests, and does not strip) and where HaRP finds the app.
+   */
+  harpSigning?: { sharedKey: string; host: string; port: number };
   enabled: boolean;
   status: ExAppStatus;
   routes: ExAppRoute[];

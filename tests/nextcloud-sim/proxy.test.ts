@@ -330,6 +330,53 @@ describe('HaRP path', () => {
     expect(await rawGet('/exapps/fixture/x/../y')).toBe('dropped');
   });
 
+  it("forwards a client's own X-Origin-IP and harp-shared-key untouched, overriding only its four headers", async () => {
+    const echo = (await (
+      await fetch(harp('echo'), {
+        headers: { 'x-origin-ip': '198.51.100.1', 'harp-shared-key': 'made-up', 'ex-app-id': 'other', 'aa-version': '99' },
+      })
+    ).json()) as Echo;
+    expect(echo.headers).toMatchObject({
+      'x-origin-ip': '198.51.100.1',
+      'harp-shared-key': 'made-up',
+      'ex-app-id': 'fixture',
+      'aa-version': '32',
+    });
+    expect(userOf(echo)).toBe('');
+  });
+
+  it("takes a request with all six AppAPI headers for AppAPI's own: dropped with a wrong key, else past the routes", async () => {
+    const app = sim.state.apps.get('fixture')!;
+    app.harpSigning = { sharedKey: 'the-daemons-key', host: '127.0.0.1', port: 23000 };
+    const signed = (key: string) => ({
+      'ex-app-version': '1.0.0',
+      'ex-app-id': 'fixture',
+      'ex-app-host': '127.0.0.1',
+      'ex-app-port': '23000',
+      'authorization-app-api': Buffer.from(`:${secret}`).toString('base64'),
+      'harp-shared-key': key,
+    });
+    try {
+      const before = sim.harpBlacklist.failuresFor('127.0.0.1');
+      await expect(fetch(harp('echo'), { headers: signed('not-the-key') })).rejects.toThrow();
+      expect(sim.harpBlacklist.failuresFor('127.0.0.1')).toBe(before + 1);
+      // Without one of the six it is a browser request like any other: forwarded, key and all.
+      const { 'ex-app-port': _port, ...fiveOfSix } = signed('not-the-key');
+      expect((await fetch(harp('echo'), { headers: fiveOfSix })).status).toBe(200);
+      // With the right key even a lifecycle path is reached, as AppAPI's heartbeat is.
+      const heartbeat = (await (await fetch(harp('heartbeat'), { headers: signed('the-daemons-key') })).json()) as Echo;
+      expect(heartbeat.headers['harp-shared-key']).toBe('the-daemons-key');
+      // AppAPI's own requests to a HaRP app carry the key and where HaRP finds the app.
+      const viaPhp = (await (await fetch(php('echo'))).json()) as Echo;
+      expect(viaPhp.headers).toMatchObject({ 'harp-shared-key': 'the-daemons-key', 'ex-app-host': '127.0.0.1', 'ex-app-port': '23000' });
+      // A client's own key, joined to AppAPI's by the PHP proxy, is a wrong key to HaRP: the request never arrives.
+      expect((await fetch(php('echo'), { headers: { 'harp-shared-key': 'made-up' } })).status).toBe(500);
+    } finally {
+      delete app.harpSigning;
+      sim.harpBlacklist.reset('127.0.0.1');
+    }
+  });
+
   it('streams: the first chunk arrives while the app still holds the response open', async () => {
     const response = await within(fetch(harp('stream')), 3000);
     if (response === 'timeout') throw new Error('no headers from HaRP within 3 s');

@@ -7,7 +7,7 @@ import { occRegister } from '../support/register-app.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import type { AppProcess } from '../support/app-process.js';
-import { startAppProcess } from '../support/app-process.js';
+import { HARP_SHARED_KEY, startAppProcess } from '../support/app-process.js';
 import { ADMIN_FORM_ID, PERSONAL_FORM_ID } from '../../src/policy/settings-form.js';
 
 describe('MCP Gateway behind the PHP proxy (manual-install daemon)', () => {
@@ -208,7 +208,7 @@ describe('MCP Gateway behind HaRP (unix socket)', () => {
     socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-sock-'));
     const socketPath = path.join(socketDir, 'exapp.sock');
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath });
-    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
+    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath, haproxyPassword: HARP_SHARED_KEY });
     const result = await occRegister(sim, { daemon: 'harp_proxy', secret: app.secret, port: 23000 });
     expect(result).toMatchObject({ code: 0 });
   });

@@ -43,6 +43,9 @@ function heartbeatOk(port: number | undefined, socketPath: string | undefined): 
   });
 }
 
+/** The shared key of the simulated HaRP daemon, which AppAPI gives an app in HaRP's FRP mode (HP_SHARED_KEY). */
+export const HARP_SHARED_KEY = 'test-harp-key';
+
 export const appVersion = /<version>([^<]+)<\/version>/.exec(fs.readFileSync(path.join(root, 'appinfo', 'info.xml'), 'utf8'))![1]!;
 
 export async function startAppProcess(options: {
@@ -71,7 +74,7 @@ export async function startAppProcess(options: {
     NEXTCLOUD_URL: options.nextcloudUrl,
     APP_PERSISTENT_STORAGE: storageDir,
     LOG_LEVEL: 'debug',
-    ...(options.harpSocket ? { HP_SHARED_KEY: 'test-harp-key', HP_EXAPP_SOCK: options.harpSocket } : {}),
+    ...(options.harpSocket ? { HP_SHARED_KEY: HARP_SHARED_KEY, HP_EXAPP_SOCK: options.harpSocket } : {}),
     ...options.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main.ts')], {

@@ -7,7 +7,7 @@ import type { Simulator, SimulatorOptions } from '../nextcloud-sim/index.js';
 import { startSimulator } from '../nextcloud-sim/index.js';
 import { registerApp } from './register-app.js';
 import type { AppProcess } from './app-process.js';
-import { startAppProcess } from './app-process.js';
+import { HARP_SHARED_KEY, startAppProcess } from './app-process.js';
 
 export type ProxyKind = 'php' | 'harp';
 
@@ -44,7 +44,7 @@ export async function deploy(
     base = `${sim.url}/exapps/mcp_gateway`;
     // Behind HaRP the admin sets the public URL to the HaRP form; the app cannot tell which prefix was used.
     app = await startAppProcess({ nextcloudUrl: sim.url, harpSocket: socketPath, env: { MCP_GATEWAY_PUBLIC_URL: base, ...env } });
-    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath });
+    sim.addDaemon({ name: 'harp_proxy', host: 'appapi-harp', harp: true, socketPath, haproxyPassword: HARP_SHARED_KEY });
     await registerApp(sim, { daemon: 'harp_proxy', secret: app.secret, port: 23000 });
   } else {
     base = `${sim.url}/index.php/apps/app_api/proxy/mcp_gateway`;

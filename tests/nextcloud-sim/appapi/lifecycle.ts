@@ -76,6 +76,14 @@ export class AppApiLifecycle {
         : { protocol: 'http', host: docker ? '127.0.0.1' : daemon.host, port: manifest.port! },
       daemon: daemon.name,
       harp: daemon.harp,
+      harpSigning: daemon.harp
+        ? {
+            sharedKey: daemon.haproxyPassword ?? '',
+            // HarpService::getExAppHost: the app's own name only for a container HaRP dials directly.
+            host: daemon.harpExappDirect && docker ? manifest.id : '127.0.0.1',
+            port: manifest.port ?? 23000,
+          }
+        : undefined,
       enabled: false,
       status: { deploy: 0, init: 0, action: '', type: 'install', error: '' },
       routes: manifest.routes,

@@ -1,12 +1,14 @@
 // HaRP's ExApp router at /exapps/{appId}/{path}: route check without verbs, 403 instead of 404 for missing
-// rights, a per-IP blacklist that silently drops connections, and requests/responses passed through unchanged.
+// rights, a per-IP blacklist that silently drops connections, and requests/responses passed through unchanged
+// but for the four headers HaRP sets. A request carrying all of AppAPI's headers is AppAPI's own: its shared key
+// is checked, and nothing else.
 import type http from 'node:http';
-import type { SimContext } from '../context.js';
+import type { ExApp, SimContext } from '../context.js';
 import type { ResolvedIdentity } from '../identity.js';
 import { PASSPHRASE_COOKIE, parseCookies } from '../identity.js';
 import { isAdmin } from '../state.js';
 import { hasDotDotSegment, matchHarpRoute } from './routes-table.js';
-import { requestExApp } from './upstream.js';
+import { isAppApiSigned, requestExApp, sameHarpKey } from './upstream.js';
 
 export const HARP_PATTERN = /^\/exapps\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
 const LIFECYCLE_PATHS = new Set(['/heartbeat', '/init', '/enabled']);
@@ -66,6 +68,13 @@ export async function handleHarp(request: http.IncomingMessage, response: http.S
   const targetPath = match[2] || '/';
   if (hasDotDotSegment(targetPath)) return drop();
   const app = ctx.state.apps.get(appId);
+  if (isAppApiSigned(request.headers)) {
+    // A wrong key is a silent drop and an IP failure. The simulator's HaRP knows the key of the app's daemon only.
+    if (!app?.harpSigning || !sameHarpKey(request.headers['harp-shared-key'], app.harpSigning.sharedKey)) return drop();
+    // Signed requests skip the route check and the user lookup; lifecycle paths are theirs.
+    const signedAuthorization = request.headers['authorization-app-api'] as string;
+    return forward(request, response, app, { targetPath, query: match[3] ?? '', authorization: signedAuthorization, bruteforce: [] }, deps);
+  }
   if (!app || !app.enabled) {
     blacklist.fail(clientIp);
     return plain(response, 404, '404 Not Found');
@@ -89,19 +98,45 @@ export async function handleHarp(request: http.IncomingMessage, response: http.S
     return plain(response, 403, '403 Forbidden');
   }
 
+  const authorization = Buffer.from(`${user?.id ?? ''}:${app.secret}`).toString('base64');
+  return forward(
+    request,
+    response,
+    app,
+    { targetPath, query: match[3] ?? '', authorization, bruteforce: route.bruteforce_protection },
+    deps,
+  );
+}
+
+/**
+ * The ex_apps backends of haproxy.cfg: every header the request came with goes on (a client's X-Origin-IP and
+ * harp-shared-key included), but for the four set here.
+ */
+async function forward(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  app: ExApp,
+  target: { targetPath: string; query: string; authorization: string; bruteforce: number[] },
+  { blacklist, clientIp }: HarpDeps,
+): Promise<void> {
   const headers: http.OutgoingHttpHeaders = { ...request.headers };
   headers['ex-app-id'] = app.id;
   headers['ex-app-version'] = app.version;
-  headers['authorization-app-api'] = Buffer.from(`${user?.id ?? ''}:${app.secret}`).toString('base64');
+  headers['authorization-app-api'] = target.authorization;
   headers['aa-version'] = HARP_AA_VERSION;
   let upstream: http.IncomingMessage;
   try {
-    upstream = await requestExApp(app, { method: request.method ?? 'GET', path: `${targetPath}${match[3] ?? ''}`, headers, body: request });
+    upstream = await requestExApp(app, {
+      method: request.method ?? 'GET',
+      path: `${target.targetPath}${target.query}`,
+      headers,
+      body: request,
+    });
   } catch {
     return plain(response, 503, '503 Service Unavailable');
   }
   const status = upstream.statusCode ?? 502;
-  if (route.bruteforce_protection.includes(status)) blacklist.fail(clientIp);
+  if (target.bruteforce.includes(status)) blacklist.fail(clientIp);
   response.writeHead(status, upstream.rawHeaders);
   response.flushHeaders();
   upstream.pipe(response);

@@ -1,4 +1,5 @@
 // Requests from the simulated Nextcloud to an ExApp, over TCP (manual-install) or a unix socket (HaRP's tunnel).
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { ExApp } from '../context.js';
 
@@ -28,10 +29,38 @@ export function withUpstreamAuth(headers: http.OutgoingHttpHeaders, auth: { user
   return result;
 }
 
+/** haproxy_agent.py: a request with all of these is a direct one from AppAPI (requestToExApp and the PHP proxy). */
+export const APPAPI_SIGNED_HEADERS = [
+  'ex-app-version',
+  'ex-app-id',
+  'ex-app-host',
+  'ex-app-port',
+  'authorization-app-api',
+  'harp-shared-key',
+];
+
+export function isAppApiSigned(headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): boolean {
+  return APPAPI_SIGNED_HEADERS.every((name) => headers[name] !== undefined);
+}
+
+/** HaRP compares the shared key as one string: a repeated header joined into one value is a wrong key. */
+export function sameHarpKey(given: unknown, key: string): boolean {
+  if (typeof given !== 'string' || given.length !== key.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(key));
+}
+
 export function requestExApp(app: ExApp, request: UpstreamRequest): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const target = 'socketPath' in app.target ? { socketPath: app.target.socketPath } : { host: app.target.host, port: app.target.port };
-    const headers = app.upstreamAuth ? withUpstreamAuth(request.headers, app.upstreamAuth) : request.headers;
+    let headers = app.upstreamAuth ? withUpstreamAuth(request.headers, app.upstreamAuth) : request.headers;
+    // AppAPI reaches an app on a HaRP daemon through HaRP, which silently drops a signed request with a wrong key
+    // (a client's own harp-shared-key, joined to AppAPI's by the PHP proxy, makes it wrong) and sets AA-VERSION.
+    if (app.harpSigning && isAppApiSigned(headers)) {
+      if (!sameHarpKey(headers['harp-shared-key'], app.harpSigning.sharedKey)) {
+        return reject(new Error(`HaRP dropped the request to ${app.id}: wrong harp-shared-key`));
+      }
+      headers = { ...headers, 'aa-version': '32' };
+    }
     const outgoing = http.request({ ...target, method: request.method, path: request.path, headers }, resolve);
     outgoing.on('error', reject);
     if (request.timeoutMs) {
@@ -51,7 +80,7 @@ export async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The AppAPI headers of AppAPICommonService::buildAppAPIAuthHeaders. */
+/** The AppAPI headers of AppAPICommonService::buildAppAPIAuthHeaders (with HaRP's three for a HaRP daemon). */
 export function appApiHeaders(app: ExApp, userId: string, aaVersion: string, requestId: string): Record<string, string> {
   return {
     'aa-version': aaVersion,
@@ -59,5 +88,12 @@ export function appApiHeaders(app: ExApp, userId: string, aaVersion: string, req
     'ex-app-version': app.version,
     'authorization-app-api': Buffer.from(`${userId}:${app.secret}`).toString('base64'),
     'aa-request-id': requestId,
+    ...(app.harpSigning
+      ? {
+          'harp-shared-key': app.harpSigning.sharedKey,
+          'ex-app-port': String(app.harpSigning.port),
+          'ex-app-host': app.harpSigning.host,
+        }
+      : {}),
   };
 }

@@ -1,17 +1,48 @@
 // Which entrance a request came through, and the public URLs each entrance hands out.
 import { describe, expect, it } from 'vitest';
-import { entranceBases, entranceOf, publicEndpoints } from '../../../src/http/urls.js';
+import { entranceBases, entranceOf, originSetByPhpProxy, publicEndpoints } from '../../../src/http/urls.js';
 
 const nextcloud = 'https://cloud.example.com';
 const php = `${nextcloud}/index.php/apps/app_api/proxy/mcp_gateway`;
 const harp = `${nextcloud}/exapps/mcp_gateway`;
+const key = 'the-daemons-shared-key';
+
+describe('whose X-Origin-IP a request carries', () => {
+  const origin = { 'x-origin-ip': '203.0.113.7' };
+
+  it('believes it without HaRP (no shared key configured): only the PHP proxy can have set it there', () => {
+    expect(originSetByPhpProxy(origin, undefined)).toBe(true);
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': 'anything' }, undefined)).toBe(true);
+    expect(originSetByPhpProxy({}, undefined)).toBe(false);
+  });
+
+  it('behind HaRP, believes it only with the daemon shared key AppAPI adds to the requests it signs', () => {
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': key }, key)).toBe(true);
+    expect(originSetByPhpProxy({ 'harp-shared-key': key }, key)).toBe(false);
+  });
+
+  it('behind HaRP, takes it for a client claim with a wrong, missing, empty or repeated key', () => {
+    expect(originSetByPhpProxy(origin, key)).toBe(false);
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': 'made-up' }, key)).toBe(false);
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': '' }, key)).toBe(false);
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': `${key}x` }, key)).toBe(false);
+    // Node joins a repeated header into one value; a client adding its copy to AppAPI's does not pass either.
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': `${key}, ${key}` }, key)).toBe(false);
+    expect(originSetByPhpProxy({ ...origin, 'harp-shared-key': [key, key] as unknown as string }, key)).toBe(false);
+  });
+});
 
 describe('entrances', () => {
   it('tells the PHP proxy (which always adds X-Origin-IP) from HaRP, and from direct access without HaRP', () => {
-    expect(entranceOf({ 'x-origin-ip': '203.0.113.7' }, true)).toBe('php');
-    expect(entranceOf({}, true)).toBe('harp');
-    expect(entranceOf({}, false)).toBe('direct');
-    expect(entranceOf({ 'x-origin-ip': '203.0.113.7' }, false)).toBe('php');
+    expect(entranceOf({ 'x-origin-ip': '203.0.113.7', 'harp-shared-key': key }, key)).toBe('php');
+    expect(entranceOf({}, key)).toBe('harp');
+    expect(entranceOf({}, undefined)).toBe('direct');
+    expect(entranceOf({ 'x-origin-ip': '203.0.113.7' }, undefined)).toBe('php');
+  });
+
+  it('takes a client X-Origin-IP through HaRP for what it is: the HaRP entrance', () => {
+    expect(entranceOf({ 'x-origin-ip': '203.0.113.7' }, key)).toBe('harp');
+    expect(entranceOf({ 'x-origin-ip': '203.0.113.7', 'harp-shared-key': 'guessed' }, key)).toBe('harp');
   });
 
   it('derives each entrance from the configured base, whichever form the admin chose', () => {
