@@ -167,7 +167,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       expect(otherPort.page).toContain('id="approve"');
     });
 
-    it('answers missing PKCE, plain PKCE, a wrong resource or an unknown scope with an error for the client, redirected once the person has consented', async () => {
+    it('answers missing PKCE, plain PKCE, a wrong resource or an unknown scope with an error for the client, redirected once the client has signed in', async () => {
       const cases: Array<[Record<string, string | undefined>, string]> = [
         [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
         [{ code_challenge_method: 'plain' }, 'invalid_request'],
@@ -193,7 +193,17 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
         expect(navigationTarget(page)).toBeNull();
         expectError(returnLink(page), error);
       }
-      await submitConsent((await authorizePage({ ...base(), client_id: own }, 'alice')).page, 'alice');
+      // A consent alone does not vouch for it either: the sign-in may never have completed. Once the client has
+      // redeemed a code sent there, it is the client's own redirect URI, and errors go back to it.
+      const flow = pkce();
+      const consented = await submitConsent(
+        (await authorizePage({ ...base(), client_id: own, code_challenge: flow.challenge }, 'alice')).page,
+        'alice',
+      );
+      const code = new URL(navigationTarget(consented.page)!).searchParams.get('code')!;
+      const [change, error] = cases[0]!;
+      expectError(returnLink((await authorizePage({ ...base(), client_id: own, ...change }, 'alice')).page), error);
+      expect((await exchange({ clientId: own, verifier: flow.verifier, code })).status).toBe(200);
       for (const [change, error] of cases)
         expectError(navigationTarget((await authorizePage({ ...base(), client_id: own, ...change }, 'alice')).page), error);
     });
