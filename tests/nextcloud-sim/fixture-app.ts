@@ -20,7 +20,8 @@ export interface FixtureApp {
 
 export type Echo = { method: string; url: string; headers: Record<string, string>; body: string };
 
-export async function startFixtureApp(): Promise<FixtureApp> {
+/** `enabledAnswer` is the body the app answers PUT /enabled with (default {"error":""}). */
+export async function startFixtureApp(options: { enabledAnswer?: string } = {}): Promise<FixtureApp> {
   const received: Received[] = [];
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -35,7 +36,8 @@ export async function startFixtureApp(): Promise<FixtureApp> {
     const path = entry.url.split('?')[0];
     if (path === '/heartbeat') return response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (path === '/init') return response.writeHead(404).end();
-    if (path === '/enabled') return response.writeHead(200, { 'content-type': 'application/json' }).end('{"error":""}');
+    if (path === '/enabled')
+      return response.writeHead(200, { 'content-type': 'application/json' }).end(options.enabledAnswer ?? '{"error":""}');
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     response.end(JSON.stringify(entry));
   });

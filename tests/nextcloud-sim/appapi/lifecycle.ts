@@ -234,9 +234,17 @@ export class AppApiLifecycle {
         headers: { ...appApiHeaders(app, '', this.ctx.appApiVersion, 'CLI'), 'accept-language': 'en' },
         timeoutMs: 60_000,
       });
-      const body = (await readBody(response)).toString('utf8');
-      const parsed = JSON.parse(body) as { error?: unknown };
-      return typeof parsed.error === 'string' ? parsed.error : 'ExApp answered /enabled without an "error" field';
+      // AppAPI json_decodes the body and fails only on a non-empty "error" (AppAPIService::enableExApp): a body that
+      // is not JSON, or has no such field, counts as success.
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse((await readBody(response)).toString('utf8'));
+      } catch {
+        return '';
+      }
+      const error = parsed !== null && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
+      if (!error) return '';
+      return typeof error === 'string' ? error : JSON.stringify(error);
     } catch (error) {
       return `Failed to ${enabled ? 'enable' : 'disable'} ExApp: ${(error as Error).message}`;
     }
