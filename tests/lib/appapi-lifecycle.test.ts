@@ -1,6 +1,6 @@
 // AppAPI's lifecycle calls: the heartbeat answers without doing anything, /init answers at once and works after,
 // and /enabled reports a failure in the only place AppAPI reads it, the body's "error".
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LifecycleCallbacks } from '../../lib/appapi/lifecycle.js';
 import { LIFECYCLE_ROUTES, lifecycleHandlers } from '../../lib/appapi/lifecycle.js';
 
@@ -27,9 +27,9 @@ describe('lifecycle handlers', () => {
     ]);
   });
 
-  it('answers the heartbeat with {status: "ok"} unless the app says otherwise', () => {
+  it('answers the heartbeat with {status: "ok"}, with what the app adds but never another status', () => {
     expect(handlers().handlers.heartbeat([])).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(handlers({ heartbeat: () => ({ status: 'ok', version: '2' }) }).handlers.heartbeat([])).toEqual({
+    expect(handlers({ heartbeat: () => ({ status: 'starting', version: '2' }) }).handlers.heartbeat([])).toEqual({
       status: 200,
       body: { status: 'ok', version: '2' },
     });
@@ -71,5 +71,25 @@ describe('lifecycle handlers', () => {
     });
     expect(await lifecycle.enabled({ enabled: '0' }, log)).toEqual({ status: 200, body: { error: 'Example could not disable: no' } });
     expect(log).toEqual(['failed enabling: Nextcloud is away', 'failed disabling: no']);
+  });
+
+  it('answers with the failure before AppAPI gives up on a slow enable (60 s), and not before the deadline', async () => {
+    vi.useFakeTimers();
+    try {
+      const log: string[] = [];
+      const { handlers: lifecycle } = handlers({ onEnabled: () => new Promise(() => {}) });
+      let answer: unknown;
+      void lifecycle.enabled({ enabled: '1' }, log).then((answered) => (answer = answered));
+      await vi.advanceTimersByTimeAsync(49_999);
+      expect(answer).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(answer).toEqual({ status: 200, body: { error: 'Example could not enable: it did not finish within 50 s' } });
+      expect(log).toEqual(['failed enabling: it did not finish within 50 s']);
+      // An enable in time leaves no timer behind.
+      expect(await handlers().handlers.enabled({ enabled: '1' }, [])).toEqual({ status: 200, body: { error: '' } });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
