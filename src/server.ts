@@ -13,7 +13,7 @@ import { cors } from './http/cors.js';
 import { html, sendPage } from './http/html.js';
 import { infoRoutes } from './http/info-routes.js';
 import { lifecycleRoutes } from './http/lifecycle.js';
-import { loggerOptions } from './http/logging.js';
+import { loggerOptions, requestIdOf } from './http/logging.js';
 import { noStore } from './http/no-store.js';
 import type { ServerTimeouts } from './http/timeouts.js';
 import { serverTimeoutOptions } from './http/timeouts.js';
@@ -87,8 +87,8 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(deps.config.logLevel),
-    // AppAPI sets AA-REQUEST-ID; reuse it so a request can be followed from Nextcloud's log into ours.
-    requestIdHeader: 'aa-request-id',
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
     ...serverTimeoutOptions(deps.timeouts),

@@ -1,5 +1,7 @@
 // Log options for Fastify's pino. Secrets and tokens never reach a log line: the AppAPI secret travels in
 // AUTHORIZATION-APP-API, client tokens in Authorization, sessions in Cookie, and OAuth codes/tokens in query strings.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 
 const SECRET_HEADERS = [
@@ -60,4 +62,18 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       },
     },
   };
+}
+
+/** Nextcloud's request ids: 20 characters of base64 (or Apache's UNIQUE_ID when set), and "CLI" for occ and cron. */
+const NEXTCLOUD_REQUEST_ID = /^[A-Za-z0-9+/=@_-]{1,64}$/;
+
+/**
+ * The id of a request in the log: Nextcloud's (AA-REQUEST-ID), so a request can be followed from Nextcloud's log
+ * into ours, when it looks like one. The PHP proxy joins a copy a client sent before its own ("client, real"), and
+ * HaRP passes a client's through unchanged; anything else gets an id of our own.
+ */
+export function requestIdOf(request: IncomingMessage): string {
+  const header = request.headers['aa-request-id'];
+  const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').pop()!.trim();
+  return NEXTCLOUD_REQUEST_ID.test(last) ? last : randomUUID();
 }

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions, redactUrl } from '../../../src/http/logging.js';
+import type { IncomingMessage } from 'node:http';
+import { loggerOptions, redactUrl, requestIdOf } from '../../../src/http/logging.js';
 
 describe('log redaction', () => {
   it('redacts one-time secrets in query strings and keeps the rest readable', () => {
@@ -39,5 +40,17 @@ describe('log redaction', () => {
     expect(log).toContain('incoming request');
     for (const secret of ['rt-secret', 'code-secret', 'at-secret', 'YWxpY2U6YXBwLXNlY3JldA==', 'pp-secret'])
       expect(log).not.toContain(secret);
+  });
+
+  it("takes Nextcloud's request id for the log, the proxy's own when a client sent one too, and never a client's junk", () => {
+    const idOf = (header?: string | string[]) =>
+      requestIdOf({ headers: header === undefined ? {} : { 'aa-request-id': header } } as IncomingMessage);
+    expect(idOf('f3Kd9ZqP0aB7xYw2LmN4')).toBe('f3Kd9ZqP0aB7xYw2LmN4');
+    expect(idOf('CLI')).toBe('CLI');
+    expect(idOf('forged-by-client, f3Kd9ZqP0aB7xYw2LmN4')).toBe('f3Kd9ZqP0aB7xYw2LmN4');
+    for (const junk of [undefined, '', 'two words', 'x'.repeat(65), 'line\nbreak', '<script>']) {
+      const id = idOf(junk);
+      expect(id, String(junk)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
   });
 });
