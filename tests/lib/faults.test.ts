@@ -3,11 +3,12 @@
 // work (one incoming request) waits for an unreachable Nextcloud at most once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../lib/index.js';
-import { InvalidArgumentError, NextcloudError, createNextcloud, normalizePath, withSingleTimeout } from '../../lib/index.js';
+import { InvalidArgumentError, NextcloudError, normalizePath, withSingleTimeout } from '../../lib/index.js';
 import { parseMultistatus } from '../../lib/dav-xml.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import type { LibFixture } from '../support/lib-fixture.js';
 import { failure, startLibFixture } from '../support/lib-fixture.js';
 
 const TIMEOUT_MS = 800;
@@ -16,18 +17,13 @@ const DAY = 86_400_000;
 let sim: Simulator;
 let proxy: FaultProxy;
 let nextcloud: Nextcloud;
+let fixture: LibFixture;
 
 beforeAll(async () => {
-  const fixture = await startLibFixture({ dav: true });
+  fixture = await startLibFixture({ dav: true });
   sim = fixture.sim;
   proxy = await startFaultProxy(sim.url);
-  nextcloud = createNextcloud({
-    baseUrl: proxy.url,
-    appId: 'mcp_gateway',
-    appVersion: '0.1.0',
-    appSecret: fixture.secret,
-    timeoutMs: TIMEOUT_MS,
-  });
+  nextcloud = fixture.client({ baseUrl: proxy.url, timeoutMs: TIMEOUT_MS });
   // Discovery of alice's calendar home is remembered; the calls below then go straight to the calendar.
   await nextcloud.as('alice').calendar.calendars();
 });
@@ -64,13 +60,7 @@ describe.each(['html', 'garbage', 'truncate'] as const)('a Nextcloud that answer
   });
 
   it('fails CalDAV discovery with what went wrong', async () => {
-    const fresh = createNextcloud({
-      baseUrl: proxy.url,
-      appId: 'mcp_gateway',
-      appVersion: '0.1.0',
-      appSecret: 'lib-test-secret-'.padEnd(64, 'x'),
-      timeoutMs: TIMEOUT_MS,
-    });
+    const fresh = fixture.client({ baseUrl: proxy.url, timeoutMs: TIMEOUT_MS });
     const error = await failure(fresh.as('bob').calendar.calendars());
     expect(error.code).toBe('protocol');
     expect(error.message).toMatch(/CalDAV discovery for bob failed/);

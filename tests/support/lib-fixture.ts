@@ -9,17 +9,17 @@ export interface LibFixture {
   sim: Simulator;
   secret: string;
   nextcloud: Nextcloud;
-  /** A client with other credentials or timeouts against the same simulator. */
-  client(options?: { appSecret?: string; timeoutMs?: number }): Nextcloud;
+  /** A client with other credentials or timeouts against the same simulator, or one in front of it (baseUrl). */
+  client(options?: { appSecret?: string; timeoutMs?: number; baseUrl?: string }): Nextcloud;
 }
 
 export async function startLibFixture(options: SimulatorOptions = {}): Promise<LibFixture> {
   const sim = await startSimulator(options);
   const secret = 'lib-test-secret-'.padEnd(64, 'x');
   sim.addExApp({ id: 'mcp_gateway', version: '0.1.0', secret });
-  const client = (overrides: { appSecret?: string; timeoutMs?: number } = {}) =>
+  const client = (overrides: { appSecret?: string; timeoutMs?: number; baseUrl?: string } = {}) =>
     createNextcloud({
-      baseUrl: sim.url,
+      baseUrl: overrides.baseUrl ?? sim.url,
       appId: 'mcp_gateway',
       appVersion: '0.1.0',
       appSecret: overrides.appSecret ?? secret,

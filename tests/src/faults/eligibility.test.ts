@@ -2,7 +2,6 @@
 // is not "disabled", an unreachable Nextcloud is "retry", and the last known facts carry a short outage.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../../lib/index.js';
-import { createNextcloud } from '../../../lib/index.js';
 import { AccountCheckUnavailableError, eligibilityChecker } from '../../../src/oauth/eligibility.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
@@ -20,13 +19,7 @@ beforeAll(async () => {
   const fixture = await startLibFixture({ dav: false });
   sim = fixture.sim;
   proxy = await startFaultProxy(sim.url);
-  nextcloud = createNextcloud({
-    baseUrl: proxy.url,
-    appId: 'mcp_gateway',
-    appVersion: '0.1.0',
-    appSecret: fixture.secret,
-    timeoutMs: TIMEOUT_MS,
-  });
+  nextcloud = fixture.client({ baseUrl: proxy.url, timeoutMs: TIMEOUT_MS });
 });
 afterAll(async () => {
   await proxy?.close();
