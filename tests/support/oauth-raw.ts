@@ -83,8 +83,14 @@ export function rawOAuth(deployment: () => Deployment) {
   }
 
   /** Register, authorize as `user`, consent: the code the client would receive. */
-  async function obtainCode(user = 'alice', scope = 'files.read talk.read', resource = deployment().connector): Promise<Flow> {
-    const client = await register();
+  /** A code from the whole authorization as `user`, for a client registered here unless `clientId` names one. */
+  async function obtainCode(
+    user = 'alice',
+    scope = 'files.read talk.read',
+    resource = deployment().connector,
+    clientId?: string,
+  ): Promise<Flow> {
+    const client = clientId ? { body: { client_id: clientId } } : await register();
     const { verifier, challenge } = pkce();
     const state = randomBytes(8).toString('hex');
     const consent = await authorizePage(

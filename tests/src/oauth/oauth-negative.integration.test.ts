@@ -340,19 +340,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
     it('authenticates confidential clients with client_secret_post, and with client_secret_basic where Basic arrives', async () => {
       const client = await register({ token_endpoint_auth_method: 'client_secret_post' });
       expect(client.body.client_secret).toBeTruthy();
-      const { verifier, challenge } = pkce();
-      const consent = await authorizePage(
-        {
-          client_id: client.body.client_id,
-          redirect_uri: redirectUri,
-          response_type: 'code',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-          scope: 'files.read',
-        },
-        'alice',
-      );
-      const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
+      const { code, verifier } = await obtainCode('alice', 'files.read', d.connector, client.body.client_id);
       const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri };
       const wrong = await token({ ...params, client_id: client.body.client_id!, client_secret: 'wrong' });
       expect(wrong).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
@@ -509,29 +497,7 @@ describe.each<ProxyKind>(['php', 'harp'])('through the %s proxy', (kind) => {
       // The code was issued for the main resource; asking for the alias at the token endpoint is a mismatch.
       expect(aliased.body.error).toBe('invalid_grant');
 
-      const client = await register();
-      const { verifier, challenge } = pkce();
-      const consent = await authorizePage(
-        {
-          client_id: client.body.client_id,
-          redirect_uri: redirectUri,
-          response_type: 'code',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-          scope: 'files.read',
-          resource: `${ALIAS}/mcp`,
-        },
-        'alice',
-      );
-      const code = new URL(navigationTarget((await submitConsent(consent.page, 'alice')).page)!).searchParams.get('code')!;
-      const tokens = await token({
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        redirect_uri: redirectUri,
-        client_id: client.body.client_id!,
-        resource: `${ALIAS}/mcp`,
-      });
+      const tokens = await exchange(await obtainCode('alice', 'files.read', `${ALIAS}/mcp`), { resource: `${ALIAS}/mcp` });
       const claims = JSON.parse(Buffer.from(tokens.body.access_token!.split('.')[1]!, 'base64url').toString()) as { aud: string };
       expect(claims.aud).toBe(`${ALIAS}/mcp`);
       expect((await mcp(tokens.body.access_token)).status).toBe(200);
