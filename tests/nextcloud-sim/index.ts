@@ -21,10 +21,12 @@ import { PASSPHRASE_COOKIE, SESSION_COOKIE, resolveIdentity } from './identity.j
 import type { ResolvedIdentity } from './identity.js';
 import { startPhpBackend } from './php-backend.js';
 import type { PhpBackend } from './php-backend.js';
-import { HARP_PATTERN, HarpBlacklist, handleHarp } from './proxy/harp.js';
+import { answerMaintenance, availableInMaintenance } from './maintenance.js';
+import { HARP_PATTERN, HarpBlacklist, SIM_HARP_KEY, handleHarp } from './proxy/harp.js';
 import { PHP_PROXY_PATTERN, handlePhpProxy } from './proxy/php-proxy.js';
 import { PhpWorkers } from './proxy/php-workers.js';
 import { registerAppApiOcsRoutes } from './routes/appapi-ocs.js';
+import { isAdmin } from './state.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { SettingsPage, registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
 import { registerProvisioningRoutes } from './routes/provisioning.js';
@@ -54,6 +56,11 @@ export interface SimulatorOptions {
    * (appapi/generations.ts); the Nextcloud version reported is the same release.
    */
   appApiVersion?: string;
+  /**
+   * How long HaRP waits for Nextcloud to say who a request's user is before it refuses the request with 401
+   * (HaRP's 25 s by default); shorter lets a test hold the lookup past it quickly.
+   */
+  harpUserLookupTimeoutMs?: number;
 }
 
 export interface Simulator {
@@ -84,6 +91,11 @@ export interface Simulator {
    * Proxy or HaRP), including --env overrides; null for manual-install daemons (AppAPI injects nothing).
    */
   deployEnvironment(appId: string): Record<string, string> | null;
+  /**
+   * Puts Nextcloud into maintenance mode (`occ maintenance:mode --on`) or takes it out: status.php says so,
+   * everything else answers 503 (maintenance.ts). HaRP is no Nextcloud and stays up, but its user lookup fails.
+   */
+  setMaintenance(on: boolean): void;
   /** Turns two-factor authentication on or off for a user (the login then asks for TWO_FACTOR_CODE). */
   setTwoFactor(userId: string, enabled: boolean): void;
   /** Registers an enabled ExApp directly (no lifecycle calls), for tests of the client library. */
@@ -135,6 +147,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const blacklist = new HarpBlacklist();
   const phpWorkers = new PhpWorkers();
   const lifecycle = new AppApiLifecycle(ctx);
+  let maintenance = false;
 
   const identify = (request: http.IncomingMessage, path: string, tryBasic: boolean): ResolvedIdentity =>
     resolveIdentity(state, request.headers, path, request.socket.remoteAddress ?? '', throttler, {
@@ -184,13 +197,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       response.end(`Simulator error: ${(error as Error).message}`);
     };
     if (HARP_PATTERN.test(url)) {
-      // HaRP is no Nextcloud: it asks Nextcloud (user-info, an index.php route) only where it needs a user.
-      const lookup = () => identify(request, '/index.php/apps/app_api/harp/user-info', true);
-      handleHarp(request, response, { ctx, blacklist, identity: lookup, clientIp }).catch(fail);
+      // HaRP is no Nextcloud: it asks Nextcloud (user-info, an index.php route) over HTTP where it needs a user.
+      handleHarp(request, response, { ctx, blacklist, clientIp, nextcloudTimeoutMs: options.harpUserLookupTimeoutMs }).catch(fail);
       return;
     }
-    // Nextcloud core: OC::handleLogin runs before any controller; a failed Basic login ends the request there.
     const entry = coreEntry(path);
+    // Maintenance is checked before the login (base.php, ocs/v1.php, remote.php).
+    if (maintenance && !availableInMaintenance(path, ctx.serverVersion.major)) return answerMaintenance(request, response, entry);
+    // Nextcloud core: OC::handleLogin runs before any controller; a failed Basic login ends the request there.
     const identity = identify(request, path, entry !== 'none');
     if (identity.loginFailure && (entry === 'index' || entry === 'ocs')) {
       answerLoginFailure(request, response, identity.loginFailure, entry);
@@ -233,7 +247,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   app.get('/.well-known/carddav', async (_request, reply) => reply.redirect('/remote.php/dav/', 301));
   app.get('/status.php', async () => ({
     installed: true,
-    maintenance: false,
+    maintenance,
     needsDbUpgrade: false,
     version: `${ctx.serverVersion.string}.1`,
     versionstring: ctx.serverVersion.string,
@@ -241,6 +255,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     productname: 'Nextcloud',
     extendedSupport: false,
   }));
+  // AppAPI's HarpController::getUserInfo: who the request's login is, as HaRP asks it with its shared key.
+  app.get('/index.php/apps/app_api/harp/user-info', async (request, reply) => {
+    const refuse = () => {
+      // Guessing apps or the key counts toward brute-force protection.
+      throttler.registerAttempt(request.raw.socket.remoteAddress ?? '', 'app_api');
+      return reply.code(401).send({ message: 'Harp shared key is not valid' });
+    };
+    const exApp = state.apps.get((request.query as { appId?: string }).appId ?? '');
+    if (!exApp) return refuse();
+    const key = request.headers['harp-shared-key'];
+    if (!key || key !== (exApp.harpSigning?.sharedKey ?? SIM_HARP_KEY)) return refuse();
+    const user = request.nc.user;
+    if (!user) return { user_id: '', access_level: 0 };
+    if (!user.enabled) return { user_id: user.id, access_level: 0 };
+    return { user_id: user.id, access_level: isAdmin(user) ? 2 : 1 };
+  });
   registerLoginRoutes(app, ctx);
   registerProvisioningRoutes(app, ctx);
   registerAppApiOcsRoutes(app, ctx, lifecycle);
@@ -273,6 +303,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     settingsPage: new SettingsPage(ctx, sessionCookie),
     occ: (args) => runOcc(ctx, lifecycle, args),
     deployEnvironment: (appId) => lifecycle.deployEnvironment(appId),
+    setMaintenance(on) {
+      maintenance = on;
+    },
     setTwoFactor(userId, enabled) {
       const user = state.users.get(userId);
       if (!user) throw new Error(`No simulated user ${userId}`);

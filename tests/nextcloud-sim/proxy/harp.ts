@@ -2,11 +2,9 @@
 // rights, a per-IP blacklist that silently drops connections, and requests/responses passed through unchanged
 // but for the four headers HaRP sets. A request carrying all of AppAPI's headers is AppAPI's own: its shared key
 // is checked, and nothing else.
-import type http from 'node:http';
+import http from 'node:http';
 import type { ExApp, SimContext } from '../context.js';
-import type { ResolvedIdentity } from '../identity.js';
 import { PASSPHRASE_COOKIE, parseCookies } from '../identity.js';
-import { isAdmin } from '../state.js';
 import { hasDotDotSegment, matchHarpRoute } from './routes-table.js';
 import { isAppApiSigned, requestExApp, sameHarpKey } from './upstream.js';
 
@@ -14,6 +12,17 @@ export const HARP_PATTERN = /^\/exapps\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
 const LIFECYCLE_PATHS = new Set(['/heartbeat', '/init', '/enabled']);
 /** HaRP's hard-coded AA-VERSION on the browser path. */
 const HARP_AA_VERSION = '32';
+/** HaRP's NC_HTTP_TIMEOUT: total 25 s for a request to Nextcloud, so the SPOE's 30 s processing limit is never reached. */
+export const HARP_NEXTCLOUD_TIMEOUT_MS = 25_000;
+/**
+ * The key the simulated HaRP sends for an app that AppAPI did not deploy on a HaRP daemon (apps registered
+ * directly): one HaRP serves them all here, so user-info accepts it for those apps.
+ */
+export const SIM_HARP_KEY = 'simulated-harp-key';
+/** Headers HaRP leaves out of its user-info request (EXCLUDE_HEADERS_USER_INFO). */
+const NOT_FOR_USER_INFO = new Set(['host', 'content-length']);
+/** Connection-level headers that belong to the client's hop; the simulator's HTTP client sets its own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
 
 export class HarpBlacklist {
   private readonly failures = new Map<string, number[]>();
@@ -43,13 +52,60 @@ export class HarpBlacklist {
 export interface HarpDeps {
   ctx: SimContext;
   blacklist: HarpBlacklist;
-  /**
-   * HaRP's user lookup (GET /index.php/apps/app_api/harp/user-info with the request's headers): Nextcloud runs
-   * its login there, so a failed Basic login is registered and answered 401, which HaRP takes as "no user".
-   * Called only where HaRP asks; a resolved identity is accepted too.
-   */
-  identity: ResolvedIdentity | (() => ResolvedIdentity);
   clientIp: string;
+  /** How long the user lookup may take before HaRP gives up on it (HARP_NEXTCLOUD_TIMEOUT_MS by default). */
+  nextcloudTimeoutMs?: number;
+}
+
+/** What user-info answers (HaRP's NcUser). */
+interface NcUser {
+  user_id: string;
+  access_level: number;
+}
+
+/**
+ * HaRP's nc_get_user: GET {NC}/index.php/apps/app_api/harp/user-info?appId=… with the client's headers and the
+ * shared key, over HTTP, so a slow, failing or maintenance Nextcloud shows here as it does behind HaRP. Nextcloud
+ * runs its login there: a failed Basic login is answered 401, and any 4xx means "no user". Anything else that is
+ * not a 2xx with a valid body, a timeout or a connection error throws.
+ */
+function askNextcloudForUser(
+  ctx: SimContext,
+  appId: string,
+  app: ExApp,
+  clientHeaders: http.IncomingHttpHeaders,
+  timeoutMs: number,
+): Promise<NcUser | null> {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(clientHeaders)) {
+    if (!NOT_FOR_USER_INFO.has(name) && !HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+  }
+  headers['harp-shared-key'] = app.harpSigning?.sharedKey ?? SIM_HARP_KEY;
+  const url = new URL('/index.php/apps/app_api/harp/user-info', ctx.baseUrl());
+  url.searchParams.set('appId', appId);
+  return new Promise<NcUser | null>((resolve, reject) => {
+    const request = http.get(url, { headers, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const status = response.statusCode ?? 500;
+        if (Math.floor(status / 100) === 4) return resolve(null);
+        if (status < 200 || status >= 300) return reject(new Error(`user-info answered ${status}`));
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<NcUser>;
+          if (typeof body.user_id !== 'string' || !Number.isInteger(body.access_level)) throw new Error('invalid user info');
+          resolve({ user_id: body.user_id, access_level: body.access_level! });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    // aiohttp's total timeout: from the start of the request to the end of the body.
+    const timer = setTimeout(() => request.destroy(new Error('user-info timed out')), timeoutMs);
+    request.on('close', () => clearTimeout(timer));
+    request.on('error', reject);
+  });
 }
 
 export async function handleHarp(request: http.IncomingMessage, response: http.ServerResponse, deps: HarpDeps): Promise<void> {
@@ -84,21 +140,29 @@ export async function handleHarp(request: http.IncomingMessage, response: http.S
   // Authorization header is present.
   const cookies = parseCookies(request.headers.cookie);
   const lookedUp = cookies.has(PASSPHRASE_COOKIE) || request.headers.authorization !== undefined;
-  const identity = lookedUp ? (typeof deps.identity === 'function' ? deps.identity() : deps.identity) : null;
-  // A 4xx from user-info (a failed login is 401) means no user: the request goes on anonymously.
-  const user = identity && !identity.loginFailure ? identity.user : null;
-  const level = !user ? 0 : isAdmin(user) ? 2 : 1;
+  let user: NcUser | null = null;
+  if (lookedUp) {
+    try {
+      user = await askNextcloudForUser(ctx, appId, app, request.headers, deps.nextcloudTimeoutMs ?? HARP_NEXTCLOUD_TIMEOUT_MS);
+    } catch {
+      // HaRP cannot tell who this is, so it refuses the request (txn.exapps.unauthorized), PUBLIC routes included.
+      request.resume();
+      return plain(response, 401, '401 Unauthorized');
+    }
+  }
+  const level = user?.access_level ?? 0;
   const route = matchHarpRoute(app.routes, targetPath);
   if (!route) {
     blacklist.fail(clientIp);
     return plain(response, 404, '404 Not Found');
   }
-  if (route.access_level !== 0 && !(level > 0 && route.access_level <= level)) {
+  if (route.access_level !== 0 && !(user && route.access_level <= level)) {
     blacklist.fail(clientIp);
     return plain(response, 403, '403 Forbidden');
   }
 
-  const authorization = Buffer.from(`${user?.id ?? ''}:${app.secret}`).toString('base64');
+  // The user id as user-info gave it, even with access level 0 (a disabled user on a PUBLIC route).
+  const authorization = Buffer.from(`${user?.user_id ?? ''}:${app.secret}`).toString('base64');
   return forward(
     request,
     response,
