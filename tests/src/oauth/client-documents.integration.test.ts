@@ -2,70 +2,45 @@
 // app's authorize and token endpoints. The documents are served from a loopback host, which the production
 // fetcher refuses (see client-metadata-document.test.ts for that); here the app gets a fetcher that allows it.
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { createClientMetadataFetcher } from '../../../src/oauth/client-metadata-document.js';
-import { buildApp } from '../../../src/server.js';
-import { migrate, openDatabase } from '../../../src/store/database.js';
 import { close, listen } from '../../support/http-server.js';
+import type { InProcessApp } from '../../support/in-process-app.js';
+import { startInProcessApp } from '../../support/in-process-app.js';
 import type { LibFixture } from '../../support/lib-fixture.js';
-import { startLibFixture } from '../../support/lib-fixture.js';
 
+let target: InProcessApp;
 let fixture: LibFixture;
 let app: FastifyInstance;
 let documents: http.Server;
 let documentBase: string;
-let storage: string;
 const redirectUri = 'https://chatgpt.com/connector/oauth/cb-123';
 
 const served = new Map<string, { body: string; type?: string }>();
 
 beforeAll(async () => {
-  fixture = await startLibFixture({ dav: false });
   documents = http.createServer((request, response) => {
     const entry = served.get(request.url ?? '');
     if (!entry) return void response.writeHead(404).end();
     response.writeHead(200, { 'content-type': entry.type ?? 'application/json' }).end(entry.body);
   });
   documentBase = await listen(documents);
-  storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-cimd-'));
-  const config = loadConfig({
-    APP_SECRET: fixture.secret,
-    APP_VERSION: '0.1.0',
-    NEXTCLOUD_URL: fixture.sim.url,
-    APP_PERSISTENT_STORAGE: storage,
-    LOG_LEVEL: 'silent',
+  // The policy is read fresh on every request, so a setting the administrator changes applies at once.
+  target = await startInProcessApp({
+    env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0' },
+    deps: { clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }) },
   });
-  const db = openDatabase(storage);
-  migrate(db);
-  app = await buildApp({
-    config,
-    nextcloud: fixture.nextcloud,
-    db,
-    logger: false,
-    clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
-  });
+  ({ app, fixture } = target);
 });
 afterAll(async () => {
-  await app?.close();
+  await target?.stop();
   await close(documents);
-  await fixture?.sim.stop();
-  fs.rmSync(storage, { recursive: true, force: true });
 });
 
 /** A request as the proxy forwards it: AppAPI headers carrying the signed-in user (or none). */
-function viaProxy(user: string) {
-  return {
-    'ex-app-id': 'mcp_gateway',
-    'ex-app-version': '0.1.0',
-    'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64'),
-  };
-}
+const viaProxy = (user: string) => target.appApi(user);
 
 function serve(name: string, document: Record<string, unknown> | string, type?: string): string {
   const clientId = `${documentBase}/${name}`;
@@ -156,39 +131,18 @@ describe('client ID metadata documents', () => {
     const clientId = serve('off.json', { client_name: 'Off', redirect_uris: [redirectUri] });
     fixture.sim.state.appConfig.set('mcp_gateway', new Map([['client_metadata_documents', { value: '', sensitive: false }]]));
     try {
-      // The policy is cached for MCP_GATEWAY_POLICY_TTL_SECONDS (30 by default); a fresh app sees it at once.
-      const config = loadConfig({
-        APP_SECRET: fixture.secret,
-        APP_VERSION: '0.1.0',
-        NEXTCLOUD_URL: fixture.sim.url,
-        APP_PERSISTENT_STORAGE: storage,
-        LOG_LEVEL: 'silent',
+      const query = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
       });
-      const db = openDatabase(storage);
-      const fresh = await buildApp({
-        config,
-        nextcloud: fixture.nextcloud,
-        db,
-        logger: false,
-        clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
-      });
-      try {
-        const query = new URLSearchParams({
-          client_id: clientId,
-          redirect_uri: redirectUri,
-          response_type: 'code',
-          code_challenge: 'a'.repeat(43),
-          code_challenge_method: 'S256',
-        });
-        const response = await fresh.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy('alice') });
-        expect(response.statusCode).toBe(400);
-        expect(response.body).toContain('turned off by the administrator');
-        const metadata = await fresh.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server', headers: viaProxy('') });
-        expect(metadata.json().client_id_metadata_document_supported).toBe(false);
-      } finally {
-        await fresh.close();
-        db.close();
-      }
+      const response = await app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: viaProxy('alice') });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('turned off by the administrator');
+      const metadata = await app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server', headers: viaProxy('') });
+      expect(metadata.json().client_id_metadata_document_supported).toBe(false);
     } finally {
       fixture.sim.state.appConfig.delete('mcp_gateway');
     }

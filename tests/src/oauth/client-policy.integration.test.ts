@@ -2,65 +2,43 @@
 // within the grace gets the same successor, and registration stores little and cannot be flooded from one address.
 // Driven in process with fastify's inject against the simulated Nextcloud; the policy is read fresh on every request.
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
 import { createClientMetadataFetcher } from '../../../src/oauth/client-metadata-document.js';
-import { buildApp } from '../../../src/server.js';
 import type { Db } from '../../../src/store/database.js';
-import { migrate, openDatabase } from '../../../src/store/database.js';
 import { close, listen } from '../../support/http-server.js';
+import type { InProcessApp } from '../../support/in-process-app.js';
+import { startInProcessApp } from '../../support/in-process-app.js';
 import type { LibFixture } from '../../support/lib-fixture.js';
-import { startLibFixture } from '../../support/lib-fixture.js';
 
 const LOOPBACK = 'http://127.0.0.1:4999/callback';
 const CLAUDE = 'https://claude.ai/api/mcp/auth_callback';
 
+let target: InProcessApp;
 let fixture: LibFixture;
 let app: FastifyInstance;
 let db: Db;
-let storage: string;
 let documents: http.Server;
 let documentBase: string;
 const served = new Map<string, string>();
 
 beforeAll(async () => {
-  fixture = await startLibFixture({ dav: false });
   documents = http.createServer((request, response) => {
     const body = served.get(request.url ?? '');
     if (!body) return void response.writeHead(404).end();
     response.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
   documentBase = await listen(documents);
-  storage = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-gateway-client-policy-'));
-  const config = loadConfig({
-    APP_SECRET: fixture.secret,
-    APP_VERSION: '0.1.0',
-    NEXTCLOUD_URL: fixture.sim.url,
-    APP_PERSISTENT_STORAGE: storage,
-    LOG_LEVEL: 'silent',
-    MCP_GATEWAY_POLICY_TTL_SECONDS: '0',
+  target = await startInProcessApp({
+    env: { MCP_GATEWAY_POLICY_TTL_SECONDS: '0' },
+    deps: { clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }) },
   });
-  db = openDatabase(storage);
-  migrate(db);
-  app = await buildApp({
-    config,
-    nextcloud: fixture.nextcloud,
-    db,
-    logger: false,
-    clientDocuments: createClientMetadataFetcher({ allowInsecureForTests: true }),
-  });
+  ({ app, fixture, db } = target);
 });
 afterAll(async () => {
-  await app?.close();
-  db?.close();
+  await target?.stop();
   await close(documents);
-  await fixture?.sim.stop();
-  fs.rmSync(storage, { recursive: true, force: true });
 });
 afterEach(() => {
   fixture.sim.state.appConfig.delete('mcp_gateway');
@@ -72,12 +50,7 @@ function setPolicy(values: Record<string, string>): void {
 
 /** A request as the proxy forwards it: AppAPI headers carrying the signed-in user ('' for nobody). */
 function viaProxy(user: string, source = '198.51.100.7') {
-  return {
-    'ex-app-id': 'mcp_gateway',
-    'ex-app-version': '0.1.0',
-    'authorization-app-api': Buffer.from(`${user}:${fixture.secret}`).toString('base64'),
-    'x-origin-ip': source,
-  };
+  return { ...target.appApi(user), 'x-origin-ip': source };
 }
 
 const decode = (value: string) => value.replaceAll('&amp;', '&');
