@@ -243,8 +243,11 @@ export function sqliteOAuthStore(db: Db, options: OAuthStoreOptions = {}): OAuth
           }
           const consented = getGrant(row.grant_id);
           if (!consented || consented.revokedAt !== null) return { status: 'unknown' };
-          db.prepare('UPDATE oauth_grants SET established_at = ? WHERE id = ? AND established_at IS NULL').run(now(), consented.id);
-          const grant = getGrant(consented.id)!;
+          let grant = consented;
+          if (consented.establishedAt === null) {
+            grant = { ...consented, establishedAt: now() };
+            db.prepare('UPDATE oauth_grants SET established_at = ? WHERE id = ?').run(grant.establishedAt, grant.id);
+          }
           const refreshToken = refreshTtlSeconds === null ? undefined : issueRefresh(grant.id, clientId, refreshTtlSeconds);
           return { status: 'ok', grant, refreshToken };
         })
