@@ -1,8 +1,23 @@
 // A Nextcloud client that acts as a user through AppAPI's impersonation. It knows nothing about MCP or OAuth.
 import type { KeyValueStore, SettingsForms } from './appapi/calls.js';
 import { keyValueStore, logToNextcloud, setInitProgress, settingsForms } from './appapi/calls.js';
+import { navigationApps } from './apps.js';
 import type { CalendarClient } from './calendar.js';
 import { calendarClient } from './calendar.js';
+import type { ContactsClient } from './contacts.js';
+import { contactsClient } from './contacts.js';
+import type { DeckClient } from './deck.js';
+import { deckClient } from './deck.js';
+import type { NotesClient } from './notes.js';
+import { notesClient } from './notes.js';
+import type { SystemTagsClient } from './system-tags.js';
+import { systemTagsClient } from './system-tags.js';
+import type { TasksClient } from './tasks.js';
+import { tasksClient } from './tasks.js';
+import type { TrashClient } from './trash.js';
+import { trashClient } from './trash.js';
+import type { VersionsClient } from './versions.js';
+import { versionsClient } from './versions.js';
 import type { FilesClient } from './files.js';
 import { filesClient } from './files.js';
 import type { NextcloudClientOptions } from './http.js';
@@ -36,6 +51,13 @@ export { normalizePath } from './file-paths.js';
 export { parsePermissions } from './file-entries.js';
 export type { SearchEntry, SearchProvider, SearchQuery, SearchResult } from './search.js';
 export type { TalkClient, TalkConversation, TalkMessage } from './talk.js';
+export type { ContactsClient } from './contacts.js';
+export type { TasksClient } from './tasks.js';
+export type { NotesClient } from './notes.js';
+export type { DeckClient } from './deck.js';
+export type { SystemTagsClient } from './system-tags.js';
+export type { VersionsClient } from './versions.js';
+export type { TrashClient } from './trash.js';
 export { TALK_TOKEN } from './talk.js';
 export type { Capabilities, NextcloudUser } from './users.js';
 export type { KeyValueStore, SettingsForms } from './appapi/calls.js';
@@ -49,11 +71,20 @@ export interface NextcloudUserClient {
   capabilities(): Promise<Capabilities>;
   searchProviders(): Promise<SearchProvider[]>;
   search(providerId: string, query: SearchQuery): Promise<SearchResult>;
+  /** The ids of the apps the user can use (their navigation): per user, unlike capabilities. */
+  apps(): Promise<ReadonlySet<string>>;
   /** This app's preferences of this user (AppAPI). */
   preferences: KeyValueStore;
   files: FilesClient;
   calendar: CalendarClient;
   talk: TalkClient;
+  contacts: ContactsClient;
+  tasks: TasksClient;
+  notes: NotesClient;
+  deck: DeckClient;
+  tags: SystemTagsClient;
+  versions: VersionsClient;
+  trash: TrashClient;
 }
 
 export interface NextcloudSystemClient {
@@ -101,10 +132,18 @@ export function createNextcloud(options: NextcloudOptions): Nextcloud {
       capabilities: () => capabilities(http),
       searchProviders: () => searchProviders(http),
       search: (providerId, query) => search(http, providerId, query),
+      apps: () => navigationApps(http),
       preferences: keyValueStore(http, 'preference'),
       files: filesClient(http, timeoutMs),
       calendar: calendarClient(http, timeoutMs, { listTtlMs: options.calendarListTtlMs }),
       talk: talkClient(http),
+      contacts: contactsClient(http, timeoutMs),
+      tasks: tasksClient(http, timeoutMs),
+      notes: notesClient(http, timeoutMs),
+      deck: deckClient(http, timeoutMs),
+      tags: systemTagsClient(http, timeoutMs),
+      versions: versionsClient(http, timeoutMs),
+      trash: trashClient(http, timeoutMs),
     };
   };
   return {

@@ -2,7 +2,22 @@
 // enforces them before any call is made as the user.
 import { z } from 'zod';
 
-export const SCOPES = ['files.read', 'files.write', 'calendar.read', 'calendar.write', 'talk.read', 'talk.write'] as const;
+export const SCOPES = [
+  'files.read',
+  'files.write',
+  'calendar.read',
+  'calendar.write',
+  'talk.read',
+  'talk.write',
+  'contacts.read',
+  'contacts.write',
+  'tasks.read',
+  'tasks.write',
+  'notes.read',
+  'notes.write',
+  'deck.read',
+  'deck.write',
+] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;
 
@@ -26,6 +41,23 @@ export const SCOPE_WORDING: Readonly<Record<Scope, { consent: string; admin: str
   },
   'talk.read': { consent: 'Read your Talk conversations (without marking them read)', admin: 'Talk: read conversations (talk.read)' },
   'talk.write': { consent: 'Send Talk messages as you', admin: 'Talk: send messages (talk.write)' },
+  'contacts.read': { consent: 'Read your address books and contacts', admin: 'Contacts: read (contacts.read)' },
+  'contacts.write': {
+    consent: 'Create, change and delete contacts in your address books',
+    admin: 'Contacts: create, change, delete (contacts.write)',
+  },
+  'tasks.read': { consent: 'Read your task lists and tasks', admin: 'Tasks: read (tasks.read)' },
+  'tasks.write': { consent: 'Create, complete, change and delete your tasks', admin: 'Tasks: create, change, delete (tasks.write)' },
+  'notes.read': { consent: 'Read your notes', admin: 'Notes: read (notes.read)' },
+  'notes.write': {
+    consent: 'Create, change and delete your notes (deleted notes go to the trash bin)',
+    admin: 'Notes: create, change, delete to trash (notes.write)',
+  },
+  'deck.read': { consent: 'Read your Deck boards, lists and cards', admin: 'Deck: read boards and cards (deck.read)' },
+  'deck.write': {
+    consent: 'Create, change, move, archive and delete cards on your Deck boards',
+    admin: 'Deck: create, change, move, archive, delete cards (deck.write)',
+  },
 };
 
 export const WRITE_SCOPES: ReadonlySet<Scope> = new Set(SCOPES.filter((scope) => scope.endsWith('.write')));

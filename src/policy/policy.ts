@@ -29,7 +29,14 @@ export const policyKeys = {
   redirectUris: 'redirect_uris',
   accessTokenMinutes: 'access_token_minutes',
   refreshTokenDays: 'refresh_token_days',
+  hiddenTags: 'hidden_tags',
+  disabledTools: 'disabled_tools',
+  confirmation: 'confirmation',
 } as const;
+
+/** When a person is asked before a tool call changes something: every change, only what cannot be undone, never. */
+export const CONFIRMATION_MODES = ['always', 'destructive', 'never'] as const;
+export type ConfirmationMode = (typeof CONFIRMATION_MODES)[number];
 
 /**
  * Lists arrive as the settings form stores them: a JSON array, a JSON object of checkbox states
@@ -94,6 +101,15 @@ export interface Policy {
   redirectRules: RedirectRule[];
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
+  /**
+   * Names of system tags (restricted ones, so users cannot remove them) whose files and folders, with everything
+   * below a tagged folder, no tool sees, reads or changes.
+   */
+  hiddenTags: string[];
+  /** Tools the admin switched off: they exist for nobody, whatever a grant's scopes. */
+  disabledTools: string[];
+  /** When the person is asked before a change (see CONFIRMATION_MODES). */
+  confirmation: ConfirmationMode;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -108,6 +124,9 @@ export const DEFAULT_POLICY: Policy = {
   redirectRules: defaultRedirectRules(),
   accessTokenSeconds: 15 * 60,
   refreshTokenSeconds: 30 * 24 * 3600,
+  hiddenTags: [],
+  disabledTools: [],
+  confirmation: 'destructive',
 };
 
 /** One problem per key that did not validate; those keys keep their last good value. */
@@ -160,6 +179,14 @@ export function parsePolicy(
     return list.map((folder) => folder.replace(/\/+$/, '') || '/');
   });
   const groups = listValue.pipe(z.array(z.string().min(1).max(255)));
+  // Tag names may hold spaces ("Legal hold"), so only commas and new lines separate them.
+  const tagNames = z
+    .string()
+    .transform((raw) => (raw.trim().startsWith('[') ? raw : JSON.stringify(raw.split(/[,\n]/).map((name) => name.trim()))))
+    .pipe(listValue)
+    .pipe(z.array(z.string().min(1).max(255)));
+  const toolNames = listValue.pipe(z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be tool names like files_delete')));
+  const confirmation = z.string().trim().toLowerCase().pipe(z.enum(CONFIRMATION_MODES));
   const redirects = listValue.pipe(redirectRulesSchema);
 
   const readOnly = read(policyKeys.readOnly, switchValue, previous.readOnly, DEFAULT_POLICY.readOnly);
@@ -201,6 +228,9 @@ export function parsePolicy(
       previous.refreshTokenSeconds,
       DEFAULT_POLICY.refreshTokenSeconds,
     ),
+    hiddenTags: read(policyKeys.hiddenTags, tagNames, previous.hiddenTags, DEFAULT_POLICY.hiddenTags),
+    disabledTools: read(policyKeys.disabledTools, toolNames, previous.disabledTools, DEFAULT_POLICY.disabledTools),
+    confirmation: read(policyKeys.confirmation, confirmation, previous.confirmation, DEFAULT_POLICY.confirmation),
   };
   // An empty list would lock every client out silently; an admin who wants that turns off both kinds of client.
   if (policy.redirectRules.length === 0) policy.redirectRules = defaultRedirectRules();

@@ -96,8 +96,28 @@ export interface Tool<Input extends z.ZodObject = z.ZodObject, Output extends z.
   input: Input;
   output: Output;
   annotations: ToolAnnotations;
+  /**
+   * The Nextcloud app the tool works with, when it is not part of every Nextcloud (Files, Calendar and search are):
+   * the tool is listed and callable only for users that app is enabled for.
+   */
+  app?: NextcloudApp;
+  /**
+   * For a tool that can destroy, overwrite or send something to other people: what this call would do, in words
+   * the person can judge before it runs (the person's confirmation is asked for with it, per the admin's setting).
+   * Null when this particular call changes nothing that cannot be undone (a new file, a note that did not exist).
+   * It may read Nextcloud to say what would be lost, and refuses (throws) what the call itself would refuse.
+   */
+  plan?(input: z.infer<Input>, context: ToolContext): Promise<string | null>;
   run(input: z.infer<Input>, context: ToolContext): Promise<ToolOutput<z.infer<Output>>>;
 }
+
+/**
+ * Apps a tool can depend on that a Nextcloud may lack, or enable only for some groups. Contacts and tasks are not
+ * among them: they live in Nextcloud's own CardDAV and CalDAV, which every user has whether or not the Contacts
+ * and Tasks apps (their web pages) are enabled.
+ */
+export const NEXTCLOUD_APPS = ['notes', 'deck'] as const;
+export type NextcloudApp = (typeof NEXTCLOUD_APPS)[number];
 
 /** Declares a tool with its types inferred from its schemas. */
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(tool: Tool<Input, Output>): Tool<Input, Output> {

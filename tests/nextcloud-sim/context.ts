@@ -150,6 +150,11 @@ export interface SimState {
   /** appId -> formId -> scheme */
   settingsForms: Map<string, Map<string, DeclarativeForm>>;
   talk: { rooms: TalkRoom[]; nextMessageId: number };
+  /**
+   * The Nextcloud apps installed and enabled (files, calendar, spreed, contacts, tasks, notes, deck ...), each with
+   * the groups it is limited to (empty: everyone). An app that is not a key is not installed.
+   */
+  nextcloudApps: Map<string, { groups: string[] }>;
   /** Every AppAPI impersonation, like <datadirectory>/exapp_impersonation.log */
   impersonationLog: { appId: string; userId: string; method: string; url: string }[];
 }

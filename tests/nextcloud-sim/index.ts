@@ -31,6 +31,8 @@ import { registerLoginRoutes } from './routes/login.js';
 import { SettingsPage, registerDeclarativeSettingsRoutes } from './routes/declarative-settings.js';
 import { registerProvisioningRoutes } from './routes/provisioning.js';
 import { createState } from './state.js';
+import { registerDeckRoutes } from './deck/routes.js';
+import { registerNotesRoutes } from './notes/routes.js';
 import { registerTalkRoutes, seedTalk } from './talk.js';
 import { Throttler } from './throttle.js';
 import { registerSearchRoutes } from './unified-search.js';
@@ -277,6 +279,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   registerDeclarativeSettingsRoutes(app, ctx);
   registerTalkRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
+  registerNotesRoutes(app, ctx);
+  registerDeckRoutes(app, ctx);
 
   await app.listen({ host, port: options.port ?? 0 });
   const address = server.address() as { port: number };

@@ -22,6 +22,7 @@ export function createState(): SimState {
     preferences: new Map(),
     settingsForms: new Map(),
     talk: { rooms: [], nextMessageId: 1 },
+    nextcloudApps: new Map(['files', 'calendar', 'spreed', 'contacts', 'tasks', 'notes', 'deck'].map((id) => [id, { groups: [] }])),
     impersonationLog: [],
   };
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SimContext, SimUser } from '../context.js';
 import { ocsErrors, requireOcsUser, sendOcs } from '../ocs.js';
+import { appInstalled, navigationEntries } from '../apps.js';
 import { isAdmin } from '../state.js';
 
 const OCS = ['/ocs/v1.php', '/ocs/v2.php'];
@@ -67,6 +68,12 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
       return sendOcs(request, reply, { data: { groups: target.groups } });
     });
 
+    app.get(`${base}/core/navigation/apps`, async (request, reply) => {
+      const caller = requireOcsUser(request, reply);
+      if (!caller) return reply;
+      return sendOcs(request, reply, { data: navigationEntries(ctx, caller) });
+    });
+
     app.get(`${base}/cloud/capabilities`, async (request, reply) => {
       const { major, minor, micro, string } = ctx.serverVersion;
       const capabilities: Record<string, unknown> = {
@@ -75,6 +82,11 @@ export function registerProvisioningRoutes(app: FastifyInstance, ctx: SimContext
         files: { bigfilechunking: true, undelete: true, versioning: true },
         app_api: request.nc.user || request.nc.appId ? { loglevel: 2, version: ctx.appApiVersion } : { version: ctx.appApiVersion },
       };
+      // Instance-wide: an app limited to some groups is listed for everyone (more-apps.md §7).
+      if (appInstalled(ctx.state, 'notes'))
+        capabilities.notes = { api_version: ['0.2', '1.3', '1.4'], version: '6.0.2', notes_path: 'Notes' };
+      if (appInstalled(ctx.state, 'deck')) capabilities.deck = { version: '1.17.0', canCreateBoards: true, apiVersions: ['1.0', '1.1'] };
+      capabilities.systemtags = { enabled: true };
       if (request.nc.user) {
         capabilities.spreed = {
           features: [

@@ -49,5 +49,9 @@ CREATE TABLE shares (
     target TEXT NOT NULL, permissions INTEGER NOT NULL
 );
 SQL);
+        // Each area adds its own tables (contacts, system tags, versions ...), one file each.
+        foreach (glob(__DIR__ . '/../schema.d/*.sql') ?: [] as $file) {
+            $pdo->exec((string) file_get_contents($file));
+        }
     }
 }

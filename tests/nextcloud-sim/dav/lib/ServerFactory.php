@@ -7,7 +7,8 @@ use Sabre\CalDAV;
 use Sabre\DAV;
 use Sabre\DAVACL;
 
-// Assembles the tree Nextcloud serves under /remote.php/dav/: files/, principals/users/, calendars/.
+// Assembles the tree Nextcloud serves under /remote.php/dav/: files/, principals/users/, calendars/, and what
+// Contacts (addressbooks/) and FileExtras (systemtags, versions, trash bin) add.
 final class ServerFactory
 {
     public const BASE_URI = '/remote.php/dav/';
@@ -25,6 +26,8 @@ final class ServerFactory
             new FilesRoot($ctx),
             new DAV\SimpleCollection('principals', [new CalDAV\Principal\Collection($principalBackend, 'principals/users')]),
             $calendars,
+            ...Contacts::collections($pdo, $uid, $principalBackend),
+            ...FileExtras::collections($ctx, $pdo, $uid),
         ]);
         // Nextcloud does not expose sabre's version in error bodies or headers.
         DAV\Server::$exposeVersion = false;
@@ -46,6 +49,9 @@ final class ServerFactory
         $server->addPlugin(new FilesPlugin($ctx));
         $server->addPlugin(new SearchPlugin($ctx));
         $server->addPlugin(new FilterFilesPlugin($ctx));
+        foreach ([...Contacts::plugins($pdo, $uid), ...FileExtras::plugins($ctx, $pdo, $uid)] as $plugin) {
+            $server->addPlugin($plugin);
+        }
         return $server;
     }
 }
