@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDeps) {
     audit.flush();
   });
 
-  await app.register(lifecycleRoutes, { config, nextcloud, db, policy });
+  await app.register(lifecycleRoutes, { config, nextcloud, db, policy, tools: deps.tools ?? allTools });
   await app.register(infoRoutes, { config, nextcloud, endpoints });
   await app.register(metadataRoutes, { endpoints, external, keys });
   await app.register(registrationRoutes, { store, limits, endpoints });

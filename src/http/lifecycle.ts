@@ -23,6 +23,8 @@ export interface LifecycleDeps {
   defer?: (work: () => void) => void;
   /** Epoch milliseconds, for the time init completed. */
   now?: () => number;
+  /** The tools the admin form lets the admin switch off one by one. */
+  tools?: readonly { name: string; title: string }[];
 }
 
 export function gatewayLifecycle(deps: LifecycleDeps): LifecycleCallbacks<FastifyBaseLogger> {
@@ -37,7 +39,7 @@ export function gatewayLifecycle(deps: LifecycleDeps): LifecycleCallbacks<Fastif
       const { policy, urls } = await currentEndpoints(deps.policy, deps.config);
       // A form left by an earlier release (same field ids) would break the whole admin settings page.
       for (const legacy of LEGACY_FORM_IDS) await settings().unregisterForm(legacy);
-      await settings().registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000, policy.redirectRules));
+      await settings().registerForm(adminSettingsForm(urls.connector, deps.config.policyTtlMs / 1000, policy.redirectRules, deps.tools));
       await settings().registerForm(personalSettingsEntry(urls.connector, urls.connections));
       log.info('enabled: admin settings form and personal entry registered');
     },

@@ -20,7 +20,9 @@ import { lenientBodies } from './body.js';
 import { InFlight } from './exchanges.js';
 import { mcpGates } from './gates.js';
 import { legacySseRoutes } from './legacy-sse.js';
+import { confirmationTokens } from './confirmation.js';
 import { createMcpServer } from './server.js';
+import { userApps } from './user-apps.js';
 import type { SessionClock } from './sessions.js';
 import { SessionRegistry } from './sessions.js';
 import { KEEP_ALIVE_MS, streamableRoute } from './streamable.js';
@@ -42,6 +44,9 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
     deps.sessionClock,
   );
   const inFlight = new InFlight();
+  // One of each for every server of the app: a plan confirmed in one exchange runs in the next.
+  const confirmations = confirmationTokens();
+  const apps = userApps(deps.nextcloud);
 
   const newServer = () =>
     createMcpServer({
@@ -51,6 +56,8 @@ export async function mcpRoutes(app: FastifyInstance, deps: McpDeps): Promise<vo
       tools: deps.tools,
       audit: deps.audit,
       log: app.log,
+      confirmations,
+      userApps: apps,
     });
   const reportError = (error: Error) => app.log.warn({ err: error.message }, 'MCP request failed');
   // One 2026-07-28 handler per answer mode: JSON only behind the PHP proxy; JSON that turns into an event stream

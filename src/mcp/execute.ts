@@ -1,15 +1,18 @@
 // Runs one tool call: validates the arguments, runs the tool as the user, checks what it produced against its
 // output schema, and turns refusals into tool results the model can act on (isError) instead of protocol errors.
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { isInvalidArgumentError, isNextcloudError } from '../../lib/index.js';
 import type { Tool, ToolContext } from '../tools/tool.js';
 import { ToolError, isWriteTool } from '../tools/tool.js';
 import { issuesText } from '../../lib/zod-issues.js';
+import type { Checkpoint } from './confirmation.js';
 
 export type CallOutcome = 'ok' | 'error' | 'failed';
 
 export interface Execution {
   result: CallToolResult;
+  /** Instead of a result: the question the person must answer before the call goes on (confirmation.ts). */
+  question?: InputRequiredResult;
   outcome: CallOutcome;
   /** A short code for the audit log: the NextcloudError or ToolError code, invalid_input, or internal. */
   errorCode: string | null;
@@ -21,7 +24,13 @@ function errorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }] };
 }
 
-export async function executeTool(tool: Tool, args: unknown, context: ToolContext): Promise<Execution> {
+/**
+ * Runs before the tool, with its checked arguments: whether the call may go on now, must ask the person first,
+ * or stops with an answer of its own (confirmation.ts).
+ */
+export type CallGate = (input: unknown) => Promise<Checkpoint>;
+
+export async function executeTool(tool: Tool, args: unknown, context: ToolContext, gate?: CallGate): Promise<Execution> {
   // Read-only mode already takes the write scopes out of every grant; refusing here as well keeps a write tool from
   // running with a policy that forbids it, whoever calls this.
   if (context.policy.readOnly && isWriteTool(tool)) {
@@ -40,6 +49,15 @@ export async function executeTool(tool: Tool, args: unknown, context: ToolContex
     };
   }
   try {
+    const checkpoint = gate ? await gate(parsed.data) : { kind: 'proceed' as const };
+    if (checkpoint.kind === 'ask')
+      return {
+        result: errorResult('Waiting for the person to confirm.'),
+        question: checkpoint.result,
+        outcome: 'error',
+        errorCode: 'confirmation_asked',
+      };
+    if (checkpoint.kind === 'stop') return { result: checkpoint.result, outcome: 'error', errorCode: checkpoint.code };
     const output = await tool.run(parsed.data, context);
     const checked = tool.output.safeParse(output.structured);
     if (!checked.success) {

@@ -66,7 +66,7 @@ export function mcpGates(app: FastifyInstance, deps: GateDeps): McpGates {
       const authenticated = await authenticateMcpRequest(deps, request, reply, path);
       if (!authenticated) return reply;
       const { identity, policy, urls } = authenticated;
-      const grant: RequestGrant = { identity, policy, webRoot: nextcloudWebRoot(urls.base, config.appId) };
+      const grant: RequestGrant = { identity, policy, webRoot: nextcloudWebRoot(urls.base, config.appId), streaming: urls.streaming };
       const auth = { token: '', clientId: identity.clientId, scopes: identity.scopes, expiresAt: identity.expiresAt, extra: { grant } };
       request.admitted = { identity, policy, auth, urls, path };
       return undefined;
@@ -85,7 +85,8 @@ export function mcpGates(app: FastifyInstance, deps: GateDeps): McpGates {
     const needed = new Set<Scope>();
     for (const name of calledTools(request.body)) {
       const tool = tools.get(name);
-      if (!tool || toolAllowed(tool, identity.scopes)) continue;
+      // A tool the admin switched off exists for nobody: no consent could make it available.
+      if (!tool || toolAllowed(tool, identity.scopes) || policy.disabledTools.includes(name)) continue;
       const scopes = scopesToRequest(tool, policy.enabledScopes);
       // A scope the admin turned off cannot be consented to: the tool does not exist for this client at all.
       if (scopes.length === 0) continue;

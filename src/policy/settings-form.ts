@@ -41,6 +41,8 @@ export function adminSettingsForm(
   connectorUrl: string,
   boundSeconds = 30,
   redirectRules: readonly RedirectRule[] = DEFAULT_POLICY.redirectRules,
+  /** The tools the admin can switch off one by one, in the order clients list them. */
+  tools: readonly { name: string; title: string }[] = [],
 ): SettingsForm {
   return {
     id: ADMIN_FORM_ID,
@@ -61,9 +63,31 @@ export function adminSettingsForm(
       {
         id: policyKeys.readOnly,
         title: 'Read-only mode',
-        label: 'Remove every write scope (files, calendar, Talk)',
+        label: 'Remove every write scope (files, calendar, Talk, contacts, tasks, notes, Deck)',
         type: 'checkbox',
         default: DEFAULT_POLICY.readOnly,
+      },
+      {
+        id: policyKeys.confirmation,
+        title: "The person's confirmation",
+        description:
+          'When a connected app must show the person what a call will do and get their yes before it runs. Apps that cannot ask the person themselves get the plan and run it only when called again with its one-time token.',
+        type: 'radio',
+        default: DEFAULT_POLICY.confirmation,
+        options: [
+          { name: 'Before every change', value: 'always' },
+          { name: 'Before deleting, overwriting or sending to others (recommended)', value: 'destructive' },
+          { name: 'Never', value: 'never' },
+        ],
+      },
+      {
+        id: policyKeys.hiddenTags,
+        title: 'Hidden by system tag (optional)',
+        description:
+          'Comma-separated names of system tags. Files and folders carrying one, and everything inside a tagged folder, are invisible to every tool (search, notes, versions and trash included) and can be neither read nor changed. Use restricted tags: users see them but cannot remove them. When the tags cannot be read, no file is shown.',
+        type: 'text',
+        default: '',
+        placeholder: 'Confidential, Legal hold',
       },
       {
         id: policyKeys.folderAllowlist,
@@ -118,6 +142,18 @@ export function adminSettingsForm(
         type: 'number',
         default: DEFAULT_POLICY.refreshTokenSeconds / 86_400,
       },
+      ...(tools.length > 0
+        ? [
+            {
+              id: policyKeys.disabledTools,
+              title: 'Switched-off tools',
+              description: 'Ticked tools exist for no connected app, whatever its scopes.',
+              type: 'multi-checkbox' as const,
+              default: Object.fromEntries(tools.map((tool) => [tool.name, false])),
+              options: tools.map((tool) => ({ name: `${tool.title} (${tool.name})`, value: tool.name })),
+            },
+          ]
+        : []),
       {
         id: policyKeys.publicBaseUrl,
         title: 'Public base URL (optional)',

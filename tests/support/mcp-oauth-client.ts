@@ -12,6 +12,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   Client as V2Client,
   StreamableHTTPClientTransport as V2StreamableHTTPClientTransport,
@@ -252,6 +253,12 @@ export class BrowserOAuthProvider implements OAuthClientProvider {
 /** The revisions the v2 client is held to here: the stateless 2026 one, and the last of 2025. */
 export type V2ProtocolVersion = '2026-07-28' | '2025-11-25';
 
+/** A person answering a form the server puts to them (MCP elicitation); the client then declares the capability. */
+export type ElicitationAnswer = (request: { message: string; requestedSchema: unknown }) => Promise<{
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean>;
+}>;
+
 export type ConnectOptions =
   | {
       sdk?: 'v1';
@@ -259,8 +266,9 @@ export type ConnectOptions =
       transport?: 'streamable' | 'sse';
       /** Carries every request the client and its OAuth support make (see recording-fetch.ts). */
       fetch?: typeof fetch;
+      elicitation?: ElicitationAnswer;
     }
-  | { sdk: 'v2'; transport?: 'streamable'; protocolVersion: V2ProtocolVersion; fetch?: typeof fetch };
+  | { sdk: 'v2'; transport?: 'streamable'; protocolVersion: V2ProtocolVersion; fetch?: typeof fetch; elicitation?: ElicitationAnswer };
 
 /** What the tests need of a connected client, whichever SDK and transport carry it. */
 export interface McpConnection {
@@ -329,15 +337,24 @@ async function connectV1(
     };
     return transport;
   };
+  const newClient = () => {
+    const created = new Client(clientInfo, options.elicitation ? { capabilities: { elicitation: { form: {} } } } : {});
+    const answer = options.elicitation;
+    if (answer)
+      created.setRequestHandler(ElicitRequestSchema, async (request) =>
+        answer({ message: request.params.message, requestedSchema: (request.params as { requestedSchema?: unknown }).requestedSchema }),
+      );
+    return created;
+  };
   let transport = open();
-  let client = new Client(clientInfo);
+  let client = newClient();
   try {
     await client.connect(transport);
   } catch (error) {
     if (!(error instanceof UnauthorizedError)) throw error;
     await transport.finishAuth(await provider.authorizationCode());
     transport = open();
-    client = new Client(clientInfo);
+    client = newClient();
     await client.connect(transport);
   }
   const [connectedClient, connected] = [client, transport];
@@ -379,15 +396,27 @@ async function connectV2(
 ): Promise<McpConnection> {
   const authProvider = provider.forSdkV2();
   const open = () => new V2StreamableHTTPClientTransport(new URL(serverUrl), { authProvider, fetch: options.fetch });
+  const newClient = () => {
+    const answer = options.elicitation;
+    const created = new V2Client(clientInfo, {
+      ...pinnedTo(options.protocolVersion),
+      ...(answer ? { capabilities: { elicitation: { form: {} } } } : {}),
+    });
+    if (answer)
+      created.setRequestHandler('elicitation/create', async (request) =>
+        answer({ message: request.params.message, requestedSchema: (request.params as { requestedSchema?: unknown }).requestedSchema }),
+      );
+    return created;
+  };
   let transport = open();
-  let client = new V2Client(clientInfo, pinnedTo(options.protocolVersion));
+  let client = newClient();
   try {
     await client.connect(transport);
   } catch (error) {
     if (!(error instanceof V2UnauthorizedError)) throw error;
     await transport.finishAuth(await provider.authorizationResponse());
     transport = open();
-    client = new V2Client(clientInfo, pinnedTo(options.protocolVersion));
+    client = newClient();
     await client.connect(transport);
   }
   const [connectedClient, connected] = [client, transport];

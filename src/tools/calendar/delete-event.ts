@@ -25,6 +25,14 @@ export const deleteEvent = defineTool({
     calendarId: z.string(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async plan(input, context) {
+    const client = context.user.calendar;
+    const target = await resolveEvent(client, input.id, context.userId);
+    assertWritable(target.calendar, context.userId);
+    const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
+    const summary = summaryOf(stored.ics);
+    return `Deletes the event ${summary ? `"${summary}"` : target.id} from the calendar "${target.calendar.displayName}" (a repeating event: the whole series). It goes to the calendar's trash bin in Nextcloud, from where it can be restored.`;
+  },
   async run(input, context) {
     const client = context.user.calendar;
     const target = await resolveEvent(client, input.id, context.userId);
@@ -32,15 +40,19 @@ export const deleteEvent = defineTool({
     context.audit(target.path);
     // Read first: a missing event is reported in the user's words, and the answer can name what was deleted.
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
-    let summary: string | null = null;
-    try {
-      const { master, overrides } = eventsOf(parseCalendar(stored.ics));
-      const first = master ?? overrides[0];
-      summary = first ? textOf(first, 'summary') : null;
-    } catch {
-      // An object that is not valid iCalendar is deleted all the same; the answer just cannot name it.
-    }
+    const summary = summaryOf(stored.ics);
     await client.deleteEvent(target.url, input.etag ? headerEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
     return { structured: withoutMissing({ deleted: true as const, id: target.id, summary, calendarId: target.calendar.id }) };
   },
 });
+
+/** The event's title; null for an object that is not valid iCalendar (deleted all the same, just not named). */
+function summaryOf(ics: string): string | null {
+  try {
+    const { master, overrides } = eventsOf(parseCalendar(ics));
+    const first = master ?? overrides[0];
+    return first ? textOf(first, 'summary') : null;
+  } catch {
+    return null;
+  }
+}

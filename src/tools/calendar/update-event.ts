@@ -69,6 +69,9 @@ export const updateEvent = defineTool({
   }),
   output: eventDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  // Changes only the fields the call names, on an event the model has read: not one of the changes the person is
+  // asked about unless the admin wants every change confirmed.
+  plan: async () => null,
   async run(input, context) {
     const client = context.user.calendar;
     const target = await resolveEvent(client, input.id, context.userId);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { WRITE_SCOPES, entrySchema, pathField } from './shared.js';
-import { transferAs } from './transfer.js';
+import { transferAs, transferPlan } from './transfer.js';
 
 const input = z.object({
   from: pathField('The file or folder to copy'),
@@ -31,6 +31,7 @@ export const filesCopy = defineTool({
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  plan: (args, context) => transferPlan(context, 'copy', args),
   async run(args, context) {
     return { structured: await transferAs(context, 'copy', args) };
   },

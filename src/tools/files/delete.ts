@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
+import { entryInWords } from './plans.js';
 import { WRITE_SCOPES, changing, checkedTarget, pathField } from './shared.js';
 
 const input = z.object({
@@ -29,6 +30,13 @@ export const filesDelete = defineTool({
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async plan(args, context) {
+    const { files, path } = checkedTarget(context, args.path, 'change');
+    const entry = await files.stat(path);
+    if (entry.isMountRoot && entry.mountType === 'shared')
+      return `Removes ${path}, which ${entry.ownerDisplayName ?? entry.ownerId ?? 'another user'} shares with ${context.userId}, from ${context.userId}'s files; the owner keeps it.`;
+    return `Deletes ${entryInWords(entry)}. It goes to the trash bin, from where it can be restored until the trash is emptied.`;
+  },
   async run(args, context) {
     const { files, path } = checkedTarget(context, args.path, 'change');
     if (path === '/') throw new ToolError('invalid_input', 'The home folder cannot be deleted; name a file or folder inside it.');

@@ -3,6 +3,7 @@
 import { isNextcloudError } from '../../../lib/index.js';
 import type { ToolContext } from '../tool.js';
 import { ToolError } from '../tool.js';
+import { entryInWords, existingEntry } from './plans.js';
 import type { EntryView } from './shared.js';
 import { changing, filesOf, parentOf, targetPath, viewOf, webUrlOf } from './shared.js';
 
@@ -10,6 +11,17 @@ export interface TransferArgs {
   from: string;
   to: string;
   overwrite: boolean;
+}
+
+/** What a move or copy with overwrite would replace; null when it replaces nothing. */
+export async function transferPlan(context: ToolContext, verb: 'move' | 'copy', args: TransferArgs): Promise<string | null> {
+  if (!args.overwrite) return null;
+  const files = filesOf(context);
+  const from = files.check(args.from, verb === 'move' ? 'change' : 'look');
+  const to = files.check(targetPath(from, args.to), 'change');
+  const replaced = await existingEntry(files, to);
+  if (!replaced) return null;
+  return `${verb === 'move' ? 'Moves' : 'Copies'} ${from} to ${to}, replacing ${entryInWords(replaced)}. What is replaced goes to the trash bin.`;
 }
 
 /** Moves or copies as the tools' arguments say; a copy only reads its source, a move changes it. */

@@ -7,6 +7,7 @@ import { withoutMissing } from '../absent.js';
 import { headerEtag } from '../etag.js';
 import { ETAG_TEXT, WELL_FORMED, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
+import { entryInWords, existingEntry, replacedContentNote } from './plans.js';
 import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
 
 /** Larger content is better uploaded by the person than sent through a model's context. */
@@ -59,6 +60,15 @@ export const filesWriteText = defineTool({
   input,
   output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async plan(args, context) {
+    // A create-only write cannot replace anything: Nextcloud refuses it when the file exists.
+    if (args.createOnly || (!args.etag && !args.overwrite)) return null;
+    const { files, path } = checkedTarget(context, args.path, 'change');
+    const entry = await existingEntry(files, path);
+    if (!entry) return null;
+    const size = Buffer.byteLength(args.content, 'utf8');
+    return `Replaces the whole content of ${entryInWords(entry)} with ${size.toLocaleString('en')} bytes of new text. ${await replacedContentNote(context)}`;
+  },
   async run(args, context) {
     if (args.createOnly && (args.etag || args.overwrite))
       throw new ToolError('invalid_input', 'createOnly cannot be combined with etag or overwrite: createOnly never replaces a file.');

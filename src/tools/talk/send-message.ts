@@ -36,6 +36,13 @@ export const sendMessage = defineTool({
     replyTo: z.number().int().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async plan(input, context) {
+    const conversation = await context.user.talk.conversation(input.token);
+    const refusal = postingRefusal(conversation, context.userId);
+    if (refusal) throw new ToolError('not_allowed', refusal);
+    const preview = input.message.length > 500 ? `${input.message.slice(0, 500)}…` : input.message;
+    return `Sends this message as ${context.userId} to the Talk conversation "${conversation.displayName}", where everyone in it sees it and may be notified:\n\n${preview}`;
+  },
   async run(input, context) {
     const talk = context.user.talk;
     let conversation;

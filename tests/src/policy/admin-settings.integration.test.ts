@@ -116,7 +116,15 @@ describe('the admin settings form', () => {
     expect(await save(policyKeys.readOnly, true)).toBe(200);
     await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read']);
-    expect(await advertised()).toEqual(['files.read', 'calendar.read', 'talk.read']);
+    expect(await advertised()).toEqual([
+      'files.read',
+      'calendar.read',
+      'talk.read',
+      'contacts.read',
+      'tasks.read',
+      'notes.read',
+      'deck.read',
+    ]);
     expect(await save(policyKeys.readOnly, false)).toBe(200);
     await settingsReread(d);
     expect((await whoami(token)).scopes).toEqual(['files.read', 'files.write', 'calendar.write', 'talk.write']);

@@ -21,7 +21,32 @@ describe('parsePolicy', () => {
 
   it('read-only mode removes every write scope from the ceiling', () => {
     const { policy } = parsePolicy({ [policyKeys.readOnly]: '1' });
-    expect(policy.enabledScopes).toEqual(['files.read', 'calendar.read', 'talk.read']);
+    expect(policy.enabledScopes).toEqual([
+      'files.read',
+      'calendar.read',
+      'talk.read',
+      'contacts.read',
+      'tasks.read',
+      'notes.read',
+      'deck.read',
+    ]);
+  });
+
+  it('reads hidden tags (names may hold spaces), switched-off tools and the confirmation mode', () => {
+    const { policy, problems } = parsePolicy({
+      [policyKeys.hiddenTags]: 'Legal hold, Confidential\nHR only',
+      [policyKeys.disabledTools]: JSON.stringify({ files_delete: true, talk_send_message: false, deck_delete_card: '1' }),
+      [policyKeys.confirmation]: ' Always ',
+    });
+    expect(problems).toEqual([]);
+    expect(policy.hiddenTags).toEqual(['Legal hold', 'Confidential', 'HR only']);
+    expect(policy.disabledTools).toEqual(['files_delete', 'deck_delete_card']);
+    expect(policy.confirmation).toBe('always');
+    expect(DEFAULT_POLICY.confirmation).toBe('destructive');
+    const bad = parsePolicy({ [policyKeys.confirmation]: 'sometimes', [policyKeys.disabledTools]: 'files delete!' }, policy);
+    expect(bad.policy.confirmation).toBe('always');
+    expect(bad.policy.disabledTools).toEqual(['files_delete', 'deck_delete_card']);
+    expect(bad.problems.map((problem) => problem.key).sort()).toEqual([policyKeys.confirmation, policyKeys.disabledTools].sort());
   });
 
   it('keeps the last good value of a key that does not validate, and names the problem', () => {

@@ -19,11 +19,22 @@ describe('the gateway settings forms', () => {
   });
 
   it('hold one field per policy key, and never the app id in a form id', () => {
-    expect(
-      adminSettingsForm('https://cloud.example/mcp')
-        .fields.map((field) => field.id)
-        .sort(),
-    ).toEqual(Object.values(policyKeys).sort());
+    const tools = [
+      { name: 'files_delete', title: 'Delete' },
+      { name: 'talk_send_message', title: 'Send' },
+    ];
+    const form = adminSettingsForm('https://cloud.example/mcp', 30, undefined, tools);
+    expect(form.fields.map((field) => field.id).sort()).toEqual(Object.values(policyKeys).sort());
+    // Every tool can be switched off on its own; none is by default.
+    expect(form.fields.find((field) => field.id === policyKeys.disabledTools)).toMatchObject({
+      type: 'multi-checkbox',
+      default: { files_delete: false, talk_send_message: false },
+      options: [
+        { name: 'Delete (files_delete)', value: 'files_delete' },
+        { name: 'Send (talk_send_message)', value: 'talk_send_message' },
+      ],
+    });
+    expect(settingsFormSchema.safeParse(form).error).toBeUndefined();
     for (const id of [ADMIN_FORM_ID, PERSONAL_FORM_ID]) expect(id).not.toContain('mcp_gateway_');
     expect(LEGACY_FORM_IDS).not.toContain(ADMIN_FORM_ID);
   });

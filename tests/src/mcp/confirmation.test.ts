@@ -1,0 +1,111 @@
+// Confirmation tokens and plans on their own: what a token is bound to, how long it lives, that it works once, and
+// which calls the admin's setting holds up for the person.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { CallBinding } from '../../../src/mcp/confirmation.js';
+import { CONFIRMATION_SECONDS, checkpoint, confirmationTokens, planFor } from '../../../src/mcp/confirmation.js';
+import type { Tool, ToolContext } from '../../../src/tools/tool.js';
+import { READS_ONLY, defineTool } from '../../../src/tools/tool.js';
+
+const binding: CallBinding = { userId: 'alice', clientId: 'client-1', tool: 'files_delete', input: { path: '/a.txt', recursive: false } };
+const asking = { canElicit: false, answer: { kind: 'missing' as const }, state: undefined, token: undefined };
+
+describe('confirmation tokens', () => {
+  it('confirm exactly the call they were issued for: user, client, tool and arguments', () => {
+    const tokens = confirmationTokens();
+    for (const other of [
+      { ...binding, userId: 'bob' },
+      { ...binding, clientId: 'client-2' },
+      { ...binding, tool: 'files_move' },
+      { ...binding, input: { path: '/b.txt', recursive: false } },
+      { ...binding, input: { path: '/a.txt', recursive: true } },
+      { ...binding, input: { path: '/a.txt' } },
+    ]) {
+      expect(tokens.redeem(tokens.issue(binding), other)).toBe('invalid');
+    }
+    // Key order does not make arguments different.
+    expect(tokens.redeem(tokens.issue(binding), { ...binding, input: { recursive: false, path: '/a.txt' } })).toBe('ok');
+  });
+
+  it('work once, expire after their lifetime, and are refused when forged or issued by another process', () => {
+    let now = 1_000_000_000_000;
+    const tokens = confirmationTokens({ now: () => now });
+    const token = tokens.issue(binding);
+    expect(tokens.redeem(token, binding)).toBe('ok');
+    expect(tokens.redeem(token, binding)).toBe('used');
+
+    const late = tokens.issue(binding);
+    now += CONFIRMATION_SECONDS * 1000 + 1000;
+    expect(tokens.redeem(late, binding)).toBe('expired');
+
+    const fresh = tokens.issue(binding);
+    const [version, expires, nonce, mac] = fresh.split('.');
+    expect(tokens.redeem(`${version}.${Number(expires) + 3600}.${nonce}.${mac}`, binding)).toBe('invalid');
+    expect(tokens.redeem(`${version}.${expires}.${nonce}x.${mac}`, binding)).toBe('invalid');
+    expect(tokens.redeem('', binding)).toBe('invalid');
+    expect(tokens.redeem('c1.1.2', binding)).toBe('invalid');
+    expect(confirmationTokens({ now: () => now }).redeem(fresh, binding)).toBe('invalid');
+    expect(tokens.redeem(fresh, binding)).toBe('ok');
+  });
+
+  it("cannot be swapped with a question's state: each is signed for its own purpose", () => {
+    const tokens = confirmationTokens();
+    const asked = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
+    expect(asked.kind).toBe('ask');
+    const state = asked.kind === 'ask' ? asked.result.requestState! : '';
+    const misuse = checkpoint('Deletes /a.txt.', binding, { ...asking, token: state }, tokens);
+    expect(misuse).toMatchObject({ kind: 'stop', code: 'confirmation_invalid' });
+    // And an answer cannot come with a state the server did not issue for this question.
+    const confirmed = checkpoint(
+      'Deletes /a.txt.',
+      binding,
+      {
+        ...asking,
+        canElicit: true,
+        state: tokens.issue(binding),
+        answer: { kind: 'elicit', action: 'accept', content: { confirm: true } },
+      },
+      tokens,
+    );
+    expect(confirmed).toMatchObject({ kind: 'stop', code: 'confirmation_invalid' });
+  });
+});
+
+describe('plans', () => {
+  const context = {} as ToolContext;
+  const tool = (fields: Partial<Tool>): Tool =>
+    defineTool({
+      name: 'sample_write',
+      title: 'Sample',
+      description: '',
+      scopes: { allOf: ['files.write'] },
+      input: z.object({ path: z.string() }),
+      output: z.object({}),
+      annotations: { ...READS_ONLY, readOnlyHint: false },
+      run: async () => ({ structured: {} }),
+      ...fields,
+    } as Tool);
+
+  it("follow the admin's setting: never, destructive only, always", async () => {
+    const ownPlan = tool({ plan: async () => 'Deletes /x.' });
+    const nothingLost = tool({ plan: async () => null });
+    const markedDestructive = tool({ annotations: { ...READS_ONLY, readOnlyHint: false, destructiveHint: true } });
+    const plain = tool({});
+    const reading = tool({ scopes: { allOf: ['files.read'] }, plan: async () => 'never asked' });
+    const input = { path: '/x' };
+
+    for (const candidate of [ownPlan, nothingLost, markedDestructive, plain, reading])
+      expect(await planFor(candidate, input, context, 'never')).toBeNull();
+
+    expect(await planFor(ownPlan, input, context, 'destructive')).toBe('Deletes /x.');
+    expect(await planFor(nothingLost, input, context, 'destructive')).toBeNull();
+    expect(await planFor(markedDestructive, input, context, 'destructive')).toBe('Sample (sample_write) with {"path":"/x"}.');
+    expect(await planFor(plain, input, context, 'destructive')).toBeNull();
+    expect(await planFor(reading, input, context, 'destructive')).toBeNull();
+
+    expect(await planFor(ownPlan, input, context, 'always')).toBe('Deletes /x.');
+    expect(await planFor(nothingLost, input, context, 'always')).toBe('Sample (sample_write) with {"path":"/x"}.');
+    expect(await planFor(plain, input, context, 'always')).toBe('Sample (sample_write) with {"path":"/x"}.');
+    expect(await planFor(reading, input, context, 'always')).toBeNull();
+  });
+});
