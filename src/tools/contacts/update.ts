@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ToolError, defineTool } from '../tool.js';
+import { headerEtag } from '../etag.js';
+import {
+  assertWritable,
+  contactFieldsInput,
+  contactIdInput,
+  contactSchema,
+  describeContact,
+  emptied,
+  etagInput,
+  findAddressBook,
+  rewordMissing,
+  rewordStale,
+  splitContactId,
+  typedValues,
+} from './common.js';
+
+const FIELDS = [
+  'fullName',
+  'givenName',
+  'familyName',
+  'nickname',
+  'emails',
+  'phones',
+  'organization',
+  'title',
+  'note',
+  'categories',
+] as const;
+
+export const updateContact = defineTool({
+  name: 'contacts_update',
+  title: 'Update a contact',
+  description:
+    "Changes only the fields given and keeps everything else in the contact exactly as it is (photo, addresses, birthday, other apps' data). " +
+    'emails, phones and categories replace the whole list; null or an empty value removes a field. ' +
+    'Give the etag from contacts_get or contacts_search to change only the version you saw: if it changed since, nothing is written and you are told to read it again.',
+  scopes: { allOf: ['contacts.write'] },
+  input: z.object({
+    id: contactIdInput,
+    etag: etagInput.optional().describe('The etag the contact had when you read it.'),
+    fullName: contactFieldsInput.fullName.optional(),
+    givenName: contactFieldsInput.givenName.optional(),
+    familyName: contactFieldsInput.familyName.optional(),
+    nickname: contactFieldsInput.nickname.optional(),
+    emails: contactFieldsInput.emails.optional(),
+    phones: contactFieldsInput.phones.optional(),
+    organization: contactFieldsInput.organization.optional(),
+    title: contactFieldsInput.title.optional(),
+    note: contactFieldsInput.note.optional(),
+    categories: contactFieldsInput.categories.optional(),
+  }),
+  output: contactSchema,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(input, context) {
+    if (FIELDS.every((field) => input[field] === undefined))
+      throw new ToolError('invalid_input', `nothing to change: give at least one of ${FIELDS.join(', ')}.`);
+    const client = context.user.contacts;
+    const { book, name } = splitContactId(input.id);
+    const addressBook = await findAddressBook(client, book, context.userId);
+    assertWritable(addressBook, context.userId);
+    context.audit(`${addressBook.uri}/${name}`);
+    const contact = await client
+      .update(
+        addressBook.uri,
+        name,
+        {
+          fullName: input.fullName,
+          givenName: emptied(input.givenName),
+          familyName: emptied(input.familyName),
+          nickname: emptied(input.nickname),
+          emails: typedValues(input.emails),
+          phones: typedValues(input.phones),
+          organization: emptied(input.organization),
+          title: emptied(input.title),
+          note: emptied(input.note),
+          categories: input.categories,
+        },
+        { etag: input.etag ? headerEtag(input.etag) : undefined },
+      )
+      .catch((error: unknown) => rewordStale(error))
+      .catch((error: unknown) => rewordMissing(error, input.id, context.userId));
+    return { structured: describeContact(contact) };
+  },
+});
