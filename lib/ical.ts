@@ -438,3 +438,73 @@ export function param(property: InstanceType<typeof ICAL.Property>, name: string
 }
 
 export { ICAL };
+
+// ---- tasks (VTODO), with the state rules of the Nextcloud Tasks app
+
+/** The VTODO a task object is about: the one without RECURRENCE-ID (the series), else the first. */
+export function todoOf(calendar: IcalComponent): IcalComponent | null {
+  const todos = calendar.getAllSubcomponents('vtodo');
+  return todos.find((todo) => !todo.hasProperty('recurrence-id')) ?? todos[0] ?? null;
+}
+
+/** The Tasks app's rule: a task is done when it has COMPLETED or STATUS:COMPLETED. */
+export const isTodoDone = (todo: IcalComponent) =>
+  todo.hasProperty('completed') || String(todo.getFirstPropertyValue('status') ?? '').toUpperCase() === 'COMPLETED';
+
+/** PERCENT-COMPLETE as a number (0 when absent or not a number). */
+export function todoPercent(todo: IcalComponent): number {
+  const value = Number(todo.getFirstPropertyValue('percent-complete') ?? 0);
+  return Number.isFinite(value) ? value : 0;
+}
+
+/** Every CATEGORIES value, however many CATEGORIES properties they are spread over. */
+export const categoriesOf = (component: IcalComponent): string[] =>
+  component.getAllProperties('categories').flatMap((property) => property.getValues().map(String));
+
+/**
+ * The parent task's UID (RELATED-TO with RELTYPE=PARENT or without RELTYPE, as the Tasks app counts it); null
+ * for a task at the top.
+ */
+export function parentUidOf(todo: IcalComponent): string | null {
+  for (const property of todo.getAllProperties('related-to')) {
+    const type = param(property, 'reltype');
+    const value = property.getFirstValue();
+    if ((type === null || type.toUpperCase() === 'PARENT') && typeof value === 'string' && value !== '') return value;
+  }
+  return null;
+}
+
+/** PERCENT-COMPLETE and STATUS as the Tasks app sets them together: removed at 0, IN-PROCESS for 1-99. */
+export function setTodoPercent(todo: IcalComponent, percent: number): void {
+  if (percent <= 0) {
+    todo.removeAllProperties('percent-complete');
+    todo.updatePropertyWithValue('status', 'NEEDS-ACTION');
+  } else {
+    todo.updatePropertyWithValue('percent-complete', Math.min(100, Math.round(percent)));
+    if (percent < 100) todo.updatePropertyWithValue('status', 'IN-PROCESS');
+  }
+}
+
+/**
+ * Completes or reopens a task the way the Tasks app does. Complete: PERCENT-COMPLETE:100, STATUS:COMPLETED,
+ * COMPLETED:now. Reopen: COMPLETED removed, and a task at 100 % goes back to 99 % IN-PROCESS; a STATUS:COMPLETED
+ * left by another client without a percentage becomes NEEDS-ACTION (or IN-PROCESS when partly done), since the
+ * status alone would keep it done.
+ */
+export function setTodoCompleted(todo: IcalComponent, completed: boolean, now: IcalTime): void {
+  if (completed) {
+    todo.updatePropertyWithValue('percent-complete', 100);
+    todo.updatePropertyWithValue('status', 'COMPLETED');
+    todo.updatePropertyWithValue('completed', now.clone());
+    return;
+  }
+  todo.removeAllProperties('completed');
+  const percent = todoPercent(todo);
+  if (percent >= 100) setTodoPercent(todo, 99);
+  else if (String(todo.getFirstPropertyValue('status') ?? '').toUpperCase() === 'COMPLETED') setTodoPercent(todo, percent);
+}
+
+/** The current moment as a UTC DATE-TIME, for DTSTAMP, LAST-MODIFIED, CREATED and COMPLETED. */
+export function utcNow(ms = Date.now()): IcalTime {
+  return ICAL.Time.fromJSDate(new Date(Math.floor(ms / 1000) * 1000), true);
+}

@@ -36,7 +36,13 @@ describe('the calendar home', () => {
   it('is addressed directly: a fresh client lists calendars with one PROPFIND and discovers nothing', async () => {
     const counted = countingFetch();
     const calendars = await client({ fetch: counted.fetch }).as('alice').calendar.calendars();
-    expect(calendars.map((calendar) => calendar.id).sort()).toEqual(['personal', 'team']);
+    expect(calendars.map((calendar) => calendar.id).sort()).toEqual([
+      'app-generated--deck--board-1',
+      'chores',
+      'personal',
+      'tasks',
+      'team',
+    ]);
     expect(counted.requests).toEqual(['PROPFIND /remote.php/dav/calendars/alice/']);
   });
 

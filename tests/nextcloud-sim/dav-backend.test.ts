@@ -387,7 +387,11 @@ describe('CalDAV', () => {
     expect(client.account?.principalUrl).toBe(`${origin}/remote.php/dav/principals/users/bob/`);
     expect(client.account?.homeUrl).toBe(`${origin}/remote.php/dav/calendars/bob/`);
     const calendars = await client.fetchCalendars();
-    expect(calendars.map((calendar) => calendar.displayName).sort()).toEqual(['Personal', 'Team (Alice Liddell)']);
+    expect(calendars.map((calendar) => calendar.displayName).sort()).toEqual([
+      'Household chores (Alice Liddell)',
+      'Personal',
+      'Team (Alice Liddell)',
+    ]);
 
     const response = await dav(
       'bob',

@@ -109,7 +109,7 @@ $addCalendar = function (string $uid, string $uri, string $name, string $color, 
         ->execute(["principals/users/$uid", $name, $uri, $color, $components, $deletedAt]);
     return $calendarIds["$uid/$uri"] = (int) $pdo->lastInsertId();
 };
-foreach (array_keys(Users::DISPLAY_NAMES) as $uid) $addCalendar($uid, 'personal', 'Personal', '#0082c9', 'VEVENT,VTODO');
+foreach (array_keys(Users::DISPLAY_NAMES) as $uid) $addCalendar($uid, 'personal', 'Personal', '#0082c9', 'VEVENT');
 $addCalendar('alice', 'team', 'Team', '#e9322d', 'VEVENT');
 $addCalendar('alice', 'old-project', 'Old project', '#7a7a7a', 'VEVENT', time() - 86400);
 $pdo->prepare('INSERT INTO calendar_shares (calendarid, sharee, readonly) VALUES (?, ?, 1)')->execute([$calendarIds['alice/team'], 'principals/users/bob']);
