@@ -6,6 +6,7 @@ import type { Scope } from '../../core/scopes.js';
 import { withoutMissing } from '../absent.js';
 import { formatBytes } from '../bytes.js';
 import { confinedFiles } from '../files/confined.js';
+import { hiddenFiles } from '../files/hidden.js';
 import { expectationOf, readTextWindow } from '../files/text.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, ToolError, WELL_FORMED, defineTool } from '../tool.js';
@@ -32,7 +33,7 @@ const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
 };
 
 async function fetchFile(path: string, context: ToolContext): Promise<Item> {
-  const files = confinedFiles(context.user.files, context.policy.folderAllowlist);
+  const files = confinedFiles(context.user.files, context.policy.folderAllowlist, () => hiddenFiles(context), context.userId);
   const entry = await files.stat(path);
   if (!files.visible(entry.path))
     throw new ToolError('not_allowed', `Refused: ${entry.path} is outside the folders the administrator made available.`);

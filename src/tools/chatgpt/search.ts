@@ -6,6 +6,7 @@ import type { CalendarEvent, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import type { Scope } from '../../core/scopes.js';
 import { confinedFiles } from '../files/confined.js';
+import { hiddenFiles } from '../files/hidden.js';
 import type { ToolContext } from '../tool.js';
 import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { describeOccurrence, eventIdFor, holdsEvents, timeText } from '../calendar/common.js';
@@ -64,7 +65,12 @@ function sources(context: ToolContext): Source[] {
   const files: Source = {
     scope: 'files.read',
     async find(term) {
-      const found = await confinedFiles(context.user.files, context.policy.folderAllowlist).search({
+      const found = await confinedFiles(
+        context.user.files,
+        context.policy.folderAllowlist,
+        () => hiddenFiles(context),
+        context.userId,
+      ).search({
         nameContains: term,
         limit: PER_SOURCE,
       });

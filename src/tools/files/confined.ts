@@ -1,10 +1,12 @@
-// The user's files as the admin's folder allowlist lets tools see them. Every file tool and every search or
-// fetch over files goes through this one wrapper, so the allowlist is enforced in one place: paths are checked
-// on the way in (confinePath) and what Nextcloud lists or finds is filtered on the way out (isVisible).
+// The user's files as the admin's folder allowlist and hidden-tag rule let tools see them. Every file tool and
+// every search or fetch over files goes through this one wrapper, so both are enforced in one place: paths are
+// checked on the way in (confinePath, then the hidden set) and what Nextcloud lists or finds is filtered on the
+// way out (isVisible, then the hidden set).
 import type { FileEntry, FileQuery, FilesClient } from '../../../lib/index.js';
-import { isNextcloudError } from '../../../lib/index.js';
+import { NextcloudError, isNextcloudError } from '../../../lib/index.js';
 import { confinePath, isVisible, relationTo } from '../../policy/folders.js';
 import { ToolError } from '../tool.js';
+import type { HiddenFiles } from './hidden.js';
 import { listingCache } from './listing-cache.js';
 
 /** A folder as a page sequence sees it (listing-cache.ts), through the allowlist. */
@@ -30,12 +32,68 @@ export type ConfinedFiles = Omit<FilesClient, 'search' | 'listing' | 'readText'>
   listing(path: string, options?: { reuse?: boolean }): Promise<ConfinedListing>;
   /** The canonical form of a path the client named, refused (ToolError) when it leaves the allowed folders. */
   check(path: string, purpose: 'look' | 'change'): string;
-  /** Whether a path Nextcloud returned may be shown. */
+  /** Whether a path Nextcloud returned may be shown (the hidden-tag rule counts once an earlier call resolved it). */
   visible(path: string): boolean;
+  /** Whether an entry Nextcloud returned may be shown: the allowlist and the hidden-tag rule. */
+  shows(entry: Pick<FileEntry, 'path' | 'fileId'>): Promise<boolean>;
+  /** The hidden-tag rule of this call (refused with a ToolError when it cannot be checked). */
+  hidden(): Promise<HiddenFiles>;
   readonly allowlist: readonly string[];
 };
 
-export function confinedFiles(files: FilesClient, allowlist: readonly string[]): ConfinedFiles {
+const NOTHING_HIDDEN: HiddenFiles = { hidesPath: () => false, hidesFileId: () => false };
+
+/** What a hidden path is to a reader: the same answer as for a path that does not exist (lib/http.ts errorFromResponse). */
+function missing(path: string, method: string, userId: string | undefined): NextcloudError {
+  const remoteMessage = `File with name ${path.replace(/^\/+/, '')} could not be located`;
+  return new NextcloudError({
+    code: 'not_found',
+    status: 404,
+    method,
+    path,
+    remoteMessage,
+    message: `${method} ${path}${userId ? ` as ${userId}` : ''} failed (404): it does not exist or is not visible to this user. Nextcloud said: ${remoteMessage}`,
+  });
+}
+
+/** A change that would put something at a hidden path. */
+function refusedChange(path: string): ToolError {
+  return new ToolError('not_allowed', `Refused: ${path} cannot be created or changed through this connector.`);
+}
+
+/**
+ * `hiddenSource` gives the hidden-tag rule of the call; it is asked once, by the first operation that needs it,
+ * so building the wrapper stays synchronous. `userId` words a hidden path's not-found like Nextcloud's own.
+ */
+export function confinedFiles(
+  files: FilesClient,
+  allowlist: readonly string[],
+  hiddenSource: () => Promise<HiddenFiles> = () => Promise.resolve(NOTHING_HIDDEN),
+  userId?: string,
+): ConfinedFiles {
+  let pending: Promise<HiddenFiles> | undefined;
+  let resolved: HiddenFiles | undefined;
+  const hidden = () =>
+    (pending ??= hiddenSource().then((value) => {
+      resolved = value;
+      return value;
+    }));
+  const hiddenEntry = (h: HiddenFiles, entry: Pick<FileEntry, 'path' | 'fileId'>) =>
+    h.hidesPath(entry.path) || (entry.fileId !== null && entry.fileId !== undefined && h.hidesFileId(entry.fileId));
+  /** A checked path that must exist for the operation: hidden reads as missing. */
+  const present = async (path: string, method: string): Promise<string> => {
+    if ((await hidden()).hidesPath(path)) throw missing(path, method, userId);
+    return path;
+  };
+  /** A checked path something would be written to: hidden is refused. */
+  const writable = async (path: string): Promise<string> => {
+    if ((await hidden()).hidesPath(path)) throw refusedChange(path);
+    return path;
+  };
+  const shownOf = async (entries: FileEntry[]): Promise<FileEntry[]> => {
+    const h = await hidden();
+    return entries.filter((entry) => visible(entry.path) && !hiddenEntry(h, entry));
+  };
   const canonicalAllowlist = allowlist.map((entry) => {
     const checked = confinePath(entry, []);
     return checked.ok ? checked.path : entry;
@@ -62,7 +120,7 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     }
     return confined.path;
   };
-  const visible = (path: string) => isVisible(path, allowlist);
+  const visible = (path: string) => isVisible(path, allowlist) && !resolved?.hidesPath(path);
   /**
    * Reading or copying takes content, not just names: a folder on the way to an allowed one holds folders the
    * admin did not allow, so copying "/" into an allowed folder would carry all of them along.
@@ -81,32 +139,59 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
     allowlist: canonicalAllowlist,
     check,
     visible,
-    list: async (path) => (await files.list(check(path, 'look'))).filter((entry) => visible(entry.path)),
+    hidden,
+    async shows(entry) {
+      return visible(entry.path) && !hiddenEntry(await hidden(), entry);
+    },
+    list: async (path) => shownOf(await files.list(await present(check(path, 'look'), 'PROPFIND'))),
     async listing(path, options = {}) {
-      const folder = await listingCache.list(files, check(path, 'look'), options.reuse === true);
-      // What is derived depends on what the allowlist lets through, so each allowlist derives its own.
-      const scope = JSON.stringify(allowlist);
+      const h = await hidden();
+      const folder = await listingCache.list(files, await present(check(path, 'look'), 'PROPFIND'), options.reuse === true);
+      // What is derived depends on what the allowlist and the hidden set let through, so each derives its own.
+      const scope = JSON.stringify([allowlist, hiddenKey(h)]);
       return {
         etag: folder.etag,
         reused: folder.reused,
         changedFrom: folder.changedFrom,
-        entries: () => folder.listing.entries.filter((entry) => visible(entry.path)),
+        entries: () => folder.listing.entries.filter((entry) => visible(entry.path) && !hiddenEntry(h, entry)),
         derive: (key, make) => folder.derive(`${scope}\u0000${key}`, make),
         keep: () => folder.keep(),
       };
     },
-    version: (path) => files.version(check(path, 'look')),
-    stat: (path) => files.stat(check(path, 'look')),
-    read: (path, options) => files.read(checkContent(path), options),
-    write: (path, data, options) => files.write(check(path, 'change'), data, options),
-    mkdir: (path) => files.mkdir(check(path, 'change')),
-    move: (from, to, options) => files.move(check(from, 'change'), check(to, 'change'), options),
-    copy: (from, to, options) => files.copy(checkContent(from), check(to, 'change'), options),
-    delete: (path) => files.delete(check(path, 'change')),
+    version: async (path) => files.version(await present(check(path, 'look'), 'PROPFIND')),
+    async stat(path) {
+      const entry = await files.stat(await present(check(path, 'look'), 'PROPFIND'));
+      // The path was checked; a hidden file id (a tagged file reached under another name) is missing too.
+      if (hiddenEntry(await hidden(), entry)) throw missing(entry.path, 'PROPFIND', userId);
+      return entry;
+    },
+    read: async (path, options) => files.read(await present(checkContent(path), 'GET'), options),
+    write: async (path, data, options) => files.write(await writable(check(path, 'change')), data, options),
+    mkdir: async (path) => files.mkdir(await writable(check(path, 'change'))),
+    async move(from, to, options) {
+      const source = await present(check(from, 'change'), 'MOVE');
+      const target = await writable(check(to, 'change'));
+      try {
+        return await files.move(source, target, options);
+      } finally {
+        // Tagged items inside a moved folder now live at other paths: the next call must not go by the old ones.
+        resolved?.changed?.();
+      }
+    },
+    async copy(from, to, options) {
+      const source = await present(checkContent(from), 'COPY');
+      // A copy gets new file ids without the tags: copying a folder would carry its hidden content out untagged.
+      if ((await hidden()).hidesBelow?.(source))
+        throw new ToolError(
+          'not_allowed',
+          `Refused: ${source} cannot be copied as a whole through this connector; copy the items in it instead.`,
+        );
+      return files.copy(source, await writable(check(to, 'change')), options);
+    },
+    delete: async (path) => files.delete(await present(check(path, 'change'), 'DELETE')),
     async search(query) {
-      const under = check(query.under ?? '/', 'look');
-      if (allowlist.length === 0 || relationTo(under, allowlist) === 'inside')
-        return (await files.search({ ...query, under })).filter((entry) => visible(entry.path));
+      const under = await present(check(query.under ?? '/', 'look'), 'SEARCH');
+      if (allowlist.length === 0 || relationTo(under, allowlist) === 'inside') return shownOf(await files.search({ ...query, under }));
       // Searching from above the allowed folders: search each allowed folder below `under` instead of filtering
       // one search, so a page is not eaten up by matches the user may not see.
       const roots = canonicalAllowlist.filter((folder) => under === '/' || folder.startsWith(`${under}/`));
@@ -119,7 +204,7 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
           if (isNextcloudError(error, 'not_found')) return [];
           throw error;
         });
-      const found = (await Promise.all(roots.map(searchRoot))).flat().filter((entry) => visible(entry.path));
+      const found = await shownOf((await Promise.all(roots.map(searchRoot))).flat());
       const key = query.orderBy ?? 'modified';
       const value = (entry: FileEntry) =>
         key === 'name' ? entry.name.toLowerCase() : key === 'size' ? entry.size : Date.parse(entry.lastModified ?? '') || 0;
@@ -131,4 +216,13 @@ export function confinedFiles(files: FilesClient, allowlist: readonly string[]):
       return found.slice(offset, offset + limit);
     },
   };
+}
+
+/** A key per hidden set, so listings derived under one hidden set are not reused under another. */
+const hiddenKeys = new WeakMap<HiddenFiles, number>();
+let nextHiddenKey = 0;
+function hiddenKey(hidden: HiddenFiles): number {
+  let key = hiddenKeys.get(hidden);
+  if (key === undefined) hiddenKeys.set(hidden, (key = nextHiddenKey++));
+  return key;
 }

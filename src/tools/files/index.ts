@@ -8,6 +8,8 @@ import { filesMove } from './move.js';
 import { filesRead } from './read.js';
 import { filesSearch } from './search.js';
 import { filesStat } from './stat.js';
+import { filesListTrash, filesRestoreFromTrash } from './trash.js';
+import { filesListVersions, filesRestoreVersion } from './versions.js';
 import { filesWriteText } from './write-text.js';
 
 export const filesTools: Tool[] = [
@@ -20,6 +22,10 @@ export const filesTools: Tool[] = [
   filesMove,
   filesCopy,
   filesDelete,
+  filesListVersions,
+  filesRestoreVersion,
+  filesListTrash,
+  filesRestoreFromTrash,
 ] as unknown as Tool[];
 
 export { confinedFiles } from './confined.js';

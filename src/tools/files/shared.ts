@@ -10,13 +10,14 @@ import type { ToolContext } from '../tool.js';
 import { WELL_FORMED } from '../tool.js';
 import type { ConfinedFiles } from './confined.js';
 import { confinedFiles } from './confined.js';
+import { hiddenFiles, knownHiddenFiles } from './hidden.js';
 
 export const READ_SCOPES = { allOf: ['files.read'] } as const;
 export const WRITE_SCOPES = { allOf: ['files.write'] } as const;
 
 /** The user's files as this request may see them: every tool goes through here, never context.user.files. */
 export function filesOf(context: ToolContext): ConfinedFiles {
-  return confinedFiles(context.user.files, context.policy.folderAllowlist);
+  return confinedFiles(context.user.files, context.policy.folderAllowlist, () => hiddenFiles(context), context.userId);
 }
 
 /** The files this request may see, and the path it names, checked against the allowlist and recorded for the audit log. */
@@ -92,7 +93,10 @@ function isReceived(entry: FileEntry, userId: string): boolean {
 export function viewOf(entry: FileEntry, context: Pick<ToolContext, 'userId' | 'policy'>): EntryView {
   const received = isReceived(entry, context.userId);
   // A folder on the way to an allowed one counts everything inside it, the hidden folders included.
-  const hidesSomething = context.policy.folderAllowlist.length > 0 && relationTo(entry.path, context.policy.folderAllowlist) === 'ancestor';
+  // So does a folder above a file or folder hidden by tag.
+  const hidesSomething =
+    (context.policy.folderAllowlist.length > 0 && relationTo(entry.path, context.policy.folderAllowlist) === 'ancestor') ||
+    (entry.type === 'folder' && knownHiddenFiles(context)?.hidesBelow?.(entry.path) === true);
   return withoutMissing({
     path: entry.path,
     name: entry.name,

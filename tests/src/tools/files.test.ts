@@ -71,6 +71,10 @@ describe('tool definitions', () => {
       'files_move',
       'files_copy',
       'files_delete',
+      'files_list_versions',
+      'files_restore_version',
+      'files_list_trash',
+      'files_restore_from_trash',
     ]);
     for (const tool of filesTools) {
       expect(tool.name).toMatch(/^files_[a-z_]+$/);
@@ -78,7 +82,9 @@ describe('tool definitions', () => {
       const schema = z.toJSONSchema(tool.input, { io: 'input' }) as { properties: Record<string, { description?: string }> };
       for (const [field, property] of Object.entries(schema.properties))
         expect(property.description, `${tool.name}.${field}`).toMatch(/\w{3,}/);
-      const reads = ['files_list', 'files_stat', 'files_read', 'files_search'].includes(tool.name);
+      const reads = ['files_list', 'files_stat', 'files_read', 'files_search', 'files_list_versions', 'files_list_trash'].includes(
+        tool.name,
+      );
       expect(tool.scopes).toEqual({ allOf: [reads ? 'files.read' : 'files.write'] });
       expect(tool.annotations.readOnlyHint, tool.name).toBe(reads);
     }

@@ -73,6 +73,23 @@ final class FileCache
             ->execute([$owner, $path, self::chars($path) + 1, $path . '/']);
     }
 
+    /** The table connection, for the tags, versions and trash tables that live next to the file cache. */
+    public function pdo(): \PDO
+    {
+        return $this->pdo;
+    }
+
+    /** A node back from the trash gets its old file id again (tags and versions are keyed by it). */
+    public function restoreId(string $owner, string $path, int $fileId): void
+    {
+        $taken = $this->pdo->prepare('SELECT 1 FROM filecache WHERE fileid = ?');
+        $taken->execute([$fileId]);
+        if ($taken->fetchColumn() !== false) return;
+        $now = time();
+        $this->pdo->prepare('INSERT OR IGNORE INTO filecache (fileid, owner, path, etag, creation_time, upload_time) VALUES (?, ?, ?, ?, ?, ?)')
+            ->execute([$fileId, $owner, $path, self::newEtag(), $now, $now]);
+    }
+
     public function isFavorite(string $uid, int $fileId): bool
     {
         $select = $this->pdo->prepare('SELECT 1 FROM favorites WHERE uid = ? AND fileid = ?');

@@ -66,9 +66,30 @@ final class FilesPlugin extends DAV\ServerPlugin
         if (!$source instanceof FsNode || !$parent instanceof FsDirectory) return;
         if ($method === 'MOVE') {
             $parent->checkMoveFrom($source, (string) $name);
+            $this->keepOverwritten($source, $info);
         } else {
             $parent->checkCopyFrom($source, (string) $name);
         }
+    }
+
+    /** @var array{path:string, revision:int}|null the version a MOVE over an existing file kept */
+    private ?array $movedOver = null;
+
+    /**
+     * A file MOVEd over another keeps the replaced content as a version of itself (it takes the other's place),
+     * and the replaced file does not go to the trash as well.
+     *
+     * @param array<string, mixed> $info
+     */
+    private function keepOverwritten(FsNode $source, array $info): void
+    {
+        if (!$source instanceof FsFile || !$info['destinationExists']) return;
+        $target = $this->server->tree->getNodeForPath($info['destination']);
+        if (!$target instanceof FsFile || $target->realPath() === $source->realPath()) return;
+        if (!($target->permissions() & FsNode::PERMISSION_DELETE)) return;
+        FsNode::$overwritten = $target->realPath();
+        $revision = VersionStore::keep($target, $this->ctx->viewer, $source->fileId());
+        if ($revision !== null) $this->movedOver = ['path' => $info['destination'], 'revision' => $revision];
     }
 
     /** GET/HEAD of a file, streamed from disk in 64 KiB pieces (sabre 1.8 would copy ranges into php://temp). */
@@ -223,6 +244,9 @@ final class FilesPlugin extends DAV\ServerPlugin
         $method = $this->server->httpRequest->getMethod();
         if (($method === 'MOVE' || $method === 'COPY') && str_starts_with($uri, 'files/')) {
             $node = $this->server->tree->getNodeForPath($uri);
+            if ($node instanceof FsFile && $this->movedOver !== null && $this->movedOver['path'] === $uri) {
+                VersionStore::written($node->realPath(), $this->movedOver['revision']);
+            }
             if ($node instanceof FsNode) {
                 $this->server->httpResponse->setHeader('ETag', $node->getETag());
                 $this->server->httpResponse->setHeader('OC-ETag', $node->getETag());

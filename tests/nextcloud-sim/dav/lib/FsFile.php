@@ -35,7 +35,10 @@ final class FsFile extends FsNode implements DAV\IFile
         if (!($this->permissions() & self::PERMISSION_UPDATE)) {
             throw new Forbidden('No permission to write to this file');
         }
+        // files_versions: the content being replaced is kept (not when it is empty).
+        $revision = VersionStore::keep($this, $this->ctx->viewer);
         self::writeStream($this->realPath(), $data);
+        VersionStore::written($this->realPath(), $revision);
         $this->ctx->cache->changed($this->owner, $this->path, true);
         return $this->getETag();
     }

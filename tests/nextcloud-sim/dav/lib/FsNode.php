@@ -17,6 +17,9 @@ abstract class FsNode implements DAV\INode
     public const PERMISSION_SHARE = 16;
     public const PERMISSION_ALL = 31;
 
+    /** The real path of a file a MOVE in this request replaces (FilesPlugin): not trashed, kept as a version. */
+    public static ?string $overwritten = null;
+
     /**
      * @param string $owner  uid whose storage holds the node
      * @param string $path   path inside the owner's files/ ('' = their root), no leading slash
@@ -133,6 +136,13 @@ abstract class FsNode implements DAV\INode
         if (!($this->permissions() & self::PERMISSION_DELETE)) {
             throw new Forbidden('No delete permission');
         }
+        if (self::$overwritten !== null && self::$overwritten === $this->realPath()) {
+            // Replaced by a MOVE: its content is already kept as a version of the file that takes its place.
+            unlink($this->realPath());
+            $this->ctx->cache->forget($this->owner, $this->path);
+            return;
+        }
+        $fileId = $this->fileId();
         // files_trashbin: the node is moved to the owner's trash, named {name}.d{deletionTime}.
         $trash = $this->ctx->trashDir($this->owner);
         if (!is_dir($trash)) mkdir($trash, 0777, true);
@@ -143,6 +153,7 @@ abstract class FsNode implements DAV\INode
         if (!rename($this->realPath(), $target)) {
             throw new DAV\Exception\ServiceUnavailable('Could not move the node to the trash');
         }
+        TrashStore::record($this->ctx, $this->owner, basename($target), $this->path, $fileId);
         $this->ctx->cache->forget($this->owner, $this->path);
         $this->ctx->shares->removed($this->owner, $this->path);
         $this->ctx->cache->changed($this->owner, FileCache::parent($this->path));
