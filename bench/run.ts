@@ -1,7 +1,7 @@
 // `make bench`: the performance figures of the README's Performance section, measured side by side in one run
 // against the Nextcloud simulator. Figures, not assertions: compare runs on the same machine.
 //
-//   tool rows     tools/call p50/p99 of four tools vs the same Nextcloud requests sent straight to the simulator
+//   tool rows     tools/call p50/p99 of one tool per family vs the same Nextcloud requests sent straight to the simulator
 //   auth          token check + grant + account eligibility + policy, in process, µs per call
 //   whoami rate   calls/s at concurrency 8 and the app's CPU time per call
 //   big folder    every page of files_list over 10,000 entries vs one raw PROPFIND, and the app's RSS peak

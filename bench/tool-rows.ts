@@ -11,6 +11,11 @@ export const TOOL_CASES: ReadonlyArray<{ name: string; args: Record<string, unkn
   { name: 'files_read', args: { path: '/Readme.md' } },
   { name: 'calendar_list_events', args: {} },
   { name: 'talk_read_messages', args: { token: 'apollo42x' } },
+  { name: 'files_list_versions', args: { path: '/Documents/Notes.txt' } },
+  { name: 'contacts_search', args: { query: 'wonderland' } },
+  { name: 'tasks_list', args: {} },
+  { name: 'notes_list', args: {} },
+  { name: 'deck_get_board', args: { boardId: 1 } },
 ];
 
 const signature = (sequence: readonly RecordedRequest[]) => sequence.map(labelOf).join(' | ');

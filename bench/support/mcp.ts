@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** Whom the bench acts as, and what its grant allows: every tool it calls. */
 export const USER = 'alice';
-export const SCOPE = 'files.read calendar.read talk.read';
+export const SCOPE = 'files.read calendar.read talk.read contacts.read tasks.read notes.read deck.read';
 
 export interface DirectApp {
   /** http://127.0.0.1:<port> of the app itself. */
