@@ -298,7 +298,7 @@ export async function errorFromResponse(
 
 /** DAV paths are long and encoded; show the part a person recognises. */
 export function humanPath(path: string): string {
-  const match = /^\/remote\.php\/dav\/(?:files|calendars)\/[^/]+(\/.*)?$/.exec(path);
+  const match = /^\/remote\.php\/dav\/(?:files|calendars|addressbooks\/users)\/[^/]+(\/.*)?$/.exec(path);
   const shown = match ? match[1] || '/' : path;
   try {
     return decodeURIComponent(shown);

@@ -7,6 +7,7 @@ import { eventsOf, parseCalendar, propTime, textOf, wallOf, zoneOf } from '../..
 import { NS, child, parseMultistatus, text } from '../../lib/dav-xml.js';
 import { searchBody } from '../../lib/file-search.js';
 import { parseOcFileId } from '../../lib/files.js';
+import { humanPath } from '../../lib/http.js';
 import { codeForOcsStatus, isOcsSuccess } from '../../lib/ocs.js';
 import type { LibFixture } from '../support/lib-fixture.js';
 import { failure, startLibFixture } from '../support/lib-fixture.js';
@@ -215,5 +216,16 @@ describe('parsing', () => {
       'precondition_failed',
       'rate_limited',
     ]);
+  });
+});
+
+describe('paths in messages', () => {
+  it('show the part of a DAV path a person recognises: the path in their files, calendars or address books', () => {
+    expect(humanPath('/remote.php/dav/files/alice/Documents/Gr%C3%B6%C3%9Fe.md')).toBe('/Documents/Größe.md');
+    expect(humanPath('/remote.php/dav/calendars/alice/personal/x.ics')).toBe('/personal/x.ics');
+    expect(humanPath('/remote.php/dav/addressbooks/users/alice/contacts/a.vcf')).toBe('/contacts/a.vcf');
+    expect(humanPath('/remote.php/dav/addressbooks/users/alice')).toBe('/');
+    expect(humanPath('/ocs/v2.php/cloud/user')).toBe('/ocs/v2.php/cloud/user');
+    expect(humanPath('/remote.php/dav/files/alice/%E0%A4%A')).toBe('/%E0%A4%A');
   });
 });
