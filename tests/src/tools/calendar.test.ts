@@ -634,3 +634,50 @@ describe('event ids', () => {
     expect(refused.code).toBe('not_found');
   });
 });
+
+describe('private and confidential events of a shared calendar', () => {
+  const window = { start: seedDay(0), end: seedDay(30) };
+
+  it("hide alice's private event from bob and give him her confidential one as busy time only", async () => {
+    const listed = await tools.call(listEvents, { calendarId: 'team_shared_by_alice', ...window }, { user: 'bob' });
+    expect(listed.isError).toBe(false);
+    const events = eventsOf(listed.structured);
+    expect(events.map((event) => event.id)).toContain('team_shared_by_alice/offsite.ics');
+    expect(events.map((event) => event.id)).not.toContain('team_shared_by_alice/appraisal.ics');
+    const physio = events.find((event) => event.id === 'team_shared_by_alice/physio.ics')!;
+    expect(physio).toMatchObject({ summary: 'Busy', start: `${seedDay(13)}T14:00:00Z`, end: `${seedDay(13)}T15:00:00Z`, allDay: false });
+    expect(physio).not.toHaveProperty('location');
+    expect(physio).not.toHaveProperty('description');
+    for (const secret of ['appraisal', 'pay rise', 'Physiotherapy', 'Back clinic', 'knee']) expect(listed.text).not.toContain(secret);
+
+    const everywhere = await tools.call(listEvents, window, { user: 'bob' });
+    expect(eventsOf(everywhere.structured).map((event) => event.summary)).not.toContain('Performance appraisal');
+    expect(JSON.stringify(everywhere.structured)).not.toMatch(/appraisal|Physiotherapy|Back clinic/);
+
+    const details = await tools.call(getEvent, { id: physio.id }, { user: 'bob' });
+    expect(details.structured).toMatchObject({ summary: 'Busy', visibility: 'CONFIDENTIAL', categories: [], reminders: 0, readOnly: true });
+    for (const field of ['location', 'description', 'lastModified']) expect(details.structured).not.toHaveProperty(field);
+    const hidden = await tools.call(getEvent, { id: 'team_shared_by_alice/appraisal.ics' }, { user: 'bob' });
+    expect(hidden.isError).toBe(true);
+    expect(hidden.text).toMatch(/does not exist/);
+    expect(hidden.text).not.toContain('Performance appraisal');
+  });
+
+  it('show both to alice, who owns the calendar, in full', async () => {
+    const events = eventsOf((await tools.call(listEvents, { calendarId: 'team', ...window })).structured);
+    expect(events.find((event) => event.id === 'team/appraisal.ics')).toMatchObject({
+      summary: 'Performance appraisal',
+      location: 'Meeting room 4',
+    });
+    expect(events.find((event) => event.id === 'team/physio.ics')).toMatchObject({ summary: 'Physiotherapy', location: 'Back clinic' });
+    const physio = await tools.call(getEvent, { id: 'team/physio.ics' });
+    expect(physio.structured).toMatchObject({
+      summary: 'Physiotherapy',
+      description: 'Bring the knee scans.',
+      visibility: 'CONFIDENTIAL',
+      categories: ['Health'],
+      reminders: 1,
+    });
+    expect((await tools.call(getEvent, { id: 'team/appraisal.ics' })).structured).toMatchObject({ visibility: 'PRIVATE' });
+  });
+});

@@ -275,3 +275,39 @@ describe('bob and alice’s shared list', () => {
     expect((await tools.call(get, { id: 'chores/bins.ics' })).structured).toMatchObject({ title: 'Take out the bins', done: false });
   });
 });
+
+describe('private and confidential tasks of a shared list', () => {
+  it("hide alice's private task from bob and give him her confidential one as “Busy” with its start only", async () => {
+    const listed = await tools.call(list, { list: 'chores_shared_by_alice', status: 'all' }, { user: 'bob' });
+    expect(listed.isError).toBe(false);
+    const ids = tasksOf(listed.structured).map((task) => task.id);
+    expect(ids).toContain('chores_shared_by_alice/bins.ics');
+    expect(ids).not.toContain('chores_shared_by_alice/diary.ics');
+    const forms = tasksOf(listed.structured).find((task) => task.id === 'chores_shared_by_alice/forms.ics')!;
+    expect(forms).toMatchObject({ title: 'Busy', visibility: 'CONFIDENTIAL', start: seedDay(20), categories: [], done: false });
+    for (const field of ['due', 'priority', 'description']) expect(forms).not.toHaveProperty(field);
+    expect(JSON.stringify(listed.structured)).not.toMatch(/diary|insurance|Policy number/);
+    expect(tasksOf((await tools.call(list, { text: 'insurance' }, { user: 'bob' })).structured)).toEqual([]);
+
+    const details = await tools.call(get, { id: forms.id }, { user: 'bob' });
+    expect(details.structured).toMatchObject({ title: 'Busy', readOnly: true, visibility: 'CONFIDENTIAL' });
+    const hidden = await tools.call(get, { id: 'chores_shared_by_alice/diary.ics' }, { user: 'bob' });
+    expect(hidden.isError).toBe(true);
+    expect(hidden.text).toMatch(/does not exist/);
+    expect(hidden.text).not.toContain('Hide the diary');
+  });
+
+  it('show both to alice, who owns the list, in full', async () => {
+    const listed = tasksOf((await tools.call(list, { list: 'chores', status: 'all' })).structured);
+    expect(listed.find((task) => task.id === 'chores/diary.ics')).toMatchObject({ title: 'Hide the diary', visibility: 'PRIVATE' });
+    expect(listed.find((task) => task.id === 'chores/forms.ics')).toMatchObject({
+      title: 'Fill in the insurance forms',
+      visibility: 'CONFIDENTIAL',
+      start: seedDay(20),
+      due: seedDay(21),
+      priority: 9,
+      categories: ['Health'],
+      description: 'Policy number 0815.',
+    });
+  });
+});

@@ -9,7 +9,7 @@ use Sabre\VObject;
 
 // Nextcloud's ncc:calendar-search REPORT on a calendar home (contract 2.5): objects whose listed
 // properties contain the search term, across the user's own and shared-in calendars (trashed calendars
-// excluded), with ncc:limit / ncc:offset. Hrefs are in the searching user's home.
+// excluded; of shared ones only PUBLIC objects), with ncc:limit / ncc:offset. Hrefs are in the searching user's home.
 final class CalendarSearchPlugin extends DAV\ServerPlugin
 {
     private const NS = CalendarBackend::NS_NEXTCLOUD_COM;
@@ -49,7 +49,9 @@ final class CalendarSearchPlugin extends DAV\ServerPlugin
         foreach ($home->getChildren() as $calendar) {
             if (!$calendar instanceof CalDAV\Calendar) continue;
             if ($calendar->getProperties(['{' . self::NS . '}deleted-at'])) continue;
-            foreach ($calendar->getChildren() as $object) {
+            // Nextcloud searches only the PUBLIC objects of calendars shared with the user (CalDavBackend::calendarSearch).
+            $objects = $calendar instanceof SharedCalendar ? $calendar->publicChildren() : $calendar->getChildren();
+            foreach ($objects as $object) {
                 if ($this->matches((string) $object->get(), $query)) {
                     $paths[] = rtrim($uri, '/') . '/' . $calendar->getName() . '/' . $object->getName();
                 }

@@ -82,6 +82,10 @@ final class SimSearch
         foreach ($backend->readableCalendars('principals/users/' . $this->uid) as $calendar) {
             foreach ($backend->getCalendarObjects($calendar['id']) as $summary) {
                 $object = $backend->getCalendarObject($calendar['id'], $summary['uri']);
+                // searchPrincipalUri limits calendars shared with the user to PUBLIC objects.
+                if (isset($calendar[CalendarBackend::SHAREE]) && ShareeClassification::of((string) $object['calendardata']) !== ShareeClassification::PUBLIC) {
+                    continue;
+                }
                 try {
                     $vcalendar = VObject\Reader::read($object['calendardata']);
                 } catch (\Throwable) {
