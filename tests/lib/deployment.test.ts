@@ -123,7 +123,7 @@ describe('Nextcloud under a path', () => {
   it('lists calendars and events', async () => {
     const calendar = nextcloud.as('bob').calendar;
     const calendars = await calendar.calendars();
-    expect(calendars.map((entry) => entry.id).sort()).toEqual(['personal', 'team_shared_by_alice']);
+    expect(calendars.map((entry) => entry.id).sort()).toEqual(['chores_shared_by_alice', 'personal', 'team_shared_by_alice']);
     expect(calendars.every((entry) => entry.url.includes('/nc/remote.php/dav/calendars/bob/'))).toBe(true);
     const events = await calendar.events('team_shared_by_alice', {
       start: new Date(Date.now() - 86_400_000),
