@@ -1,7 +1,7 @@
 // What a tool is: a name, the scopes it needs, zod schemas for its input and its structured output, the
 // annotations clients show to people, and a function that runs as the verified user. The MCP layer (src/mcp)
 // lists, checks, runs and audits tools; a tool module knows nothing about transports, tokens or sessions.
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { NextcloudUserClient } from '../../lib/index.js';
 import { isWellFormedText } from '../../lib/index.js';
 import type { Scope } from '../core/scopes.js';
@@ -26,6 +26,11 @@ export const WELL_FORMED = [
 
 /** What an etag looks like (HTTP allows only visible ASCII in one); anything else could not be sent as a header. */
 export const ETAG_TEXT = /^[\x20-\x7e]+$/;
+
+/** An etag argument: one the named tools returned, refused in words before it could break a header. */
+export function etagField(returnedBy: string) {
+  return z.string().trim().min(1).max(200).regex(ETAG_TEXT, `is not an etag as ${returnedBy} return it (visible ASCII only)`);
+}
 
 /** A tool that only reads the user's own Nextcloud: the annotations of most tools. */
 export const READS_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

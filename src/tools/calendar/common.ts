@@ -10,7 +10,7 @@ import type { CalendarClient, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
-import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
+import { ToolError, WELL_FORMED, etagField } from '../tool.js';
 import type { IcalComponent, IcalTime, Occurrence } from '../../../lib/ical.js';
 import {
   addressOf,
@@ -56,12 +56,7 @@ export const timeZoneInput = z
   .trim()
   .max(64)
   .refine((value) => canonicalZone(value) !== null, { message: `is not a time zone Nextcloud knows; use ${TIME_ZONE_HINT}` });
-export const etagInput = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(ETAG_TEXT, 'is not an etag as the calendar tools return it (visible ASCII only)');
+export const etagInput = etagField('the calendar tools');
 
 export const holdsEvents = (calendar: CalendarInfo) => calendar.components.length === 0 || calendar.components.includes('VEVENT');
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AddressBookInfo, Contact, ContactsClient, TypedValue } from '../../../lib/contacts.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
-import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
+import { ToolError, WELL_FORMED, etagField } from '../tool.js';
 
 const SEGMENT = /^(?!\.\.?$)[^/\\\u0000-\u001f\u007f]{1,255}$/;
 
@@ -33,12 +33,7 @@ export const contactIdInput = z
   }, 'is not a contact id: use the id contacts_search or contacts_create returned, "<address book id>/<card name>"')
   .describe('The contact id as contacts_search, contacts_get or contacts_create returned it: "<address book id>/<card name>".');
 
-export const etagInput = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(ETAG_TEXT, 'is not an etag as the contacts tools return it (visible ASCII only)');
+export const etagInput = etagField('the contacts tools');
 
 const TYPE = z
   .string()

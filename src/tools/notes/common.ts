@@ -11,18 +11,15 @@ import { withoutMissing } from '../absent.js';
 import type { HiddenFiles } from '../files/hidden.js';
 import { hiddenFiles } from '../files/hidden.js';
 import type { ToolContext } from '../tool.js';
-import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
+import { ToolError, WELL_FORMED, etagField } from '../tool.js';
 
 export const READ_SCOPES = { allOf: ['notes.read'] } as const;
 export const WRITE_SCOPES = { allOf: ['notes.write'] } as const;
 
 export const idInput = z.number().int().min(1).describe('The note id (from notes_list or notes_search).');
-export const etagInput = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(ETAG_TEXT, 'an etag is printable ASCII')
-  .describe('The etag the note had when you read it; if the note changed since, nothing is changed.');
+export const etagInput = etagField('the notes tools').describe(
+  'The etag the note had when you read it; if the note changed since, nothing is changed.',
+);
 export const categoryInput = z
   .string()
   .max(1000)

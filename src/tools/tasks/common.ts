@@ -11,7 +11,7 @@ import { isInvalidArgumentError, isNextcloudError } from '../../../lib/index.js'
 import { canonicalZone, inputInstant, parseTimeInput } from '../../../lib/ical.js';
 import type { Task, TaskList, TaskTimeInput } from '../../../lib/tasks.js';
 import { withoutMissing } from '../absent.js';
-import { ETAG_TEXT, ToolError, WELL_FORMED } from '../tool.js';
+import { ToolError, WELL_FORMED, etagField } from '../tool.js';
 
 export const listInput = z
   .string()
@@ -28,12 +28,7 @@ export const taskIdInput = z
   .refine(...WELL_FORMED)
   .regex(/^[^/\\]+\/[^/\\]+$/, 'is not a task id ("<list id>/<object name>", as tasks_list returns it)')
   .describe('The task id as tasks_list or tasks_create returned it: "<list id>/<object name>", e.g. "tasks/3f2c0a.ics".');
-export const etagInput = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(ETAG_TEXT, 'is not an etag as the task tools return it (visible ASCII only)');
+export const etagInput = etagField('the task tools');
 export const titleInput = z
   .string()
   .trim()
