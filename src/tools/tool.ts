@@ -117,6 +117,14 @@ export interface Tool<Input extends z.ZodObject = z.ZodObject, Output extends z.
 }
 
 /**
+ * The plan of an update that changes only the fields the call names, on something the model has read: not one of
+ * the changes the person is asked about, unless the admin wants every change confirmed.
+ */
+export async function namedFieldsOnly(): Promise<null> {
+  return null;
+}
+
+/**
  * Apps a tool can depend on that a Nextcloud may lack, or enable only for some groups. Contacts and tasks are not
  * among them: they live in Nextcloud's own CardDAV and CalDAV, which every user has whether or not the Contacts
  * and Tasks apps (their web pages) are enabled.

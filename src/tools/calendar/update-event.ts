@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { headerEtag, sameEtag } from '../etag.js';
-import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
+import { ToolError, WELL_FORMED, defineTool, namedFieldsOnly } from '../tool.js';
 import {
   TIME_ZONE_HINT,
   assertWritable,
@@ -69,9 +69,7 @@ export const updateEvent = defineTool({
   }),
   output: eventDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  // Changes only the fields the call names, on an event the model has read: not one of the changes the person is
-  // asked about unless the admin wants every change confirmed.
-  plan: async () => null,
+  plan: namedFieldsOnly,
   async run(input, context) {
     const client = context.user.calendar;
     const target = await resolveEvent(client, input.id, context.userId);

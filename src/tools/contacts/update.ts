@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, defineTool } from '../tool.js';
+import { ToolError, defineTool, namedFieldsOnly } from '../tool.js';
 import { headerEtag } from '../etag.js';
 import {
   assertWritable,
@@ -53,6 +53,7 @@ export const updateContact = defineTool({
   }),
   output: contactSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  plan: namedFieldsOnly,
   async run(input, context) {
     if (FIELDS.every((field) => input[field] === undefined))
       throw new ToolError('invalid_input', `nothing to change: give at least one of ${FIELDS.join(', ')}.`);

@@ -1,7 +1,7 @@
 // Changes only what the caller names. Deck replaces a card whole on update; the client reads the card and sends
 // every field back, and labels and assignees go through their own calls, so nothing else is lost.
 import { z } from 'zod';
-import { ToolError, defineTool } from '../tool.js';
+import { ToolError, defineTool, namedFieldsOnly } from '../tool.js';
 import {
   boardIdInput,
   cardIdInput,
@@ -44,6 +44,7 @@ export const deckUpdateCard = defineTool({
   }),
   output: cardOutput.extend({ changed: z.array(z.string()).describe('What this call changed; empty when the card already was so.') }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  plan: namedFieldsOnly,
   async run(input, context) {
     if (input.dueDate !== undefined && input.clearDueDate) throw new ToolError('invalid_input', 'Give dueDate or clearDueDate, not both.');
     const deck = context.user.deck;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { headerEtag } from '../etag.js';
-import { ToolError, defineTool } from '../tool.js';
+import { ToolError, defineTool, namedFieldsOnly } from '../tool.js';
 import {
   TIME_ZONE_TEXT,
   assertWritable,
@@ -41,6 +41,7 @@ export const tasksUpdate = defineTool({
   }),
   output: taskDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  plan: namedFieldsOnly,
   async run(input, context) {
     const target = await resolveTask(context.user, input.id, context.userId);
     assertWritable(target.list, context.userId);

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { CallBinding } from '../../../src/mcp/confirmation.js';
 import { CONFIRMATION_SECONDS, checkpoint, confirmationTokens, planFor } from '../../../src/mcp/confirmation.js';
 import type { Tool, ToolContext } from '../../../src/tools/tool.js';
-import { READS_ONLY, defineTool } from '../../../src/tools/tool.js';
+import { allTools } from '../../../src/tools/index.js';
+import { READS_ONLY, defineTool, isWriteTool } from '../../../src/tools/tool.js';
 
 const binding: CallBinding = { userId: 'alice', clientId: 'client-1', tool: 'files_delete', input: { path: '/a.txt', recursive: false } };
 const asking = { canElicit: false, answer: { kind: 'missing' as const }, state: undefined, token: undefined };
@@ -72,6 +73,14 @@ describe('confirmation tokens', () => {
 });
 
 describe('plans', () => {
+  it('exist for every built-in tool that can destroy or send, so the person reads what it does, not its arguments', () => {
+    const destructive = allTools.filter(
+      (tool) => isWriteTool(tool) && (tool.annotations.destructiveHint || tool.annotations.openWorldHint),
+    );
+    expect(destructive.map((tool) => tool.name)).toEqual(expect.arrayContaining(['files_delete', 'notes_delete', 'talk_send_message']));
+    expect(destructive.filter((tool) => !tool.plan).map((tool) => tool.name)).toEqual([]);
+  });
+
   const context = {} as ToolContext;
   const tool = (fields: Partial<Tool>): Tool =>
     defineTool({
