@@ -1,6 +1,7 @@
 // ChatGPT's `fetch`: the full text of one item `search` found. The id is resolved again as the calling user with
-// every check search applied (scope, folder allowlist, the user's own calendars and conversations), so an id from
-// someone else, or one made up, reaches nothing the caller could not reach anyway.
+// every check search applied (scope, folder allowlist, hidden tags, the user's own calendars, conversations, address
+// books, task lists, notes and boards), so an id from someone else, or one made up, reaches nothing the caller could
+// not reach anyway.
 import { z } from 'zod';
 import type { Scope } from '../../core/scopes.js';
 import { withoutMissing } from '../absent.js';
@@ -15,6 +16,9 @@ import { describeEvent, resolveEvent, timeText } from '../calendar/common.js';
 import type { IcalComponent } from '../../../lib/ical.js';
 import { parseCalendar } from '../../../lib/ical.js';
 import { authorName, isSystemMessage } from '../talk/common.js';
+import type { Item } from './app-items.js';
+import { fetchCard, fetchContact, fetchNote, fetchTask } from './app-items.js';
+import { READ_SCOPES } from './hits.js';
 import type { ItemId } from './ids.js';
 import { formatId, invalidId, parseId, webLinks } from './ids.js';
 
@@ -24,12 +28,14 @@ const MAX_TEXT_BYTES = 100_000;
 const TALK_CONTEXT = 6;
 const MAX_LISTED = 200;
 
-type Item = { title: string; text: string; url: string; metadata: Record<string, string | number | boolean> };
-
-const SCOPE_OF: Record<ItemId['kind'], { scope: Scope; what: string }> = {
-  file: { scope: 'files.read', what: 'files' },
-  event: { scope: 'calendar.read', what: 'calendars' },
-  talk: { scope: 'talk.read', what: 'Talk' },
+const SCOPE_OF: Record<ItemId['kind'], Scope> = {
+  file: 'files.read',
+  event: 'calendar.read',
+  talk: 'talk.read',
+  contact: 'contacts.read',
+  task: 'tasks.read',
+  note: 'notes.read',
+  card: 'deck.read',
 };
 
 async function fetchFile(path: string, context: ToolContext): Promise<Item> {
@@ -190,8 +196,9 @@ export const fetch = defineTool({
   name: 'fetch',
   title: 'Fetch a Nextcloud item',
   description:
-    'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, or a Talk message with the messages before it.',
-  scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
+    'Reads one item found with search, by its id: the text of a file (or a folder listing), the details of a calendar event, ' +
+    'a Talk message with the messages before it, a contact, a task (with its subtasks), a note, or a Deck card with its board and list.',
+  scopes: { anyOf: READ_SCOPES },
   input: z.object({
     id: z
       .string()
@@ -210,9 +217,8 @@ export const fetch = defineTool({
   annotations: READS_ONLY,
   async run(input, context) {
     const item = parseId(input.id);
-    const { scope, what } = SCOPE_OF[item.kind];
-    if (!context.scopes.includes(scope))
-      throw new ToolError('not_allowed', `This connection may not read ${what} (it lacks the ${scope} permission).`);
+    // Refused as an id never given out: the grant's limits say nothing about what exists.
+    if (!context.scopes.includes(SCOPE_OF[item.kind])) throw invalidId(input.id);
     let found: Item;
     switch (item.kind) {
       case 'file':
@@ -225,6 +231,18 @@ export const fetch = defineTool({
       case 'talk':
         context.audit(`${item.token}#${item.messageId}`);
         found = await fetchMessage(item.token, item.messageId, context);
+        break;
+      case 'contact':
+        found = await fetchContact(item, context);
+        break;
+      case 'task':
+        found = await fetchTask(item, context);
+        break;
+      case 'note':
+        found = await fetchNote(item, context);
+        break;
+      case 'card':
+        found = await fetchCard(item, context);
         break;
     }
     const structured = { id: formatId(item), ...found };

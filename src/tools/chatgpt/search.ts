@@ -1,10 +1,9 @@
 // ChatGPT's `search` (deep research, company knowledge): one query over everything the grant may read, answered in
-// the exact shape ChatGPT accepts. Each source runs only when the grant carries its read scope, and files go
-// through the folder allowlist like every other file access.
+// the exact shape ChatGPT accepts. Each source runs only when the grant carries its read scope, and files and notes
+// go through the folder allowlist and the hidden-tag rule like every other file access.
 import { z } from 'zod';
 import type { CalendarEvent, CalendarInfo } from '../../../lib/index.js';
 import { isNextcloudError } from '../../../lib/index.js';
-import type { Scope } from '../../core/scopes.js';
 import { confinedFiles } from '../files/confined.js';
 import { hiddenFiles } from '../files/hidden.js';
 import type { ToolContext } from '../tool.js';
@@ -12,9 +11,11 @@ import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
 import { describeOccurrence, eventIdFor, holdsEvents, timeText } from '../calendar/common.js';
 import type { Occurrence } from '../../../lib/ical.js';
 import { occurrencesIn, parseCalendar, textOf } from '../../../lib/ical.js';
+import { contactsSource, deckSource, notesSource, tasksSource } from './app-sources.js';
+import type { Hit, Source } from './hits.js';
+import { PER_SOURCE, READ_SCOPES, clip } from './hits.js';
 import { formatId, webLinks } from './ids.js';
 
-const PER_SOURCE = 10;
 const MAX_RESULTS = 20;
 const DAY = 86_400_000;
 /** Events are looked for from a quarter back to a year ahead: what people ask about, without scanning all history. */
@@ -22,22 +23,6 @@ const EVENTS_FROM_DAYS = 90;
 const EVENTS_TO_DAYS = 365;
 /** When a phrase finds nothing, its longest words are tried one by one, at most this many. */
 const MAX_WORDS = 3;
-
-interface Hit {
-  id: string;
-  title: string;
-  url: string;
-}
-
-interface Source {
-  scope: Scope;
-  find(term: string): Promise<Hit[]>;
-}
-
-function clip(text: string, length: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
-}
 
 /**
  * The occurrence of a calendar object in the window that a person asking about it most likely means: the next
@@ -154,7 +139,9 @@ function sources(context: ToolContext): Source[] {
       });
     },
   };
-  return [files, events, talk].filter((source) => context.scopes.includes(source.scope));
+  return [files, events, talk, contactsSource(context), tasksSource(context), notesSource(context), deckSource(context)].filter((source) =>
+    context.scopes.includes(source.scope),
+  );
 }
 
 /** Failures that mean Nextcloud could not answer properly, not that the source does not exist for this user. */
@@ -162,7 +149,8 @@ const OUTAGE: ReadonlySet<string> = new Set(['protocol', 'timeout', 'unavailable
 
 /**
  * Runs every source; one that does not exist for the user (Talk or the calendar app disabled) is left out instead of
- * failing the whole search, unless none could answer. A source Nextcloud failed to answer fails the search: results
+ * failing the whole search, unless none could answer (Notes and Deck answer "nothing" themselves when the user
+ * cannot use them). A source Nextcloud failed to answer fails the search: results
  * without it would read as "nothing there" when the person's data was simply not searched.
  */
 async function runAll(active: Source[], term: string): Promise<Hit[][]> {
@@ -201,9 +189,11 @@ export const search = defineTool({
   name: 'search',
   title: 'Search Nextcloud',
   description:
-    "Searches the user's Nextcloud: file and folder names, calendar events (title, place, description; from three months ago to a year ahead) " +
-    'and Talk chat messages, as far as this connection may read them. Returns up to 20 results with ids; read one with fetch.',
-  scopes: { anyOf: ['files.read', 'calendar.read', 'talk.read'] },
+    "Searches the user's Nextcloud: file and folder names, calendar events (title, place, description; from three months ago to a year ahead), " +
+    'Talk chat messages, contacts (name, email, phone, organisation), tasks (title, description, categories), notes of the Notes app ' +
+    '(title, category, content) and Deck cards (title, description), as far as this connection may read them. ' +
+    'Returns up to 20 results with ids; read one with fetch.',
+  scopes: { anyOf: READ_SCOPES },
   input: z.object({
     query: z
       .string()

@@ -4,8 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Nextcloud } from '../../../lib/index.js';
 import { createNextcloud } from '../../../lib/index.js';
 import { listEvents } from '../../../src/tools/calendar/list-events.js';
+import { MAX_BOARDS } from '../../../src/tools/chatgpt/app-sources.js';
 import { chatgptTools, fetch, search } from '../../../src/tools/chatgpt/index.js';
+import { forgetHiddenFiles } from '../../../src/tools/files/hidden.js';
 import { toolAllowed } from '../../../src/tools/tool.js';
+import { addCard, addStack, createBoard, deckStore } from '../../nextcloud-sim/deck/store.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
 import { startLibFixture } from '../../support/lib-fixture.js';
@@ -63,6 +66,9 @@ describe('declarations', () => {
     for (const tool of chatgptTools) {
       expect(tool.annotations.readOnlyHint).toBe(true);
       expect(toolAllowed(tool, ['talk.read'])).toBe(true);
+      for (const scope of ['contacts.read', 'tasks.read', 'notes.read', 'deck.read'] as const)
+        expect(toolAllowed(tool, [scope])).toBe(true);
+      expect(toolAllowed(tool, ['contacts.write', 'tasks.write', 'notes.write', 'deck.write'])).toBe(false);
       expect(toolAllowed(tool, ['files.write', 'calendar.write', 'talk.write'])).toBe(false);
     }
   });
@@ -216,18 +222,18 @@ describe('scopes', () => {
     expect(talkOnly.map((result) => result.id.split(':')[0])).toEqual(['talk']);
   });
 
-  it('refuses to fetch what the grant may not read', async () => {
+  it('refuses to fetch what the grant may not read, in the words it uses for an id it never gave out', async () => {
     const message = results(await tools.call(search, { query: 'roadmap' })).find((result) => result.id.startsWith('talk:'))!;
     const talk = await tools.call(fetch, { id: message.id }, { scopes: ['files.read'] });
     expect(talk.isError).toBe(true);
-    expect(talk.text).toBe('This connection may not read Talk (it lacks the talk.read permission).');
+    expect(talk.text).toBe(`"${message.id}" is not an id this connector gave out; use an id from a search result.`);
     expect(talk.text).not.toContain('roadmap');
     const event = await tools.call(fetch, { id: 'event:personal/dentist.ics' }, { scopes: ['files.read', 'talk.read'] });
     expect(event.isError).toBe(true);
-    expect(event.text).toContain('calendar.read');
+    expect(event.text).toBe('"event:personal/dentist.ics" is not an id this connector gave out; use an id from a search result.');
     const file = await tools.call(fetch, { id: 'file:/Readme.md' }, { scopes: ['calendar.read'] });
     expect(file.isError).toBe(true);
-    expect(file.text).toContain('files.read');
+    expect(file.text).toContain('is not an id this connector gave out');
   });
 });
 
@@ -336,5 +342,326 @@ describe('a source Nextcloud answers badly', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+const kinds = (found: Result[]) => [...new Set(found.map((result) => result.id.split(':')[0]))];
+const refusedAsUnknown = (call: ToolCall, id: string) => {
+  expect(call.isError, id).toBe(true);
+  expect(call.text, id).toBe(`"${id}" is not an id this connector gave out; use an id from a search result.`);
+};
+
+describe('contacts', () => {
+  it("finds alice's contact by name and email and fetches its details, linked into the Contacts app", async () => {
+    const found = results(await tools.call(search, { query: 'rabbit' }, { scopes: ['contacts.read'] }));
+    expect(found).toEqual([
+      {
+        id: 'contact:contacts/white-rabbit.vcf',
+        title: 'White Rabbit (rabbit@wonderland.example)',
+        url: 'https://cloud.example.com/index.php/apps/contacts/direct/contact/sim-contact-white-rabbit~contacts',
+      },
+    ]);
+    const call = await tools.call(fetch, { id: found[0]!.id });
+    const contact = document(call);
+    expect(contact).toMatchObject({ id: 'contact:contacts/white-rabbit.vcf', title: 'White Rabbit', url: found[0]!.url });
+    expect(contact.text).toContain('Contact: White Rabbit\nAddress book: Contacts\n');
+    expect(contact.text).toContain('Email: rabbit@wonderland.example (work), late@wonderland.example (home)');
+    expect(contact.text).toContain('Phone: +44 20 7946 0001 (cell)');
+    expect(contact.text).toContain('Title: Herald');
+    expect(contact.metadata).toMatchObject({ source: 'contacts', email: 'rabbit@wonderland.example', uid: 'sim-contact-white-rabbit' });
+    expect(call.audited).toEqual(['contacts/white-rabbit.vcf']);
+    // Among everything else the grant reads, with every source searched at once.
+    expect(results(await tools.call(search, { query: 'hatter' })).map((result) => result.id)).toContain('contact:contacts/mad-hatter.vcf');
+  });
+
+  it("keeps alice's own contacts from bob, and gives him her shared book's under his own ids", async () => {
+    expect(results(await tools.call(search, { query: 'rabbit' }, { user: 'bob' })).filter((r) => r.id.startsWith('contact:'))).toEqual([]);
+    const denied = await tools.call(fetch, { id: 'contact:contacts/white-rabbit.vcf' }, { user: 'bob' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toContain('does not exist');
+    expect(denied.text).not.toMatch(/Rabbit|Herald/);
+    const shared = results(await tools.call(search, { query: 'caterpillar' }, { user: 'bob', scopes: ['contacts.read'] }));
+    expect(shared).toHaveLength(1);
+    expect(shared[0]!.id).toMatch(/^contact:[^/:]+\/caterpillar\.vcf$/);
+    expect(shared[0]!.id).not.toBe('contact:team/caterpillar.vcf');
+    expect(document(await tools.call(fetch, { id: shared[0]!.id }, { user: 'bob' })).text).toContain('Organisation: Mushroom Advisory');
+    const own = results(await tools.call(search, { query: 'wendy' }, { user: 'bob', scopes: ['contacts.read'] }));
+    expect(own.map((result) => result.id)).toEqual(['contact:contacts/wendy.vcf']);
+  });
+});
+
+describe('tasks', () => {
+  it('finds tasks by text across the lists and fetches one with status, due, priority and description', async () => {
+    const found = results(await tools.call(search, { query: 'birthday' }, { scopes: ['tasks.read'] }));
+    expect(found).toEqual([
+      {
+        id: 'task:tasks/present.ics',
+        title: expect.stringMatching(/^Buy birthday present \(Tasks, due \d{4}-\d{2}-\d{2}\)$/),
+        url: 'https://cloud.example.com/index.php/apps/tasks/calendars/tasks/tasks/present.ics',
+      },
+    ]);
+    const call = await tools.call(fetch, { id: 'task:tasks/present.ics' });
+    const task = document(call);
+    expect(task).toMatchObject({ title: 'Buy birthday present', url: found[0]!.url });
+    expect(task.text).toMatch(
+      /^Task: Buy birthday present\nList: Tasks\nStatus: open\nDue: \d{4}-\d{2}-\d{2} \(all day\)\nPriority: 1 \(high\)\n/,
+    );
+    expect(task.text).toContain('Categories: Errands, Family, Gifts');
+    expect(task.text).toContain('\n\nSomething with hats.');
+    expect(task.metadata).toMatchObject({ source: 'tasks', list: 'Tasks', status: 'open', priority: 1, uid: 'sim-task-present' });
+    expect(call.audited).toHaveLength(1);
+    expect(call.audited[0]).toMatch(/\/tasks\/present\.ics$/);
+
+    const party = document(await tools.call(fetch, { id: 'task:tasks/party.ics' }));
+    expect(party.text).toContain('Subtasks:\n- [ ] Send invitations');
+    const done = results(await tools.call(search, { query: 'tax return' }, { scopes: ['tasks.read'] }));
+    expect(done.map((result) => result.title)).toEqual(['File tax return (Tasks, completed)']);
+    expect(document(await tools.call(fetch, { id: done[0]!.id })).text).toContain('Status: completed');
+  });
+
+  it("leaves Deck's board calendars to Deck, and keeps alice's own lists from bob", async () => {
+    expect(results(await tools.call(search, { query: 'tulips' }, { scopes: ['tasks.read'] }))).toEqual([]);
+    expect(results(await tools.call(search, { query: 'birthday' }, { user: 'bob', scopes: ['tasks.read'] }))).toEqual([]);
+    const denied = await tools.call(fetch, { id: 'task:tasks/present.ics' }, { user: 'bob' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).not.toContain('hats');
+    const shared = results(await tools.call(search, { query: 'bins' }, { user: 'bob', scopes: ['tasks.read'] }));
+    expect(shared.map((result) => result.id)).toEqual(['task:chores_shared_by_alice/bins.ics']);
+    expect(document(await tools.call(fetch, { id: shared[0]!.id }, { user: 'bob' })).text).toContain('List: Household chores');
+  });
+});
+
+describe('notes', () => {
+  const noteIds = async (query: string, options: Parameters<ToolHarness['call']>[2] = {}) =>
+    results(await tools.call(search, { query }, options)).filter((result) => result.id.startsWith('note:'));
+
+  it("finds alice's notes by content and fetches one, linked into the Notes app", async () => {
+    const found = await noteIds('croquet');
+    expect(found.map((result) => result.title).sort()).toEqual(['Croquet rules (in Work/Ideas)', 'Standup agenda (in Work)']);
+    const rules = found.find((result) => result.title.startsWith('Croquet'))!;
+    const noteId = Number(rules.id.slice('note:'.length));
+    expect(rules.url).toBe(`https://cloud.example.com/index.php/apps/notes/note/${noteId}`);
+    const call = await tools.call(fetch, { id: rules.id });
+    const note = document(call);
+    expect(note).toEqual({
+      id: rules.id,
+      title: 'Croquet rules',
+      text: '# Croquet rules\n\nFlamingos as mallets, hedgehogs as balls.\n',
+      url: rules.url,
+      metadata: expect.objectContaining({ source: 'notes', category: 'Work/Ideas', path: '/Notes/Work/Ideas/Croquet rules.md' }),
+    });
+    expect(call.audited).toEqual(['/Notes/Work/Ideas/Croquet rules.md']);
+  });
+
+  it("keeps alice's notes from bob", async () => {
+    const rules = (await noteIds('croquet')).find((result) => result.title.startsWith('Croquet'))!;
+    expect(await noteIds('croquet', { user: 'bob' })).toEqual([]);
+    const denied = await tools.call(fetch, { id: rules.id }, { user: 'bob' });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toContain('does not exist');
+    expect(denied.text).not.toContain('Flamingos');
+    expect((await noteIds('couplers', { user: 'bob' })).map((result) => result.title)).toEqual(['Scaffolding checklist (in Site)']);
+  });
+
+  it('gives a grant with only notes.read notes and nothing else', async () => {
+    const scopes = ['notes.read' as const];
+    const found = results(await tools.call(search, { query: 'croquet' }, { scopes }));
+    expect(found).toHaveLength(2);
+    expect(kinds(found)).toEqual(['note']);
+    // Words found by every other source are not searched for at all.
+    for (const query of ['rabbit', 'birthday', 'press release', 'roadmap', 'dentist']) {
+      expect(results(await tools.call(search, { query }, { scopes })), query).toEqual([]);
+    }
+    refusedAsUnknown(await tools.call(fetch, { id: 'contact:contacts/white-rabbit.vcf' }, { scopes }), 'contact:contacts/white-rabbit.vcf');
+    refusedAsUnknown(await tools.call(fetch, { id: 'task:tasks/present.ics' }, { scopes }), 'task:tasks/present.ics');
+    refusedAsUnknown(await tools.call(fetch, { id: 'file:/Plans/Roadmap.md' }, { scopes }), 'file:/Plans/Roadmap.md');
+    // And the other way round: a grant without notes.read cannot fetch a note, nor learn that it exists.
+    refusedAsUnknown(await tools.call(fetch, { id: found[0]!.id }, { scopes: ['files.read'] }), found[0]!.id);
+    refusedAsUnknown(await tools.call(fetch, { id: 'note:999999' }, { scopes: ['files.read'] }), 'note:999999');
+  });
+
+  it('neither finds nor fetches a note outside the folder allowlist', async () => {
+    const scones = results(await tools.call(search, { query: 'flour' }, { scopes: ['notes.read'] }));
+    expect(scones.map((result) => result.title)).toEqual(['Scones (in Recipes)']);
+    const policy = { folderAllowlist: ['/Notes/Work'] };
+    expect(await noteIds('flour', { policy })).toEqual([]);
+    expect((await noteIds('croquet', { policy })).length).toBe(2);
+    const outside = await tools.call(fetch, { id: scones[0]!.id }, { policy });
+    expect(outside.isError).toBe(true);
+    expect(outside.text).toContain('does not exist');
+    expect(outside.text).not.toContain('butter');
+  });
+
+  it('neither finds nor fetches a note hidden by tag', async () => {
+    const alice = nextcloud.as('alice');
+    const rules = (await noteIds('croquet')).find((result) => result.title.startsWith('Croquet'))!;
+    const fileId = Number(rules.id.slice('note:'.length));
+    const project = (await alice.tags.list()).find((tag) => tag.name === 'Project')!;
+    await alice.tags.assign(fileId, project.id);
+    forgetHiddenFiles();
+    try {
+      const hide = { policy: { hiddenTags: ['Project'] } };
+      expect((await noteIds('croquet', hide)).map((result) => result.title)).toEqual(['Standup agenda (in Work)']);
+      const hidden = await tools.call(fetch, { id: rules.id }, hide);
+      expect(hidden.isError).toBe(true);
+      expect(hidden.text).toContain('does not exist');
+      expect(hidden.text).not.toMatch(/Flamingos|tag|Project/i);
+    } finally {
+      await alice.tags.unassign(fileId, project.id);
+      forgetHiddenFiles();
+    }
+  });
+
+  it('leaves the other sources working when Notes is not enabled for the user, or not installed', async () => {
+    const rules = (await noteIds('croquet')).find((result) => result.title.startsWith('Croquet'));
+    const before = sim.state.nextcloudApps.get('notes');
+    try {
+      for (const change of [
+        () => sim.state.nextcloudApps.set('notes', { groups: ['admin'] }),
+        () => sim.state.nextcloudApps.delete('notes'),
+      ]) {
+        change();
+        const found = results(await tools.call(search, { query: 'croquet' }));
+        expect(kinds(found)).not.toContain('note');
+        expect(results(await tools.call(search, { query: 'rabbit' })).map((result) => result.id)).toContain(
+          'contact:contacts/white-rabbit.vcf',
+        );
+        expect(results(await tools.call(search, { query: 'croquet' }, { scopes: ['notes.read'] }))).toEqual([]);
+        const unreachable = await tools.call(fetch, { id: rules!.id });
+        expect(unreachable.isError).toBe(true);
+        expect(unreachable.text).toMatch(/The Notes app is not (enabled for alice|installed)/);
+      }
+    } finally {
+      if (before) sim.state.nextcloudApps.set('notes', before);
+    }
+    expect(await noteIds('croquet')).toHaveLength(2);
+  });
+});
+
+describe('Deck cards', () => {
+  const cards = async (query: string, options: Parameters<ToolHarness['call']>[2] = {}) =>
+    results(await tools.call(search, { query }, options)).filter((result) => result.id.startsWith('card:'));
+
+  it('finds a card by title or description and fetches it with its board and list', async () => {
+    const [press, ...others] = await cards('press release');
+    expect(others).toEqual([]);
+    const [boardId, cardId] = press!.id.slice('card:'.length).split('/').map(Number);
+    expect(press).toEqual({
+      id: `card:${boardId}/${cardId}`,
+      title: 'Write the press release (Product launch » To do)',
+      url: `https://cloud.example.com/index.php/apps/deck/card/${cardId}`,
+    });
+    const call = await tools.call(fetch, { id: press!.id });
+    const card = document(call);
+    expect(card).toMatchObject({ id: press!.id, title: 'Write the press release', url: press!.url });
+    expect(card.text).toMatch(/^Card: Write the press release\nBoard: Product launch\nList: To do\nDue: 2030-03-01T09:00:00/);
+    expect(card.text).toContain('Labels: Action needed');
+    expect(card.text).toContain('\n\nTwo paragraphs, with a quote from the CEO.');
+    expect(card.metadata).toMatchObject({ source: 'deck', board: 'Product launch', list: 'To do', done: false });
+    expect(call.audited).toEqual([`deck/board/${boardId}/card/${cardId}`]);
+    expect((await cards('sign-up form')).map((result) => result.title)).toEqual(['Design the landing page (Product launch » Doing)']);
+  });
+
+  it('gives bob the cards of the board alice shares with him, and not those of his own board to her', async () => {
+    const [press] = await cards('press release');
+    const forBob = await cards('press release', { user: 'bob' });
+    expect(forBob).toEqual([press]);
+    expect(document(await tools.call(fetch, { id: press!.id }, { user: 'bob' })).text).toContain('Board: Product launch');
+    const [birdhouse] = await cards('birdhouse', { user: 'bob' });
+    expect(birdhouse!.title).toBe('Build a birdhouse (Workshop » Ideas)');
+    expect(await cards('birdhouse')).toEqual([]);
+    const denied = await tools.call(fetch, { id: birdhouse!.id });
+    expect(denied.isError).toBe(true);
+    expect(denied.text).not.toContain('Cedar');
+    // A card id named with a board alice does see does not reach a card on another board.
+    const [launchBoard] = press!.id.slice('card:'.length).split('/');
+    const moved = await tools.call(fetch, { id: `card:${launchBoard}/${birdhouse!.id.split('/')[1]}` });
+    expect(moved.isError).toBe(true);
+    expect(moved.text).not.toContain('Cedar');
+  });
+
+  it('leaves the other sources working when Deck is not enabled for the user, or not installed', async () => {
+    const before = sim.state.nextcloudApps.get('deck');
+    try {
+      for (const change of [
+        () => sim.state.nextcloudApps.set('deck', { groups: ['admin'] }),
+        () => sim.state.nextcloudApps.delete('deck'),
+      ]) {
+        change();
+        expect(await cards('press release')).toEqual([]);
+        expect(kinds(results(await tools.call(search, { query: 'birthday' })))).toEqual(['task']);
+        expect(results(await tools.call(search, { query: 'press release' }, { scopes: ['deck.read'] }))).toEqual([]);
+      }
+    } finally {
+      if (before) sim.state.nextcloudApps.set('deck', before);
+    }
+  });
+});
+
+describe('crafted ids of the new kinds', () => {
+  it('refuses ids it never gives out, and one that names nothing, cleanly', async () => {
+    for (const id of [
+      'contact:../x',
+      'contact:contacts/../../bob/contacts/wendy.vcf',
+      'contact:contacts',
+      'contact:/wendy.vcf',
+      'contact:contacts/a\\b',
+      'task:tasks/..',
+      'task:../tasks/present.ics',
+      'note:abc',
+      'note:0',
+      'note:-1',
+      'note:1.5',
+      'note:99999999999999999',
+      'card:1/abc',
+      'card:1',
+      'card:1/2/3',
+      'card:0/1',
+      'card:/1',
+    ]) {
+      refusedAsUnknown(await tools.call(fetch, { id }), id);
+    }
+    for (const id of ['note:999999', 'card:999999/1', 'contact:contacts/nobody.vcf', 'task:tasks/nothing.ics', 'contact:nobook/x.vcf']) {
+      const call = await tools.call(fetch, { id });
+      expect(call.isError, id).toBe(true);
+      expect(call.text, id).not.toContain('is not an id this connector gave out');
+    }
+  });
+});
+
+describe('the work one search does', () => {
+  it('reads each task list and Deck board once for a phrase tried word by word, and no more than the first boards', async () => {
+    const store = deckStore(sim.state);
+    const boards = Array.from({ length: MAX_BOARDS + 2 }, (_, index) => createBoard(store, 'carol', `Carol board ${index + 1}`, 'aabbcc'));
+    addCard(store, addStack(store, boards[0]!.id, 'Inbox', 0).id, 'carol', { title: 'Paint the first fence', order: 0 });
+    addCard(store, addStack(store, boards.at(-1)!.id, 'Inbox', 0).id, 'carol', { title: 'Paint the last fence', order: 0 });
+    const requests: string[] = [];
+    const counting = (async (input: string | URL | Request, init?: RequestInit) => {
+      requests.push(`${(init?.method ?? 'GET').toUpperCase()} ${new URL(input instanceof Request ? input.url : String(input)).pathname}`);
+      return globalThis.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    const counted = toolHarness(
+      createNextcloud({
+        baseUrl: sim.url,
+        appId: 'mcp_gateway',
+        appVersion: '0.1.0',
+        appSecret: secret,
+        timeoutMs: 10_000,
+        fetch: counting,
+      }),
+      WEB_ROOT,
+    );
+    const scopes = ['tasks.read' as const, 'deck.read' as const];
+    const found = results(await counted.call(search, { query: 'zzqx fence painting' }, { user: 'carol', scopes }));
+    expect(found.map((result) => result.title)).toEqual([`Paint the first fence (Carol board 1 » Inbox)`]);
+    const stackReads = requests.filter((request) => /\/apps\/deck\/api\/v1\.0\/boards\/\d+\/stacks$/.test(request));
+    expect(stackReads).toHaveLength(MAX_BOARDS);
+    expect(new Set(stackReads).size).toBe(MAX_BOARDS);
+    expect(requests.filter((request) => request.endsWith('/apps/deck/api/v1.0/boards'))).toHaveLength(1);
+
+    requests.length = 0;
+    expect(results(await counted.call(search, { query: 'zzqx birthday present' }, { scopes }))[0]!.id).toBe('task:tasks/present.ics');
+    const listReads = requests.filter((request) => request.startsWith('REPORT /remote.php/dav/calendars/alice/')).sort();
+    expect(listReads).toEqual(['REPORT /remote.php/dav/calendars/alice/chores/', 'REPORT /remote.php/dav/calendars/alice/tasks/']);
   });
 });

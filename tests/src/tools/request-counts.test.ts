@@ -213,9 +213,13 @@ describe('search', () => {
     const { call, requests: sent } = await counted(client(), search, { query: 'zzqx standup retrospective' });
     expect(call.isError).toBe(false);
     const calendarRequests = sent.filter((request) => request.includes('/remote.php/dav/calendars/')).sort();
+    // Task lists are calendars too: the home is listed once for events and once for tasks, each list read once.
     expect(calendarRequests).toEqual([
       'PROPFIND /remote.php/dav/calendars/alice/',
+      'PROPFIND /remote.php/dav/calendars/alice/',
+      'REPORT /remote.php/dav/calendars/alice/chores/',
       'REPORT /remote.php/dav/calendars/alice/personal/',
+      'REPORT /remote.php/dav/calendars/alice/tasks/',
       'REPORT /remote.php/dav/calendars/alice/team/',
     ]);
   });
