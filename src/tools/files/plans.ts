@@ -21,11 +21,15 @@ export function entryInWords(entry: FileEntry): string {
   return `the file ${entry.path} (${entry.size.toLocaleString('en')} bytes${changed})`;
 }
 
-/** Whether replaced content survives as a version: Nextcloud keeps one on every overwrite while versioning is on. */
-export async function replacedContentNote(context: ToolContext): Promise<string> {
+/** Whether Nextcloud keeps replaced content as a version: it does on every overwrite while versioning is on. */
+export async function keepsVersions(context: ToolContext): Promise<boolean> {
   const { capabilities } = await context.user.capabilities();
-  const files = capabilities.files as { versioning?: unknown } | undefined;
-  return files?.versioning === true
+  return (capabilities.files as { versioning?: unknown } | undefined)?.versioning === true;
+}
+
+/** Whether replaced content survives, said before the write. */
+export async function replacedContentNote(context: ToolContext): Promise<string> {
+  return (await keepsVersions(context))
     ? 'The current content is kept as a version of the file and can be restored (files_list_versions, files_restore_version).'
     : 'File versions are not enabled in this Nextcloud, so the current content cannot be restored afterwards.';
 }

@@ -7,7 +7,7 @@ import { withoutMissing } from '../absent.js';
 import { headerEtag } from '../etag.js';
 import { ETAG_TEXT, WELL_FORMED, defineTool } from '../tool.js';
 import { ToolError } from '../tool.js';
-import { entryInWords, existingEntry, replacedContentNote } from './plans.js';
+import { entryInWords, existingEntry, keepsVersions, replacedContentNote } from './plans.js';
 import { WRITE_SCOPES, changing, checkedTarget, parentOf, pathField, webUrlOf } from './shared.js';
 
 /** Larger content is better uploaded by the person than sent through a model's context. */
@@ -49,6 +49,10 @@ const output = z.object({
   etag: z.string().optional().describe('The new version tag; pass it for the next change.'),
   fileId: z.number().optional(),
   webUrl: z.string().describe('Opens the file in the Nextcloud web interface.'),
+  previousContent: z
+    .string()
+    .optional()
+    .describe('When an existing file was replaced: whether its former content can still be restored, and how.'),
 });
 
 export const filesWriteText = defineTool({
@@ -114,6 +118,11 @@ export const filesWriteText = defineTool({
         etag: written.etag,
         fileId: written.fileId,
         webUrl: webUrlOf(context, { path, fileId: written.fileId }),
+        previousContent: written.created
+          ? undefined
+          : (await keepsVersions(context))
+            ? 'Kept as a version of the file: files_list_versions lists it, files_restore_version brings it back.'
+            : 'Not kept: file versions are not enabled in this Nextcloud.',
       }),
     };
   },

@@ -15,6 +15,7 @@ import { filesMove } from '../../../src/tools/files/move.js';
 import { filesRead } from '../../../src/tools/files/read.js';
 import { filesSearch } from '../../../src/tools/files/search.js';
 import { filesStat } from '../../../src/tools/files/stat.js';
+import { filesListVersions } from '../../../src/tools/files/versions.js';
 import { filesWriteText } from '../../../src/tools/files/write-text.js';
 import type { Tool } from '../../../src/tools/tool.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
@@ -257,6 +258,11 @@ describe('writing as alice', () => {
     const replaced = ok(await call(filesWriteText, { path: '/Documents/Minutes.md', content: 'v2', etag: read.etag }));
     expect(replaced.created).toBe(false);
     expect(replaced.etag).not.toBe(read.etag);
+    // The former content is not lost: Nextcloud kept it as a version, and the answer says where to find it.
+    expect(created.previousContent).toBeUndefined();
+    expect(replaced.previousContent).toMatch(/^Kept as a version of the file: files_list_versions/);
+    const versions = ok(await call(filesListVersions, { path: '/Documents/Minutes.md' })) as { versions: unknown[] };
+    expect(versions.versions).toHaveLength(2);
 
     // Someone else's change in between: the old etag no longer matches.
     const stale = await call(filesWriteText, { path: '/Documents/Minutes.md', content: 'v3', etag: read.etag });
