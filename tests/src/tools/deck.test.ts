@@ -87,7 +87,7 @@ describe('declarations', () => {
       expect(tool.scopes).toEqual({ allOf: [isWriteTool(tool) ? 'deck.write' : 'deck.read'] });
       expect(tool.annotations.readOnlyHint).toBe(!isWriteTool(tool));
     }
-    expect(deckTools.filter((tool) => tool.plan).map((tool) => tool.name)).toEqual(['deck_delete_card']);
+    expect(deckTools.filter((tool) => tool.plan).map((tool) => tool.name)).toEqual(['deck_update_card', 'deck_delete_card']);
     // No output schema allows null (src/tools/absent.ts).
     for (const tool of deckTools) expect(JSON.stringify(tool.output.toJSONSchema())).not.toContain('"null"');
   });
