@@ -91,6 +91,13 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
   const bookPath = (book: string) => `${homePath}${encodeURIComponent(segment(book, 'an address book id'))}/`;
   const cardPath = (book: string, name: string) => `${bookPath(book)}${encodeURIComponent(segment(name, 'a contact file name'))}`;
   const xml = { 'Content-Type': 'application/xml; charset=utf-8' };
+  /** Where Nextcloud lives below its host (e.g. /nextcloud): hrefs carry it, the paths asked for do not. */
+  const basePath = new URL(`${http.baseUrl}/`).pathname.replace(/\/+$/, '');
+  /**
+   * The decoded path an href names. Sabre encodes hrefs its own way (an @ stays, hex is lower case), so hrefs are
+   * compared decoded, never as sent.
+   */
+  const decodedPath = (href: string) => new URL(href, `${http.baseUrl}/`).pathname.split('/').map(decodedSegment).join('/');
 
   /** A card answer as a Contact; text that is no vCard is Nextcloud's fault and said so. */
   const toContact = (book: string, name: string, vcard: string, etag: string | null, method: string, path: string, status: number) => {
@@ -132,7 +139,8 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
     const grantsWrite = privileges.some((name) => ['{DAV:}write', '{DAV:}write-content', '{DAV:}all'].includes(name));
     const readOnlyFlag = text(child(props, NS.oc, 'read-only'));
     const principal = text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal'));
-    const ownerId = principal?.replace(/\/+$/, '').split('/').at(-1);
+    const owner = principal?.replace(/\/+$/, '').split('/').at(-1);
+    const ownerId = owner === undefined ? undefined : decodedSegment(owner);
     const kind: AddressBookInfo['kind'] =
       uri === SYSTEM_ADDRESS_BOOK
         ? 'system'
@@ -173,17 +181,18 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
     const entries = await readMultistatus(response, 'REPORT', path);
     const contacts: Contact[] = [];
     let unreadable = 0;
+    const bookHref = decodedPath(`${basePath}${path}`);
     for (const entry of entries) {
       const vcard = text(child(entry.props, CARD, 'address-data'));
       if (vcard === undefined) continue;
-      const hrefPath = entry.href.startsWith('http') ? new URL(entry.href).pathname : entry.href;
-      if (!hrefPath.startsWith(path) || hrefPath.slice(path.length).includes('/') || hrefPath === path)
+      const hrefPath = decodedPath(entry.href);
+      if (!hrefPath.startsWith(bookHref) || hrefPath.slice(bookHref.length).includes('/') || hrefPath === bookHref)
         throw unexpectedAnswer('REPORT', path, `a contact outside the address book (${entry.href.slice(0, 200)})`, 207);
       try {
         const card = parseVcard(vcard);
         contacts.push({
           addressBook: book,
-          name: decodedSegment(hrefPath.slice(path.length)),
+          name: hrefPath.slice(bookHref.length),
           etag: text(child(entry.props, NS.dav, 'getetag')) ?? null,
           version: card.version,
           ...readContact(card),

@@ -271,3 +271,58 @@ END:VCARD&#13;
     expect((await failure(client.search('x', { addressBook: 'contacts' }))).code).toBe('protocol');
   });
 });
+
+describe('hrefs as a real Nextcloud writes them', () => {
+  // Nextcloud under /nextcloud, a user id with an @ (LDAP, email logins): Sabre leaves the @ as it is and puts the
+  // base path in front of every href; the paths the client asks for are encoded its own way.
+  const answering = (hrefs: { home: string; card: string }): typeof fetch =>
+    (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      expect(url.pathname.startsWith('/nextcloud/remote.php/dav/addressbooks/users/jane%40example.com/')).toBe(true);
+      const body =
+        init?.method === 'PROPFIND'
+          ? `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:oc="http://owncloud.org/ns"><d:response><d:href>${hrefs.home}contacts/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype><d:displayname>Contacts</d:displayname><oc:owner-principal>principals/users/jane%40example.com</oc:owner-principal><d:current-user-privilege-set><d:privilege><d:write/></d:privilege></d:current-user-privilege-set></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`
+          : `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:response><d:href>${hrefs.card}</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag><card:address-data>BEGIN:VCARD&#13;
+VERSION:4.0&#13;
+UID:x&#13;
+FN:Ada Lovelace&#13;
+END:VCARD&#13;
+</card:address-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`;
+      return new Response(body, { status: 207, headers: { 'Content-Type': 'application/xml; charset=utf-8' } });
+    }) as typeof fetch;
+  const client = (fetchImpl: typeof fetch) =>
+    contactsClient(
+      createHttpClient(
+        {
+          baseUrl: 'https://cloud.example/nextcloud',
+          appId: 'mcp_gateway',
+          appVersion: '0.1.0',
+          appSecret: 'x'.repeat(32),
+          fetch: fetchImpl,
+        },
+        'jane@example.com',
+      ),
+    );
+
+  it('finds contacts and the own address book under a base path, whatever the encoding of the user id', async () => {
+    for (const home of [
+      '/nextcloud/remote.php/dav/addressbooks/users/jane@example.com/',
+      '/nextcloud/remote.php/dav/addressbooks/users/jane%40example.com/',
+    ]) {
+      const jane = client(answering({ home, card: `${home}contacts/ada%20l.vcf` }));
+      expect(await jane.addressBooks()).toMatchObject([{ uri: 'contacts', kind: 'own', owner: 'jane@example.com', writable: true }]);
+      const found = await jane.search('ada', { addressBook: 'contacts' });
+      expect(found.contacts).toMatchObject([{ addressBook: 'contacts', name: 'ada l.vcf', fullName: 'Ada Lovelace' }]);
+    }
+  });
+
+  it('still refuses a card outside the book, however it is encoded', async () => {
+    const jane = client(
+      answering({
+        home: '/nextcloud/remote.php/dav/addressbooks/users/jane@example.com/',
+        card: '/nextcloud/remote.php/dav/addressbooks/users/jane@example.com/other/x.vcf',
+      }),
+    );
+    expect((await failure(jane.search('ada', { addressBook: 'contacts' }))).code).toBe('protocol');
+  });
+});
