@@ -1,8 +1,11 @@
 // A person's word before a call changes what cannot be undone (deleting, overwriting, sending to others), as
-// the admin's confirmation setting asks. A client that can put a question to the person (MCP elicitation) gets
-// one; any other client gets the plan and a confirmation token, and the call runs only when it comes back with
-// the same arguments and that token. Either way the model alone cannot confirm its own plan: the token is bound
-// to the user, the client, the tool and the exact arguments, lives a few minutes and works once.
+// the admin's confirmation setting asks. A client that can put a question to the person (MCP elicitation) always
+// gets one, and only the person's answer lets the call run: no token skips it. Any other client gets the plan and
+// a confirmation token as the call's answer, and the call runs only when it comes back with that token. There the
+// model reads the token, so the client and the model are trusted to show the plan to the person first; what the
+// token guarantees is that it confirms exactly what was shown: it is bound to the user, the client, the tool, the
+// exact arguments and the plan's own words (a target that changed since reads differently), lives a few minutes
+// and works once.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CallToolResult, InputRequiredResult, InputResponseView } from '@modelcontextprotocol/server';
 import { inputRequired } from '@modelcontextprotocol/server';
@@ -28,11 +31,14 @@ export interface CallBinding {
   input: unknown;
 }
 
+/** A binding together with what the person was shown. */
+type Confirmed = CallBinding & { plan?: string };
+
 export type Redemption = 'ok' | 'invalid' | 'expired' | 'used';
 
 export interface ConfirmationTokens {
-  issue(binding: CallBinding): string;
-  redeem(token: string, binding: CallBinding): Redemption;
+  issue(binding: Confirmed): string;
+  redeem(token: string, binding: Confirmed): Redemption;
 }
 
 /** JSON with object keys sorted, so the same arguments always bind the same way. */
@@ -55,9 +61,9 @@ export function confirmationTokens(options: { now?: () => number; key?: Buffer }
   const now = options.now ?? Date.now;
   const key = options.key ?? randomBytes(32);
   const used = new Map<string, number>();
-  const sign = (expires: number, nonce: string, binding: CallBinding) =>
+  const sign = (expires: number, nonce: string, binding: Confirmed) =>
     createHmac('sha256', key)
-      .update(canonical([expires, nonce, binding.userId, binding.clientId, binding.tool, binding.input]))
+      .update(canonical([expires, nonce, binding.userId, binding.clientId, binding.tool, binding.input, binding.plan ?? null]))
       .digest('base64url');
   const prune = () => {
     const seconds = now() / 1000;
@@ -122,9 +128,12 @@ function refusal(text: string): CallToolResult {
 }
 
 /** Decides, for a call whose plan needs the person's word, whether it runs now, asks, or stops. */
-export function checkpoint(plan: string, binding: CallBinding, asking: Asking, tokens: ConfirmationTokens): Checkpoint {
-  const { tool } = binding;
-  if (asking.token !== undefined) {
+export function checkpoint(plan: string, call: CallBinding, asking: Asking, tokens: ConfirmationTokens): Checkpoint {
+  const { tool } = call;
+  const binding: Confirmed = { ...call, plan };
+  // Where the person can be asked, they are: a token (made up, or issued for a client that could not ask) counts
+  // for nothing there.
+  if (asking.token !== undefined && !asking.canElicit) {
     const redeemed = tokens.redeem(asking.token, binding);
     if (redeemed === 'ok') return { kind: 'proceed' };
     const why =
@@ -132,7 +141,7 @@ export function checkpoint(plan: string, binding: CallBinding, asking: Asking, t
         ? 'it has expired'
         : redeemed === 'used'
           ? 'it was already used'
-          : 'it was not issued for this call (the arguments, the tool or the account differ)';
+          : 'it was not issued for this call (the arguments, the tool or the account differ, or what the call would change is no longer what was shown)';
     return {
       kind: 'stop',
       code: 'confirmation_invalid',

@@ -103,7 +103,16 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('confirmation before de
     const unticked = await connection.callTool({ name: 'files_delete', arguments: { path: '/Confirm26/d.txt' } });
     expect(text(unticked)).toContain('the person declined');
     expect(await exists(connection, '/Confirm26/d.txt')).toBe(true);
-    expect(alice.asked).toHaveLength(4);
+
+    // A token proves nothing where the person can be asked: the question is put all the same.
+    alice.answers.push({ action: 'decline' });
+    const tokened = await connection.callTool({
+      name: 'files_delete',
+      arguments: { path: '/Confirm26/d.txt', confirmationToken: 'c1.9999999999.x.y' },
+    });
+    expect(text(tokened)).toContain('the person declined');
+    expect(await exists(connection, '/Confirm26/d.txt')).toBe(true);
+    expect(alice.asked).toHaveLength(5);
     await connection.close();
   });
 
@@ -166,7 +175,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('confirmation before de
 
     await write(connection, '/ConfirmPlan/a.txt');
     const again = await connection.callTool({ name: 'files_delete', arguments: { path: '/ConfirmPlan/a.txt', confirmationToken: token } });
-    expect(text(again)).toContain('already used');
+    // Used once; and the new a.txt is not the file the person was shown either.
+    expect(text(again)).toContain('the confirmation token is not valid');
     expect(await exists(connection, '/ConfirmPlan/a.txt')).toBe(true);
 
     // Creating a file replaces nothing, so it is never held up; replacing one is.

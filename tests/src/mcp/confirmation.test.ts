@@ -49,6 +49,25 @@ describe('confirmation tokens', () => {
     expect(tokens.redeem(fresh, binding)).toBe('ok');
   });
 
+  it('confirm only the plan that was shown: a target that changed since reads differently and needs a new yes', () => {
+    const tokens = confirmationTokens();
+    const shown = checkpoint('Deletes the file /a.txt (12 bytes).', binding, asking, tokens);
+    expect(shown).toMatchObject({ kind: 'stop', code: 'confirmation_required' });
+    const shownText = shown.kind === 'stop' ? (shown.result.content[0] as { text: string }).text : '';
+    const token = /"confirmationToken": "([^"]+)"/.exec(shownText)?.[1];
+    expect(token).toBeTruthy();
+    const changed = checkpoint('Deletes the file /a.txt (9,000 bytes).', binding, { ...asking, token }, tokens);
+    expect(changed).toMatchObject({ kind: 'stop', code: 'confirmation_invalid' });
+    expect(checkpoint('Deletes the file /a.txt (12 bytes).', binding, { ...asking, token }, tokens)).toEqual({ kind: 'proceed' });
+  });
+
+  it('count for nothing where the person can be asked: the question is put all the same', () => {
+    const tokens = confirmationTokens();
+    const token = tokens.issue({ ...binding, plan: 'Deletes /a.txt.' });
+    expect(checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true, token }, tokens).kind).toBe('ask');
+    expect(checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true, token: 'c1.1.x.y' }, tokens).kind).toBe('ask');
+  });
+
   it("cannot be swapped with a question's state: each is signed for its own purpose", () => {
     const tokens = confirmationTokens();
     const asked = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
