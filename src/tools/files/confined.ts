@@ -135,6 +135,17 @@ export function confinedFiles(
     }
     return checked;
   };
+  /**
+   * Hidden files can be neither read nor changed, and a folder goes with everything inside it: one holding hidden
+   * content is copied, moved or deleted item by item, never as a whole.
+   */
+  const wholeOnlyWithoutHidden = async (folder: string, verb: 'copied' | 'moved' | 'deleted') => {
+    if ((await hidden()).hidesBelow?.(folder))
+      throw new ToolError(
+        'not_allowed',
+        `Refused: ${folder} cannot be ${verb} as a whole through this connector; ${verb === 'deleted' ? 'delete' : verb === 'moved' ? 'move' : 'copy'} the items in it instead.`,
+      );
+  };
   return {
     allowlist: canonicalAllowlist,
     check,
@@ -170,6 +181,7 @@ export function confinedFiles(
     mkdir: async (path) => files.mkdir(await writable(check(path, 'change'))),
     async move(from, to, options) {
       const source = await present(check(from, 'change'), 'MOVE');
+      await wholeOnlyWithoutHidden(source, 'moved');
       const target = await writable(check(to, 'change'));
       try {
         return await files.move(source, target, options);
@@ -181,14 +193,14 @@ export function confinedFiles(
     async copy(from, to, options) {
       const source = await present(checkContent(from), 'COPY');
       // A copy gets new file ids without the tags: copying a folder would carry its hidden content out untagged.
-      if ((await hidden()).hidesBelow?.(source))
-        throw new ToolError(
-          'not_allowed',
-          `Refused: ${source} cannot be copied as a whole through this connector; copy the items in it instead.`,
-        );
+      await wholeOnlyWithoutHidden(source, 'copied');
       return files.copy(source, await writable(check(to, 'change')), options);
     },
-    delete: async (path) => files.delete(await present(check(path, 'change'), 'DELETE')),
+    async delete(path) {
+      const target = await present(check(path, 'change'), 'DELETE');
+      await wholeOnlyWithoutHidden(target, 'deleted');
+      return files.delete(target);
+    },
     async search(query) {
       const under = await present(check(query.under ?? '/', 'look'), 'SEARCH');
       if (allowlist.length === 0 || relationTo(under, allowlist) === 'inside') return shownOf(await files.search({ ...query, under }));

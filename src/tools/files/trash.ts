@@ -1,5 +1,7 @@
 // files_list_trash and files_restore_from_trash: the user's trash bin. An item is shown only when the place it
-// was deleted from lies inside the admin's allowed folders and neither that place nor the item is hidden by tag.
+// was deleted from lies inside the admin's allowed folders. While the admin hides files by tag the trash bin is
+// closed to this connector: Nextcloud finds tagged files among live ones only (REPORT oc:filter-files), so neither
+// a trashed item nor what a trashed folder holds can be checked for the hidden tags, and the rule fails closed.
 import { z } from 'zod';
 import type { TrashClient } from '../../../lib/index.js';
 import { relationTo } from '../../policy/folders.js';
@@ -22,16 +24,15 @@ const itemSchema = z.object({
 /** The trash bin as this call may see it. */
 type TrashItem = Awaited<ReturnType<TrashClient['list']>>[number];
 
-async function visibleItems(context: ToolContext, files: ConfinedFiles): Promise<TrashItem[]> {
-  const hidden = await files.hidden();
+async function visibleItems(context: ToolContext): Promise<TrashItem[]> {
+  if (context.policy.hiddenTags.length > 0)
+    throw new ToolError(
+      'not_allowed',
+      'Refused: the administrator hides some files from this connector by tag, and what is in the trash bin cannot be checked for tags, so the trash bin is not available through it. Deleted files can be restored in the Nextcloud Files app (Deleted files).',
+    );
   const allowlist = context.policy.folderAllowlist;
   const items = await context.user.trash.list();
-  return items.filter(
-    (item) =>
-      (allowlist.length === 0 || relationTo(item.originalLocation, allowlist) === 'inside') &&
-      !hidden.hidesPath(item.originalLocation) &&
-      !(item.fileId !== null && hidden.hidesFileId(item.fileId)),
-  );
+  return items.filter((item) => allowlist.length === 0 || relationTo(item.originalLocation, allowlist) === 'inside');
 }
 
 export const filesListTrash = defineTool({
@@ -44,7 +45,7 @@ export const filesListTrash = defineTool({
   output: z.object({ items: z.array(itemSchema), total: z.number(), nextOffset: z.number().optional() }),
   annotations: READS_ONLY,
   async run(args, context) {
-    const items = await visibleItems(context, filesOf(context));
+    const items = await visibleItems(context);
     const page = items.slice(args.offset, args.offset + args.limit);
     const next = args.offset + page.length;
     return {
@@ -85,21 +86,19 @@ export const filesRestoreFromTrash = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, context) {
     const files = filesOf(context);
-    const item = (await visibleItems(context, files)).find((candidate) => candidate.id === args.itemId);
+    const item = (await visibleItems(context)).find((candidate) => candidate.id === args.itemId);
     if (!item)
       throw new ToolError('not_found', `There is no item ${args.itemId} in the trash bin; files_list_trash lists the ones there are.`);
     const folder = parentOf(item.originalLocation);
-    // Nextcloud restores into the home folder when the original folder is gone: that must be a place this call
-    // may change too, and not a hidden one.
-    const destination = (await folderExists(files, folder)) ? folder : '/';
+    // Nextcloud restores into the home folder when the original folder is gone or takes nothing new (a share that
+    // became read-only): that must be a place this call may change too.
+    const destination = (await takesNewItems(files, folder)) ? folder : '/';
     if (destination === '/' && context.policy.folderAllowlist.length > 0)
       throw new ToolError(
         'not_allowed',
-        `Refused: ${folder}, where ${item.name} was, no longer exists, so Nextcloud would restore it to the home folder, outside the folders the administrator made available. Recreate ${folder} first (files_create_folder).`,
+        `Refused: ${folder}, where ${item.name} was, no longer exists or takes no new items, so Nextcloud would restore it to the home folder, outside the folders the administrator made available. Recreate ${folder} first (files_create_folder).`,
       );
     files.check(destination === '/' ? `/${item.name}` : item.originalLocation, 'change');
-    if ((await files.hidden()).hidesPath(destination))
-      throw new ToolError('not_allowed', `Refused: ${item.originalLocation} cannot be restored through this connector.`);
     context.audit(item.originalLocation);
     await changing(files, context, [item.originalLocation], `restoring ${item.originalLocation}`, () =>
       context.user.trash.restore(item.id),
@@ -117,10 +116,11 @@ export const filesRestoreFromTrash = defineTool({
   },
 });
 
-async function folderExists(files: ConfinedFiles, folder: string): Promise<boolean> {
+async function takesNewItems(files: ConfinedFiles, folder: string): Promise<boolean> {
   if (folder === '/') return true;
   try {
-    return (await files.stat(folder)).type === 'folder';
+    const entry = await files.stat(folder);
+    return entry.type === 'folder' && entry.permissions.create;
   } catch {
     return false;
   }
