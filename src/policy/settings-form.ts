@@ -84,7 +84,7 @@ export function adminSettingsForm(
         id: policyKeys.hiddenTags,
         title: 'Hidden by system tag (optional)',
         description:
-          'Comma-separated names of system tags. Files and folders carrying one, and everything inside a tagged folder, are invisible to every tool (search, notes, versions and trash included) and can be neither read nor changed. Use restricted tags: users see them but cannot remove them. When the tags cannot be read, no file is shown.',
+          'Comma-separated names of system tags. Files and folders carrying one, and everything inside a tagged folder, are invisible to every tool (search, notes and versions included) and can be neither read nor changed; the trash bin is then closed to connected apps, as trashed files cannot be checked for tags. Use restricted tags: users see them but cannot remove them. When the tags cannot be read, no file is shown.',
         type: 'text',
         default: '',
         placeholder: 'Confidential, Legal hold',
