@@ -43,7 +43,8 @@ export const deleteContact = defineTool({
     const { addressBook, name, contact } = await target(input.id, context);
     context.audit(`${addressBook.uri}/${name}`);
     await context.user.contacts
-      .delete(addressBook.uri, name, { etag: input.etag ? headerEtag(input.etag) : undefined })
+      // The version read (and shown in the plan) is the one deleted: a change made since stops the delete.
+      .delete(addressBook.uri, name, { etag: input.etag ? headerEtag(input.etag) : contact.etag ? headerEtag(contact.etag) : undefined })
       .catch((error: unknown) => rewordStale(error))
       .catch((error: unknown) => rewordMissing(error, input.id, context.userId));
     return { structured: { deleted: true as const, id: input.id, fullName: contact.fullName, addressBook: addressBook.uri } };

@@ -64,10 +64,11 @@ async function compute(user: NextcloudUserClient, userId: string, tagNames: read
   }
   const ids: number[] = [];
   for (const name of tagNames) {
-    const tag = tags.find((t) => t.name === name) ?? tags.find((t) => t.name.toLowerCase() === name.toLowerCase());
+    // Every tag of that name counts (names may repeat with another visibility, and differ in case only).
+    const named = tags.filter((t) => t.name.toLowerCase() === name.toLowerCase());
     // An invisible tag (or one that was deleted) cannot be evaluated for this user: nothing can be shown.
-    if (!tag) throw refusal(userId, 'a tag the rule names is not visible to this account');
-    ids.push(tag.id);
+    if (named.length === 0) throw refusal(userId, 'a tag the rule names is not visible to this account');
+    ids.push(...named.map((tag) => tag.id));
   }
   const paths = new Set<string>();
   const fileIds = new Set<string>();
