@@ -29,6 +29,8 @@ export interface CalendarInfo {
   components: string[];
   ownerPrincipal: string | null;
   color: string | null;
+  /** The place the person gave the calendar among theirs (x1:calendar-order); null when none was set. */
+  order: number | null;
 }
 
 /** One calendar object as stored (an event, a series with its changed occurrences); read it with ical.ts. */
@@ -41,7 +43,7 @@ export interface CalendarEvent {
 const LIST_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="${NS.cal}" xmlns:cs="${NS.cs}" xmlns:oc="${NS.oc}" xmlns:ncc="${NS.ncc}" xmlns:x1="http://apple.com/ns/ical/">
 <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/><d:current-user-privilege-set/>
-<oc:owner-principal/><oc:read-only/><ncc:deleted-at/><x1:calendar-color/></d:prop></d:propfind>`;
+<oc:owner-principal/><oc:read-only/><ncc:deleted-at/><x1:calendar-color/><x1:calendar-order/></d:prop></d:propfind>`;
 
 export interface CalendarClient {
   /** The user's calendars; within `listTtlMs` of the last reading the same list again (copied), without a request. */
@@ -306,6 +308,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       ownerPrincipal:
         text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal')) ?? null,
       color: text(child(props, 'http://apple.com/ns/ical/', 'calendar-color')) ?? null,
+      order: calendarOrder(text(child(props, 'http://apple.com/ns/ical/', 'calendar-order'))),
     };
   };
 
@@ -420,4 +423,9 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
       await expectStatus(response, 'DELETE', url, [204], 'a deletion (204)');
     },
   };
+}
+
+/** x1:calendar-order as a number; anything else (absent, empty, not an integer) is no order. */
+function calendarOrder(value: string | undefined): number | null {
+  return value !== undefined && /^-?\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : null;
 }

@@ -108,9 +108,10 @@ export function assertWritable(list: TaskList, userId: string): void {
   }
 }
 
-/** The user's default list, as the Tasks app picks it without a setting: the first writable one. */
+/** The user's default list, as the Tasks app picks it without a setting: the first writable one by calendar order. */
 export function defaultList(lists: TaskList[], userId: string): TaskList {
-  const list = lists.find((candidate) => candidate.writable);
+  const byOrder = (list: TaskList) => list.order ?? Number.MAX_SAFE_INTEGER;
+  const list = lists.filter((candidate) => candidate.writable).sort((a, b) => byOrder(a) - byOrder(b))[0];
   if (!list) throw new ToolError('not_allowed', `${userId} has no task list they may add tasks to; create one in the Nextcloud Tasks app.`);
   return list;
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Nextcloud } from '../../../lib/index.js';
+import { createHttpClient } from '../../../lib/http.js';
 import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
 import { tasksTools } from '../../../src/tools/tasks/index.js';
 import type { Tool, ToolContext } from '../../../src/tools/tool.js';
@@ -15,11 +16,23 @@ import { toolHarness } from '../../support/tool-harness.js';
 let sim: Simulator;
 let nextcloud: Nextcloud;
 let tools: ToolHarness;
+let secret: string;
 
 beforeAll(async () => {
-  ({ sim, nextcloud } = await startLibFixture());
+  ({ sim, nextcloud, secret } = await startLibFixture());
   tools = toolHarness(nextcloud, sim.url);
 });
+
+/** Sets a list's place among alice's lists, as the Tasks and Calendar apps do when the person drags it. */
+async function setOrder(listId: string, order: number) {
+  const http = createHttpClient({ baseUrl: sim.url, appId: 'mcp_gateway', appVersion: '0.1.0', appSecret: secret }, 'alice');
+  const response = await http.request('PROPPATCH', `/remote.php/dav/calendars/alice/${listId}/`, {
+    headers: { 'Content-Type': 'application/xml; charset=utf-8' },
+    body: `<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:x1="http://apple.com/ns/ical/"><d:set><d:prop><x1:calendar-order>${order}</x1:calendar-order></d:prop></d:set></d:propertyupdate>`,
+  });
+  expect(response.status).toBe(207);
+  await response.text();
+}
 afterAll(() => sim?.stop());
 
 const tool = (name: string): Tool => {
@@ -175,6 +188,17 @@ describe('tasks_get', () => {
 });
 
 describe('writing tasks', () => {
+  it('creates a task without a list in the first writable list by the order the person gave their lists', async () => {
+    try {
+      await setOrder('chores', -1);
+      const created = await tools.call(create, { title: 'Defrost the freezer' });
+      expect(created.structured).toMatchObject({ listId: 'chores', title: 'Defrost the freezer' });
+      await tools.call(remove, { id: (created.structured as TaskOut).id });
+    } finally {
+      await setOrder('chores', 0);
+    }
+  });
+
   it('creates a task in the first writable list, then completes and reopens it as the Tasks app does', async () => {
     const created = await tools.call(create, {
       title: 'Book a table',
