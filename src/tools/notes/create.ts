@@ -1,6 +1,6 @@
 // notes_create: a new note. Notes never overwrites here: a title that is taken gets " (2)".
 import { z } from 'zod';
-import { WELL_FORMED, defineTool } from '../tool.js';
+import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import { NoteScope, WRITE_SCOPES, assertWritablePath, categoryInput, noteSchema, noteView, plannedPath } from './common.js';
 
 export const notesCreate = defineTool({
@@ -34,6 +34,15 @@ export const notesCreate = defineTool({
     assertWritablePath(scope, path);
     context.audit(path);
     const note = await context.user.notes.create(input);
+    // Notes names the file itself (it may drop characters, or the notes folder may have moved meanwhile): where it
+    // really landed is what must be allowed. A note stored elsewhere goes straight to the trash bin.
+    if (!scope.allows(note)) {
+      await context.user.notes.delete(note.id);
+      throw new ToolError(
+        'not_allowed',
+        `Refused: Notes stored the note at ${note.internalPath}, which is outside the folders available here; it was moved to the trash bin.`,
+      );
+    }
     return { structured: noteView(note, context, true) };
   },
 });

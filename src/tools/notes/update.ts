@@ -83,6 +83,15 @@ export const notesUpdate = defineTool({
     context.audit(note.internalPath);
     const { etag: _etag, id: _id, ...fields } = args;
     const updated = await updateNote(context, note.id, fields, args.etag ?? note.etag);
+    // A rename or move lands where Notes puts it, which may differ from the path checked before: put back what
+    // landed outside the allowed folders.
+    if (!(await NoteScope.of(context)).allows(updated)) {
+      await updateNote(context, updated.id, { title: note.title, category: note.category }, updated.etag);
+      throw new ToolError(
+        'not_allowed',
+        `Refused: Notes moved the note to ${updated.internalPath}, which is outside the folders available here; it was moved back.`,
+      );
+    }
     return { structured: noteView(updated, context, true) };
   },
 });

@@ -210,6 +210,23 @@ describe('notes tools', () => {
   describe('with a folder allowlist', () => {
     const policy = { folderAllowlist: ['/Notes/Work'] };
 
+    it('takes back a note that Notes stored outside them after all (the notes folder moved in between)', async () => {
+      const hold = sim.holdRequests((method, path) => method === 'POST' && path === '/index.php/apps/notes/api/v1/notes');
+      const creating = tools.call(create, { title: 'Slipped', category: 'Work', content: 'x' }, { user: 'bob', policy });
+      await hold.reached();
+      await setNotesPath('bob', 'Private');
+      hold.release();
+      try {
+        const refused = await creating;
+        expect(refused.isError).toBe(true);
+        expect(refused.text).toContain('Refused: Notes stored the note at /Private/Work/Slipped.md');
+        expect((await nextcloud.as('bob').notes.list()).notes.map((note) => note.title)).not.toContain('Slipped');
+        expect((await nextcloud.as('bob').trash.list()).map((item) => item.originalLocation)).toContain('/Private/Work/Slipped.md');
+      } finally {
+        await setNotesPath('bob', 'Notes');
+      }
+    });
+
     it('lists and finds only notes inside the allowed folders', async () => {
       expect(titles(await tools.call(list, {}, { policy }))).toEqual(['Croquet rules', 'Standup agenda']);
       expect(ok(await tools.call(search, { query: 'flour' }, { policy })).notes).toEqual([]);
