@@ -256,6 +256,14 @@ describe('writing as alice', () => {
     expect(cardNamed('Order the launch cake')).toMatchObject({ stackId: stackNamed('To do').id, order: 0 });
     const elsewhere = await tools.call(deckMoveCard, { boardId: launch().id, cardId: card.id, toListId: 99999 });
     expect(elsewhere.text).toContain('has no list 99999');
+    // Deck itself would move the card onto another board alice may edit; the tool keeps it on the board named.
+    await tools.call(deckListBoards, {});
+    const welcome = [...store().boards.values()].find((board) => board.owner === 'alice' && board.id !== launch().id)!;
+    const otherList = [...store().stacks.values()].find((stack) => stack.boardId === welcome.id)!;
+    const across = await tools.call(deckMoveCard, { boardId: launch().id, cardId: card.id, toListId: otherList.id });
+    expect(across.isError).toBe(true);
+    expect(across.text).toContain(`has no list ${otherList.id}`);
+    expect(cardNamed('Order the launch cake')).toMatchObject({ stackId: stackNamed('To do').id });
   });
 
   it('archives and unarchives a card, and refuses to change an archived one', async () => {
