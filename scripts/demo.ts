@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       '',
       'MCP Gateway demo is running against a simulated Nextcloud.',
       `  occ app_api:app:register: ${registration.output}`,
-      `  Nextcloud (simulated):    ${simulator.url}/   (WebDAV, CalDAV, Talk, unified search)`,
+      `  Nextcloud (simulated):    ${simulator.url}/   (files, calendars, tasks, contacts, Notes, Deck, Talk, tags, versions, trash)`,
       `  App landing page:         ${simulator.url}/index.php/apps/app_api/proxy/mcp_gateway/`,
       `  App log:                  ${path.relative(root, path.join(demoDir, 'app.log'))}`,
       '  Demo logins (password = user name): admin (admin), alice, bob (group staff), carol (group interns)',
