@@ -98,6 +98,19 @@ export const contactFieldsInput = {
     .describe('Groups the contact belongs to (vCard CATEGORIES). Replaces all of them.'),
 };
 
+/** The fields besides the name, each optional: what a create may add and an update may change. */
+export const contactDetailsInput = z.object({
+  givenName: contactFieldsInput.givenName.optional(),
+  familyName: contactFieldsInput.familyName.optional(),
+  nickname: contactFieldsInput.nickname.optional(),
+  emails: contactFieldsInput.emails.optional(),
+  phones: contactFieldsInput.phones.optional(),
+  organization: contactFieldsInput.organization.optional(),
+  title: contactFieldsInput.title.optional(),
+  note: contactFieldsInput.note.optional(),
+  categories: contactFieldsInput.categories.optional(),
+});
+
 export function typedValues(
   values: ReadonlyArray<string | { value: string; types?: string[] }> | null | undefined,
 ): TypedValue[] | null | undefined {

@@ -3,6 +3,7 @@ import { ToolError, defineTool, namedFieldsOnly } from '../tool.js';
 import { headerEtag } from '../etag.js';
 import {
   assertWritable,
+  contactDetailsInput,
   contactFieldsInput,
   contactIdInput,
   contactSchema,
@@ -16,18 +17,7 @@ import {
   typedValues,
 } from './common.js';
 
-const FIELDS = [
-  'fullName',
-  'givenName',
-  'familyName',
-  'nickname',
-  'emails',
-  'phones',
-  'organization',
-  'title',
-  'note',
-  'categories',
-] as const;
+const FIELDS = ['fullName', ...contactDetailsInput.keyof().options] as const;
 
 export const updateContact = defineTool({
   name: 'contacts_update',
@@ -41,15 +31,7 @@ export const updateContact = defineTool({
     id: contactIdInput,
     etag: etagInput.optional().describe('The etag the contact had when you read it.'),
     fullName: contactFieldsInput.fullName.optional(),
-    givenName: contactFieldsInput.givenName.optional(),
-    familyName: contactFieldsInput.familyName.optional(),
-    nickname: contactFieldsInput.nickname.optional(),
-    emails: contactFieldsInput.emails.optional(),
-    phones: contactFieldsInput.phones.optional(),
-    organization: contactFieldsInput.organization.optional(),
-    title: contactFieldsInput.title.optional(),
-    note: contactFieldsInput.note.optional(),
-    categories: contactFieldsInput.categories.optional(),
+    ...contactDetailsInput.shape,
   }),
   output: contactSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
