@@ -138,13 +138,14 @@ export function createMcpServer(deps: McpServerDeps): Server {
       return executeTool(tool, args, context, async (input) => {
         const plan = await planFor(tool, input, context, grant.policy.confirmation);
         if (plan === null) return { kind: 'proceed' };
+        const state: unknown = ctx.mcpReq.requestState();
         return checkpoint(
           plan,
           { userId: identity.userId, clientId: identity.clientId, tool: tool.name, input },
           {
             canElicit: canElicit(ctx, server, grant),
             answer: inputResponse(ctx.mcpReq.inputResponses, 'confirm'),
-            state: typeof ctx.mcpReq.requestState() === 'string' ? (ctx.mcpReq.requestState() as string) : undefined,
+            state: typeof state === 'string' ? state : undefined,
             token: typeof token === 'string' ? token : undefined,
           },
           tokens,
