@@ -2,6 +2,7 @@
 // /remote.php/dav/addressbooks/users/<user id>/ (with users/, unlike the calendar home), so it is addressed
 // directly. Cards are asked for as vCard 4.0 (Nextcloud converts to 3.0 unless told), and either version is read.
 // Every address book and card is named by one path segment below that home, so no call reaches outside it.
+import { createHash } from 'node:crypto';
 import { InvalidArgumentError, NextcloudError, printable, reworded, wellFormed } from './errors.js';
 import type { HttpClient } from './http.js';
 import { answerKind, readBody, unexpectedAnswer } from './http.js';
@@ -15,6 +16,7 @@ export type { ContactChanges, ContactFields, TypedValue } from './vcard.js';
 const CARD = 'urn:ietf:params:xml:ns:carddav';
 export const SYSTEM_ADDRESS_BOOK = 'z-server-generated--system';
 const VCARD_4 = 'text/vcard; version=4.0';
+const VCARD_3 = 'text/vcard; version=3.0';
 const PRODID = '-//Nextcloud MCP Gateway//Contacts//EN';
 
 export interface AddressBookInfo {
@@ -205,16 +207,29 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
     return { contacts, unreadable };
   };
 
-  /** The card's text as Nextcloud sends it (vCard 4.0 asked for) and its ETag. */
-  const fetchCard = async (book: string, name: string) => {
+  /** The card's text as Nextcloud sends it (vCard 4.0 asked for, unless another version is) and its ETag. */
+  const fetchCard = async (book: string, name: string, accept = VCARD_4) => {
     const path = cardPath(book, name);
-    const response = await http.request('GET', path, { headers: { Accept: VCARD_4 }, timeoutMs });
+    const response = await http.request('GET', path, { headers: { Accept: accept }, timeoutMs });
     const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (response.status !== 200 || (type && type !== 'text/vcard' && type !== 'text/x-vcard' && type !== 'text/directory')) {
       await response.body?.cancel().catch(() => undefined);
       throw unexpectedAnswer('GET', path, `${answerKind(response)} instead of a vCard`, response.status);
     }
     return { path, vcard: await readBody(response, 'GET', path), etag: response.headers.get('etag'), status: response.status };
+  };
+
+  /**
+   * The card as stored, so an edit keeps its vCard version (the Contacts app's rule): Nextcloud converts a 3.0 card
+   * to the 4.0 asked for, and sends the stored bytes unchanged when the version asked for is the stored one. Its
+   * ETag is the MD5 of the stored bytes, which tells the two apart. When neither answer is the stored card (a card
+   * Nextcloud repaired), the 4.0 text is edited.
+   */
+  const asStored = async (book: string, name: string, asked: string, etag: string): Promise<string> => {
+    const storedAs = (text: string) => sameEtag(createHash('md5').update(text, 'utf8').digest('hex'), etag);
+    if (storedAs(asked)) return asked;
+    const older = await fetchCard(book, name, VCARD_3);
+    return older.etag !== null && sameEtag(older.etag, etag) && storedAs(older.vcard) ? older.vcard : asked;
   };
 
   const get = async (book: string, name: string): Promise<Contact> => {
@@ -272,8 +287,9 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
     },
 
     async update(book, name, changes, options = {}) {
-      const { path, vcard: storedText, etag: latest } = await fetchCard(book, name);
+      const { path, vcard: asked, etag: latest } = await fetchCard(book, name);
       if (!latest) throw unexpectedAnswer('GET', path, 'a contact without an ETag, which a safe update needs', 200);
+      const storedText = await asStored(book, name, asked, latest);
       if (options.etag && !sameEtag(options.etag, latest))
         throw new NextcloudError({
           code: 'precondition_failed',

@@ -1,5 +1,6 @@
 // ContactsClient against the simulator as alice and bob: address books with their rights, search, reading either
 // vCard version, creating, updating without losing what other clients stored, ETag races and bad answers.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactsClient } from '../../lib/contacts.js';
 import { contactsClient } from '../../lib/contacts.js';
@@ -111,6 +112,27 @@ describe('reading', () => {
 });
 
 describe('writing', () => {
+  it('keeps a vCard 3.0 card in 3.0 when it changes, as the Contacts app does, though it reads as 4.0', async () => {
+    const asThree = async () => {
+      const response = await raw().request('GET', `${HOME}mad-hatter.vcf`, { headers: { Accept: 'text/vcard; version=3.0' } });
+      return { text: await response.text(), etag: response.headers.get('etag')! };
+    };
+    const before = await asThree();
+    expect(before.text).toContain('VERSION:3.0');
+    expect((await alice.get('contacts', 'mad-hatter.vcf')).version).toBe('4.0');
+    await alice.update('contacts', 'mad-hatter.vcf', {
+      note: 'Always tea time.',
+      emails: [{ value: 'hatter@teaparty.example', types: ['work'] }],
+    });
+    const after = await asThree();
+    // Stored as sent: the 3.0 text is the stored bytes (ETag = their MD5), in 3.0's own spelling.
+    expect(after.etag).toBe(`"${createHash('md5').update(after.text).digest('hex')}"`);
+    expect(after.text).toContain('VERSION:3.0');
+    expect(after.text).toContain('NOTE:Always tea time.');
+    expect(after.text).toContain('EMAIL;TYPE=WORK:hatter@teaparty.example');
+    expect(after.text).toContain('X-SOCIALPROFILE;TYPE=mastodon:https://social.example/@hatter');
+  });
+
   it('creates a vCard 4.0 with a new UID and returns the stored ETag', async () => {
     const created = await alice.create('contacts', {
       fullName: 'Dodo Bird',
