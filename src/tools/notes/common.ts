@@ -75,6 +75,17 @@ export class NoteScope {
   allows(note: Pick<Note, 'id' | 'internalPath'>): boolean {
     return this.allowsPath(note.internalPath) && !this.hidden.hidesFileId(note.id);
   }
+
+  /**
+   * Whether any note could be reached here. Listing notes creates the notes folder when it is missing (a write, more-apps
+   * §3.4), so a notes folder wholly outside the allowed folders, or hidden, is not listed at all.
+   */
+  async reachesNotesFolder(context: ToolContext): Promise<boolean> {
+    if (this.allowlist.length === 0 && context.policy.hiddenTags.length === 0) return true;
+    const folder = `/${(await context.user.notes.settings()).notesPath}`;
+    const confined = confinePath(folder, this.allowlist);
+    return confined.ok && !this.hidden.hidesPath(confined.path);
+  }
 }
 
 export const missingNote = (id: number, userId: string) =>

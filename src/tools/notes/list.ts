@@ -31,6 +31,7 @@ export const notesList = defineTool({
   annotations: READS_ONLY,
   async run(input, context) {
     const scope = await NoteScope.of(context);
+    if (!(await scope.reachesNotesFolder(context))) return { structured: { notes: [] } };
     const page = await context.user.notes.list({ category: input.category, chunkSize: input.limit, cursor: input.cursor, content: false });
     const notes = page.notes.filter((note) => scope.allows(note)).map((note) => noteView(note, context, false));
     return {

@@ -35,6 +35,7 @@ export const notesSearch = defineTool({
   annotations: READS_ONLY,
   async run(input, context) {
     const scope = await NoteScope.of(context);
+    if (!(await scope.reachesNotesFolder(context))) return { structured: { notes: [], more: false } };
     const terms = input.query.toLowerCase().split(/\s+/);
     const { notes } = await context.user.notes.list();
     const hits = notes

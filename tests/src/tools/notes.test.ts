@@ -233,6 +233,25 @@ describe('notes tools', () => {
       expect(titles(await tools.call(list, {}, { policy: { folderAllowlist: ['/Documents'] } }))).toEqual([]);
     });
 
+    it('does not have Notes create a notes folder outside them, as listing would', async () => {
+      const carolsNotes = () =>
+        nextcloud
+          .as('carol')
+          .files.stat('/Notes')
+          .then(
+            () => true,
+            () => false,
+          );
+      expect(await carolsNotes()).toBe(false);
+      const outside = { user: 'carol', policy: { folderAllowlist: ['/Documents'] } };
+      expect(ok(await tools.call(list, {}, outside)).notes).toEqual([]);
+      expect(ok(await tools.call(search, { query: 'tea' }, outside)).notes).toEqual([]);
+      expect(await carolsNotes()).toBe(false);
+      // Where the notes folder is allowed, Notes creates it on the first listing, as it does for its own app.
+      expect(ok(await tools.call(list, {}, { user: 'carol' })).notes).toEqual([]);
+      expect(await carolsNotes()).toBe(true);
+    });
+
     it('neither reads, updates nor deletes a note outside them', async () => {
       const id = await idOf('alice', 'Scones');
       for (const [each, args] of [
