@@ -17,7 +17,7 @@ import {
 import type { HttpClient } from './http.js';
 import { answerKind, errorFromResponse, readBody, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
-import { NS, child, children, parseMultistatus, readMultistatus, text } from './dav-xml.js';
+import { NS, child, children, hrefName, parseMultistatus, readMultistatus, text } from './dav-xml.js';
 
 export interface CalendarInfo {
   /** Absolute URL of the calendar collection. */
@@ -56,14 +56,6 @@ export interface CalendarClient {
 }
 
 /** A URL path segment as text; one with a stray % (written by another client) stays as it is. */
-function decodedSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 function basicUtc(date: Date): string {
   return date
     .toISOString()
@@ -299,7 +291,7 @@ export function calendarClient(http: HttpClient, timeoutMs = 30_000, options: Ca
     const url = hrefUrl(href, 'PROPFIND', listUrl);
     return {
       url,
-      id: decodedSegment(url.replace(/\/$/, '').split('/').at(-1) ?? ''),
+      id: hrefName(url),
       displayName: text(child(props, NS.dav, 'displayname')) ?? '',
       readOnly: readOnlyFlag === '1' || readOnlyFlag === 'true' || (privileges.length > 0 && !writable),
       components: children(child(props, NS.cal, 'supported-calendar-component-set'), NS.cal, 'comp')

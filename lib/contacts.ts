@@ -7,7 +7,7 @@ import { InvalidArgumentError, NextcloudError, printable, reworded, wellFormed }
 import type { HttpClient } from './http.js';
 import { answerKind, readBody, unexpectedAnswer } from './http.js';
 import type { XmlNode } from './dav-xml.js';
-import { NS, child, children, escapeXml, readMultistatus, text } from './dav-xml.js';
+import { NS, child, children, decodedSegment, escapeXml, hrefName, readMultistatus, text } from './dav-xml.js';
 import type { ContactChanges, ContactFields } from './vcard.js';
 import { MalformedVcard, changeVcard, newVcard, parseVcard, readContact, serializeVcard } from './vcard.js';
 
@@ -80,14 +80,6 @@ function segment(value: string, what: string): string {
 
 const sameEtag = (a: string, b: string) => a.replace(/^W\//, '').replace(/"/g, '') === b.replace(/^W\//, '').replace(/"/g, '');
 
-function decodedSegment(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsClient {
   const homePath = `/remote.php/dav/addressbooks/users/${encodeURIComponent(http.userId)}/`;
   const bookPath = (book: string) => `${homePath}${encodeURIComponent(segment(book, 'an address book id'))}/`;
@@ -134,15 +126,14 @@ export function contactsClient(http: HttpClient, timeoutMs = 30_000): ContactsCl
 
   const toBook = (href: string, props: XmlNode): AddressBookInfo | null => {
     if (!child(child(props, NS.dav, 'resourcetype'), CARD, 'addressbook')) return null;
-    const uri = decodedSegment(href.replace(/\/+$/, '').split('/').at(-1) ?? '');
+    const uri = hrefName(href);
     const privileges = children(child(props, NS.dav, 'current-user-privilege-set'), NS.dav, 'privilege').flatMap((p) =>
       Object.keys(p.children),
     );
     const grantsWrite = privileges.some((name) => ['{DAV:}write', '{DAV:}write-content', '{DAV:}all'].includes(name));
     const readOnlyFlag = text(child(props, NS.oc, 'read-only'));
     const principal = text(child(child(props, NS.oc, 'owner-principal'), NS.dav, 'href')) ?? text(child(props, NS.oc, 'owner-principal'));
-    const owner = principal?.replace(/\/+$/, '').split('/').at(-1);
-    const ownerId = owner === undefined ? undefined : decodedSegment(owner);
+    const ownerId = principal === undefined ? undefined : hrefName(principal);
     const kind: AddressBookInfo['kind'] =
       uri === SYSTEM_ADDRESS_BOOK
         ? 'system'

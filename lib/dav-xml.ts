@@ -343,6 +343,20 @@ export async function readMultistatus(
   return responses;
 }
 
+/** A percent-encoded path segment as text; one that is not valid percent-encoding stays as it came. */
+export function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The last segment of an href (the name of what it names), decoded; a trailing slash is no segment. */
+export function hrefName(href: string): string {
+  return decodedSegment(href.replace(/\/+$/, '').split('/').at(-1) ?? '');
+}
+
 export function escapeXml(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }

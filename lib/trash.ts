@@ -1,6 +1,6 @@
 // The trash bin over WebDAV (trashbin/{uid}/trash).
 import { z } from 'zod';
-import { NS, child, clark, readMultistatus, text } from './dav-xml.js';
+import { NS, child, clark, hrefName, readMultistatus, text } from './dav-xml.js';
 import { InvalidArgumentError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { unexpectedAnswer } from './http.js';
@@ -54,7 +54,7 @@ export function trashClient(http: HttpClient, timeoutMs = 30_000): TrashClient {
       const items = responses
         .filter((r) => child(r.props, NS.nc, 'trashbin-original-location') !== undefined)
         .map((r) => {
-          const id = decodeURIComponent(r.href.replace(/\/+$/, '').split('/').pop() ?? '');
+          const id = hrefName(r.href);
           const location = text(child(r.props, NS.nc, 'trashbin-original-location')) ?? '';
           const seconds = Number(text(child(r.props, NS.nc, 'trashbin-deletion-time')));
           const fileId = Number(text(child(r.props, NS.oc, 'fileid')));

@@ -1,6 +1,6 @@
 // File versions over WebDAV (versions/{uid}/versions/{fileId}).
 import { z } from 'zod';
-import { NS, child, clark, readMultistatus, text } from './dav-xml.js';
+import { NS, child, clark, hrefName, readMultistatus, text } from './dav-xml.js';
 import { InvalidArgumentError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { bodyBrokeOff, unexpectedAnswer } from './http.js';
@@ -52,7 +52,7 @@ export function versionsClient(http: HttpClient, timeoutMs = 30_000): VersionsCl
       });
       const responses = await readMultistatus(response, 'PROPFIND', path, { props: PROP_NAMES });
       const versions = responses
-        .map((r) => ({ name: decodeURIComponent(r.href.replace(/\/+$/, '').split('/').pop() ?? ''), props: r.props }))
+        .map((r) => ({ name: hrefName(r.href), props: r.props }))
         .filter((r) => r.name !== String(fileId))
         .map(({ name, props }) => {
           const modified = text(child(props, NS.dav, 'getlastmodified'));

@@ -6,7 +6,7 @@
 // reaches outside that home: another user's book is reachable only when Nextcloud shares it into this user's home
 // (e.g. team_shared_by_alice), with Nextcloud's own rights.
 import { z } from 'zod';
-import type { AddressBookInfo, Contact, ContactsClient, TypedValue } from '../../../lib/contacts.js';
+import type { AddressBookInfo, Contact, ContactChanges, ContactsClient, TypedValue } from '../../../lib/contacts.js';
 import { isNextcloudError } from '../../../lib/index.js';
 import { withoutMissing } from '../absent.js';
 import { ToolError, WELL_FORMED, etagField } from '../tool.js';
@@ -118,6 +118,24 @@ export function typedValues(
   return values.map((entry) =>
     typeof entry === 'string' ? { value: entry, types: [] } : { value: entry.value, types: entry.types ?? [] },
   );
+}
+
+/** A tool's contact fields as lib takes them: empty text and null remove a field, lists become typed values. */
+export function contactChanges<Input extends { fullName?: string } & z.infer<typeof contactDetailsInput>>(
+  input: Input,
+): ContactChanges & Pick<Input, 'fullName'> {
+  return {
+    fullName: input.fullName,
+    givenName: emptied(input.givenName),
+    familyName: emptied(input.familyName),
+    nickname: emptied(input.nickname),
+    emails: typedValues(input.emails),
+    phones: typedValues(input.phones),
+    organization: emptied(input.organization),
+    title: emptied(input.title),
+    note: emptied(input.note),
+    categories: input.categories,
+  };
 }
 
 /** Empty text means "remove", as null does. */

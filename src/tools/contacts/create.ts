@@ -3,13 +3,12 @@ import { defineTool } from '../tool.js';
 import {
   addressBookInput,
   assertWritable,
+  contactChanges,
   contactDetailsInput,
   contactFieldsInput,
   contactSchema,
   describeContact,
-  emptied,
   findAddressBook,
-  typedValues,
 } from './common.js';
 
 export const createContact = defineTool({
@@ -30,18 +29,7 @@ export const createContact = defineTool({
     const book = await findAddressBook(client, input.addressBook ?? 'contacts', context.userId);
     assertWritable(book, context.userId);
     context.audit(book.uri);
-    const contact = await client.create(book.uri, {
-      fullName: input.fullName,
-      givenName: emptied(input.givenName),
-      familyName: emptied(input.familyName),
-      nickname: emptied(input.nickname),
-      emails: typedValues(input.emails),
-      phones: typedValues(input.phones),
-      organization: emptied(input.organization),
-      title: emptied(input.title),
-      note: emptied(input.note),
-      categories: input.categories,
-    });
+    const contact = await client.create(book.uri, contactChanges(input));
     return { structured: describeContact(contact) };
   },
 });

@@ -3,18 +3,17 @@ import { ToolError, defineTool, namedFieldsOnly } from '../tool.js';
 import { headerEtag } from '../etag.js';
 import {
   assertWritable,
+  contactChanges,
   contactDetailsInput,
   contactFieldsInput,
   contactIdInput,
   contactSchema,
   describeContact,
-  emptied,
   etagInput,
   findAddressBook,
   rewordMissing,
   rewordStale,
   splitContactId,
-  typedValues,
 } from './common.js';
 
 const FIELDS = ['fullName', ...contactDetailsInput.keyof().options] as const;
@@ -45,23 +44,7 @@ export const updateContact = defineTool({
     assertWritable(addressBook, context.userId);
     context.audit(`${addressBook.uri}/${name}`);
     const contact = await client
-      .update(
-        addressBook.uri,
-        name,
-        {
-          fullName: input.fullName,
-          givenName: emptied(input.givenName),
-          familyName: emptied(input.familyName),
-          nickname: emptied(input.nickname),
-          emails: typedValues(input.emails),
-          phones: typedValues(input.phones),
-          organization: emptied(input.organization),
-          title: emptied(input.title),
-          note: emptied(input.note),
-          categories: input.categories,
-        },
-        { etag: input.etag ? headerEtag(input.etag) : undefined },
-      )
+      .update(addressBook.uri, name, contactChanges(input), { etag: input.etag ? headerEtag(input.etag) : undefined })
       .catch((error: unknown) => rewordStale(error))
       .catch((error: unknown) => rewordMissing(error, input.id, context.userId));
     return { structured: describeContact(contact) };
