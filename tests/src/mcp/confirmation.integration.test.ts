@@ -135,6 +135,46 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('confirmation before de
     await connection.close();
   });
 
+  it('asks over the legacy HTTP+SSE transport too, where the question travels on the event stream', async () => {
+    const alice = person();
+    const provider = await BrowserOAuthProvider.create(browser, { user: 'alice', password: 'alice' });
+    providers.push(provider);
+    const connection = await connectWithOAuth(d.url('sse'), provider, { transport: 'sse', elicitation: alice.answer });
+    await connection.callTool({ name: 'files_create_folder', arguments: { path: '/ConfirmSse' } });
+    await write(connection, '/ConfirmSse/a.txt');
+    alice.answers.push({ action: 'accept', content: { confirm: true } });
+    const deleted = await connection.callTool({ name: 'files_delete', arguments: { path: '/ConfirmSse/a.txt' } });
+    expect(deleted.isError, text(deleted)).toBeFalsy();
+    expect(alice.asked).toHaveLength(1);
+    expect(await exists(connection, '/ConfirmSse/a.txt')).toBe(false);
+    await connection.close();
+  });
+
+  it('gives a 2025 session behind the PHP proxy the plan and a token: a question could not reach the person through its buffered answer', async () => {
+    const alice = person();
+    const provider = await BrowserOAuthProvider.create(browser, { user: 'alice', password: 'alice' });
+    providers.push(provider);
+    const phpConnector = `${d.sim.url}/index.php/apps/app_api/proxy/mcp_gateway/mcp`;
+    const connection = await connectWithOAuth(phpConnector, provider, {
+      sdk: 'v2',
+      protocolVersion: '2025-11-25',
+      elicitation: alice.answer,
+    });
+    await connection.callTool({ name: 'files_create_folder', arguments: { path: '/ConfirmPhp' } });
+    await write(connection, '/ConfirmPhp/a.txt');
+    const planned = await connection.callTool({ name: 'files_delete', arguments: { path: '/ConfirmPhp/a.txt' } });
+    expect(text(planned)).toMatch(/^Confirmation needed\. Deletes the file \/ConfirmPhp\/a\.txt/);
+    expect(alice.asked).toEqual([]);
+    const token = /"confirmationToken": "([^"]+)"/.exec(text(planned))![1]!;
+    const confirmed = await connection.callTool({
+      name: 'files_delete',
+      arguments: { path: '/ConfirmPhp/a.txt', confirmationToken: token },
+    });
+    expect(confirmed.isError, text(confirmed)).toBeFalsy();
+    expect(await exists(connection, '/ConfirmPhp/a.txt')).toBe(false);
+    await connection.close();
+  });
+
   it('gives a client without elicitation a plan and a token that confirms exactly that call, once', async () => {
     const connection = await connect({ sdk: 'v1' });
     await connection.callTool({ name: 'files_create_folder', arguments: { path: '/ConfirmPlan' } });
