@@ -150,7 +150,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('confirmation before de
     await connection.close();
   });
 
-  it('gives a 2025 session behind the PHP proxy the plan and a token: a question could not reach the person through its buffered answer', async () => {
+  it('behind the PHP proxy, gives a 2025 session the plan and a token (a question could not reach the person through its buffered answer) and asks on 2026-07-28', async () => {
     const alice = person();
     const provider = await BrowserOAuthProvider.create(browser, { user: 'alice', password: 'alice' });
     providers.push(provider);
@@ -173,6 +173,16 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('confirmation before de
     expect(confirmed.isError, text(confirmed)).toBeFalsy();
     expect(await exists(connection, '/ConfirmPhp/a.txt')).toBe(false);
     await connection.close();
+
+    // On the 2026-07-28 revision the question is part of the call's answer, so the same entrance can ask.
+    const modern = await connectWithOAuth(phpConnector, provider, { sdk: 'v2', protocolVersion: '2026-07-28', elicitation: alice.answer });
+    await write(modern, '/ConfirmPhp/b.txt');
+    alice.answers.push({ action: 'accept', content: { confirm: true } });
+    const deleted = await modern.callTool({ name: 'files_delete', arguments: { path: '/ConfirmPhp/b.txt' } });
+    expect(deleted.isError, text(deleted)).toBeFalsy();
+    expect(alice.asked).toHaveLength(1);
+    expect(await exists(modern, '/ConfirmPhp/b.txt')).toBe(false);
+    await modern.close();
   });
 
   it('gives a client without elicitation a plan and a token that confirms exactly that call, once', async () => {
