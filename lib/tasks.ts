@@ -408,12 +408,18 @@ export function tasksClient(http: HttpClient, timeoutMs = 30_000): TasksClient {
 
   return {
     async lists() {
-      return (await calendars.calendars())
-        .filter((calendar) => calendar.components.includes('VTODO') && calendar.url.startsWith(calendarsRoot))
-        .map((calendar) => {
-          const deck = calendar.id.startsWith(DECK_PREFIX);
-          return { ...calendar, readOnly: calendar.readOnly || deck, writable: !calendar.readOnly && !deck, deck };
-        });
+      return (
+        (await calendars.calendars())
+          // No component set means every component (RFC 4791), as the calendar tools read it too.
+          .filter(
+            (calendar) =>
+              (calendar.components.length === 0 || calendar.components.includes('VTODO')) && calendar.url.startsWith(calendarsRoot),
+          )
+          .map((calendar) => {
+            const deck = calendar.id.startsWith(DECK_PREFIX);
+            return { ...calendar, readOnly: calendar.readOnly || deck, writable: !calendar.readOnly && !deck, deck };
+          })
+      );
     },
 
     async tasks(list, query = {}) {

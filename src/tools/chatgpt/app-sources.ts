@@ -7,6 +7,7 @@ import { isNextcloudError } from '../../../lib/index.js';
 import { NotesUnavailableError } from '../../../lib/notes.js';
 import type { Task, TaskList } from '../../../lib/tasks.js';
 import { notesSearch } from '../notes/search.js';
+import { taskLists } from '../tasks/common.js';
 import type { ToolContext } from '../tool.js';
 import type { Hit, Source } from './hits.js';
 import { PER_SOURCE, clip } from './hits.js';
@@ -61,7 +62,7 @@ export function tasksSource(context: ToolContext): Source {
     (loaded ??= (async () => {
       const tasks = context.user.tasks;
       // Deck boards appear as task lists too; their cards are found through Deck, with Deck's links.
-      const lists = (await tasks.lists()).filter((list) => !list.deck);
+      const lists = await taskLists(context.user);
       const perList = await Promise.all(
         lists.map(async (list) => (await tasks.tasks(list, { status: 'all' })).tasks.map((task) => ({ task, list }))),
       );

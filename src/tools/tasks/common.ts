@@ -83,9 +83,17 @@ export function boundTime(text: string, label: string): Date {
 export const ownerOf = (list: TaskList) => list.ownerPrincipal?.replace(/\/$/, '').split('/').at(-1) ?? null;
 export const listPath = (list: TaskList) => new URL(list.url).pathname;
 
+/**
+ * The task lists the task tools work with. Deck shows each board as a task list in CalDAV; its cards are Deck's
+ * (deck.read, the Deck app, the admin's Deck switches), so a tasks grant never reads them through a calendar.
+ */
+export async function taskLists(user: NextcloudUserClient): Promise<TaskList[]> {
+  return (await user.tasks.lists()).filter((list) => !list.deck);
+}
+
 /** The list a call names, by id or (when unambiguous) by display name. */
 export async function findList(user: NextcloudUserClient, name: string, userId: string): Promise<TaskList> {
-  const all = await user.tasks.lists();
+  const all = await taskLists(user);
   const byName = all.filter((list) => list.displayName.toLowerCase() === name.toLowerCase());
   const list = all.find((candidate) => candidate.id === name) ?? (byName.length === 1 ? byName[0] : undefined);
   if (!list)

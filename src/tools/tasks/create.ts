@@ -14,6 +14,7 @@ import {
   rewordTaskError,
   taskDetailsSchema,
   taskIdInput,
+  taskLists,
   taskTime,
   timeInput,
   timeZoneInput,
@@ -50,7 +51,7 @@ export const tasksCreate = defineTool({
     const parent = input.parentId ? await resolveTask(user, input.parentId, context.userId) : null;
     const list = input.list
       ? await findList(user, input.list, context.userId)
-      : (parent?.list ?? defaultList(await user.tasks.lists(), context.userId));
+      : (parent?.list ?? defaultList(await taskLists(user), context.userId));
     if (parent && parent.list.id !== list.id)
       throw new ToolError(
         'invalid_input',

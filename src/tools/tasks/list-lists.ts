@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
 import { READS_ONLY, defineTool } from '../tool.js';
-import { ownerOf } from './common.js';
+import { ownerOf, taskLists } from './common.js';
 
 export const tasksListLists = defineTool({
   name: 'tasks_list_lists',
@@ -25,7 +25,7 @@ export const tasksListLists = defineTool({
   annotations: READS_ONLY,
   async run(_input, context) {
     context.audit(`/remote.php/dav/calendars/${encodeURIComponent(context.userId)}/`);
-    const lists = await context.user.tasks.lists();
+    const lists = await taskLists(context.user);
     return {
       structured: {
         lists: lists.map((list) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Task, TaskList } from '../../../lib/tasks.js';
 import { withoutMissing } from '../absent.js';
 import { READS_ONLY, WELL_FORMED, defineTool } from '../tool.js';
-import { boundTime, describeSummary, findList, listInput, listPath, taskSummarySchema, timeInput } from './common.js';
+import { boundTime, describeSummary, findList, listInput, listPath, taskLists, taskSummarySchema, timeInput } from './common.js';
 
 /** Due first (earliest first, none last), then priority (1 first, none last), then title. */
 function order(a: Task, b: Task): number {
@@ -48,7 +48,7 @@ export const tasksList = defineTool({
   annotations: READS_ONLY,
   async run(input, context) {
     const user = context.user;
-    const lists: TaskList[] = input.list ? [await findList(user, input.list, context.userId)] : await user.tasks.lists();
+    const lists: TaskList[] = input.list ? [await findList(user, input.list, context.userId)] : await taskLists(user);
     const query = {
       status: input.status,
       dueBefore: input.dueBefore === undefined ? undefined : boundTime(input.dueBefore, 'dueBefore'),

@@ -95,9 +95,9 @@ describe('tasks_list_lists', () => {
     const alice = await tools.call(listLists, {});
     expect(alice.isError).toBe(false);
     const lists = alice.structured!.lists as Array<Record<string, unknown>>;
-    expect(lists.map((entry) => entry.id)).toEqual(['tasks', 'chores', 'app-generated--deck--board-1']);
+    // A Deck board's calendar is Deck's: its cards are read with deck.read, never through a task list.
+    expect(lists.map((entry) => entry.id)).toEqual(['tasks', 'chores']);
     expect(lists[0]).toEqual({ id: 'tasks', name: 'Tasks', readOnly: false, deck: false, color: '#31cc7c' });
-    expect(lists[2]).toMatchObject({ readOnly: true, deck: true, name: 'Deck: Garden' });
     const bob = await tools.call(listLists, {}, { user: 'bob' });
     expect(bob.structured!.lists).toEqual([
       {
@@ -118,16 +118,13 @@ describe('tasks_list', () => {
     expect(isError).toBe(false);
     const titles = tasksOf(structured).map((task) => task.title);
     expect(titles.slice(0, 4)).toEqual(['Take out the bins', 'Buy birthday present', 'Send invitations', 'Renew passport']);
-    expect(titles).toEqual(expect.arrayContaining(['Plan garden party', 'Sort photo albums', 'Plant tulips']));
+    expect(titles).toEqual(expect.arrayContaining(['Plan garden party', 'Sort photo albums']));
+    expect(titles).not.toContain('Plant tulips');
     expect(titles).not.toContain('File tax return');
     expect(titles).not.toContain('Water the plants');
     expect(titles).not.toContain('Knit a tea cosy');
     expect(structured!.truncated).toBe(false);
-    expect(audited).toEqual([
-      '/remote.php/dav/calendars/alice/tasks/',
-      '/remote.php/dav/calendars/alice/chores/',
-      '/remote.php/dav/calendars/alice/app-generated--deck--board-1/',
-    ]);
+    expect(audited).toEqual(['/remote.php/dav/calendars/alice/tasks/', '/remote.php/dav/calendars/alice/chores/']);
     const present = tasksOf(structured).find((task) => task.title === 'Buy birthday present')!;
     expect(present).toMatchObject({
       id: 'tasks/present.ics',
@@ -269,11 +266,16 @@ describe('writing tasks', () => {
     expect((await tools.call(get, { id: task.id })).text).toMatch(/does not exist/);
   });
 
-  it('refuses writes to a Deck board', async () => {
+  it("neither reads nor writes a Deck board's calendar: its cards are Deck's, for deck.read and the Deck tools", async () => {
     const answer = await tools.call(create, { title: 'Card', list: 'app-generated--deck--board-1' });
-    expect(answer.text).toMatch(/Deck board/);
+    expect(answer.text).toMatch(/has no task list "app-generated--deck--board-1"/);
     const card = await tools.call(update, { id: 'app-generated--deck--board-1/card-1.ics', etag: '"x"', completed: true });
-    expect(card.text).toMatch(/Deck board/);
+    expect(card.isError).toBe(true);
+    const read = await tools.call(get, { id: 'app-generated--deck--board-1/card-1.ics' }, { scopes: ['tasks.read'] });
+    expect(read.isError).toBe(true);
+    expect(read.text).not.toContain('Plant tulips');
+    const listed = await tools.call(list, { list: 'Deck: Garden' }, { scopes: ['tasks.read'] });
+    expect(listed.isError).toBe(true);
   });
 });
 
