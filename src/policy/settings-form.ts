@@ -147,7 +147,8 @@ export function adminSettingsForm(
             {
               id: policyKeys.disabledTools,
               title: 'Switched-off tools',
-              description: 'Ticked tools exist for no connected app, whatever its scopes.',
+              description:
+                'Ticked tools exist for no connected app, whatever its scopes; search and fetch then leave out what a ticked reading tool would show (a note with notes_get, a file with files_read).',
               type: 'multi-checkbox' as const,
               default: Object.fromEntries(tools.map((tool) => [tool.name, false])),
               options: tools.map((tool) => ({ name: `${tool.title} (${tool.name})`, value: tool.name })),

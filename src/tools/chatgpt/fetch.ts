@@ -18,7 +18,7 @@ import { parseCalendar } from '../../../lib/ical.js';
 import { authorName, isSystemMessage } from '../talk/common.js';
 import type { Item } from './app-items.js';
 import { fetchCard, fetchContact, fetchNote, fetchTask } from './app-items.js';
-import { READ_SCOPES } from './hits.js';
+import { READ_SCOPES, readableScopes } from './hits.js';
 import type { ItemId } from './ids.js';
 import { formatId, invalidId, parseId, webLinks } from './ids.js';
 
@@ -218,7 +218,7 @@ export const fetch = defineTool({
   async run(input, context) {
     const item = parseId(input.id);
     // Refused as an id never given out: the grant's limits say nothing about what exists.
-    if (!context.scopes.includes(SCOPE_OF[item.kind])) throw invalidId(input.id);
+    if (!readableScopes(context).includes(SCOPE_OF[item.kind])) throw invalidId(input.id);
     let found: Item;
     switch (item.kind) {
       case 'file':

@@ -1,5 +1,6 @@
 // What every search source gives back, and the bounds all of them keep.
 import type { Scope } from '../../core/scopes.js';
+import type { ToolContext } from '../tool.js';
 
 /** Every read scope: search and fetch are offered to a grant carrying any of them, and cover what it carries. */
 export const READ_SCOPES = [
@@ -11,6 +12,27 @@ export const READ_SCOPES = [
   'notes.read',
   'deck.read',
 ] as const satisfies readonly Scope[];
+
+/**
+ * The tools whose content search and fetch show, per read scope. An admin who switched off any of them switched
+ * that content off: search leaves the source out and fetch refuses its ids, as for a scope the grant lacks.
+ */
+const READ_TOOLS_OF: Readonly<Record<(typeof READ_SCOPES)[number], readonly string[]>> = {
+  'files.read': ['files_read', 'files_search'],
+  'calendar.read': ['calendar_get_event', 'calendar_list_events'],
+  'talk.read': ['talk_read_messages', 'talk_search_messages'],
+  'contacts.read': ['contacts_get', 'contacts_search'],
+  'tasks.read': ['tasks_get', 'tasks_list'],
+  'notes.read': ['notes_get', 'notes_search'],
+  'deck.read': ['deck_get_card', 'deck_get_board'],
+};
+
+/** The read scopes whose content this call's search and fetch may show: in the grant, and not switched off. */
+export function readableScopes(context: Pick<ToolContext, 'scopes' | 'policy'>): Scope[] {
+  return READ_SCOPES.filter(
+    (scope) => context.scopes.includes(scope) && !READ_TOOLS_OF[scope].some((tool) => context.policy.disabledTools.includes(tool)),
+  );
+}
 
 /** Results one source contributes at most. */
 export const PER_SOURCE = 10;

@@ -13,7 +13,7 @@ import type { Occurrence } from '../../../lib/ical.js';
 import { occurrencesIn, parseCalendar, textOf } from '../../../lib/ical.js';
 import { contactsSource, deckSource, notesSource, tasksSource } from './app-sources.js';
 import type { Hit, Source } from './hits.js';
-import { PER_SOURCE, READ_SCOPES, clip } from './hits.js';
+import { PER_SOURCE, READ_SCOPES, clip, readableScopes } from './hits.js';
 import { formatId, webLinks } from './ids.js';
 
 const MAX_RESULTS = 20;
@@ -139,8 +139,9 @@ function sources(context: ToolContext): Source[] {
       });
     },
   };
+  const readable = readableScopes(context);
   return [files, events, talk, contactsSource(context), tasksSource(context), notesSource(context), deckSource(context)].filter((source) =>
-    context.scopes.includes(source.scope),
+    readable.includes(source.scope),
   );
 }
 

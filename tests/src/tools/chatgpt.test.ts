@@ -480,6 +480,22 @@ describe('notes', () => {
     refusedAsUnknown(await tools.call(fetch, { id: 'note:999999' }, { scopes: ['files.read'] }), 'note:999999');
   });
 
+  it("shows nothing of a family whose reading tools the admin switched off, whatever the grant's scopes", async () => {
+    const found = results(await tools.call(search, { query: 'croquet' }));
+    const note = found.find((result) => result.id.startsWith('note:'))!;
+    expect(note).toBeDefined();
+    const notesOff = { policy: { disabledTools: ['notes_get'] } };
+    expect(kinds(results(await tools.call(search, { query: 'croquet' }, notesOff)))).not.toContain('note');
+    refusedAsUnknown(await tools.call(fetch, { id: note.id }, notesOff), note.id);
+    const filesOff = { policy: { disabledTools: ['files_read'] } };
+    expect(kinds(results(await tools.call(search, { query: 'roadmap' }, filesOff)))).not.toContain('file');
+    refusedAsUnknown(await tools.call(fetch, { id: 'file:/Plans/Roadmap.md' }, filesOff), 'file:/Plans/Roadmap.md');
+    // Switching off another family's tool takes nothing from this one.
+    expect(kinds(results(await tools.call(search, { query: 'croquet' }, { policy: { disabledTools: ['deck_get_card'] } })))).toContain(
+      'note',
+    );
+  });
+
   it('neither finds nor fetches a note outside the folder allowlist', async () => {
     const scones = results(await tools.call(search, { query: 'flour' }, { scopes: ['notes.read'] }));
     expect(scones.map((result) => result.title)).toEqual(['Scones (in Recipes)']);
