@@ -21,6 +21,7 @@ import {
   isoDate,
   isoInZone,
   param,
+  parseCalendar,
   propTime,
   spanOf,
   textOf,
@@ -367,3 +368,22 @@ export function describeEvent(
 }
 
 export const auditCalendar = (context: ToolContext, calendar: CalendarInfo) => context.audit(calendarPath(calendar));
+
+/**
+ * What Nextcloud's scheduling sends others when an event changes or goes: an organizer's event with attendees
+ * emails each of them, an invitation the user accepted answers its organizer. Null when the event has no attendees.
+ * An object that is not valid iCalendar has none that could be told.
+ */
+export function othersNotified(ics: string): string | null {
+  let count: number;
+  try {
+    const { master, overrides } = eventsOf(parseCalendar(ics));
+    const events = master ? [master, ...overrides] : overrides;
+    count = new Set(events.flatMap((event) => event.getAllProperties('attendee').map((attendee) => String(attendee.getFirstValue())))).size;
+  } catch {
+    return null;
+  }
+  return count === 0
+    ? null
+    : `The event has ${count} attendee${count === 1 ? '' : 's'}: Nextcloud emails them (or, for an invitation, its organizer) about this.`;
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { withoutMissing } from '../absent.js';
 import { headerEtag } from '../etag.js';
 import { defineTool } from '../tool.js';
-import { assertWritable, etagInput, eventIdInput, resolveEvent, rewordMissing, rewordStale } from './common.js';
+import { assertWritable, etagInput, eventIdInput, othersNotified, resolveEvent, rewordMissing, rewordStale } from './common.js';
 import { eventsOf, parseCalendar, textOf } from '../../../lib/ical.js';
 
 export const deleteEvent = defineTool({
@@ -31,7 +31,8 @@ export const deleteEvent = defineTool({
     assertWritable(target.calendar, context.userId);
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
     const summary = summaryOf(stored.ics);
-    return `Deletes the event ${summary ? `"${summary}"` : target.id} from the calendar "${target.calendar.displayName}" (a repeating event: the whole series). It goes to the calendar's trash bin in Nextcloud, from where it can be restored.`;
+    const notified = othersNotified(stored.ics);
+    return `Deletes the event ${summary ? `"${summary}"` : target.id} from the calendar "${target.calendar.displayName}" (a repeating event: the whole series). It goes to the calendar's trash bin in Nextcloud, from where it can be restored.${notified ? ` ${notified}` : ''}`;
   },
   async run(input, context) {
     const client = context.user.calendar;

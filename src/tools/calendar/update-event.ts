@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { headerEtag, sameEtag } from '../etag.js';
-import { ToolError, WELL_FORMED, defineTool, namedFieldsOnly } from '../tool.js';
+import { ToolError, WELL_FORMED, defineTool } from '../tool.js';
 import {
   TIME_ZONE_HINT,
   assertWritable,
@@ -8,6 +8,7 @@ import {
   etagInput,
   eventDetailsSchema,
   eventIdInput,
+  othersNotified,
   resolveEvent,
   rewordMissing,
   rewordStale,
@@ -69,7 +70,15 @@ export const updateEvent = defineTool({
   }),
   output: eventDetailsSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  plan: namedFieldsOnly,
+  // Changes only the fields named, on an event the model has read; asked about only when it reaches other people.
+  async plan(input, context) {
+    const client = context.user.calendar;
+    const target = await resolveEvent(client, input.id, context.userId);
+    assertWritable(target.calendar, context.userId);
+    const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
+    const notified = othersNotified(stored.ics);
+    return notified && `Changes the event ${target.id} in the calendar "${target.calendar.displayName}". ${notified}`;
+  },
   async run(input, context) {
     const client = context.user.calendar;
     const target = await resolveEvent(client, input.id, context.userId);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarEvent, Nextcloud } from '../../../lib/index.js';
 import { parseCalendar, textOf } from '../../../lib/ical.js';
 import { calendarTools } from '../../../src/tools/calendar/index.js';
-import type { Tool } from '../../../src/tools/tool.js';
+import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
+import type { Tool, ToolContext } from '../../../src/tools/tool.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
 import { failure, startLibFixture } from '../../support/lib-fixture.js';
 import type { ToolHarness } from '../../support/tool-harness.js';
@@ -420,6 +421,27 @@ describe('calendar_create_event', () => {
 });
 
 describe('calendar_update_event', () => {
+  it('asks before changing or deleting an event with attendees, whom Nextcloud emails, and not otherwise', async () => {
+    const context: ToolContext = {
+      user: nextcloud.as('alice'),
+      userId: 'alice',
+      clientId: 'test-client',
+      scopes: ['calendar.read', 'calendar.write'],
+      policy: DEFAULT_POLICY,
+      webRoot: sim.url,
+      signal: new AbortController().signal,
+      progress: async () => undefined,
+      audit: () => undefined,
+    };
+    const plan = (tool: Tool, input: Record<string, unknown>) => tool.plan!(tool.input.parse(input), context);
+    expect(await plan(updateEvent, { id: 'personal/planning.ics', etag: 'x', location: 'Room 3' })).toMatch(
+      /^Changes the event personal\/planning\.ics in the calendar "Personal"\. The event has 1 attendee: Nextcloud emails them/,
+    );
+    expect(await plan(updateEvent, { id: 'personal/dentist.ics', etag: 'x', location: 'Room 3' })).toBeNull();
+    expect(await plan(deleteEvent, { id: 'personal/planning.ics' })).toContain('The event has 1 attendee: Nextcloud emails them');
+    expect(await plan(deleteEvent, { id: 'personal/dentist.ics' })).not.toContain('attendee');
+  });
+
   it('changes only the given fields and keeps attendees, alarms, X- properties and changed occurrences', async () => {
     const before = await tools.call(getEvent, { id: 'personal/planning.ics' });
     const etag = before.structured!.etag as string;
