@@ -42,7 +42,9 @@ export const deleteEvent = defineTool({
     // Read first: a missing event is reported in the user's words, and the answer can name what was deleted.
     const stored = await client.getEvent(target.url).catch((error: unknown) => rewordMissing(error, target.id, context.userId));
     const summary = summaryOf(stored.ics);
-    await client.deleteEvent(target.url, input.etag ? headerEtag(input.etag) : undefined).catch((error: unknown) => rewordStale(error));
+    // The version read (and shown in the plan) is the one deleted: a change made since stops the delete.
+    const etag = input.etag ?? stored.etag;
+    await client.deleteEvent(target.url, etag ? headerEtag(etag) : undefined).catch((error: unknown) => rewordStale(error));
     return { structured: withoutMissing({ deleted: true as const, id: target.id, summary, calendarId: target.calendar.id }) };
   },
 });

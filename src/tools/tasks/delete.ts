@@ -50,8 +50,10 @@ export const tasksDelete = defineTool({
   async run(args, context) {
     const { target, task } = await described(args, context);
     context.audit(target.path);
+    // The version read (and shown in the plan) is the one deleted: a change made since stops the delete.
+    const etag = args.etag ?? task.etag;
     await context.user.tasks
-      .deleteTask(target.list, target.name, args.etag ? headerEtag(args.etag) : undefined)
+      .deleteTask(target.list, target.name, etag ? headerEtag(etag) : undefined)
       .catch((error: unknown) => rewordTaskError(error, target.id, context.userId));
     return {
       structured: withoutMissing({

@@ -151,6 +151,24 @@ describe('as alice', () => {
     expect(deleted.structured).toEqual({ deleted: true, id: created.id, fullName: 'Lory Parrot', addressBook: 'contacts' });
     expect((await tools.call(getContact, { id: created.id })).isError).toBe(true);
   });
+
+  it('deletes only the version it read: a change landing in between stops the delete, even without an etag', async () => {
+    const created = (await tools.call(createContact, { fullName: 'Mock Turtle' })).structured as Contact;
+    const [book, name] = created.id.split('/') as [string, string];
+    const hold = fixture.sim.holdRequests((method, path) => method === 'DELETE' && path.endsWith(`/${name}`));
+    const deleting = tools.call(deleteContact, { id: created.id });
+    await hold.reached();
+    await nextcloud.as('alice').contacts.update(book, name, { note: 'Sings about soup.' });
+    hold.release();
+    const refused = await deleting;
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/changed since/);
+    expect((await tools.call(getContact, { id: created.id })).structured).toMatchObject({
+      fullName: 'Mock Turtle',
+      note: 'Sings about soup.',
+    });
+    await tools.call(deleteContact, { id: created.id });
+  });
 });
 
 describe('as bob', () => {
