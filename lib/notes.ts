@@ -14,7 +14,8 @@ const API = '/index.php/apps/notes/api/v1';
 const noteSchema = z.looseObject({
   id: z.number().int(),
   title: z.string(),
-  modified: z.number(),
+  // Seconds; bounded so that every value is a date (a broken one is Nextcloud's error, not a crash here).
+  modified: z.number().int().min(0).max(8_640_000_000_000),
   category: z.string(),
   favorite: z.boolean(),
   readonly: z.boolean(),

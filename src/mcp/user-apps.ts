@@ -16,12 +16,12 @@ export function userApps(nextcloud: Nextcloud, options: { ttlMs?: number; maxUse
     of(userId) {
       const entry = known.get(userId);
       if (entry && now() - entry.at < ttlMs) return entry.apps;
-      const apps = nextcloud
+      const apps: Promise<ReadonlySet<string> | null> = nextcloud
         .as(userId)
         .apps()
         .catch(() => {
-          // A failed lookup is not kept: the next request asks again.
-          known.delete(userId);
+          // A failed lookup is not kept: the next request asks again (unless a newer lookup took its place).
+          if (known.get(userId)?.apps === apps) known.delete(userId);
           return null;
         });
       known.delete(userId);

@@ -107,7 +107,9 @@ export function notesSource(context: ToolContext): Source {
 }
 
 /** Deck answers 404 when it is not installed and 412 (read as forbidden) when it is not enabled for the user. */
-const deckMissing = (error: unknown) => isNextcloudError(error, 'not_found') || isNextcloudError(error, 'forbidden');
+/** Deck not installed (404) or not enabled for the user (412); a 403 is a real refusal and is reported. */
+const deckMissing = (error: unknown) =>
+  isNextcloudError(error, 'not_found') || (isNextcloudError(error, 'forbidden') && error.status === 412);
 
 export function deckSource(context: ToolContext): Source {
   const links = webLinks(context.webRoot);

@@ -32,6 +32,13 @@ export const filesDelete = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async plan(args, context) {
     const { files, path } = checkedTarget(context, args.path, 'change');
+    if (path === '/') throw new ToolError('invalid_input', 'The home folder cannot be deleted; name a file or folder inside it.');
+    // What the delete itself would refuse is refused before the person is asked about it.
+    if ((await files.hidden()).hidesBelow?.(path))
+      throw new ToolError(
+        'not_allowed',
+        `Refused: ${path} cannot be deleted as a whole through this connector; delete the items in it instead.`,
+      );
     const entry = await files.stat(path);
     if (entry.isMountRoot && entry.mountType === 'shared')
       return `Removes ${path}, which ${entry.ownerDisplayName ?? entry.ownerId ?? 'another user'} shares with ${context.userId}, from ${context.userId}'s files; the owner keeps it.`;

@@ -144,8 +144,10 @@ async function hiddenFilesOf(context: ToolContext): Promise<HiddenFiles> {
   const forget = () => {
     if (recent.get(key) === entry) recent.delete(key);
   };
+  // Moved files change paths for everyone who sees them (a shared folder), so a move forgets every user's answer.
+  const moved = () => recent.clear();
   const hidden = compute(context.user, context.userId, tagNames).then((value) =>
-    value === NOTHING_HIDDEN ? value : { ...value, changed: forget },
+    value === NOTHING_HIDDEN ? value : { ...value, changed: moved },
   );
   const entry: Entry = { client: context.user, expires: now + TTL_MS, hidden };
   recent.set(key, entry);

@@ -4,6 +4,7 @@
 // a trashed item nor what a trashed folder holds can be checked for the hidden tags, and the rule fails closed.
 import { z } from 'zod';
 import type { TrashClient } from '../../../lib/index.js';
+import { isNextcloudError } from '../../../lib/index.js';
 import { relationTo } from '../../policy/folders.js';
 import { withoutMissing } from '../absent.js';
 import type { ToolContext } from '../tool.js';
@@ -121,8 +122,10 @@ async function takesNewItems(files: ConfinedFiles, folder: string): Promise<bool
   try {
     const entry = await files.stat(folder);
     return entry.type === 'folder' && entry.permissions.create;
-  } catch {
-    return false;
+  } catch (error) {
+    // Only a folder that is gone is gone; a Nextcloud that did not answer is reported as such.
+    if (isNextcloudError(error, 'not_found')) return false;
+    throw error;
   }
 }
 

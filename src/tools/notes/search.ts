@@ -62,7 +62,9 @@ function haystack(note: Note): string {
 function excerpt(content: string, terms: string[]): string {
   const lower = content.toLowerCase();
   const at = Math.min(...terms.map((term) => lower.indexOf(term)).filter((index) => index >= 0), Infinity);
-  const start = at === Infinity ? 0 : Math.max(0, at - 40);
+  let start = at === Infinity ? 0 : Math.max(0, at - 40);
+  // Never begin in the middle of a character outside the BMP (an emoji), which would leave half of it.
+  if (start > 0 && /[\uDC00-\uDFFF]/.test(content[start]!)) start -= 1;
   const piece = [...content.slice(start)].slice(0, EXCERPT_CHARS).join('');
   return `${start > 0 ? '…' : ''}${piece.replace(/\s+/g, ' ').trim()}${piece.length < content.length - start ? '…' : ''}`;
 }

@@ -86,10 +86,11 @@ export const notesUpdate = defineTool({
     // A rename or move lands where Notes puts it, which may differ from the path checked before: put back what
     // landed outside the allowed folders.
     if (!(await NoteScope.of(context)).allows(updated)) {
-      await updateNote(context, updated.id, { title: note.title, category: note.category }, updated.etag);
+      const restored = args.content === undefined ? {} : { content: note.content };
+      await updateNote(context, updated.id, { title: note.title, category: note.category, ...restored }, updated.etag);
       throw new ToolError(
         'not_allowed',
-        `Refused: Notes moved the note to ${updated.internalPath}, which is outside the folders available here; it was moved back.`,
+        `Refused: Notes moved the note to ${updated.internalPath}, which is outside the folders available here; it was put back as it was.`,
       );
     }
     return { structured: noteView(updated, context, true) };

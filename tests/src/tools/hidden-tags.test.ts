@@ -17,7 +17,8 @@ import { filesStat } from '../../../src/tools/files/stat.js';
 import { filesListTrash, filesRestoreFromTrash } from '../../../src/tools/files/trash.js';
 import { filesListVersions, filesRestoreVersion } from '../../../src/tools/files/versions.js';
 import { filesWriteText } from '../../../src/tools/files/write-text.js';
-import type { Tool } from '../../../src/tools/tool.js';
+import { DEFAULT_POLICY } from '../../../src/policy/policy.js';
+import type { Tool, ToolContext } from '../../../src/tools/tool.js';
 import type { Simulator } from '../../nextcloud-sim/index.js';
 import { startLibFixture } from '../../support/lib-fixture.js';
 import type { ToolCall, ToolHarness } from '../../support/tool-harness.js';
@@ -206,6 +207,20 @@ describe('the folder above a hidden one', () => {
     refused(await call(filesMove, { from: '/Plans', to: '/Moved plans' }));
     refused(await call(filesDelete, { path: '/Plans' }));
     refused(await call(filesMove, { from: '/plans/', to: '/Moved plans' }));
+    // The person is not asked about a delete that would be refused: the plan refuses first.
+    const context: ToolContext = {
+      user: nextcloud.as('alice'),
+      userId: 'alice',
+      clientId: 'test-client',
+      scopes: ['files.read', 'files.write'],
+      policy: { ...DEFAULT_POLICY, ...HIDE.policy },
+      webRoot: sim.url,
+      signal: new AbortController().signal,
+      progress: async () => undefined,
+      audit: () => undefined,
+    };
+    await expect(filesDelete.plan!({ path: '/Plans' }, context)).rejects.toThrow(/cannot be deleted as a whole/);
+    await expect(filesDelete.plan!({ path: '/' }, context)).rejects.toThrow(/home folder cannot be deleted/);
     expect(await exists('alice', '/Moved plans')).toBe(false);
     expect(await exists('alice', '/Plans/Q3/Milestones.txt')).toBe(true);
     ok(await call(filesMove, { from: '/Plans/Roadmap.md', to: '/Roadmap.md' }));
