@@ -68,6 +68,47 @@ describe('confirmation tokens', () => {
     expect(checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true, token: 'c1.1.x.y' }, tokens).kind).toBe('ask');
   });
 
+  it('let an answered question go on only once, and stop on decline or cancel with their own codes', () => {
+    const tokens = confirmationTokens();
+    const asked = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
+    const state = asked.kind === 'ask' ? asked.result.requestState! : '';
+    const answered = (action: 'accept' | 'decline' | 'cancel', confirm?: boolean) =>
+      checkpoint(
+        'Deletes /a.txt.',
+        binding,
+        {
+          ...asking,
+          canElicit: true,
+          state,
+          answer: { kind: 'elicit', action, ...(confirm === undefined ? {} : { content: { confirm } }) },
+        },
+        tokens,
+      );
+    expect(answered('accept', true)).toEqual({ kind: 'proceed' });
+    // The same answer again (a replayed retry) is no second yes.
+    expect(answered('accept', true)).toMatchObject({ kind: 'stop', code: 'confirmation_invalid' });
+    const again = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
+    const fresh = again.kind === 'ask' ? again.result.requestState! : '';
+    const answer = (action: 'accept' | 'decline' | 'cancel', content?: Record<string, unknown>) =>
+      checkpoint(
+        'Deletes /a.txt.',
+        binding,
+        { ...asking, canElicit: true, state: fresh, answer: { kind: 'elicit', action, ...(content ? { content } : {}) } },
+        tokens,
+      );
+    expect(answer('decline')).toMatchObject({ kind: 'stop', code: 'declined' });
+    const third = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
+    const cancelState = third.kind === 'ask' ? third.result.requestState! : '';
+    expect(
+      checkpoint(
+        'Deletes /a.txt.',
+        binding,
+        { ...asking, canElicit: true, state: cancelState, answer: { kind: 'elicit', action: 'cancel' } },
+        tokens,
+      ),
+    ).toMatchObject({ kind: 'stop', code: 'cancelled' });
+  });
+
   it("cannot be swapped with a question's state: each is signed for its own purpose", () => {
     const tokens = confirmationTokens();
     const asked = checkpoint('Deletes /a.txt.', binding, { ...asking, canElicit: true }, tokens);
