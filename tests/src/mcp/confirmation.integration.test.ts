@@ -8,7 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { policyKeys } from '../../../src/policy/policy.js';
 import { chromiumAvailable, launchChromium } from '../../support/browser.js';
 import type { Deployment } from '../../support/deployment.js';
-import { deploy } from '../../support/deployment.js';
+import { deploy, settingsReread } from '../../support/deployment.js';
 import type { ConnectOptions, ElicitationAnswer, McpConnection } from '../../support/mcp-oauth-client.js';
 import { BrowserOAuthProvider, connectWithOAuth } from '../../support/mcp-oauth-client.js';
 
@@ -45,8 +45,8 @@ function setPolicy(key: string, value: string | null) {
   else config.set(key, { value, sensitive: false });
 }
 
-/** The policy is read at most 50 ms old here; the next call after this sees a change. */
-const policyApplies = () => new Promise((resolve) => setTimeout(resolve, 120));
+/** The next request after this is answered with the policy as it stands now (a fresh read that has completed). */
+const policyApplies = () => settingsReread(d);
 
 /** Whether alice has something at the path, as Nextcloud tells it (a read, never held up for confirmation). */
 async function exists(connection: McpConnection, path: string): Promise<boolean> {
