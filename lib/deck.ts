@@ -212,8 +212,10 @@ export function deckClient(http: HttpClient, timeoutMs = 30_000): DeckClient {
       }),
     async updateCard(ref, changes) {
       const card = await call('GET', cardPath(ref), cardSchema);
+      // A date the call changes must be one; one it keeps goes back as Deck sent it when it cannot be read here.
+      const kept = (current: string) => (Number.isNaN(Date.parse(current)) ? current : utcIso(current));
       const date = (change: string | null | undefined, current: string | null) =>
-        change === undefined ? (current === null ? null : utcIso(current)) : change === null ? null : utcIso(change);
+        change === undefined ? (current === null ? null : kept(current)) : change === null ? null : utcIso(change);
       const whole: Record<string, unknown> = {
         title: changes.title ?? card.title,
         type: card.type,

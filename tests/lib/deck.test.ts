@@ -1,7 +1,7 @@
 // DeckClient against the simulated Deck: reading boards and cards, updates that never clear what they do not
 // mention, moves, archiving, assignments, soft deletes, and Deck's failures worded as what is actually known.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNextcloud } from '../../lib/index.js';
+import { createNextcloud, isNextcloudError } from '../../lib/index.js';
 import type { Nextcloud } from '../../lib/index.js';
 import type { DeckCardRef } from '../../lib/deck.js';
 import type { Simulator } from '../nextcloud-sim/index.js';
@@ -239,5 +239,35 @@ describe('failures', () => {
     const put = JSON.parse(seen.find((request) => request.method === 'PUT')!.body) as Record<string, unknown>;
     expect(put).toMatchObject({ title: 'Write the press release', type: 'plain', owner: 'alice', duedate: '2030-03-01T09:00:00+00:00' });
     expect(put.description).toBe('Two paragraphs, with a quote from the CEO.');
+  });
+
+  it('sends a date it keeps back as Deck sent it when it cannot read it, rather than blame the caller', async () => {
+    const ref = refOf('Write the press release');
+    let sent: Record<string, unknown> | undefined;
+    const odd = createNextcloud({
+      baseUrl: sim.url,
+      appId: 'mcp_gateway',
+      appVersion: '0.1.0',
+      appSecret: fixture.secret,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if ((init?.method ?? 'GET') === 'PUT') {
+          sent = JSON.parse(String(init?.body)) as Record<string, unknown>;
+          return response;
+        }
+        const card = (await response.json()) as Record<string, unknown>;
+        return Response.json({ ...card, duedate: '24.12.2030 18:00' }, { status: response.status });
+      },
+    });
+    // Deck (here the simulator, as PHP's DateTime would) may refuse it again: then that is Nextcloud's answer.
+    const outcome = await odd
+      .as('alice')
+      .deck.updateCard(ref, { title: 'Write the press release' })
+      .then(
+        () => 'stored',
+        (error: unknown) => (isNextcloudError(error) ? error.code : 'not a Nextcloud error'),
+      );
+    expect(outcome).not.toBe('not a Nextcloud error');
+    expect(sent).toMatchObject({ title: 'Write the press release', duedate: '24.12.2030 18:00' });
   });
 });
