@@ -15,8 +15,10 @@ $pdo->commit();
 
 $todoDate = fn (int $days): string => gmdate('Ymd', $day + $days * 86400);
 $todoUtc = fn (int $days, string $time): string => gmdate('Ymd', $day + $days * 86400) . 'T' . $time . 'Z';
-$todo = function (string $uid, string $lines) use ($stamp): string {
-    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Nextcloud Tasks v0.16.1\r\nBEGIN:VTODO\r\nUID:$uid\r\nDTSTAMP:$stamp\r\nCREATED:$stamp\r\nLAST-MODIFIED:$stamp\r\n"
+// Written a month ago, so that a change made by a test always gives LAST-MODIFIED a new value.
+$taskStamp = gmdate('Ymd\\THis\\Z', $day - 30 * 86400);
+$todo = function (string $uid, string $lines) use ($taskStamp): string {
+    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Nextcloud Tasks v0.16.1\r\nBEGIN:VTODO\r\nUID:$uid\r\nDTSTAMP:$taskStamp\r\nCREATED:$taskStamp\r\nLAST-MODIFIED:$taskStamp\r\n"
         . str_replace("\n", "\r\n", $lines) . "END:VTODO\r\nEND:VCALENDAR\r\n";
 };
 $tasks = [
