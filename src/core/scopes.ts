@@ -62,6 +62,10 @@ export const SCOPE_WORDING: Readonly<Record<Scope, { consent: string; admin: str
 
 export const WRITE_SCOPES: ReadonlySet<Scope> = new Set(SCOPES.filter((scope) => scope.endsWith('.write')));
 
+export type ReadScope = Extract<Scope, `${string}.read`>;
+/** Every read scope, in catalogue order. */
+export const READ_SCOPES: readonly ReadScope[] = SCOPES.filter((scope): scope is ReadScope => scope.endsWith('.read'));
+
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }

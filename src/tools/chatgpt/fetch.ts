@@ -18,7 +18,8 @@ import { parseCalendar } from '../../../lib/ical.js';
 import { authorName, isSystemMessage } from '../talk/common.js';
 import type { Item } from './app-items.js';
 import { fetchCard, fetchContact, fetchNote, fetchTask } from './app-items.js';
-import { READ_SCOPES, readableScopes } from './hits.js';
+import { READ_SCOPES } from '../../core/scopes.js';
+import { readableScopes } from './hits.js';
 import type { ItemId } from './ids.js';
 import { formatId, invalidId, parseId, webLinks } from './ids.js';
 

@@ -1,23 +1,13 @@
 // What every search source gives back, and the bounds all of them keep.
-import type { Scope } from '../../core/scopes.js';
+import type { ReadScope, Scope } from '../../core/scopes.js';
+import { READ_SCOPES } from '../../core/scopes.js';
 import type { ToolContext } from '../tool.js';
-
-/** Every read scope: search and fetch are offered to a grant carrying any of them, and cover what it carries. */
-export const READ_SCOPES = [
-  'files.read',
-  'calendar.read',
-  'talk.read',
-  'contacts.read',
-  'tasks.read',
-  'notes.read',
-  'deck.read',
-] as const satisfies readonly Scope[];
 
 /**
  * The tools whose content search and fetch show, per read scope. An admin who switched off any of them switched
  * that content off: search leaves the source out and fetch refuses its ids, as for a scope the grant lacks.
  */
-const READ_TOOLS_OF: Readonly<Record<(typeof READ_SCOPES)[number], readonly string[]>> = {
+const READ_TOOLS_OF: Readonly<Record<ReadScope, readonly string[]>> = {
   'files.read': ['files_read', 'files_search'],
   'calendar.read': ['calendar_get_event', 'calendar_list_events'],
   'talk.read': ['talk_read_messages', 'talk_search_messages'],

@@ -13,7 +13,8 @@ import type { Occurrence } from '../../../lib/ical.js';
 import { occurrencesIn, parseCalendar, textOf } from '../../../lib/ical.js';
 import { contactsSource, deckSource, notesSource, tasksSource } from './app-sources.js';
 import type { Hit, Source } from './hits.js';
-import { PER_SOURCE, READ_SCOPES, clip, readableScopes } from './hits.js';
+import { READ_SCOPES } from '../../core/scopes.js';
+import { PER_SOURCE, clip, readableScopes } from './hits.js';
 import { formatId, webLinks } from './ids.js';
 
 const MAX_RESULTS = 20;
