@@ -4,6 +4,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SimContext, SimState, SimUser } from './context.js';
 
+/** What index.php answers where no route matches (an app that is not installed, an id that is none): an HTML 404. */
+export function noRoute(reply: FastifyReply): FastifyReply {
+  return reply.code(404).type('text/html; charset=utf-8').send('<!DOCTYPE html><html><body>Page not found</body></html>');
+}
+
 export function appInstalled(state: SimState, appId: string): boolean {
   return state.nextcloudApps.has(appId);
 }
@@ -19,7 +24,7 @@ export function appEnabledFor(state: SimState, appId: string, user: SimUser): bo
  */
 export function requireAppUser(ctx: SimContext, appId: string, request: FastifyRequest, reply: FastifyReply): SimUser | null {
   if (!appInstalled(ctx.state, appId)) {
-    void reply.code(404).type('text/html; charset=utf-8').send('<!DOCTYPE html><html><body>Page not found</body></html>');
+    void noRoute(reply);
     return null;
   }
   const user = request.nc.user;

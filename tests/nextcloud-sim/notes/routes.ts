@@ -1,7 +1,7 @@
 // The Notes app's REST API (more-apps.md §3), over the user's files in the DAV backend.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireAppUser } from '../apps.js';
+import { noRoute, requireAppUser } from '../apps.js';
 import type { SimContext } from '../context.js';
 import { updatedSettings } from './naming.js';
 import type { NoteData, StoredNote } from './store.js';
@@ -165,8 +165,7 @@ export function registerNotesRoutes(app: FastifyInstance, ctx: SimContext): void
     const store = storeFor(request, reply);
     if (!store) return reply;
     const id = noteId(request);
-    if (id === null)
-      return reply.code(404).type('text/html; charset=utf-8').send('<!DOCTYPE html><html><body>Page not found</body></html>');
+    if (id === null) return noRoute(reply);
     try {
       const note = await store.byId(id);
       // Helper::getNoteWithETagCheck: the quoted etag among a comma list; an unquoted one never matches.
@@ -183,8 +182,7 @@ export function registerNotesRoutes(app: FastifyInstance, ctx: SimContext): void
     const store = storeFor(request, reply);
     if (!store) return reply;
     const id = noteId(request);
-    if (id === null)
-      return reply.code(404).type('text/html; charset=utf-8').send('<!DOCTYPE html><html><body>Page not found</body></html>');
+    if (id === null) return noRoute(reply);
     try {
       await store.delete(await store.byId(id));
       return sendJson(reply, 200, []);
